@@ -1,0 +1,170 @@
+"""The commons area's action types: found a commons, join it, leave it, invite to it.
+
+Membership is open by default (equipotentiality): joining needs nobody's permission. A commons
+whose charter says ``join_policy: invitation`` admits those a member has invited.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from commonwork.commons.charter import Charter
+from commonwork.commons.tables import commons, invitations, members
+from commonwork.errors import AlreadyDone, NotAllowed, NotAMember, NotFound
+from commonwork.journal.canonical import canon
+from commonwork.journal.keys import public_key_from_did
+from commonwork.journal.projection import ActionSpec, Context, Row, State
+
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+FOUND = "commons.commons.found"
+JOIN = "commons.member.join"
+LEAVE = "commons.member.leave"
+INVITE = "commons.member.invite"
+
+
+class FoundBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    charter: Charter
+    founder_name: DisplayName
+
+
+class JoinBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: DisplayName
+
+
+class LeaveBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InviteBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    invitee: Annotated[str, StringConstraints(max_length=100)]
+
+
+def commons_row(state: State, commons_id: str) -> Row:
+    row = state.get(commons, (commons_id,))
+    if row is None:
+        raise NotFound(f"there is no commons {commons_id} on this node")
+    return row
+
+
+def active_member(state: State, commons_id: str, member: str) -> Row:
+    """The member's row; NotAMember unless they are an active member of the commons."""
+    row = state.get(members, (commons_id, member))
+    if row is None or row["status"] != "active":
+        raise NotAMember(
+            f"{member} is not a member of this commons; join it first (anyone may join)"
+        )
+    return row
+
+
+def _member_row(ctx: Context, name: str, role: str) -> Row:
+    return {
+        "commons_id": ctx.commons_id,
+        "member": ctx.author,
+        "name": name,
+        "status": "active",
+        "role": role,
+        "joined_at": ctx.entry.recorded_at,
+        "joined_seq": ctx.entry.seq,
+        "left_at": None,
+    }
+
+
+def _change_member_count(state: State, commons_id: str, delta: int) -> None:
+    row = dict(commons_row(state, commons_id))
+    row["member_count"] += delta
+    state.put(commons, row)
+
+
+def check_found(state: State, ctx: Context) -> None:
+    if state.get(commons, (ctx.commons_id,)) is not None:
+        raise AlreadyDone("this commons was founded already")
+
+
+def apply_found(state: State, ctx: Context) -> None:
+    body: FoundBody = ctx.body
+    charter = body.charter
+    state.put(
+        commons,
+        {
+            "commons_id": ctx.commons_id,
+            "name": charter.name,
+            "purpose": charter.purpose,
+            "charter": canon(charter.model_dump(mode="json")).decode(),
+            "licence": charter.licence,
+            "join_policy": charter.join_policy,
+            "founder": ctx.author,
+            "founded_at": ctx.entry.recorded_at,
+            "member_count": 1,
+        },
+    )
+    state.put(members, _member_row(ctx, body.founder_name, "founder"))
+
+
+def check_join(state: State, ctx: Context) -> None:
+    row = commons_row(state, ctx.commons_id)
+    current = state.get(members, (ctx.commons_id, ctx.author))
+    if current is not None and current["status"] == "active":
+        raise AlreadyDone(f"{ctx.author} is a member of this commons already")
+    invited = state.get(invitations, (ctx.commons_id, ctx.author)) is not None
+    if row["join_policy"] == "invitation" and not invited:
+        raise NotAllowed(
+            "this commons' charter admits members by invitation; ask a member to invite you"
+        )
+
+
+def apply_join(state: State, ctx: Context) -> None:
+    current = state.get(members, (ctx.commons_id, ctx.author))
+    role = current["role"] if current is not None else "member"
+    state.put(members, _member_row(ctx, ctx.body.name, role))
+    _change_member_count(state, ctx.commons_id, +1)
+
+
+def check_leave(state: State, ctx: Context) -> None:
+    active_member(state, ctx.commons_id, ctx.author)
+
+
+def apply_leave(state: State, ctx: Context) -> None:
+    row = dict(active_member(state, ctx.commons_id, ctx.author))
+    row.update(status="left", left_at=ctx.entry.recorded_at)
+    state.put(members, row)
+    _change_member_count(state, ctx.commons_id, -1)
+
+
+def check_invite(state: State, ctx: Context) -> None:
+    active_member(state, ctx.commons_id, ctx.author)
+    public_key_from_did(ctx.body.invitee)
+    invitee = state.get(members, (ctx.commons_id, ctx.body.invitee))
+    if invitee is not None and invitee["status"] == "active":
+        raise AlreadyDone(f"{ctx.body.invitee} is a member already")
+
+
+def apply_invite(state: State, ctx: Context) -> None:
+    state.put(
+        invitations,
+        {
+            "commons_id": ctx.commons_id,
+            "invitee": ctx.body.invitee,
+            "inviter": ctx.author,
+            "invited_at": ctx.entry.recorded_at,
+        },
+    )
+
+
+ACTIONS = (
+    ActionSpec(FOUND, "Found a commons with its charter", FoundBody, check_found, apply_found),
+    ActionSpec(JOIN, "Join a commons (no permission needed)", JoinBody, check_join, apply_join),
+    ActionSpec(LEAVE, "Leave a commons", LeaveBody, check_leave, apply_leave),
+    ActionSpec(
+        INVITE,
+        "Invite someone to an invitation-only commons",
+        InviteBody,
+        check_invite,
+        apply_invite,
+    ),
+)

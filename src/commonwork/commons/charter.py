@@ -1,0 +1,56 @@
+"""The charter a commons is founded with: purpose, aims, metrics, licence and join policy."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+@lru_cache(maxsize=1)
+def _licensing() -> Any:
+    from license_expression import get_spdx_licensing
+
+    return get_spdx_licensing()
+
+
+def normalise_licence(expression: str) -> str:
+    """The SPDX expression in normal form; ValueError naming what is wrong."""
+    if not expression.strip():
+        raise ValueError("a licence is required, as an SPDX expression such as CC-BY-SA-4.0")
+    try:
+        info = _licensing().validate(expression, strict=False)
+    except Exception as exc:  # the library raises several unrelated types for bad syntax
+        raise ValueError(f"{expression!r} is not a valid SPDX expression: {exc}") from exc
+    if info.errors:
+        raise ValueError(
+            f"{expression!r} is not a valid SPDX licence expression: {'; '.join(info.errors)}. "
+            "Use identifiers from https://spdx.org/licenses/ (or PPL for the Peer Production "
+            "License), joined with AND, OR and WITH"
+        )
+    return str(info.normalized_expression)
+
+
+Licence = Annotated[str, StringConstraints(max_length=500), AfterValidator(normalise_licence)]
+
+
+class Metric(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: Name
+    description: Text
+
+
+class Charter(BaseModel):
+    """What a commons is for and how it works. Changed later only by a decision under it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: Name
+    purpose: Text
+    aims: list[Text] = Field(default_factory=list, max_length=50)
+    metrics: list[Metric] = Field(default_factory=list, max_length=50)
+    licence: Licence
+    join_policy: Literal["open", "invitation"] = "open"

@@ -1,0 +1,45 @@
+"""The commons area's read model: the commons itself (its charter) and its members."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from commonwork.tables import metadata
+
+commons = sa.Table(
+    "commons",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("purpose", sa.Text, nullable=False),
+    sa.Column("charter", sa.Text, nullable=False),  # canonical JSON of the whole charter
+    sa.Column("licence", sa.String(500), nullable=False),
+    sa.Column("join_policy", sa.String(20), nullable=False),
+    sa.Column("founder", sa.String(100), nullable=False),
+    sa.Column("founded_at", sa.String(24), nullable=False),
+    sa.Column("member_count", sa.Integer, nullable=False),
+)
+
+members = sa.Table(
+    "members",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("member", sa.String(100), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # active | left
+    sa.Column("role", sa.String(10), nullable=False),  # founder | member
+    sa.Column("joined_at", sa.String(24), nullable=False),
+    sa.Column("joined_seq", sa.BigInteger, nullable=False),
+    sa.Column("left_at", sa.String(24), nullable=True),
+)
+
+invitations = sa.Table(
+    "invitations",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("invitee", sa.String(100), primary_key=True),
+    sa.Column("inviter", sa.String(100), nullable=False),
+    sa.Column("invited_at", sa.String(24), nullable=False),
+)
+
+TABLES = (commons, members, invitations)

@@ -1,0 +1,164 @@
+"""Actions: what an author signs (DESIGN §3.1).
+
+    action = {"v": 1, "commons": ID, "type": "area.thing.verb", "author": DID,
+              "nonce": 22 chars, "at": "YYYY-MM-DDTHH:MM:SS.mmmZ", "body": {...}}
+    author_sig = Ed25519(author, b"commonwork/action/v1\\n" + canon(action))
+
+``commons`` is left out only in a genesis action (found or fork), whose entry id becomes the id of
+the new commons.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from commonwork.errors import BadSignature, InvalidAction, TooLarge
+from commonwork.journal import keys
+from commonwork.journal.canonical import canon, canon_checked, check_profile
+
+ACTION_DOMAIN = b"commonwork/action/v1\n"
+FORMAT_VERSION = 1
+MAX_ACTION_BYTES = 64 * 1024
+GENESIS_TYPES = frozenset({"commons.commons.found", "commons.commons.fork"})
+TYPE_PATTERN = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
+TIME_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+ID_PATTERN = re.compile(r"[0-9a-f]{64}")
+_REQUIRED = ("v", "type", "author", "nonce", "at", "body")
+_ALLOWED = frozenset((*_REQUIRED, "commons"))
+
+
+def format_time(moment: datetime) -> str:
+    """The journal's time format: UTC, milliseconds, a trailing Z."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_time(text: str) -> datetime:
+    if not isinstance(text, str) or not TIME_PATTERN.fullmatch(text):
+        raise InvalidAction(f"{text!r} is not a time of the form 2026-11-21T10:00:00.000Z (UTC)")
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise InvalidAction(f"{text!r} is not a real date and time: {exc}") from exc
+
+
+def now() -> str:
+    return format_time(datetime.now(UTC))
+
+
+def new_nonce() -> str:
+    return keys.b64url(os.urandom(16))
+
+
+@dataclass(frozen=True, slots=True)
+class SignedAction:
+    """An action with its author's signature, checked for form and signature."""
+
+    action: dict[str, Any]
+    author_sig: str
+    canonical: bytes
+
+    @property
+    def type(self) -> str:
+        return str(self.action["type"])
+
+    @property
+    def author(self) -> str:
+        return str(self.action["author"])
+
+    @property
+    def nonce(self) -> str:
+        return str(self.action["nonce"])
+
+    @property
+    def commons(self) -> str | None:
+        value = self.action.get("commons")
+        return None if value is None else str(value)
+
+    @property
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = self.action["body"]
+        return body
+
+    def as_json(self) -> dict[str, Any]:
+        return {"action": self.action, "author_sig": self.author_sig}
+
+
+def build_action(
+    *,
+    type: str,  # "type" is the field's name in the journal format
+    author: str,
+    body: dict[str, Any],
+    commons: str | None = None,
+    at: str | None = None,
+    nonce: str | None = None,
+) -> dict[str, Any]:
+    action: dict[str, Any] = {
+        "v": FORMAT_VERSION,
+        "type": type,
+        "author": author,
+        "nonce": nonce or new_nonce(),
+        "at": at or now(),
+        "body": body,
+    }
+    if commons is not None:
+        action["commons"] = commons
+    return action
+
+
+def sign_action(keypair: keys.Keypair, action: dict[str, Any]) -> SignedAction:
+    """Sign ``action`` as ``keypair`` (which must be its author) and check the result."""
+    canonical = canon(action)
+    signature = keys.b64url(keypair.sign(ACTION_DOMAIN + canonical))
+    return check_signed({"action": action, "author_sig": signature})
+
+
+def check_action_form(action: Any) -> None:
+    """Raise InvalidAction unless ``action`` has the version-1 form."""
+    if not isinstance(action, dict):
+        raise InvalidAction("'action' must be a JSON object")
+    missing = [name for name in _REQUIRED if name not in action]
+    if missing:
+        raise InvalidAction(f"the action lacks {', '.join(missing)}")
+    extra = sorted(set(action) - _ALLOWED)
+    if extra:
+        raise InvalidAction(f"the action has unknown fields: {', '.join(extra)}")
+    if action["v"] != FORMAT_VERSION:
+        raise InvalidAction(f"this node reads action format v1, not v={action['v']!r}")
+    kind = action["type"]
+    if not isinstance(kind, str) or not TYPE_PATTERN.fullmatch(kind):
+        raise InvalidAction(f"'type' must look like area.thing.verb, not {kind!r}")
+    if kind in GENESIS_TYPES:
+        if "commons" in action:
+            raise InvalidAction(f"a {kind} action starts a new commons and carries no 'commons'")
+    elif not isinstance(action.get("commons"), str) or not ID_PATTERN.fullmatch(action["commons"]):
+        raise InvalidAction("'commons' must be the 64-hex-digit id of the commons")
+    keys.public_key_from_did(action["author"])
+    keys.b64url_decode(action["nonce"], length=16, what="'nonce'")
+    parse_time(action["at"])
+    if not isinstance(action["body"], dict):
+        raise InvalidAction("'body' must be a JSON object")
+
+
+def check_signed(signed: Any) -> SignedAction:
+    """Check a submitted ``{"action": …, "author_sig": …}``: form, size and signature."""
+    if not isinstance(signed, dict) or set(signed) != {"action", "author_sig"}:
+        raise InvalidAction("send an object with exactly two fields: 'action' and 'author_sig'")
+    action = signed["action"]
+    check_profile(action, "$.action")
+    check_action_form(action)
+    canonical = canon_checked(action)
+    if len(canonical) > MAX_ACTION_BYTES:
+        raise TooLarge(
+            f"the action is {len(canonical)} bytes in canonical form; the limit is "
+            f"{MAX_ACTION_BYTES} (64 KiB). Reference large things by sha256 and URL instead"
+        )
+    signature = keys.b64url_decode(
+        signed["author_sig"], length=64, what="'author_sig'", error=BadSignature
+    )
+    keys.verify(action["author"], ACTION_DOMAIN + canonical, signature, what="'author_sig'")
+    return SignedAction(action=action, author_sig=signed["author_sig"], canonical=canonical)

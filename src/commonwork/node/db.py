@@ -1,0 +1,94 @@
+"""The database engine for SQLite (embedded) or PostgreSQL (server), and schema migrations.
+
+SQLite runs in WAL mode with foreign keys on; a write transaction starts with BEGIN IMMEDIATE so
+that one writer at a time holds the database. PostgreSQL writers lock the commons' head row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from commonwork.errors import BadInput, StorageUnavailable
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    if url.startswith("postgresql"):
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    raise BadInput(
+        f"COMMONWORK_DATABASE_URL must start with sqlite:/// or postgresql+psycopg://, not {url!r}"
+    )
+
+
+def _sqlite_engine(url: str) -> sa.Engine:
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "foreign_keys=ON",
+            "synchronous=NORMAL",
+            "busy_timeout=30000",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        writing = conn.get_execution_options().get("commonwork_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """Translate the driver's connection failures into StorageUnavailable at the boundary."""
+    try:
+        yield
+    except sa.exc.OperationalError as exc:
+        raise StorageUnavailable(
+            f"the database cannot be reached or is busy: {exc.orig}; try again shortly"
+        ) from exc
+
+
+def alembic_config(conn: sa.Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    return config
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Bring the schema to the newest migration (creating it in an empty database)."""
+    with engine.connect() as conn:
+        if current_revision(conn) == head_revision():
+            return
+        command.upgrade(alembic_config(conn), "head")
+        conn.commit()
+
+
+def current_revision(conn: sa.Connection) -> str | None:
+    revision: str | None = MigrationContext.configure(conn).get_current_revision()
+    if conn.in_transaction():
+        conn.rollback()
+    return revision
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

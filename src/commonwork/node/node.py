@@ -1,0 +1,58 @@
+"""The node: settings, database, keys and clock, opened once at the edge and passed inward."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from commonwork.journal.actions import now
+from commonwork.journal.keys import Keypair
+from commonwork.node.db import create_engine, migrate, storage_errors
+from commonwork.node.keystore import KeyEncryptionKey, LocalIdentities, load_host_key
+from commonwork.node.settings import Settings
+
+
+@dataclass
+class Node:
+    settings: Settings
+    engine: sa.Engine
+    host_key: Keypair
+    kek: KeyEncryptionKey
+    identities: LocalIdentities
+    clock: Callable[[], str] = field(default=now)
+
+    @classmethod
+    def open(cls, settings: Settings, *, clock: Callable[[], str] = now) -> Node:
+        """Open (and on first start create) the node's data directory and database."""
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(settings.database_url)
+        with storage_errors():
+            migrate(engine)
+        return cls(
+            settings=settings,
+            engine=engine,
+            host_key=load_host_key(settings.data_dir),
+            kek=KeyEncryptionKey(settings.data_dir),
+            identities=LocalIdentities(settings.data_dir),
+            clock=clock,
+        )
+
+    @contextmanager
+    def reading(self) -> Iterator[sa.Connection]:
+        """A read transaction: one consistent view of the database."""
+        with storage_errors(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def writing(self) -> Iterator[sa.Connection]:
+        """A write transaction; on SQLite it holds the database's one write lock (IMMEDIATE)."""
+        with storage_errors(), self.engine.connect() as conn:
+            conn.execution_options(commonwork_write=True)
+            with conn.begin():
+                yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()

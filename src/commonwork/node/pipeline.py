@@ -1,0 +1,243 @@
+"""The submit pipeline, and the import of journals made elsewhere.
+
+Submit: signed actions (signatures already verified by ``check_signed``) → the area's body schema →
+in one write transaction per batch: idempotency by (author, nonce) → seal as the next entries →
+the chain rules (``follow``) → the area's rules on the journal prefix → projection → append.
+A batch is all or nothing: the first refused action aborts it, and nothing is written.
+
+Import: wire lines from another node's export → the same checks, signatures included → appended as
+they are (the original host's countersignatures are kept), in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from commonwork.errors import (
+    ChainBroken,
+    CommonworkError,
+    InvalidAction,
+    NonceReused,
+    NotAllowed,
+    NotFound,
+    WrongCommons,
+)
+from commonwork.journal.actions import GENESIS_TYPES, SignedAction
+from commonwork.journal.chain import Head, follow
+from commonwork.journal.entries import Entry, check_entry_signatures, parse_entry, seal_entry
+from commonwork.node import journal_store
+from commonwork.node.node import Node
+from commonwork.node.registry import spec_for
+from commonwork.node.state import DbState, run_rules
+from commonwork.node.tables import entries as entries_table
+
+FLUSH_EVERY = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Appended:
+    commons_id: str
+    entry: Entry
+    created: bool  # False: a resubmission of an action already in the journal
+
+
+def _numbered(error: CommonworkError, index: int, total: int) -> CommonworkError:
+    if total > 1:
+        error.extra["index"] = index
+        error.detail = f"action {index} of the batch: {error.detail}"
+    return error
+
+
+def append_actions(
+    node: Node, commons_id: str | None, batch: Sequence[SignedAction]
+) -> list[Appended]:
+    """Append ``batch`` to the journal of ``commons_id`` (None: found a new commons)."""
+    if not batch:
+        return []
+    bodies: list[Any] = []
+    for index, signed in enumerate(batch):
+        try:
+            _check_addressing(commons_id, signed, len(batch))
+            bodies.append(spec_for(signed.type).parse_body(signed.body))
+        except CommonworkError as exc:
+            raise _numbered(exc, index, len(batch)) from exc
+    with node.writing() as conn:
+        head = None if commons_id is None else _writable_head(node, conn, commons_id)
+        state = DbState(conn)
+        new: list[Entry] = []
+        done: list[Appended] = []
+        seen: dict[tuple[str, str], Appended] = {}
+        for index, signed in enumerate(batch):
+            try:
+                earlier = _resubmitted(conn, commons_id, signed, seen)
+                if earlier is not None:
+                    done.append(earlier)
+                    continue
+                entry, head = _seal_next(node, head, signed)
+                run_rules(state, head.commons_id, entry, bodies[index])
+            except CommonworkError as exc:
+                raise _numbered(exc, index, len(batch)) from exc
+            appended = Appended(head.commons_id, entry, created=True)
+            seen[(signed.author, signed.nonce)] = appended
+            new.append(entry)
+            done.append(appended)
+        if new and head is not None:
+            journal_store.insert_entries(conn, head.commons_id, new)
+            state.flush()
+            journal_store.write_head(conn, head, existed=commons_id is not None)
+    return done
+
+
+def _check_addressing(commons_id: str | None, signed: SignedAction, size: int) -> None:
+    if signed.type in GENESIS_TYPES:
+        if commons_id is not None or size > 1:
+            raise InvalidAction(
+                f"a {signed.type} action founds a new commons: send it alone, to the list of "
+                "commons (POST /api/v1/commons), not to an existing commons"
+            )
+    elif commons_id is None:
+        raise InvalidAction(f"a {signed.type} action is sent to the commons it is signed for")
+    elif signed.commons != commons_id:
+        raise WrongCommons(
+            f"this action is signed for commons {signed.commons} but was sent to {commons_id}; "
+            "sign it again for this commons or send it to its own"
+        )
+
+
+def _writable_head(node: Node, conn: sa.Connection, commons_id: str) -> Head:
+    head = journal_store.read_head(conn, commons_id, lock=True)
+    if head is None:
+        raise NotFound(f"there is no commons {commons_id} on this node")
+    if head.host != node.host_key.did:
+        raise NotAllowed(
+            f"this node holds a copy of commons {commons_id}; its host is {head.host}. "
+            "Send actions to the host node, which appends them"
+        )
+    return head
+
+
+def _resubmitted(
+    conn: sa.Connection,
+    commons_id: str | None,
+    signed: SignedAction,
+    seen: dict[tuple[str, str], Appended],
+) -> Appended | None:
+    """The earlier entry of this very action, if it was submitted before; None if it is new."""
+    earlier = seen.get((signed.author, signed.nonce))
+    if earlier is not None:
+        previous_action = earlier.entry.action
+    else:
+        entry = journal_store.find_by_nonce(conn, commons_id, signed.author, signed.nonce)
+        if entry is None:
+            return None
+        earlier = Appended(entry.commons_id(), entry, created=False)
+        previous_action = entry.action
+    if previous_action != signed.action:
+        raise NonceReused(
+            f"the nonce {signed.nonce} was already used by {signed.author} for another action "
+            f"(entry {earlier.entry.seq}); every action needs a fresh random nonce"
+        )
+    return Appended(earlier.commons_id, earlier.entry, created=False)
+
+
+def _seal_next(node: Node, head: Head | None, signed: SignedAction) -> tuple[Entry, Head]:
+    recorded_at = node.clock()
+    if head is not None and recorded_at < head.recorded_at:
+        recorded_at = head.recorded_at  # the host's clock never goes back
+    entry = seal_entry(
+        node.host_key,
+        seq=0 if head is None else head.seq + 1,
+        prev=None if head is None else head.id,
+        recorded_at=recorded_at,
+        signed=signed,
+    )
+    return entry, follow(head, entry)
+
+
+@dataclass(frozen=True)
+class Imported:
+    commons_id: str
+    appended: int
+    already_held: int
+    head: Head
+
+
+def import_lines(
+    node: Node, lines: Iterable[bytes], *, progress: Callable[[int], None] | None = None
+) -> Imported:
+    """Append a journal exported elsewhere (or its continuation), checking every entry.
+
+    Entries this node already holds must be identical (else the journals have diverged). All or
+    nothing: a bad entry aborts the import and names the line.
+    """
+    with node.writing() as conn:
+        state = DbState(conn)
+        head: Head | None = None
+        start: Head | None = None
+        nonces: set[tuple[str, str]] = set()
+        new: list[Entry] = []
+        held = count = 0
+        started = False
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                continue
+            try:
+                entry = parse_entry(raw)
+                if not started:
+                    started = True
+                    start = journal_store.read_head(conn, entry.commons_id(), lock=True)
+                    nonces = _known_nonces(conn, start)
+                    head = start
+                if start is not None and entry.seq <= start.seq:
+                    _check_held(conn, start.commons_id, entry)
+                    held += 1
+                    continue
+                check_entry_signatures(entry)
+                head = follow(head, entry)
+                if (entry.author, entry.nonce) in nonces:
+                    raise ChainBroken(f"entry {entry.seq} reuses a nonce of its author")
+                nonces.add((entry.author, entry.nonce))
+                run_rules(state, head.commons_id, entry)
+            except CommonworkError as exc:
+                exc.extra["line"] = number
+                exc.detail = f"line {number} of the journal: {exc.detail}"
+                raise
+            new.append(entry)
+            count += 1
+            if len(new) >= FLUSH_EVERY:
+                journal_store.insert_entries(conn, head.commons_id, new)
+                state.flush()
+                new = []
+            if progress is not None and count % 1000 == 0:
+                progress(count + held)
+        if head is None:
+            raise InvalidAction("the journal to import is empty")
+        journal_store.insert_entries(conn, head.commons_id, new)
+        state.flush()
+        if count:
+            journal_store.write_head(conn, head, existed=start is not None)
+    if progress is not None:
+        progress(count + held)
+    return Imported(head.commons_id, count, held, head)
+
+
+def _known_nonces(conn: sa.Connection, head: Head | None) -> set[tuple[str, str]]:
+    if head is None:
+        return set()
+    query = sa.select(entries_table.c.author, entries_table.c.nonce).where(
+        entries_table.c.commons_id == head.commons_id
+    )
+    return {(row.author, row.nonce) for row in conn.execute(query)}
+
+
+def _check_held(conn: sa.Connection, commons_id: str, entry: Entry) -> None:
+    held = journal_store.entry_at(conn, commons_id, entry.seq)
+    if held is None or held.id != entry.id:
+        raise ChainBroken(
+            f"this node holds a different entry at seq {entry.seq} of commons {commons_id}: "
+            "the two journals have diverged"
+        )

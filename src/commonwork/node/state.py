@@ -1,0 +1,126 @@
+"""The two homes of projected state: the database (inside a transaction) and memory.
+
+Both implement :class:`commonwork.journal.projection.State`. ``DbState`` reads through a cache
+and writes behind: rows put during an append are kept in memory (where the rules of the next
+action in the same batch see them) and written with one upsert per table at flush. ``MemoryState``
+is what ``verify`` replays into. Either yields the same state digest for the same journal.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from commonwork.journal.entries import Entry
+from commonwork.journal.projection import Context, Key, Row, digest_rows, key_of
+from commonwork.node.registry import PROJECTED_TABLES, spec_for
+
+
+def run_rules(state: Any, commons_id: str, entry: Entry, body: Any = None) -> None:
+    """Check ``entry`` against its area's rules on ``state`` and apply its projection."""
+    spec = spec_for(entry.type)
+    parsed = body if body is not None else spec.parse_body(entry.action["body"])
+    ctx = Context(commons_id, entry, parsed)
+    spec.check(state, ctx)
+    spec.apply(state, ctx)
+
+
+class MemoryState:
+    """Projected rows held in dictionaries: for verification and tests."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[Key, Row]] = defaultdict(dict)
+
+    def get(self, table: sa.Table, key: Key) -> Row | None:
+        return self.rows[table.name].get(key)
+
+    def put(self, table: sa.Table, row: Row) -> None:
+        self.rows[table.name][key_of(table, row)] = row
+
+    def digest(self) -> str:
+        return digest_rows(
+            (table, (row for _, row in sorted(self.rows[table.name].items())))
+            for table in PROJECTED_TABLES
+        )
+
+    def replay(self, commons_id: str, entry: Entry) -> None:
+        run_rules(self, commons_id, entry)
+
+
+class DbState:
+    """Projected rows in the database, read through a cache and written behind."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+        self.pending: dict[str, dict[Key, Row]] = defaultdict(dict)
+        self.cache: dict[str, dict[Key, Row | None]] = defaultdict(dict)
+
+    def get(self, table: sa.Table, key: Key) -> Row | None:
+        pending = self.pending.get(table.name)
+        if pending is not None and key in pending:
+            return pending[key]
+        cached = self.cache[table.name]
+        if key not in cached:
+            columns = table.primary_key.columns
+            query = sa.select(table).where(
+                *(column == value for column, value in zip(columns, key, strict=True))
+            )
+            found = self.conn.execute(query).mappings().first()
+            cached[key] = plain_row(found) if found is not None else None
+        return cached[key]
+
+    def put(self, table: sa.Table, row: Row) -> None:
+        self.pending[table.name][key_of(table, row)] = row
+
+    def flush(self) -> None:
+        """Write every pending row: one multi-row upsert per table."""
+        tables = {table.name: table for table in PROJECTED_TABLES}
+        for name, rows in self.pending.items():
+            if rows:
+                self.conn.execute(upsert_statement(self.conn, tables[name]), list(rows.values()))
+            self.cache[name].update(rows)
+        self.pending.clear()
+
+
+def plain_row(mapping: sa.RowMapping) -> Row:
+    """A database row as a dict with plain ``str`` keys (SQLAlchemy hands out str subclasses)."""
+    return {str(name): value for name, value in mapping.items()}
+
+
+def upsert_statement(conn: sa.Connection, table: sa.Table) -> Any:
+    """INSERT … ON CONFLICT (primary key) DO UPDATE, for SQLite and PostgreSQL alike."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table)
+    keys = [column.name for column in table.primary_key.columns]
+    others = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+    return statement.on_conflict_do_update(index_elements=keys, set_=others)
+
+
+def table_rows(conn: sa.Connection, table: sa.Table, commons_id: str | None) -> Iterator[Row]:
+    """Every row of ``table`` (of one commons, or all), sorted by primary key in Python.
+
+    Sorting here rather than in SQL keeps the order independent of the database's collation.
+    """
+    query = sa.select(table)
+    if commons_id is not None:
+        query = query.where(table.c.commons_id == commons_id)
+    rows = [plain_row(row) for row in conn.execute(query).mappings()]
+    rows.sort(key=lambda row: key_of(table, row))
+    return iter(rows)
+
+
+def database_digest(conn: sa.Connection, commons_id: str | None = None) -> str:
+    """The state digest of the projected rows in the database (one commons, or the node)."""
+    return digest_rows((table, table_rows(conn, table, commons_id)) for table in PROJECTED_TABLES)
+
+
+def memory_digest_of(states: Iterable[MemoryState]) -> str:
+    merged = MemoryState()
+    for state in states:
+        for name, rows in state.rows.items():
+            merged.rows[name].update(rows)
+    return merged.digest()

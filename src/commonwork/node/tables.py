@@ -1,0 +1,76 @@
+"""The node's own tables: the journal itself, the heads, and node-local private data.
+
+``entries`` and ``heads`` hold the public journal. ``accounts``, ``custodial_keys`` and
+``sessions`` are private to this node and never enter the journal.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from commonwork.tables import metadata
+
+entries = sa.Table(
+    "entries",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("entry_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("author", sa.String(100), nullable=False),
+    sa.Column("nonce", sa.String(22), nullable=False),
+    sa.Column("type", sa.String(100), nullable=False),
+    sa.Column("recorded_at", sa.String(24), nullable=False),
+    sa.Column("line", sa.Text, nullable=False),  # the canonical wire line, host_sig included
+    sa.UniqueConstraint("commons_id", "author", "nonce"),
+    sa.Index("ix_entries_author", "commons_id", "author", "seq"),
+)
+
+heads = sa.Table(
+    "heads",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("entry_id", sa.String(64), nullable=False),
+    sa.Column("recorded_at", sa.String(24), nullable=False),
+    sa.Column("host", sa.String(100), nullable=False),
+)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("account_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(100), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("did", sa.String(100), nullable=False, unique=True),
+    sa.Column("created_at", sa.String(24), nullable=False),
+)
+
+custodial_keys = sa.Table(
+    "custodial_keys",
+    metadata,
+    sa.Column("did", sa.String(100), primary_key=True),
+    sa.Column(
+        "account_id",
+        sa.Integer,
+        sa.ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("sealed_seed", sa.String(200), nullable=False),  # SecretBox under the node's KEK
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column(
+        "account_id",
+        sa.Integer,
+        sa.ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("created_at", sa.String(24), nullable=False),
+    sa.Column("expires_at", sa.String(24), nullable=False),
+)
+
+NODE_TABLES = (entries, heads, accounts, custodial_keys, sessions)
