@@ -8,7 +8,7 @@ detail and exits non-zero.
     CommonworkError
     ├── BadInput                      400  the request cannot be read at all
     │   ├── MalformedJson             400  not JSON, or not UTF-8
-    │   ├── NonCanonical              400  JSON outside the canonical profile (floats, big ints, keys)
+    │   ├── NonCanonical              400  outside the canonical profile (floats, big ints, keys)
     │   └── TooLarge                  413  over a size limit
     ├── InvalidAction                 422  well-formed JSON that is not a valid action
     │   ├── UnknownActionType         422

@@ -1,6 +1,6 @@
 """Canonical JSON: RFC 8785 (JCS) restricted to a profile every encoder agrees on.
 
-The profile: UTF-8; object keys made of ``[a-z0-9_]``; integers within ±(2**53 − 1); no floats;
+The profile: UTF-8; object keys made of ``[a-z0-9_]``; integers within ±(2**53 - 1); no floats;
 strings without lone surrogates. Inside that profile, orjson with sorted keys produces exactly the
 bytes RFC 8785 prescribes (proved by the property tests against the ``rfc8785`` package): keys are
 ASCII so byte order equals UTF-16 order, and orjson escapes exactly the characters JCS escapes.
@@ -29,7 +29,8 @@ def check_profile(value: Any, path: str = "$") -> None:
         if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
             return
         raise NonCanonical(
-            f"{path}: the integer {value} is beyond ±(2^53−1); send large numbers as decimal strings"
+            f"{path}: the integer {value} is beyond ±(2^53-1); "
+            "send large numbers as decimal strings"
         )
     if kind is dict:
         for key, item in value.items():

@@ -41,7 +41,7 @@ def check_clock(action_at: str, recorded_at: str) -> None:
 
 
 def follow(head: Head | None, entry: Entry) -> Head:
-    """Check that ``entry`` may follow ``head`` (None: it must be a genesis) and return the new head."""
+    """Check that ``entry`` may follow ``head`` (None: a genesis) and return the new head."""
     if head is None:
         if entry.seq != 0 or not entry.is_genesis:
             raise ChainBroken(

@@ -12,6 +12,7 @@ digest (a hash over every projected row in a fixed order) comes out the same.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -57,13 +58,14 @@ class ActionSpec:
 
     type: str
     summary: str
-    body: type[pydantic.BaseModel]
+    body: builtins.type[pydantic.BaseModel]
     check: Callable[[State, Context], None]
     apply: Callable[[State, Context], None]
 
     def parse_body(self, body: dict[str, Any]) -> pydantic.BaseModel:
         try:
-            return self.body.model_validate(body, strict=True)
+            parsed: pydantic.BaseModel = self.body.model_validate(body, strict=True)
+            return parsed
         except pydantic.ValidationError as exc:
             raise InvalidAction(
                 f"the body of {self.type} is invalid: {describe_validation_error(exc)}",

@@ -8,6 +8,7 @@ sign for themselves.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass
@@ -34,10 +35,9 @@ def _write_private(path: Path, data: bytes) -> None:
 
 def _load_or_create_secret(path: Path) -> bytes:
     if not path.exists():
-        try:
+        # Another process of this node may create it first: then read theirs.
+        with contextlib.suppress(FileExistsError):
             _write_private(path, b64url(nacl.utils.random(32)).encode() + b"\n")
-        except FileExistsError:
-            pass  # another process of this node created it first; read theirs
     return b64url_decode(path.read_text().strip(), length=32, what=f"the key in {path}")
 
 

@@ -23,6 +23,8 @@ class Node:
     kek: KeyEncryptionKey
     identities: LocalIdentities
     clock: Callable[[], str] = field(default=now)
+    #: State digests by head entry id: a digest is a pure function of the head, so never stale.
+    digest_cache: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Callable[[], str] = now) -> Node:

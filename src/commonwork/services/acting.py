@@ -1,0 +1,85 @@
+"""Use cases that sign an action as a person and append it: found, join, contribute, validate.
+
+Each builds the action, signs it with the actor's key (a local identity or a custodial key) and
+sends it through the same submit pipeline as a client-signed action.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commonwork.commons.actions import FOUND, INVITE, JOIN, LEAVE
+from commonwork.errors import CommonworkError
+from commonwork.journal.actions import SignedAction, build_action, check_signed, sign_action
+from commonwork.journal.keys import Keypair
+from commonwork.node.node import Node
+from commonwork.node.pipeline import Appended, append_actions
+from commonwork.production.actions import RECORD, VALIDATE
+
+
+def submit_signed(node: Node, commons_id: str | None, batch: list[Any]) -> list[Appended]:
+    """Append actions signed by their authors elsewhere (``{"action", "author_sig"}`` objects)."""
+    signed: list[SignedAction] = []
+    for index, item in enumerate(batch):
+        try:
+            signed.append(check_signed(item))
+        except CommonworkError as exc:
+            if len(batch) > 1:
+                exc.extra["index"] = index
+                exc.detail = f"action {index} of the batch: {exc.detail}"
+            raise
+    return append_actions(node, commons_id, signed)
+
+
+def _act(
+    node: Node, actor: Keypair, commons_id: str | None, type_: str, body: dict[str, Any]
+) -> Appended:
+    action = build_action(type=type_, author=actor.did, body=body, commons=commons_id)
+    return append_actions(node, commons_id, [sign_action(actor, action)])[0]
+
+
+def found_commons(
+    node: Node, *, actor: Keypair, charter: dict[str, Any], founder_name: str
+) -> Appended:
+    return _act(node, actor, None, FOUND, {"charter": charter, "founder_name": founder_name})
+
+
+def join_commons(node: Node, *, actor: Keypair, commons_id: str, name: str) -> Appended:
+    return _act(node, actor, commons_id, JOIN, {"name": name})
+
+
+def leave_commons(node: Node, *, actor: Keypair, commons_id: str) -> Appended:
+    return _act(node, actor, commons_id, LEAVE, {})
+
+
+def invite_member(node: Node, *, actor: Keypair, commons_id: str, invitee: str) -> Appended:
+    return _act(node, actor, commons_id, INVITE, {"invitee": invitee})
+
+
+def record_contribution(
+    node: Node,
+    *,
+    actor: Keypair,
+    commons_id: str,
+    kind: str,
+    quantity: str,
+    description: str,
+    currency: str | None = None,
+) -> Appended:
+    body: dict[str, Any] = {"kind": kind, "quantity": quantity, "description": description}
+    if currency:
+        body["currency"] = currency
+    return _act(node, actor, commons_id, RECORD, body)
+
+
+def validate_contribution(
+    node: Node,
+    *,
+    actor: Keypair,
+    commons_id: str,
+    contribution_id: str,
+    verdict: str,
+    reason: str = "",
+) -> Appended:
+    body = {"contribution": contribution_id, "verdict": verdict, "reason": reason}
+    return _act(node, actor, commons_id, VALIDATE, body)

@@ -1,0 +1,131 @@
+"""Read-only queries over the projections: what the pages and the API show to anyone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from commonwork.commons.tables import commons, members
+from commonwork.node import journal_store
+from commonwork.node.node import Node
+from commonwork.node.state import plain_row
+from commonwork.production.tables import contributions, validations
+from commonwork.services.journals import commons_digest, require_head
+
+MAX_PAGE = 500
+
+
+def _page(limit: int, offset: int) -> tuple[int, int]:
+    return max(1, min(limit, MAX_PAGE)), max(0, offset)
+
+
+def list_commons(node: Node, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    limit, offset = _page(limit, offset)
+    query = (
+        sa.select(commons)
+        .order_by(commons.c.founded_at.desc(), commons.c.commons_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    with node.reading() as conn:
+        heads = {head.commons_id: head for head in journal_store.all_heads(conn)}
+        rows = [plain_row(row) for row in conn.execute(query).mappings()]
+    for row in rows:
+        row["charter"] = orjson.loads(row["charter"])
+        head = heads.get(row["commons_id"])
+        row["head_seq"] = head.seq if head else None
+    return rows
+
+
+def count_commons(node: Node) -> int:
+    with node.reading() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(commons)).scalar_one())
+
+
+def commons_detail(node: Node, commons_id: str) -> dict[str, Any]:
+    """The commons with its charter, head and state digest."""
+    with node.reading() as conn:
+        head = require_head(conn, commons_id)
+        row = (
+            conn.execute(sa.select(commons).where(commons.c.commons_id == commons_id))
+            .mappings()
+            .first()
+        )
+        digest = commons_digest(node, conn, head)
+    detail: dict[str, Any] = plain_row(row) if row is not None else {"commons_id": commons_id}
+    if "charter" in detail:
+        detail["charter"] = orjson.loads(detail["charter"])
+    detail.update(
+        id=commons_id,
+        head=head.id,
+        head_seq=head.seq,
+        host=head.host,
+        recorded_at=head.recorded_at,
+        digest=digest,
+        hosted_here=head.host == node.host_key.did,
+    )
+    return detail
+
+
+def list_members(
+    node: Node, commons_id: str, *, limit: int = 100, offset: int = 0, active_only: bool = False
+) -> list[dict[str, Any]]:
+    limit, offset = _page(limit, offset)
+    query = sa.select(members).where(members.c.commons_id == commons_id)
+    if active_only:
+        query = query.where(members.c.status == "active")
+    query = query.order_by(members.c.joined_seq).limit(limit).offset(offset)
+    with node.reading() as conn:
+        require_head(conn, commons_id)
+        return [plain_row(row) for row in conn.execute(query).mappings()]
+
+
+def member_names(conn: sa.Connection, commons_id: str) -> dict[str, str]:
+    query = sa.select(members.c.member, members.c.name).where(members.c.commons_id == commons_id)
+    return {row.member: row.name for row in conn.execute(query)}
+
+
+def list_contributions(
+    node: Node, commons_id: str, *, limit: int = 50, offset: int = 0, status: str | None = None
+) -> list[dict[str, Any]]:
+    """Contributions, newest first, each with its validations and people's names."""
+    limit, offset = _page(limit, offset)
+    query = sa.select(contributions).where(contributions.c.commons_id == commons_id)
+    if status is not None:
+        query = query.where(contributions.c.status == status)
+    query = query.order_by(contributions.c.seq.desc()).limit(limit).offset(offset)
+    with node.reading() as conn:
+        require_head(conn, commons_id)
+        names = member_names(conn, commons_id)
+        rows = [plain_row(row) for row in conn.execute(query).mappings()]
+        ids = [row["contribution_id"] for row in rows]
+        found = conn.execute(
+            sa.select(validations)
+            .where(validations.c.commons_id == commons_id, validations.c.contribution_id.in_(ids))
+            .order_by(validations.c.seq)
+        ).mappings()
+        by_contribution: dict[str, list[dict[str, Any]]] = {}
+        for validation in found:
+            item = plain_row(validation)
+            item["validator_name"] = names.get(item["validator"], "")
+            by_contribution.setdefault(item["contribution_id"], []).append(item)
+    for row in rows:
+        row["contributor_name"] = names.get(row["contributor"], "")
+        row["validations"] = by_contribution.get(row["contribution_id"], [])
+    return rows
+
+
+def membership(node: Node, commons_id: str, did: str) -> dict[str, Any] | None:
+    with node.reading() as conn:
+        row = (
+            conn.execute(
+                sa.select(members).where(
+                    members.c.commons_id == commons_id, members.c.member == did
+                )
+            )
+            .mappings()
+            .first()
+        )
+    return None if row is None else plain_row(row)
