@@ -1,0 +1,1 @@
+"""The command line: every command a thin wrapper over a service function."""

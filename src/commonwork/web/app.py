@@ -1,0 +1,148 @@
+"""The ASGI application: API and pages over one node, with one error handler for both."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from commonwork.errors import CommonworkError, TooLarge
+from commonwork.node.node import Node
+
+log = logging.getLogger("commonwork.web")
+STATIC = Path(__file__).parent / "static"
+API_DESCRIPTION = """\
+The HTTP API of a commonwork node. Everything is readable by anyone (holoptism); changes are
+**actions** signed by their authors and appended by the commons' host to its journal.
+
+* Client-signed: `POST /api/v1/commons` (found) and `POST /api/v1/commons/{id}/actions` take
+  `{"action": …, "author_sig": …}` objects, or a batch of them as NDJSON.
+* Custodial: with a session (cookie or `Authorization: Bearer TOKEN` from `POST /api/v1/session`),
+  the `…/join`, `…/contributions` and `…/validations` routes sign with the account's own key.
+
+Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`.
+"""
+
+
+def problem_response(request: Request, error: CommonworkError) -> Response:
+    if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse(
+            error.as_problem(instance=request.url.path),
+            status_code=error.status,
+            media_type="application/problem+json",
+        )
+    from commonwork.web.pages import render_problem_page
+
+    return render_problem_page(request, error.as_problem(instance=request.url.path), error.status)
+
+
+class _Problem(CommonworkError):
+    """An HTTP-level error (unknown route, wrong method) in the same shape as ours."""
+
+    def __init__(self, status: int, code: str, title: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.status, self.code, self.title = status, code, title
+
+
+def create_app(node: Node) -> FastAPI:
+    from commonwork.web import api, pages
+
+    app = FastAPI(
+        title="commonwork",
+        version="1",
+        description=API_DESCRIPTION,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.node = node
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(CommonworkError)
+    async def _ours(request: Request, exc: CommonworkError) -> Response:
+        return problem_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
+            for err in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        problem = _Problem(422, "invalid_request", "Invalid request", detail, errors=errors)
+        return problem_response(request, problem)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        detail = str(exc.detail)
+        if exc.status_code == 404:
+            detail = f"there is nothing at {request.url.path}; see /api/docs for the routes"
+        return problem_response(request, _Problem(exc.status_code, code, "HTTP error", detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s", request.url.path)
+        problem = _Problem(
+            500,
+            "internal_error",
+            "Internal error",
+            "the node failed unexpectedly; nothing was written. The operator can find the "
+            "cause in the node's log",
+        )
+        return problem_response(request, problem)
+
+    app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
+    return app
+
+
+class BodyLimit:
+    """Refuse request bodies over the limit with a 413 problem before anything reads them."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise TooLarge(self._detail())
+            return message
+
+        await self.app(scope, counted, send)
+
+    def _detail(self) -> str:
+        return (
+            f"the request body is larger than this node accepts ({self.limit} bytes); "
+            "send fewer actions per request"
+        )
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        error = TooLarge(self._detail())
+        response = JSONResponse(
+            error.as_problem(instance=scope.get("path")),
+            status_code=413,
+            media_type="application/problem+json",
+        )
+        await response(scope, receive, send)

@@ -1,0 +1,67 @@
+"""Who is asking: the session cookie (pages) or a bearer token (API clients), and CSRF tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from fastapi import Request, Response
+
+from commonwork.errors import AuthenticationRequired, NotAllowed
+from commonwork.node.node import Node
+from commonwork.services.accounts import SESSION_DAYS, Account, account_for_session
+
+SESSION_COOKIE = "commonwork_session"
+
+
+def node_of(request: Request) -> Node:
+    node: Node = request.app.state.node
+    return node
+
+
+def session_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def current_account(request: Request) -> Account | None:
+    """The signed-in account, looked up once per request."""
+    if not hasattr(request.state, "account"):
+        request.state.account = account_for_session(node_of(request), session_token(request))
+    account: Account | None = request.state.account
+    return account
+
+
+def require_account(request: Request) -> Account:
+    account = current_account(request)
+    if account is None:
+        raise AuthenticationRequired(
+            "this needs a signed-in account: sign in (POST /api/v1/session) and send the "
+            "session cookie or 'Authorization: Bearer TOKEN'"
+        )
+    return account
+
+
+def set_session_cookie(response: Response, token: str, *, secure: bool) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=SESSION_DAYS * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+
+
+def csrf_token(request: Request) -> str:
+    """A token for forms, bound to the session: a cross-site page cannot know it."""
+    token = session_token(request) or ""
+    return hashlib.sha256(b"commonwork/csrf\n" + token.encode()).hexdigest()
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    if not submitted or not hmac.compare_digest(submitted, csrf_token(request)):
+        raise NotAllowed("the form has expired or came from another site; reload the page")

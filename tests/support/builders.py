@@ -1,0 +1,58 @@
+"""Small builders for tests: people with keys, a founded commons, signed actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commonwork.journal.actions import SignedAction, build_action, sign_action
+from commonwork.journal.keys import Keypair
+from commonwork.node.node import Node
+from commonwork.node.pipeline import append_actions
+
+CHARTER: dict[str, Any] = {
+    "name": "Seed Library",
+    "purpose": "Keep open-pollinated seeds in common",
+    "aims": ["Catalogue local varieties"],
+    "metrics": [{"name": "varieties", "description": "Distinct varieties kept"}],
+    "licence": "CC-BY-SA-4.0",
+}
+
+
+def signed(
+    keypair: Keypair, type_: str, body: dict[str, Any], commons: str | None = None, **extra: Any
+) -> SignedAction:
+    action = build_action(type=type_, author=keypair.did, body=body, commons=commons, **extra)
+    return sign_action(keypair, action)
+
+
+def found(node: Node, founder: Keypair, charter: dict[str, Any] | None = None) -> str:
+    body = {"charter": charter or CHARTER, "founder_name": "Founder"}
+    [appended] = append_actions(node, None, [signed(founder, "commons.commons.found", body)])
+    return appended.commons_id
+
+
+def join(node: Node, commons_id: str, person: Keypair, name: str = "Member") -> None:
+    append_actions(
+        node, commons_id, [signed(person, "commons.member.join", {"name": name}, commons_id)]
+    )
+
+
+def contribute(node: Node, commons_id: str, person: Keypair, hours: str = "2") -> str:
+    body = {"kind": "work", "quantity": hours, "description": "weeded the seed beds"}
+    [appended] = append_actions(
+        node, commons_id, [signed(person, "production.contribution.record", body, commons_id)]
+    )
+    return appended.entry.id
+
+
+def validate(
+    node: Node, commons_id: str, person: Keypair, contribution: str, verdict: str = "approve"
+) -> None:
+    body = {
+        "contribution": contribution,
+        "verdict": verdict,
+        "reason": "" if verdict == "approve" else "not seen",
+    }
+    append_actions(
+        node, commons_id, [signed(person, "production.contribution.validate", body, commons_id)]
+    )
