@@ -1,7 +1,184 @@
-"""The JSON HTTP API under /api/v1 (being written)."""
+"""The JSON HTTP API under /api/v1: public reads, client-signed actions, custodial actions."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter(prefix="/api/v1")
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from commonwork.errors import BadInput, NotFound
+from commonwork.journal.canonical import parse_json
+from commonwork.node import journal_store
+from commonwork.node.pipeline import Appended
+from commonwork.services import acting, journals, queries
+from commonwork.web.auth import node_of
+from commonwork.web.schemas import (
+    PROBLEM_RESPONSES,
+    SIGNED_ACTION_BODY,
+    Page,
+    WriteResult,
+)
+
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+
+Limit = Annotated[int, Query(ge=1, le=500, description="How many items at most (1 to 500).")]
+Offset = Annotated[int, Query(ge=0, description="How many items to skip.")]
+
+
+def write_result(appended: Appended) -> dict[str, Any]:
+    return {
+        "commons": appended.commons_id,
+        "id": appended.entry.id,
+        "seq": appended.entry.seq,
+        "type": appended.entry.type,
+        "recorded_at": appended.entry.recorded_at,
+        "created": appended.created,
+    }
+
+
+def written(results: list[Appended]) -> JSONResponse:
+    """201 when anything new was appended; 200 when every action was a resubmission."""
+    status = 201 if any(item.created for item in results) else 200
+    items = [write_result(item) for item in results]
+    head = items[-1]["id"] if items else None
+    return JSONResponse({"items": items, "head": head}, status_code=status)
+
+
+async def signed_batch(request: Request) -> list[Any]:
+    """The signed actions in the body: one JSON object, a JSON array, or NDJSON lines."""
+    raw = await request.body()
+    if not raw.strip():
+        raise BadInput('the body is empty; send a signed action {"action": …, "author_sig": …}')
+    if "ndjson" in request.headers.get("content-type", ""):
+        return [parse_json(line) for line in raw.splitlines() if line.strip()]
+    value = parse_json(raw)
+    return value if isinstance(value, list) else [value]
+
+
+@router.get("/node", summary="This node: its host key and what it holds", tags=["node"])
+def node_info(request: Request) -> dict[str, Any]:
+    node = node_of(request)
+    return {
+        "host": node.host_key.did,
+        "commons": queries.count_commons(node),
+        "journal_format": 1,
+    }
+
+
+@router.get("/commons", summary="List the commons on this node", tags=["read"], response_model=Page)
+def list_commons(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+    node = node_of(request)
+    items = queries.list_commons(node, limit=limit, offset=offset)
+    for item in items:
+        item["id"] = item["commons_id"]
+    return {"items": items, "total": queries.count_commons(node), "limit": limit, "offset": offset}
+
+
+@router.post(
+    "/commons",
+    summary="Found a commons with a client-signed commons.commons.found action",
+    tags=["write"],
+    status_code=201,
+    response_model=WriteResult,
+    openapi_extra=SIGNED_ACTION_BODY,
+)
+async def found_signed(request: Request) -> JSONResponse:
+    batch = await signed_batch(request)
+    return written(acting.submit_signed(node_of(request), None, batch))
+
+
+@router.get("/commons/{commons_id}", summary="A commons: charter, head, digest", tags=["read"])
+def get_commons(request: Request, commons_id: str) -> dict[str, Any]:
+    return queries.commons_detail(node_of(request), commons_id)
+
+
+@router.get("/commons/{commons_id}/members", summary="Members of a commons", tags=["read"])
+def get_members(
+    request: Request, commons_id: str, limit: Limit = 100, offset: Offset = 0
+) -> dict[str, Any]:
+    items = queries.list_members(node_of(request), commons_id, limit=limit, offset=offset)
+    return {"items": items, "limit": limit, "offset": offset}
+
+
+@router.get(
+    "/commons/{commons_id}/contributions",
+    summary="Contributions of a commons with their validations, newest first",
+    tags=["read"],
+)
+def get_contributions(
+    request: Request,
+    commons_id: str,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    status: Annotated[
+        str | None, Query(pattern="^(pending|accepted|disputed)$", description="Filter by status.")
+    ] = None,
+) -> dict[str, Any]:
+    items = queries.list_contributions(
+        node_of(request), commons_id, limit=limit, offset=offset, status=status
+    )
+    return {"items": items, "limit": limit, "offset": offset}
+
+
+@router.get(
+    "/commons/{commons_id}/journal",
+    summary="The journal as NDJSON wire lines (for mirrors, exports and forks)",
+    tags=["journal"],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {}}}},
+)
+def get_journal(
+    request: Request,
+    commons_id: str,
+    after: Annotated[int, Query(ge=-1, description="Entries with seq greater than this.")] = -1,
+    limit: Annotated[int, Query(ge=1, le=100_000, description="Entries at most.")] = 10_000,
+) -> StreamingResponse:
+    node = node_of(request)
+    with node.reading() as conn:
+        head = journals.require_head(conn, commons_id)
+        lines = list(journal_store.iter_lines(conn, commons_id, after=after, limit=limit))
+    return StreamingResponse(
+        (line + b"\n" for line in lines),
+        media_type="application/x-ndjson",
+        headers={"X-Commonwork-Head": head.id, "X-Commonwork-Head-Seq": str(head.seq)},
+    )
+
+
+@router.get("/commons/{commons_id}/entries/{seq}", summary="One journal entry", tags=["journal"])
+def get_entry(request: Request, commons_id: str, seq: int) -> dict[str, Any]:
+    node = node_of(request)
+    with node.reading() as conn:
+        journals.require_head(conn, commons_id)
+        entry = journal_store.entry_at(conn, commons_id, seq)
+    if entry is None:
+        raise NotFound(f"commons {commons_id} has no entry {seq}")
+    return {"id": entry.id, "entry": entry.as_json()}
+
+
+@router.get(
+    "/commons/{commons_id}/verify",
+    summary="Re-check every signature, link and rule; name the first bad entry",
+    tags=["journal"],
+)
+def verify(request: Request, commons_id: str) -> dict[str, Any]:
+    return journals.verify_commons(node_of(request), commons_id).as_json()
+
+
+@router.post(
+    "/commons/{commons_id}/actions",
+    summary="Append client-signed actions (one object, a JSON array, or NDJSON)",
+    description=(
+        'Each item is `{"action": …, "author_sig": …}` signed by its author (DESIGN §3.1). '
+        "A batch is all or nothing: the first refused action is named by its `index` and "
+        "nothing is written. Resubmitting an action already appended returns its entry "
+        "(`created: false`)."
+    ),
+    tags=["write"],
+    status_code=201,
+    response_model=WriteResult,
+    openapi_extra=SIGNED_ACTION_BODY,
+)
+async def post_actions(request: Request, commons_id: str) -> JSONResponse:
+    batch = await signed_batch(request)
+    return written(acting.submit_signed(node_of(request), commons_id, batch))

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from commonwork.errors import CommonworkError, TooLarge
+from commonwork.errors import CommonworkError, MalformedJson, TooLarge
 from commonwork.node.node import Node
 
 log = logging.getLogger("commonwork.web")
@@ -52,7 +52,7 @@ class _Problem(CommonworkError):
 
 
 def create_app(node: Node) -> FastAPI:
-    from commonwork.web import api, pages
+    from commonwork.web import api, api_account, pages
 
     app = FastAPI(
         title="commonwork",
@@ -63,6 +63,7 @@ def create_app(node: Node) -> FastAPI:
     )
     app.state.node = node
     app.include_router(api.router)
+    app.include_router(api_account.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -72,6 +73,10 @@ def create_app(node: Node) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if any(err.get("type") == "json_invalid" for err in exc.errors()):
+            return problem_response(
+                request, MalformedJson("the body is not valid JSON; check quotes and commas")
+            )
         errors = [
             {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
             for err in exc.errors()

@@ -1,0 +1,186 @@
+"""The session-authenticated part of the API: accounts, sessions, and custodial actions.
+
+A web account owns an Ed25519 key that the node keeps sealed; these routes sign with it, so a
+person needs no key handling to take part, and can export the key to sign for themselves later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from commonwork.services import accounts, acting
+from commonwork.web.api import written
+from commonwork.web.auth import (
+    SESSION_COOKIE,
+    node_of,
+    require_account,
+    session_token,
+    set_session_cookie,
+)
+from commonwork.web.schemas import (
+    PROBLEM_RESPONSES,
+    ContributionRequest,
+    FoundRequest,
+    JoinRequest,
+    PasswordOnly,
+    SignIn,
+    SignUp,
+    ValidationRequest,
+    WriteResult,
+)
+
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+
+
+def account_json(account: accounts.Account) -> dict[str, Any]:
+    return {
+        "account_id": account.account_id,
+        "email": account.email,
+        "display_name": account.display_name,
+        "did": account.did,
+    }
+
+
+@router.post(
+    "/accounts",
+    summary="Sign up: an account and its own signing key",
+    tags=["account"],
+    status_code=201,
+)
+def sign_up(request: Request, form: SignUp) -> dict[str, Any]:
+    account = accounts.sign_up(
+        node_of(request), email=form.email, password=form.password, display_name=form.display_name
+    )
+    return account_json(account)
+
+
+@router.post(
+    "/session", summary="Sign in; returns a bearer token and sets a cookie", tags=["account"]
+)
+def sign_in(request: Request, form: SignIn) -> JSONResponse:
+    node = node_of(request)
+    account, token = accounts.sign_in(node, email=form.email, password=form.password)
+    response = JSONResponse({"token": token, **account_json(account)})
+    set_session_cookie(response, token, secure=node.settings.secure_cookies)
+    return response
+
+
+@router.delete("/session", summary="Sign out", tags=["account"], status_code=204)
+def sign_out(request: Request) -> Response:
+    token = session_token(request)
+    if token:
+        accounts.sign_out(node_of(request), token)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/me", summary="The signed-in account", tags=["account"])
+def me(request: Request) -> dict[str, Any]:
+    return account_json(require_account(request))
+
+
+@router.post(
+    "/me/key-export",
+    summary="Export the account's secret key (password required)",
+    tags=["account"],
+)
+def export_key(request: Request, form: PasswordOnly) -> dict[str, str]:
+    account = require_account(request)
+    return accounts.export_key(node_of(request), account=account, password=form.password)
+
+
+def _actor(request: Request) -> tuple[Any, accounts.Account]:
+    account = require_account(request)
+    return accounts.custodial_keypair(node_of(request), account), account
+
+
+@router.post(
+    "/me/commons",
+    summary="Found a commons, signed with the account's key",
+    tags=["write"],
+    status_code=201,
+    response_model=WriteResult,
+)
+def found(request: Request, form: FoundRequest) -> JSONResponse:
+    actor, account = _actor(request)
+    appended = acting.found_commons(
+        node_of(request),
+        actor=actor,
+        charter=form.charter,
+        founder_name=form.founder_name or account.display_name,
+    )
+    return written([appended])
+
+
+@router.post(
+    "/commons/{commons_id}/join",
+    summary="Join a commons (no permission needed)",
+    tags=["write"],
+    status_code=201,
+    response_model=WriteResult,
+)
+def join(request: Request, commons_id: str, form: JoinRequest | None = None) -> JSONResponse:
+    actor, account = _actor(request)
+    name = (form.name if form else None) or account.display_name
+    return written(
+        [acting.join_commons(node_of(request), actor=actor, commons_id=commons_id, name=name)]
+    )
+
+
+@router.post(
+    "/commons/{commons_id}/leave",
+    summary="Leave a commons",
+    tags=["write"],
+    status_code=201,
+    response_model=WriteResult,
+)
+def leave(request: Request, commons_id: str) -> JSONResponse:
+    actor, _ = _actor(request)
+    return written([acting.leave_commons(node_of(request), actor=actor, commons_id=commons_id)])
+
+
+@router.post(
+    "/commons/{commons_id}/contributions",
+    summary="Record a contribution",
+    tags=["write"],
+    status_code=201,
+    response_model=WriteResult,
+)
+def contribute(request: Request, commons_id: str, form: ContributionRequest) -> JSONResponse:
+    actor, _ = _actor(request)
+    appended = acting.record_contribution(
+        node_of(request),
+        actor=actor,
+        commons_id=commons_id,
+        kind=form.kind,
+        quantity=form.quantity,
+        description=form.description,
+        currency=form.currency,
+    )
+    return written([appended])
+
+
+@router.post(
+    "/commons/{commons_id}/contributions/{contribution_id}/validations",
+    summary="Approve or dispute another member's contribution (a dispute needs a reason)",
+    tags=["write"],
+    status_code=201,
+    response_model=WriteResult,
+)
+def validate(
+    request: Request, commons_id: str, contribution_id: str, form: ValidationRequest
+) -> JSONResponse:
+    actor, _ = _actor(request)
+    appended = acting.validate_contribution(
+        node_of(request),
+        actor=actor,
+        commons_id=commons_id,
+        contribution_id=contribution_id,
+        verdict=form.verdict,
+        reason=form.reason,
+    )
+    return written([appended])

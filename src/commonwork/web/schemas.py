@@ -1,0 +1,124 @@
+"""Request and response shapes of the HTTP API, for validation and the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details; `code` is stable and safe to switch on.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "What went wrong and what to do about it."},
+        "code": {"type": "string"},
+        "instance": {"type": "string"},
+        "index": {"type": "integer", "description": "Which action of a batch was refused."},
+    },
+    "required": ["type", "title", "status", "detail", "code"],
+}
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": text,
+        "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+    }
+    for status, text in {
+        400: "Malformed or non-canonical JSON",
+        401: "Sign in first",
+        403: "Not a member, or not allowed by the commons' rules",
+        404: "No such commons, contribution or entry",
+        409: "Already done, or a nonce reused for another action",
+        413: "Body or action too large",
+        422: "Invalid action, bad signature, or refused by the rules",
+        503: "The database is unavailable",
+    }.items()
+}
+
+SIGNED_ACTION_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": (
+            'A signed action `{"action": {v, commons, type, author, nonce, at, body}, '
+            '"author_sig": base64url}`, a JSON array of them, or NDJSON '
+            "(`Content-Type: application/x-ndjson`). The signature is Ed25519 by the author over "
+            '`b"commonwork/action/v1\\n" + canonical JSON of the action` (RFC 8785 profile).'
+        ),
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+class Page(BaseModel):
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+
+
+class WrittenEntry(BaseModel):
+    commons: str = Field(description="The commons the entry belongs to.")
+    id: str = Field(description="The entry id (hex sha256 of its wire line).")
+    seq: int
+    type: str
+    recorded_at: str
+    created: bool = Field(description="False when the action had been appended before.")
+
+
+class WriteResult(BaseModel):
+    items: list[WrittenEntry]
+    head: str | None = Field(description="The id of the last entry written by this request.")
+
+
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class SignUp(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Annotated[str, Field(max_length=320)]
+    password: Annotated[str, Field(min_length=8, max_length=1000)]
+    display_name: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class SignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Annotated[str, Field(max_length=320)]
+    password: Annotated[str, Field(max_length=1000)]
+
+
+class PasswordOnly(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    password: Annotated[str, Field(max_length=1000)]
+
+
+class FoundRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    charter: dict[str, Any] = Field(
+        description="name, purpose, aims, metrics, licence (SPDX), join_policy (open|invitation)"
+    )
+    founder_name: Annotated[str, Field(max_length=100)] | None = None
+
+
+class JoinRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(max_length=100)] | None = None
+
+
+class ContributionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["work", "artifact", "money", "review"]
+    quantity: Annotated[str, Field(description="A positive decimal string, e.g. '2.5'.")]
+    description: Text
+    currency: Annotated[str, Field(pattern="^[A-Z]{3}$")] | None = None
+
+
+class ValidationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    verdict: Literal["approve", "dispute"]
+    reason: Annotated[str, Field(max_length=4000)] = ""
