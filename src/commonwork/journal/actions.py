@@ -41,7 +41,7 @@ def parse_time(text: str) -> datetime:
     if not isinstance(text, str) or not TIME_PATTERN.fullmatch(text):
         raise InvalidAction(f"{text!r} is not a time of the form 2026-11-21T10:00:00.000Z (UTC)")
     try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        return datetime.fromisoformat(text[:-1] + "+00:00")
     except ValueError as exc:
         raise InvalidAction(f"{text!r} is not a real date and time: {exc}") from exc
 

@@ -57,6 +57,23 @@ def find_by_nonce(
     return None if line is None else parse_entry(line.encode())
 
 
+def find_by_nonces(
+    conn: sa.Connection, commons_id: str, pairs: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], Entry]:
+    """The entries already made from any of these (author, nonce) pairs in a commons."""
+    found: dict[tuple[str, str], Entry] = {}
+    for start in range(0, len(pairs), 500):
+        chunk = pairs[start : start + 500]
+        query = sa.select(entries.c.line).where(
+            entries.c.commons_id == commons_id,
+            sa.tuple_(entries.c.author, entries.c.nonce).in_(chunk),
+        )
+        for line in conn.execute(query).scalars():
+            entry = parse_entry(line.encode())
+            found[(entry.author, entry.nonce)] = entry
+    return found
+
+
 def insert_entries(conn: sa.Connection, commons_id: str, new: Sequence[Entry]) -> None:
     if not new:
         return

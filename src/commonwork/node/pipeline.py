@@ -70,10 +70,10 @@ def append_actions(
         state = DbState(conn)
         new: list[Entry] = []
         done: list[Appended] = []
-        seen: dict[tuple[str, str], Appended] = {}
+        seen = _already_appended(conn, commons_id, batch)
         for index, signed in enumerate(batch):
             try:
-                earlier = _resubmitted(conn, commons_id, signed, seen)
+                earlier = _resubmitted(signed, seen)
                 if earlier is not None:
                     done.append(earlier)
                     continue
@@ -120,23 +120,26 @@ def _writable_head(node: Node, conn: sa.Connection, commons_id: str) -> Head:
     return head
 
 
-def _resubmitted(
-    conn: sa.Connection,
-    commons_id: str | None,
-    signed: SignedAction,
-    seen: dict[tuple[str, str], Appended],
-) -> Appended | None:
+def _already_appended(
+    conn: sa.Connection, commons_id: str | None, batch: Sequence[SignedAction]
+) -> dict[tuple[str, str], Appended]:
+    """Entries already in the journal for the batch's (author, nonce) pairs: one query."""
+    if commons_id is None:
+        signed = batch[0]
+        entry = journal_store.find_by_nonce(conn, None, signed.author, signed.nonce)
+        found = {} if entry is None else {(entry.author, entry.nonce): entry}
+    else:
+        pairs = [(signed.author, signed.nonce) for signed in batch]
+        found = journal_store.find_by_nonces(conn, commons_id, pairs)
+    return {pair: Appended(e.commons_id(), e, created=False) for pair, e in found.items()}
+
+
+def _resubmitted(signed: SignedAction, seen: dict[tuple[str, str], Appended]) -> Appended | None:
     """The earlier entry of this very action, if it was submitted before; None if it is new."""
     earlier = seen.get((signed.author, signed.nonce))
-    if earlier is not None:
-        previous_action = earlier.entry.action
-    else:
-        entry = journal_store.find_by_nonce(conn, commons_id, signed.author, signed.nonce)
-        if entry is None:
-            return None
-        earlier = Appended(entry.commons_id(), entry, created=False)
-        previous_action = entry.action
-    if previous_action != signed.action:
+    if earlier is None:
+        return None
+    if earlier.entry.action != signed.action:
         raise NonceReused(
             f"the nonce {signed.nonce} was already used by {signed.author} for another action "
             f"(entry {earlier.entry.seq}); every action needs a fresh random nonce"

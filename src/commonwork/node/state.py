@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,11 +66,8 @@ class DbState:
             return pending[key]
         cached = self.cache[table.name]
         if key not in cached:
-            columns = table.primary_key.columns
-            query = sa.select(table).where(
-                *(column == value for column, value in zip(columns, key, strict=True))
-            )
-            found = self.conn.execute(query).mappings().first()
+            params = {f"k{index}": value for index, value in enumerate(key)}
+            found = self.conn.execute(_lookup(table), params).mappings().first()
             cached[key] = plain_row(found) if found is not None else None
         return cached[key]
 
@@ -84,6 +82,15 @@ class DbState:
                 self.conn.execute(upsert_statement(self.conn, tables[name]), list(rows.values()))
             self.cache[name].update(rows)
         self.pending.clear()
+
+
+@cache
+def _lookup(table: sa.Table) -> sa.Select[Any]:
+    """SELECT the row of ``table`` by primary key, built once per table (bind names k0, k1…)."""
+    columns = table.primary_key.columns
+    return sa.select(table).where(
+        *(column == sa.bindparam(f"k{index}") for index, column in enumerate(columns))
+    )
 
 
 def plain_row(mapping: sa.RowMapping) -> Row:
