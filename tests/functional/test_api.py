@@ -12,13 +12,14 @@ import pytest
 from commonwork.journal.actions import build_action, sign_action
 from commonwork.journal.keys import Keypair, b64url
 from commonwork.node.node import Node
+from commonwork.web.app import create_app
+from tests.functional.server import serve_app
 from tests.support.builders import CHARTER
-from tests.support.live_server import serve
 
 
 @pytest.fixture
 def api(node: Node) -> Iterator[httpx.Client]:
-    with serve(node) as base, httpx.Client(base_url=base, timeout=30) as client:
+    with serve_app(create_app(node)) as base, httpx.Client(base_url=base, timeout=30) as client:
         yield client
 
 

@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from commonwork.node.settings import SETTINGS_HELP, Settings
+from commonwork.cli import acting, journal
+from commonwork.cli.commons import commons_group
+from commonwork.cli.context import CliState, CommonworkGroup, pass_state
+from commonwork.cli.identity import identity_group
+from commonwork.node.settings import SETTINGS_HELP
 
 SETTINGS_EPILOG = "\b\nSettings (environment variables):\n" + "\n".join(
     f"  {name}: {text}" for name, text in SETTINGS_HELP.items()
 )
 
 
-@click.group(epilog=SETTINGS_EPILOG)
+@click.group(cls=CommonworkGroup, epilog=SETTINGS_EPILOG)
 @click.version_option(package_name="commonwork")
-def cli() -> None:
-    """Run a commonwork node and act in its commons: found, join, contribute, validate, verify."""
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Use this data directory instead of COMMONWORK_DATA_DIR.",
+)
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None) -> None:
+    """Run a commonwork node and act in its commons: found, join, contribute, validate, verify.
+
+    Exit status: 0 done; 1 verify found a bad entry or rebuild changed the state digest;
+    2 bad input or a refusal (printed as 'error: ... (code)').
+    """
+    ctx.obj = CliState(data_dir=data_dir)
 
 
 @cli.command(epilog=SETTINGS_EPILOG)
@@ -22,21 +39,36 @@ def cli() -> None:
 @click.option(
     "--port", type=int, default=None, help="Port to listen on (default: COMMONWORK_PORT)."
 )
-def serve(host: str | None, port: int | None) -> None:
+@pass_state
+def serve(state: CliState, host: str | None, port: int | None) -> None:
     """Start the web node: the pages and the HTTP API (default http://127.0.0.1:8000)."""
     import uvicorn
 
-    from commonwork.node.node import Node
     from commonwork.web.app import create_app
 
-    settings = Settings.from_env()
-    node = Node.open(settings)
+    settings = state.settings()
+    node = state.node()
     bind_host = host or settings.host
     bind_port = port or settings.port
     click.echo(f"commonwork node {node.host_key.did}")
     click.echo(f"database {settings.database_url}")
     click.echo(f"serving on http://{bind_host}:{bind_port}")
     uvicorn.run(create_app(node), host=bind_host, port=bind_port, log_level="info")
+
+
+for command in (
+    identity_group,
+    commons_group,
+    acting.join,
+    acting.leave,
+    acting.contribute,
+    acting.validate,
+    journal.export,
+    journal.import_,
+    journal.verify,
+    journal.rebuild,
+):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -1,0 +1,174 @@
+"""Acting in a commons: ``join``, ``leave``, ``contribute``, ``validate``, and the lists they feed
+(``commons members``, ``commons contributions``).
+
+Each command signs one action as a local identity (``--as``) and appends it through the same
+service the web node uses.
+"""
+
+from __future__ import annotations
+
+import click
+
+from commonwork.cli.commons import appended_json, commons_group, page_options
+from commonwork.cli.context import CliState, as_option, commons_argument, json_option, pass_state
+from commonwork.cli.output import emit, emit_json, note
+from commonwork.node.pipeline import Appended
+from commonwork.services import acting, queries
+
+
+def _report(state: CliState, appended: Appended, as_json: bool, done: str) -> None:
+    if as_json:
+        emit_json(appended_json(state, appended))
+    else:
+        emit(appended.entry.id)
+        note(f"{done} (entry {appended.entry.seq} of commons {appended.commons_id})")
+
+
+@click.command("join")
+@commons_argument
+@click.option("--name", help="Your name in the commons (default: the identity's name).")
+@as_option
+@json_option
+@pass_state
+def join(state: CliState, commons_id: str, name: str | None, identity: str, as_json: bool) -> None:
+    """Join commons ID (no one needs to approve an open commons); print the entry id."""
+    appended = acting.join_commons(
+        state.node(), actor=state.keypair(identity), commons_id=commons_id, name=name or identity
+    )
+    _report(state, appended, as_json, "joined")
+
+
+@click.command("leave")
+@commons_argument
+@as_option
+@json_option
+@pass_state
+def leave(state: CliState, commons_id: str, identity: str, as_json: bool) -> None:
+    """Leave commons ID; your past contributions stay in its journal. Print the entry id."""
+    appended = acting.leave_commons(
+        state.node(), actor=state.keypair(identity), commons_id=commons_id
+    )
+    _report(state, appended, as_json, "left")
+
+
+@click.command("contribute")
+@commons_argument
+@click.option(
+    "--kind",
+    type=click.Choice(["work", "artifact", "money", "review"]),
+    required=True,
+    help="work and review in hours, artifact in items, money in minor units (with --currency).",
+)
+@click.option(
+    "--quantity", required=True, help="A positive decimal string: '2.5' hours, '2500' cents."
+)
+@click.option("--description", required=True, help="What you did, for the others to validate.")
+@click.option("--currency", help="ISO 4217 code, for --kind money only (e.g. EUR).")
+@as_option
+@json_option
+@pass_state
+def contribute(
+    state: CliState,
+    commons_id: str,
+    kind: str,
+    quantity: str,
+    description: str,
+    currency: str | None,
+    identity: str,
+    as_json: bool,
+) -> None:
+    """Record a contribution to commons ID; print its id (the entry id) for validators."""
+    appended = acting.record_contribution(
+        state.node(),
+        actor=state.keypair(identity),
+        commons_id=commons_id,
+        kind=kind,
+        quantity=quantity,
+        description=description,
+        currency=currency,
+    )
+    _report(state, appended, as_json, "recorded; other members may now validate it")
+
+
+@click.command("validate")
+@commons_argument
+@click.argument("contribution_id")
+@click.option("--approve", "verdict", flag_value="approve", help="Confirm the contribution.")
+@click.option("--dispute", "verdict", flag_value="dispute", help="Dispute it (give a --reason).")
+@click.option("--reason", default="", help="Why; required with --dispute.")
+@as_option
+@json_option
+@pass_state
+def validate(
+    state: CliState,
+    commons_id: str,
+    contribution_id: str,
+    verdict: str | None,
+    reason: str,
+    identity: str,
+    as_json: bool,
+) -> None:
+    """Approve or dispute another member's contribution CONTRIBUTION_ID in commons ID."""
+    if verdict is None:
+        raise click.UsageError("say --approve or --dispute")
+    appended = acting.validate_contribution(
+        state.node(),
+        actor=state.keypair(identity),
+        commons_id=commons_id,
+        contribution_id=contribution_id,
+        verdict=verdict,
+        reason=reason,
+    )
+    _report(state, appended, as_json, f"{verdict}d contribution {contribution_id}")
+
+
+@commons_group.command("members")
+@commons_argument
+@click.option("--active", is_flag=True, help="Only members who have not left.")
+@page_options
+@json_option
+@pass_state
+def members(
+    state: CliState, commons_id: str, active: bool, limit: int, offset: int, as_json: bool
+) -> None:
+    """List the members of commons ID in the order they joined: did, status, role, name."""
+    rows = queries.list_members(
+        state.node(), commons_id, limit=limit, offset=offset, active_only=active
+    )
+    if as_json:
+        emit_json([{"id": row["member"], **row} for row in rows])
+        return
+    for row in rows:
+        emit(f"{row['member']}  {row['status']:<6}  {row['role']:<7}  {row['name']}")
+
+
+@commons_group.command("contributions")
+@commons_argument
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "accepted", "disputed"]),
+    help="Only contributions in this state.",
+)
+@page_options
+@json_option
+@pass_state
+def contributions(
+    state: CliState,
+    commons_id: str,
+    status: str | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+) -> None:
+    """List the contributions to commons ID, newest first, with their validation state."""
+    rows = queries.list_contributions(
+        state.node(), commons_id, limit=limit, offset=offset, status=status
+    )
+    if as_json:
+        emit_json([{"id": row["contribution_id"], **row} for row in rows])
+        return
+    for row in rows:
+        emit(
+            f"{row['contribution_id']}  {row['status']:<8}  {row['quantity']} {row['unit']}  "
+            f"{row['contributor_name']}: {row['description']}"
+        )

@@ -1,0 +1,174 @@
+"""``commonwork commons``: found a commons, and read what this node holds of any commons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from commonwork.cli.context import CliState, as_option, commons_argument, json_option, pass_state
+from commonwork.cli.output import emit, emit_json, fields, note
+from commonwork.node.pipeline import Appended
+from commonwork.services import acting, queries
+
+
+@click.group("commons")
+def commons_group() -> None:
+    """Found a commons; show and list the commons this node holds, their members and work."""
+
+
+def _metrics(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> list[dict[str, str]]:
+    metrics = []
+    for value in values:
+        name, sep, description = value.partition("=")
+        if not sep or not name.strip() or not description.strip():
+            raise click.BadParameter(f"{value!r} is not NAME=DESCRIPTION", ctx, param)
+        metrics.append({"name": name.strip(), "description": description.strip()})
+    return metrics
+
+
+def appended_json(state: CliState, appended: Appended) -> dict[str, Any]:
+    """What an acting command reports: the new entry and the commons' head and digest after it."""
+    detail = queries.commons_detail(state.node(), appended.commons_id)
+    return {
+        "id": appended.entry.id,
+        "commons": appended.commons_id,
+        "seq": appended.entry.seq,
+        "created": appended.created,
+        "head": detail["head"],
+        "head_seq": detail["head_seq"],
+        "digest": detail["digest"],
+    }
+
+
+@commons_group.command("found")
+@click.option("--name", required=True, help="Name of the commons.")
+@click.option("--purpose", required=True, help="What the commons is for, in a sentence or two.")
+@click.option(
+    "--licence",
+    required=True,
+    help="SPDX licence expression for what it produces, e.g. CC-BY-SA-4.0 or GPL-3.0-or-later.",
+)
+@click.option("--aim", "aims", multiple=True, help="An aim of the commons (repeatable).")
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    callback=_metrics,
+    metavar="NAME=DESCRIPTION",
+    help="A metric the commons tracks (repeatable).",
+)
+@click.option(
+    "--join-policy",
+    type=click.Choice(["open", "invitation"]),
+    default="open",
+    show_default=True,
+    help="open: anyone may join; invitation: a member must invite first.",
+)
+@click.option("--founder-name", help="Your name in the commons (default: the identity's name).")
+@as_option
+@json_option
+@pass_state
+def found(
+    state: CliState,
+    name: str,
+    purpose: str,
+    licence: str,
+    aims: tuple[str, ...],
+    metrics: list[dict[str, str]],
+    join_policy: str,
+    founder_name: str | None,
+    identity: str,
+    as_json: bool,
+) -> None:
+    """Found a new commons with its charter; print its id (the id of its genesis entry)."""
+    charter = {
+        "name": name,
+        "purpose": purpose,
+        "aims": list(aims),
+        "metrics": metrics,
+        "licence": licence,
+        "join_policy": join_policy,
+    }
+    actor = state.keypair(identity)
+    appended = acting.found_commons(
+        state.node(), actor=actor, charter=charter, founder_name=founder_name or identity
+    )
+    if as_json:
+        emit_json(appended_json(state, appended))
+    else:
+        emit(appended.commons_id)
+        note(
+            f"founded commons {name!r}; others join it with: commonwork join {appended.commons_id}"
+        )
+
+
+def _print_detail(detail: dict[str, Any]) -> None:
+    charter = detail.get("charter", {})
+    hosted = " (hosted here)" if detail["hosted_here"] else " (a mirror)"
+    pairs: list[tuple[str, Any]] = [
+        ("commons", detail["id"]),
+        ("name", charter.get("name", "")),
+        ("purpose", charter.get("purpose", "")),
+        ("licence", charter.get("licence", "")),
+        ("join policy", charter.get("join_policy", "")),
+    ]
+    pairs += [("aim", aim) for aim in charter.get("aims", [])]
+    pairs += [("metric", f"{m['name']}: {m['description']}") for m in charter.get("metrics", [])]
+    pairs += [
+        ("members", detail.get("member_count", 0)),
+        ("founded", f"{detail.get('founded_at', '')} by {detail.get('founder', '')}"),
+        ("host", f"{detail['host']}{hosted}"),
+        ("head", f"seq {detail['head_seq']} {detail['head']}"),
+        ("digest", detail["digest"]),
+    ]
+    fields(pairs)
+
+
+@commons_group.command("show")
+@commons_argument
+@json_option
+@pass_state
+def show(state: CliState, commons_id: str, as_json: bool) -> None:
+    """Show a commons: its charter, members, host, journal head and state digest."""
+    detail = queries.commons_detail(state.node(), commons_id)
+    if as_json:
+        emit_json(detail)
+    else:
+        _print_detail(detail)
+
+
+def page_options(function: Any) -> Any:
+    """``--limit`` and ``--offset`` for paginated lists."""
+    function = click.option(
+        "--offset", type=click.IntRange(min=0), default=0, help="Rows to skip."
+    )(function)
+    return click.option(
+        "--limit",
+        type=click.IntRange(1, queries.MAX_PAGE),
+        default=50,
+        show_default=True,
+        help="Rows to show.",
+    )(function)
+
+
+@commons_group.command("list")
+@page_options
+@json_option
+@pass_state
+def list_(state: CliState, limit: int, offset: int, as_json: bool) -> None:
+    """List the commons this node holds, newest first: id, name, members, entries."""
+    rows = queries.list_commons(state.node(), limit=limit, offset=offset)
+    if as_json:
+        emit_json([{"id": row["commons_id"], **row} for row in rows])
+        return
+    if not rows and offset == 0:
+        note("no commons here yet; found one with: commonwork commons found --help")
+    for row in rows:
+        entries = 0 if row["head_seq"] is None else row["head_seq"] + 1
+        emit(
+            f"{row['commons_id']}  {row['name']}  "
+            f"({row['member_count']} members, {entries} entries)"
+        )

@@ -1,0 +1,317 @@
+"""The server-rendered pages over real HTTP: reading without an account, the forms of the whole
+found → join → contribute → validate cycle, CSRF refusals that write nothing, and error pages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from commonwork.journal.keys import Keypair
+from commonwork.node.node import Node
+from commonwork.node.tables import entries
+from commonwork.services import journals
+from commonwork.web.app import create_app
+from tests.functional.server import serve_app
+from tests.support import builders
+
+HTML = {"accept": "text/html,application/xhtml+xml"}
+CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
+COMMONS_LINK = re.compile(r"/commons/([0-9a-f]{64})")
+People = Callable[[], httpx.Client]
+
+
+@pytest.fixture
+def site(node: Node) -> Iterator[str]:
+    with serve_app(create_app(node)) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def browser_for(site: str) -> Iterator[People]:
+    """Makes people: each an HTTP client with its own cookies, closed at the end."""
+    clients: list[httpx.Client] = []
+
+    def make() -> httpx.Client:
+        client = httpx.Client(base_url=site, headers=HTML, timeout=10)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+def token_on(client: httpx.Client, path: str) -> str:
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    match = CSRF.search(page.text)
+    assert match is not None, f"no csrf field on {path}"
+    return match.group(1)
+
+
+def sign_up(client: httpx.Client, name: str, email: str) -> None:
+    form = {"display_name": name, "email": email, "password": "correct horse"}
+    response = client.post("/signup", data=form)
+    assert response.status_code == 303, response.text
+    assert client.cookies.get("commonwork_session")
+
+
+def found(client: httpx.Client, name: str = "Seed Library") -> str:
+    form = {
+        "name": name,
+        "purpose": "Keep open-pollinated seeds in common",
+        "aims": "Catalogue local varieties\nShare seeds every spring",
+        "metrics": "varieties: distinct varieties kept",
+        "licence": "CC-BY-SA-4.0",
+        "join_policy": "open",
+        "csrf": token_on(client, "/found"),
+    }
+    response = client.post("/found", data=form)
+    assert response.status_code == 303, response.text
+    match = COMMONS_LINK.fullmatch(response.headers["location"])
+    assert match is not None
+    return match.group(1)
+
+
+def post_on(
+    client: httpx.Client, commons_id: str, action: str, form: dict[str, str]
+) -> httpx.Response:
+    page = f"/commons/{commons_id}"
+    return client.post(f"{page}/{action}", data={**form, "csrf": token_on(client, page)})
+
+
+def head_seq(node: Node, commons_id: str) -> int:
+    head, _ = journals.journal_page(node, commons_id, limit=1)
+    return head.seq
+
+
+def test_anyone_reads_the_list_a_commons_and_its_journal_without_an_account(
+    node: Node, site: str
+) -> None:
+    founder, member = Keypair.generate(), Keypair.generate()
+    commons_id = builders.found(node, founder)
+    builders.join(node, commons_id, member, name="Ada")
+    contribution = builders.contribute(node, commons_id, member, hours="2.5")
+    builders.validate(node, commons_id, founder, contribution)
+
+    with httpx.Client(base_url=site, headers=HTML) as anonymous:
+        index = anonymous.get("/")
+        page = anonymous.get(f"/commons/{commons_id}")
+        journal = anonymous.get(f"/commons/{commons_id}/journal")
+
+    assert index.status_code == 200
+    assert "Seed Library" in index.text
+    assert f"/commons/{commons_id}" in index.text
+    assert page.status_code == 200
+    assert "Catalogue local varieties" in page.text
+    assert "weeded the seed beds" in page.text
+    assert 'data-status="accepted"' in page.text
+    assert "Ada" in page.text
+    assert "join-button" not in page.text  # nobody is signed in: no buttons, an invitation
+    assert "Sign in</a> or" in page.text
+    assert journal.status_code == 200
+    assert 'data-testid="verify-status" data-ok="true"' in journal.text
+    assert "Verified: 4 entries" in journal.text
+    assert journal.text.count('data-testid="journal-entry"') == 4
+
+
+def test_the_whole_cycle_through_forms_ends_with_an_accepted_contribution(
+    node: Node, browser_for: People
+) -> None:
+    ann, bob = browser_for(), browser_for()
+    sign_up(ann, "Ann", "ann@example.org")
+    commons_id = found(ann)
+    sign_up(bob, "Bob", "bob@example.org")
+
+    assert post_on(bob, commons_id, "join", {}).status_code == 303
+    record = {"kind": "work", "quantity": "3", "description": "sorted the seed drawers"}
+    recorded = post_on(bob, commons_id, "contributions", record)
+    assert recorded.status_code == 303
+    contribution_id = recorded.headers["location"].split("#c-")[1]
+    bob_view = bob.get(f"/commons/{commons_id}").text
+    assert "approve-button" not in bob_view  # never on one's own contribution
+
+    verdict = {"contribution": contribution_id, "verdict": "approve", "reason": "seen it"}
+    assert post_on(ann, commons_id, "validations", verdict).status_code == 303
+
+    page = ann.get(f"/commons/{commons_id}").text
+    assert 'data-status="accepted"' in page
+    assert "sorted the seed drawers" in page
+    assert "approve-button" not in page  # hidden once validated
+    assert head_seq(node, commons_id) == 3
+
+
+def test_posts_without_or_with_a_wrong_csrf_token_are_refused_and_write_nothing(
+    node: Node, browser_for: People
+) -> None:
+    ann, bob = browser_for(), browser_for()
+    sign_up(ann, "Ann", "ann@example.org")
+    commons_id = found(ann)
+    sign_up(bob, "Bob", "bob@example.org")
+    record = {"kind": "work", "quantity": "1", "description": "forged"}
+
+    refused = [
+        bob.post(f"/commons/{commons_id}/join", data={}),
+        bob.post(f"/commons/{commons_id}/join", data={"csrf": "0" * 64}),
+        ann.post(f"/commons/{commons_id}/contributions", data={**record, "csrf": "nope"}),
+        ann.post("/found", data={"name": "Forged", "purpose": "x", "licence": "MIT"}),
+    ]
+
+    assert [response.status_code for response in refused] == [403] * 4
+    assert "another site" in refused[0].text
+    assert head_seq(node, commons_id) == 0
+    assert "Forged" not in ann.get("/").text
+
+
+def test_posts_without_an_account_ask_to_sign_in(node: Node, site: str) -> None:
+    commons_id = builders.found(node, Keypair.generate())
+    with httpx.Client(base_url=site, headers=HTML) as anonymous:
+        response = anonymous.post(f"/commons/{commons_id}/join", data={"csrf": "x"})
+        me = anonymous.get("/me")
+    assert response.status_code == 401
+    assert 'href="/signin"' in response.text
+    assert me.status_code == 303
+    assert me.headers["location"] == "/signin?next=/me"
+    assert head_seq(node, commons_id) == 0
+
+
+def test_an_unknown_commons_is_a_404_page_in_html(site: str) -> None:
+    with httpx.Client(base_url=site, headers=HTML) as client:
+        page = client.get(f"/commons/{'ab' * 32}")
+        journal = client.get(f"/commons/{'ab' * 32}/journal")
+        nowhere = client.get("/no/such/page")
+    for response in (page, journal, nowhere):
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("text/html")
+        assert 'data-code="not_found"' in response.text
+
+
+def test_form_mistakes_show_the_form_again_with_the_input_and_the_reason(
+    node: Node, browser_for: People
+) -> None:
+    ann = browser_for()
+    short = ann.post(
+        "/signup", data={"display_name": "Ann", "email": "ann@example.org", "password": "short"}
+    )
+    assert short.status_code == 400
+    assert "at least 8 characters" in short.text
+    assert 'value="ann@example.org"' in short.text
+    sign_up(ann, "Ann", "ann@example.org")
+
+    bad_licence = ann.post(
+        "/found",
+        data={
+            "name": "Tool <Library>",
+            "purpose": "Lend tools",
+            "licence": "Nope-1.0",
+            "metrics": "",
+            "csrf": token_on(ann, "/found"),
+        },
+    )
+    assert bad_licence.status_code == 422
+    assert "not a valid SPDX" in bad_licence.text
+    assert 'value="Tool &lt;Library&gt;"' in bad_licence.text
+
+    commons_id = found(ann)
+    record = {"kind": "money", "quantity": "2.5", "currency": "eur", "description": "for seeds"}
+    money = post_on(ann, commons_id, "contributions", record)
+    assert money.status_code == 422
+    assert "whole minor units" in money.text
+    assert "for seeds</textarea>" in money.text
+    assert head_seq(node, commons_id) == 0
+
+
+def test_sign_in_out_and_a_wrong_password(browser_for: People) -> None:
+    ann = browser_for()
+    sign_up(ann, "Ann", "ann@example.org")
+    assert ann.post("/signout", data={"csrf": token_on(ann, "/")}).status_code == 303
+    assert 'data-testid="nav-signin"' in ann.get("/").text
+
+    wrong = ann.post("/signin", data={"email": "ann@example.org", "password": "incorrect"})
+    assert wrong.status_code == 401
+    assert 'value="ann@example.org"' in wrong.text
+    elsewhere = {"email": "ann@example.org", "password": "correct horse", "next": "//evil.example"}
+    right = ann.post("/signin", data=elsewhere)
+    assert right.status_code == 303
+    assert right.headers["location"] == "/"
+    assert 'data-testid="nav-account">Ann<' in ann.get("/").text
+
+
+def test_the_account_page_shows_the_did_and_exports_the_key_once_with_the_password(
+    browser_for: People,
+) -> None:
+    ann = browser_for()
+    sign_up(ann, "Ann", "ann@example.org")
+    me = ann.get("/me").text
+    assert re.search(r'data-testid="my-did">did:key:z6Mk\w+<', me)
+
+    wrong = ann.post("/me/key", data={"password": "incorrect", "csrf": token_on(ann, "/me")})
+    assert wrong.status_code == 401
+    assert 'data-testid="secret-key"' not in wrong.text
+    shown = ann.post("/me/key", data={"password": "correct horse", "csrf": token_on(ann, "/me")})
+    assert shown.status_code == 200
+    assert 'data-testid="secret-key"' in shown.text
+    assert "shown this once" in shown.text
+    assert shown.headers["cache-control"] == "no-store"
+
+
+def test_a_dispute_needs_a_reason_and_is_shown_with_it(node: Node, browser_for: People) -> None:
+    ann, bob = browser_for(), browser_for()
+    sign_up(ann, "Ann", "ann@example.org")
+    commons_id = found(ann)
+    sign_up(bob, "Bob", "bob@example.org")
+    post_on(bob, commons_id, "join", {})
+    record = {"kind": "artifact", "quantity": "1", "description": "a seed catalogue"}
+    contribution_id = post_on(bob, commons_id, "contributions", record).headers["location"][-64:]
+
+    bare = {"contribution": contribution_id, "verdict": "dispute", "reason": ""}
+    refused = post_on(ann, commons_id, "validations", bare)
+    assert refused.status_code == 422
+    assert "must say why" in refused.text
+    assert head_seq(node, commons_id) == 2
+
+    reasoned = {**bare, "reason": "this catalogue is <b>someone else's</b>"}
+    assert post_on(ann, commons_id, "validations", reasoned).status_code == 303
+    page = ann.get(f"/commons/{commons_id}").text
+    assert 'data-status="disputed"' in page
+    assert "this catalogue is &lt;b&gt;someone else&#39;s&lt;/b&gt;" in page
+
+
+def test_the_journal_pages_by_seq_and_shows_full_entries(node: Node, site: str) -> None:
+    founder = Keypair.generate()
+    commons_id = builders.found(node, founder)
+    for _ in range(3):
+        builders.contribute(node, commons_id, founder)
+    with httpx.Client(base_url=site, headers=HTML) as client:
+        later = client.get(f"/commons/{commons_id}/journal", params={"after": 1})
+    assert later.status_code == 200
+    assert re.findall(r'data-testid="journal-entry" data-seq="(\d+)"', later.text) == ["2", "3"]
+    assert "&#34;type&#34;: &#34;production.contribution.record&#34;" in later.text
+    assert "Verified: 4 entries" in later.text
+    assert f"/commons/{commons_id}/journal?after=-1" in later.text
+
+
+def test_the_journal_explorer_names_the_first_bad_entry_of_a_tampered_journal(
+    node: Node, site: str
+) -> None:
+    founder = Keypair.generate()
+    commons_id = builders.found(node, founder)
+    builders.contribute(node, commons_id, founder)
+    builders.contribute(node, commons_id, founder)
+    where = (entries.c.commons_id == commons_id) & (entries.c.seq == 1)
+    with node.writing() as conn:
+        line = conn.execute(sa.select(entries.c.line).where(where)).scalar_one()
+        forged = line.replace("weeded the seed beds", "weeded the whole garden")
+        conn.execute(sa.update(entries).where(where).values(line=forged))
+
+    with httpx.Client(base_url=site, headers=HTML) as client:
+        journal = client.get(f"/commons/{commons_id}/journal")
+
+    assert journal.status_code == 200
+    assert 'data-testid="verify-status" data-ok="false"' in journal.text
+    assert "Verification failed after 1 good entry" in journal.text
+    assert re.search(r"seq 1</a>,\s+id", journal.text)
