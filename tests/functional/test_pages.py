@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
 from commonwork.node.tables import entries
-from commonwork.services import journals
+from commonwork.services import accounts, journals
 from commonwork.web.app import create_app
+from commonwork.web.auth import SESSION_COOKIE
 from tests.functional.server import serve_app
 from tests.support import builders
 
@@ -315,3 +316,14 @@ def test_the_journal_explorer_names_the_first_bad_entry_of_a_tampered_journal(
     assert 'data-testid="verify-status" data-ok="false"' in journal.text
     assert "Verification failed after 1 good entry" in journal.text
     assert re.search(r"seq 1</a>,\s+id", journal.text)
+
+
+def test_sign_in_posted_from_another_site_is_refused(node: Node) -> None:
+    accounts.sign_up(node, email="ann@example.org", password="long enough", display_name="Ann")
+    with serve_app(create_app(node)) as base, httpx.Client(base_url=base) as client:
+        form = {"email": "ann@example.org", "password": "long enough"}
+        forged = client.post("/signin", data=form, headers={"origin": "https://evil.example"})
+        assert forged.status_code == 403
+        assert SESSION_COOKIE not in forged.cookies
+        same = client.post("/signin", data=form, headers={"origin": base})
+        assert same.status_code == 303

@@ -87,11 +87,16 @@ def create_app(node: Node) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code, title = {
+            404: ("not_found", "Not found"),
+            405: ("method_not_allowed", "Method not allowed"),
+        }.get(exc.status_code, ("http_error", "HTTP error"))
         detail = str(exc.detail)
         if exc.status_code == 404:
-            detail = f"there is nothing at {request.url.path}; see /api/docs for the routes"
-        return problem_response(request, _Problem(exc.status_code, code, "HTTP error", detail))
+            detail = f"there is nothing at {request.url.path}"
+            if request.url.path.startswith("/api/"):
+                detail += "; /api/docs lists the routes"
+        return problem_response(request, _Problem(exc.status_code, code, title, detail))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

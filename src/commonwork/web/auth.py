@@ -62,6 +62,16 @@ def csrf_token(request: Request) -> str:
     return hashlib.sha256(b"commonwork/csrf\n" + token.encode()).hexdigest()
 
 
+def check_same_origin(request: Request) -> None:
+    """Refuse a form posted from another site (browsers send Origin on cross-site POSTs).
+
+    Guards the forms used before there is a session to bind a CSRF token to (sign in, sign up).
+    """
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and origin.split("://", 1)[-1] != request.url.netloc:
+        raise NotAllowed("this form was posted from another site; open the page here and retry")
+
+
 def check_csrf(request: Request, submitted: str | None) -> None:
     if not submitted or not hmac.compare_digest(submitted, csrf_token(request)):
         raise NotAllowed("the form has expired or came from another site; reload the page")

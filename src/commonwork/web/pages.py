@@ -22,6 +22,7 @@ from commonwork.services.accounts import Account
 from commonwork.web.auth import (
     SESSION_COOKIE,
     check_csrf,
+    check_same_origin,
     current_account,
     node_of,
     require_account,
@@ -120,6 +121,7 @@ def signup(
 ) -> Response:
     node = node_of(request)
     try:
+        check_same_origin(request)
         accounts.sign_up(node, email=email, password=password, display_name=display_name)
         _, token = accounts.sign_in(node, email=email, password=password)
     except CommonworkError as exc:
@@ -146,6 +148,7 @@ def signin(
     next_: NextField = "/",
 ) -> Response:
     try:
+        check_same_origin(request)
         _, token = accounts.sign_in(node_of(request), email=email, password=password)
     except CommonworkError as exc:
         context = {"error": exc.detail, "email": email, "next": safe_next(next_)}
