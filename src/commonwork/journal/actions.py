@@ -25,7 +25,7 @@ FORMAT_VERSION = 1
 MAX_ACTION_BYTES = 64 * 1024
 GENESIS_TYPES = frozenset({"commons.commons.found", "commons.commons.fork"})
 TYPE_PATTERN = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
-TIME_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+TIME_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 ID_PATTERN = re.compile(r"[0-9a-f]{64}")
 _REQUIRED = ("v", "type", "author", "nonce", "at", "body")
 _ALLOWED = frozenset((*_REQUIRED, "commons"))
@@ -127,7 +127,7 @@ def check_action_form(action: Any) -> None:
     extra = sorted(set(action) - _ALLOWED)
     if extra:
         raise InvalidAction(f"the action has unknown fields: {', '.join(extra)}")
-    if action["v"] != FORMAT_VERSION:
+    if type(action["v"]) is not int or action["v"] != FORMAT_VERSION:
         raise InvalidAction(f"this node reads action format v1, not v={action['v']!r}")
     kind = action["type"]
     if not isinstance(kind, str) or not TYPE_PATTERN.fullmatch(kind):

@@ -46,8 +46,8 @@ def check_profile(value: Any, path: str = "$") -> None:
         return
     if kind is float:
         raise NonCanonical(
-            f"{path}: {value!r} is a floating-point number; quantities and money are decimal "
-            "strings or integer minor units"
+            f"{path}: {value!r} is a floating-point number (or an integer too large to be exact); "
+            "quantities and money are decimal strings or integer minor units"
         )
     raise NonCanonical(f"{path}: a value of type {kind.__name__} cannot be canonical JSON")
 

@@ -133,6 +133,8 @@ def verify_lines(
     nonces: set[tuple[str, str]] = set()
     count = 0
     for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue  # blank lines frame nothing, as in import; numbers stay the file's
         entry: Entry | None = None
         try:
             entry = parse_entry(line)

@@ -13,12 +13,13 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from commonwork.errors import BadSignature, InvalidAction
+from commonwork.errors import BadSignature, InvalidAction, TooLarge
 from commonwork.journal import keys
 from commonwork.journal.actions import (
     ACTION_DOMAIN,
     GENESIS_TYPES,
     ID_PATTERN,
+    MAX_ACTION_BYTES,
     SignedAction,
     check_action_form,
     parse_time,
@@ -111,6 +112,9 @@ def parse_entry(line: bytes) -> Entry:
         raise InvalidAction("'prev' is null exactly for seq 0, else the 64-hex id of entry seq-1")
     parse_time(value["recorded_at"])
     check_action_form(value["action"])
+    action_size = len(canon_checked(value["action"]))
+    if action_size > MAX_ACTION_BYTES:
+        raise TooLarge(f"the action of entry {seq} is {action_size} bytes; the limit is 64 KiB")
     keys.public_key_from_did(value["host"])
     canonical_line = canon_checked(value)
     if canonical_line != line.rstrip(b"\r\n"):

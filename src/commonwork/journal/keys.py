@@ -71,10 +71,16 @@ def did_from_public_key(public_key: bytes) -> str:
     return DID_PREFIX + b58encode(_ED25519_MULTICODEC + public_key)
 
 
-@lru_cache(maxsize=65536)
 def public_key_from_did(did: str) -> bytes:
     """The 32-byte Ed25519 public key inside ``did``; BadKey if it is not a usable key."""
-    if not isinstance(did, str) or not did.startswith(DID_PREFIX):
+    if not isinstance(did, str):
+        raise BadKey(f"a did:key is a string, not {type(did).__name__}")
+    return _public_key_from_did(did)
+
+
+@lru_cache(maxsize=65536)
+def _public_key_from_did(did: str) -> bytes:
+    if not did.startswith(DID_PREFIX):
         raise BadKey(f"{did!r} is not a did:key (it must start with {DID_PREFIX!r})")
     try:
         raw = b58decode(did[len(DID_PREFIX) :])
