@@ -260,3 +260,14 @@ def test_arbitrary_bytes_either_parse_or_are_refused(data: bytes) -> None:
         return  # any other exception fails the test
     check_profile(value)
     assert parse(canon(value)) == value
+
+
+def test_absurdly_deep_nesting_is_refused_not_crashed() -> None:
+    from commonwork.errors import NonCanonical
+    from commonwork.journal.canonical import check_profile
+
+    value: object = "leaf"
+    for _ in range(5000):
+        value = [value]
+    with pytest.raises(NonCanonical, match="nested too deeply"):
+        check_profile(value)

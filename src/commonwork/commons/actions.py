@@ -6,8 +6,9 @@ whose charter says ``join_policy: invitation`` admits those a member has invited
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from commonwork.commons.charter import Charter
@@ -15,7 +16,7 @@ from commonwork.commons.tables import commons, invitations, members
 from commonwork.errors import AlreadyDone, NotAllowed, NotAMember, NotFound
 from commonwork.journal.canonical import canon
 from commonwork.journal.keys import public_key_from_did
-from commonwork.journal.projection import ActionSpec, Context, Row, State
+from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -156,15 +157,36 @@ def apply_invite(state: State, ctx: Context) -> None:
     )
 
 
+def reads_membership(commons_id: str, author: str, body: Any) -> list[tuple[sa.Table, Key]]:
+    return [(commons, (commons_id,)), (members, (commons_id, author))]
+
+
+def _reads_join(commons_id: str, author: str, body: Any) -> list[tuple[sa.Table, Key]]:
+    return [*reads_membership(commons_id, author, body), (invitations, (commons_id, author))]
+
+
+def _reads_invite(commons_id: str, author: str, body: Any) -> list[tuple[sa.Table, Key]]:
+    invitee = (members, (commons_id, body.invitee))
+    return [*reads_membership(commons_id, author, body), invitee]
+
+
 ACTIONS = (
     ActionSpec(FOUND, "Found a commons with its charter", FoundBody, check_found, apply_found),
-    ActionSpec(JOIN, "Join a commons (no permission needed)", JoinBody, check_join, apply_join),
-    ActionSpec(LEAVE, "Leave a commons", LeaveBody, check_leave, apply_leave),
+    ActionSpec(
+        JOIN,
+        "Join a commons (no permission needed)",
+        JoinBody,
+        check_join,
+        apply_join,
+        _reads_join,
+    ),
+    ActionSpec(LEAVE, "Leave a commons", LeaveBody, check_leave, apply_leave, reads_membership),
     ActionSpec(
         INVITE,
         "Invite someone to an invitation-only commons",
         InviteBody,
         check_invite,
         apply_invite,
+        _reads_invite,
     ),
 )

@@ -56,11 +56,16 @@ def new_nonce() -> str:
 
 @dataclass(frozen=True, slots=True)
 class SignedAction:
-    """An action with its author's signature, checked for form and signature."""
+    """An action with its author's signature, checked for form (and, if ``verified``, signature)."""
 
     action: dict[str, Any]
     author_sig: str
     canonical: bytes
+    verified: bool = True
+
+    def signed_message(self) -> bytes:
+        """The exact bytes the author signed."""
+        return ACTION_DOMAIN + self.canonical
 
     @property
     def type(self) -> str:
@@ -144,8 +149,12 @@ def check_action_form(action: Any) -> None:
         raise InvalidAction("'body' must be a JSON object")
 
 
-def check_signed(signed: Any) -> SignedAction:
-    """Check a submitted ``{"action": …, "author_sig": …}``: form, size and signature."""
+def check_signed(signed: Any, *, verify_signature: bool = True) -> SignedAction:
+    """Check a submitted ``{"action": …, "author_sig": …}``: form, size and signature.
+
+    With ``verify_signature=False`` the signature's form is checked but not the signature itself:
+    the result is marked unverified and the append pipeline verifies it before committing.
+    """
     if not isinstance(signed, dict) or set(signed) != {"action", "author_sig"}:
         raise InvalidAction("send an object with exactly two fields: 'action' and 'author_sig'")
     action = signed["action"]
@@ -160,5 +169,6 @@ def check_signed(signed: Any) -> SignedAction:
     signature = keys.b64url_decode(
         signed["author_sig"], length=64, what="'author_sig'", error=BadSignature
     )
-    keys.verify(action["author"], ACTION_DOMAIN + canonical, signature, what="'author_sig'")
-    return SignedAction(action=action, author_sig=signed["author_sig"], canonical=canonical)
+    if verify_signature:
+        keys.verify(action["author"], ACTION_DOMAIN + canonical, signature, what="'author_sig'")
+    return SignedAction(action, signed["author_sig"], canonical, verified=verify_signature)

@@ -20,8 +20,42 @@ KEY_PATTERN = re.compile(r"[a-z0-9_]+")
 _SORT = orjson.OPT_SORT_KEYS
 
 
+_good_keys: set[str] = set()  # keys already seen to match KEY_PATTERN (field names repeat)
+
+
+def _inside(value: Any) -> bool:
+    """True when ``value`` is inside the profile: the fast path, with no paths built."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
+    if kind is dict:
+        for key, item in value.items():
+            if key not in _good_keys:
+                if type(key) is not str or not KEY_PATTERN.fullmatch(key):
+                    return False
+                if len(_good_keys) < 10_000:
+                    _good_keys.add(key)
+            if not _inside(item):
+                return False
+        return True
+    if kind is list:
+        return all(_inside(item) for item in value)
+    return False
+
+
 def check_profile(value: Any, path: str = "$") -> None:
     """Raise NonCanonical, naming the JSON path, if ``value`` is outside the canonical profile."""
+    try:
+        if not _inside(value):
+            _explain(value, path)
+    except RecursionError as exc:
+        raise NonCanonical(f"{path}: the JSON is nested too deeply to be an action") from exc
+
+
+def _explain(value: Any, path: str) -> None:
+    """Find and report where ``value`` leaves the profile (the slow path, on failure only)."""
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return
@@ -38,11 +72,11 @@ def check_profile(value: Any, path: str = "$") -> None:
                 raise NonCanonical(
                     f"{path}: the key {key!r} is not allowed; keys use only a-z, 0-9 and _"
                 )
-            check_profile(item, f"{path}.{key}")
+            _explain(item, f"{path}.{key}")
         return
     if kind is list:
         for index, item in enumerate(value):
-            check_profile(item, f"{path}[{index}]")
+            _explain(item, f"{path}[{index}]")
         return
     if kind is float:
         raise NonCanonical(

@@ -60,6 +60,10 @@ class Entry:
     def is_genesis(self) -> bool:
         return self.type in GENESIS_TYPES
 
+    def body_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = self.action["body"]
+        return body
+
     def commons_id(self) -> str:
         """The commons this entry belongs to: its own id for a genesis entry."""
         return self.id if self.is_genesis else str(self.action["commons"])

@@ -8,7 +8,7 @@ would refuse their signatures anyway, and refusing the key up front gives a clea
 from __future__ import annotations
 
 import base64
-import binascii
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -54,17 +54,25 @@ def b64url_decode(
     text: str, *, length: int, what: str, error: type[CommonworkError] = InvalidAction
 ) -> bytes:
     """Decode strict base64url without padding into exactly ``length`` bytes."""
-    if not isinstance(text, str):
-        raise error(f"{what} must be a string of unpadded base64url")
-    try:
-        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise error(f"{what} is not base64url: {exc}") from exc
-    if len(data) != length or b64url(data) != text:
+    if not isinstance(text, str) or not _b64url_shape(length).fullmatch(text):
+        chars = (length * 4 + 2) // 3
         raise error(
-            f"{what} must be {length} bytes in unpadded base64url ({(length * 4 + 2) // 3} chars)"
+            f"{what} must be {length} bytes in unpadded base64url: {chars} characters of "
+            "A-Z a-z 0-9 - _, in canonical form"
         )
-    return data
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@lru_cache(maxsize=16)
+def _b64url_shape(length: int) -> re.Pattern[str]:
+    """The one canonical unpadded base64url spelling of ``length`` bytes, as a pattern.
+
+    The last character carries 2 (or 4) meaningful bits; the rest must be zero, so it is one of a
+    few letters, or two strings would decode to the same bytes.
+    """
+    full, rest = divmod(length, 3)
+    last = {0: "", 1: "[A-Za-z0-9_-][AQgw]", 2: "[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048]"}[rest]
+    return re.compile(f"[A-Za-z0-9_-]{{{4 * full}}}{last}")
 
 
 def did_from_public_key(public_key: bytes) -> str:

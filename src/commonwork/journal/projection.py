@@ -52,15 +52,25 @@ class Context:
         return self.entry.author
 
 
+#: The rows an action's rule and projection will look up: (commons id, author, body) → keys.
+Reads = Callable[[str, str, Any], Iterable[tuple[sa.Table, Key]]]
+
+
 @dataclass(frozen=True)
 class ActionSpec:
-    """One action type: its schema, rule and projection."""
+    """One action type: its schema, rule and projection.
+
+    ``reads`` names the rows ``check`` and ``apply`` will get, so that a node appending a batch
+    can load them all with one query per table instead of one query per lookup. It is a hint for
+    speed only: a row it forgets is still looked up when asked for.
+    """
 
     type: str
     summary: str
     body: builtins.type[pydantic.BaseModel]
     check: Callable[[State, Context], None]
     apply: Callable[[State, Context], None]
+    reads: Reads | None = None
 
     def parse_body(self, body: dict[str, Any]) -> pydantic.BaseModel:
         try:

@@ -61,16 +61,16 @@ def find_by_nonces(
     conn: sa.Connection, commons_id: str, pairs: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], Entry]:
     """The entries already made from any of these (author, nonce) pairs in a commons."""
+    wanted = set(pairs)
+    nonces = sorted({nonce for _, nonce in wanted})
     found: dict[tuple[str, str], Entry] = {}
-    for start in range(0, len(pairs), 500):
-        chunk = pairs[start : start + 500]
-        query = sa.select(entries.c.line).where(
-            entries.c.commons_id == commons_id,
-            sa.tuple_(entries.c.author, entries.c.nonce).in_(chunk),
+    for start in range(0, len(nonces), 500):
+        query = sa.select(entries.c.author, entries.c.nonce, entries.c.line).where(
+            entries.c.commons_id == commons_id, entries.c.nonce.in_(nonces[start : start + 500])
         )
-        for line in conn.execute(query).scalars():
-            entry = parse_entry(line.encode())
-            found[(entry.author, entry.nonce)] = entry
+        for row in conn.execute(query):
+            if (row.author, row.nonce) in wanted:
+                found[(row.author, row.nonce)] = parse_entry(row.line.encode())
     return found
 
 

@@ -13,6 +13,7 @@ from commonwork.journal.keys import Keypair
 from commonwork.node.db import create_engine, migrate, storage_errors
 from commonwork.node.keystore import KeyEncryptionKey, LocalIdentities, load_host_key
 from commonwork.node.settings import Settings
+from commonwork.node.signatures import SignatureChecker
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Node:
     host_key: Keypair
     kek: KeyEncryptionKey
     identities: LocalIdentities
+    signatures: SignatureChecker
     clock: Callable[[], str] = field(default=now)
     #: State digests by head entry id: a digest is a pure function of the head, so never stale.
     digest_cache: dict[str, str] = field(default_factory=dict)
@@ -39,6 +41,7 @@ class Node:
             host_key=load_host_key(settings.data_dir),
             kek=KeyEncryptionKey(settings.data_dir),
             identities=LocalIdentities(settings.data_dir),
+            signatures=SignatureChecker(settings.verify_workers),
             clock=clock,
         )
 
@@ -57,4 +60,5 @@ class Node:
                 yield conn
 
     def close(self) -> None:
+        self.signatures.close()
         self.engine.dispose()

@@ -1,6 +1,7 @@
 """The submit pipeline, and the import of journals made elsewhere.
 
-Submit: signed actions (signatures already verified by ``check_signed``) → the area's body schema →
+Submit: signed actions (form checked by ``check_signed``; signatures verified there, or here in
+worker processes while the transaction does the rest) → the area's body schema →
 in one write transaction per batch: idempotency by (author, nonce) → seal as the next entries →
 the chain rules (``follow``) → the area's rules on the journal prefix → projection → append.
 A batch is all or nothing: the first refused action aborts it, and nothing is written.
@@ -32,7 +33,7 @@ from commonwork.journal.entries import Entry, check_entry_signatures, parse_entr
 from commonwork.node import journal_store
 from commonwork.node.node import Node
 from commonwork.node.registry import spec_for
-from commonwork.node.state import DbState, run_rules
+from commonwork.node.state import DbState, prefetch_reads, run_rules
 from commonwork.node.tables import entries as entries_table
 
 FLUSH_EVERY = 2000
@@ -65,26 +66,33 @@ def append_actions(
             bodies.append(spec_for(signed.type).parse_body(signed.body))
         except CommonworkError as exc:
             raise _numbered(exc, index, len(batch)) from exc
+    signatures = node.signatures.start(batch)
     with node.writing() as conn:
         head = None if commons_id is None else _writable_head(node, conn, commons_id)
         state = DbState(conn)
+        if commons_id is not None:
+            wanted = [(s.type, s.author, body) for s, body in zip(batch, bodies, strict=True)]
+            prefetch_reads(state, commons_id, wanted)
         new: list[Entry] = []
         done: list[Appended] = []
         seen = _already_appended(conn, commons_id, batch)
+        clock = node.clock()  # one reading of the host clock for the whole batch
         for index, signed in enumerate(batch):
             try:
                 earlier = _resubmitted(signed, seen)
                 if earlier is not None:
                     done.append(earlier)
                     continue
-                entry, head = _seal_next(node, head, signed)
+                entry, head = _seal_next(node, head, signed, clock)
                 run_rules(state, head.commons_id, entry, bodies[index])
             except CommonworkError as exc:
+                signatures.raise_first_bad(before=index)
                 raise _numbered(exc, index, len(batch)) from exc
             appended = Appended(head.commons_id, entry, created=True)
             seen[(signed.author, signed.nonce)] = appended
             new.append(entry)
             done.append(appended)
+        signatures.raise_first_bad()  # nothing is committed unless every signature verifies
         if new and head is not None:
             journal_store.insert_entries(conn, head.commons_id, new)
             state.flush()
@@ -147,8 +155,9 @@ def _resubmitted(signed: SignedAction, seen: dict[tuple[str, str], Appended]) ->
     return Appended(earlier.commons_id, earlier.entry, created=False)
 
 
-def _seal_next(node: Node, head: Head | None, signed: SignedAction) -> tuple[Entry, Head]:
-    recorded_at = node.clock()
+def _seal_next(
+    node: Node, head: Head | None, signed: SignedAction, recorded_at: str
+) -> tuple[Entry, Head]:
     if head is not None and recorded_at < head.recorded_at:
         recorded_at = head.recorded_at  # the host's clock never goes back
     entry = seal_entry(
@@ -178,54 +187,97 @@ def import_lines(
     nothing: a bad entry aborts the import and names the line.
     """
     with node.writing() as conn:
-        state = DbState(conn)
-        head: Head | None = None
-        start: Head | None = None
-        nonces: set[tuple[str, str]] = set()
-        new: list[Entry] = []
-        held = count = 0
-        started = False
+        importer = _Importer(conn, progress)
+        chunk: list[tuple[int, bytes]] = []
         for number, raw in enumerate(lines, start=1):
-            if not raw.strip():
-                continue
+            if raw.strip():
+                chunk.append((number, raw))
+            if len(chunk) >= FLUSH_EVERY:
+                importer.take(chunk)
+                chunk = []
+        importer.take(chunk)
+        head = importer.finish()
+    if progress is not None:
+        progress(importer.count + importer.held)
+    return Imported(head.commons_id, importer.count, importer.held, head)
+
+
+def _at_line(error: CommonworkError, number: int) -> CommonworkError:
+    error.extra["line"] = number
+    error.detail = f"line {number} of the journal: {error.detail}"
+    return error
+
+
+class _Importer:
+    """Checks and appends imported entries chunk by chunk, in one transaction."""
+
+    def __init__(self, conn: sa.Connection, progress: Callable[[int], None] | None) -> None:
+        self.conn = conn
+        self.state = DbState(conn)
+        self.progress = progress
+        self.head: Head | None = None
+        self.start: Head | None = None
+        self.started = False
+        self.nonces: set[tuple[str, str]] = set()
+        self.held = self.count = 0
+
+    def take(self, chunk: list[tuple[int, bytes]]) -> None:
+        parsed: list[tuple[int, Entry, Any]] = []
+        failure: CommonworkError | None = None
+        for number, raw in chunk:
             try:
                 entry = parse_entry(raw)
-                if not started:
-                    started = True
-                    start = journal_store.read_head(conn, entry.commons_id(), lock=True)
-                    nonces = _known_nonces(conn, start)
-                    head = start
-                if start is not None and entry.seq <= start.seq:
-                    _check_held(conn, start.commons_id, entry)
-                    held += 1
-                    continue
-                check_entry_signatures(entry)
-                head = follow(head, entry)
-                if (entry.author, entry.nonce) in nonces:
-                    raise ChainBroken(f"entry {entry.seq} reuses a nonce of its author")
-                nonces.add((entry.author, entry.nonce))
-                run_rules(state, head.commons_id, entry)
+                parsed.append((number, entry, spec_for(entry.type).parse_body(entry.body_json())))
             except CommonworkError as exc:
-                exc.extra["line"] = number
-                exc.detail = f"line {number} of the journal: {exc.detail}"
-                raise
-            new.append(entry)
-            count += 1
-            if len(new) >= FLUSH_EVERY:
-                journal_store.insert_entries(conn, head.commons_id, new)
-                state.flush()
-                new = []
-            if progress is not None and count % 1000 == 0:
-                progress(count + held)
-        if head is None:
+                failure = _at_line(exc, number)  # raised once the lines before it are checked
+                break
+        if parsed:
+            self._begin(parsed[0][1])
+            wanted = [(entry.type, entry.author, body) for _, entry, body in parsed]
+            prefetch_reads(self.state, parsed[0][1].commons_id(), wanted)
+        new: list[Entry] = []
+        for number, entry, body in parsed:
+            try:
+                if self._append(entry, body):
+                    new.append(entry)
+            except CommonworkError as exc:
+                raise _at_line(exc, number) from exc
+        if failure is not None:
+            raise failure
+        if new and self.head is not None:
+            journal_store.insert_entries(self.conn, self.head.commons_id, new)
+            self.state.flush()
+        if self.progress is not None and parsed:
+            self.progress(self.count + self.held)
+
+    def _begin(self, first: Entry) -> None:
+        if not self.started:
+            self.started = True
+            self.start = journal_store.read_head(self.conn, first.commons_id(), lock=True)
+            self.nonces = _known_nonces(self.conn, self.start)
+            self.head = self.start
+
+    def _append(self, entry: Entry, body: Any) -> bool:
+        """Check one entry; True when it is new (False: the node holds it already)."""
+        if self.start is not None and entry.seq <= self.start.seq:
+            _check_held(self.conn, self.start.commons_id, entry)
+            self.held += 1
+            return False
+        check_entry_signatures(entry)
+        self.head = follow(self.head, entry)
+        if (entry.author, entry.nonce) in self.nonces:
+            raise ChainBroken(f"entry {entry.seq} reuses a nonce of its author")
+        self.nonces.add((entry.author, entry.nonce))
+        run_rules(self.state, self.head.commons_id, entry, body)
+        self.count += 1
+        return True
+
+    def finish(self) -> Head:
+        if self.head is None:
             raise InvalidAction("the journal to import is empty")
-        journal_store.insert_entries(conn, head.commons_id, new)
-        state.flush()
-        if count:
-            journal_store.write_head(conn, head, existed=start is not None)
-    if progress is not None:
-        progress(count + held)
-    return Imported(head.commons_id, count, held, head)
+        if self.count:
+            journal_store.write_head(self.conn, self.head, existed=self.start is not None)
+        return self.head
 
 
 def _known_nonces(conn: sa.Connection, head: Head | None) -> set[tuple[str, str]]:

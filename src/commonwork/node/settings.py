@@ -28,6 +28,11 @@ SETTINGS_HELP: dict[str, str] = {
         "Largest HTTP request body accepted, in bytes (a batch of actions included). "
         "Default: 1048576."
     ),
+    "COMMONWORK_VERIFY_WORKERS": (
+        "Worker processes that verify the signatures of large batches of actions while the node "
+        "checks their rules; 0 verifies in the node's own process. Default: the number of cores "
+        "(0 on a single-core machine)."
+    ),
     "COMMONWORK_SECURE_COOKIES": (
         "Set to 1 when the node is served over HTTPS, so session cookies are marked Secure. "
         "Default: 0."
@@ -43,6 +48,7 @@ class Settings:
     port: int = 8000
     max_body_bytes: int = 1024 * 1024
     secure_cookies: bool = False
+    verify_workers: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -57,6 +63,9 @@ class Settings:
             port=_integer(env, "COMMONWORK_PORT", 8000),
             max_body_bytes=_integer(env, "COMMONWORK_MAX_BODY_BYTES", 1024 * 1024),
             secure_cookies=env.get("COMMONWORK_SECURE_COOKIES", "0") in {"1", "true", "yes"},
+            verify_workers=_integer(
+                env, "COMMONWORK_VERIFY_WORKERS", _default_workers(), zero=True
+            ),
         )
 
     def with_data_dir(self, data_dir: Path) -> Settings:
@@ -71,7 +80,12 @@ def default_database_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'commonwork.db'}"
 
 
-def _integer(env: Mapping[str, str], name: str, default: int) -> int:
+def _default_workers() -> int:
+    cores = os.cpu_count() or 1
+    return cores if cores > 1 else 0
+
+
+def _integer(env: Mapping[str, str], name: str, default: int, *, zero: bool = False) -> int:
     raw = env.get(name)
     if not raw:
         return default
@@ -79,6 +93,6 @@ def _integer(env: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError as exc:
         raise BadInput(f"{name} must be a whole number, not {raw!r}") from exc
-    if value <= 0:
-        raise BadInput(f"{name} must be positive, not {value}")
+    if value < 0 or (value == 0 and not zero):
+        raise BadInput(f"{name} must be {'zero or more' if zero else 'positive'}, not {value}")
     return value

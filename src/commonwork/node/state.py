@@ -21,6 +21,26 @@ from commonwork.journal.projection import Context, Key, Row, digest_rows, key_of
 from commonwork.node.registry import PROJECTED_TABLES, spec_for
 
 
+def prefetch_reads(
+    state: DbState, commons_id: str, actions: Iterable[tuple[str, str, Any]]
+) -> None:
+    """Prefetch what the rules of these (type, author, parsed body) actions will read."""
+    wanted: list[tuple[sa.Table, Key]] = []
+    for action_type, author, body in actions:
+        reads = spec_for(action_type).reads
+        if reads is not None:
+            wanted.extend(reads(commons_id, author, body))
+    state.prefetch(wanted)
+
+
+def replay_chunk(state: DbState, commons_id: str, entries: list[Entry]) -> None:
+    """Apply already-verified entries (rebuild): prefetch what their rules read, then run them."""
+    parsed = [(entry, spec_for(entry.type).parse_body(entry.body_json())) for entry in entries]
+    prefetch_reads(state, commons_id, [(e.type, e.author, body) for e, body in parsed])
+    for entry, body in parsed:
+        run_rules(state, commons_id, entry, body)
+
+
 def run_rules(state: Any, commons_id: str, entry: Entry, body: Any = None) -> None:
     """Check ``entry`` against its area's rules on ``state`` and apply its projection."""
     spec = spec_for(entry.type)
@@ -73,6 +93,44 @@ class DbState:
 
     def put(self, table: sa.Table, row: Row) -> None:
         self.pending[table.name][key_of(table, row)] = row
+
+    def prefetch(self, wanted: Iterable[tuple[sa.Table, Key]]) -> None:
+        """Load many rows at once (one query per table and 500 keys) into the read cache."""
+        missing: dict[str, tuple[sa.Table, set[Key]]] = {}
+        for table, key in wanted:
+            if key in self.pending.get(table.name, ()) or key in self.cache[table.name]:
+                continue
+            missing.setdefault(table.name, (table, set()))[1].add(key)
+        for table, keys in missing.values():
+            self._load(table, keys)
+
+    def _load(self, table: sa.Table, keys: set[Key]) -> None:
+        """Rows by the first two key columns (``a = ? AND b IN (…)``), which the indexes serve.
+
+        Rows of a wider key that were not asked for come along and are cached too: they are what
+        the database holds, unless this batch already changed them (pending rows win).
+        """
+        cached = self.cache[table.name]
+        for key in keys:
+            cached[key] = None
+        columns = list(table.primary_key.columns)
+        single = len(columns) == 1
+        groups: dict[Any, set[Any]] = defaultdict(set)
+        for key in keys:
+            groups[None if single else key[0]].add(key[0] if single else key[1])
+        selector = columns[0] if single else columns[1]
+        pending = self.pending.get(table.name, {})
+        for first, values in groups.items():
+            ordered = sorted(values)
+            for start in range(0, len(ordered), 500):
+                query = sa.select(table).where(selector.in_(ordered[start : start + 500]))
+                if first is not None:
+                    query = query.where(columns[0] == first)
+                for found in self.conn.execute(query).mappings():
+                    row = plain_row(found)
+                    key = key_of(table, row)
+                    if key not in pending:
+                        cached[key] = row
 
     def flush(self) -> None:
         """Write every pending row: one multi-row upsert per table."""

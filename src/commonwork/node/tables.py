@@ -21,8 +21,7 @@ entries = sa.Table(
     sa.Column("type", sa.String(100), nullable=False),
     sa.Column("recorded_at", sa.String(24), nullable=False),
     sa.Column("line", sa.Text, nullable=False),  # the canonical wire line, host_sig included
-    sa.UniqueConstraint("commons_id", "author", "nonce"),
-    sa.Index("ix_entries_author", "commons_id", "author", "seq"),
+    sa.UniqueConstraint("commons_id", "nonce", "author"),  # nonce second: batch lookups by nonce
 )
 
 heads = sa.Table(

@@ -9,14 +9,15 @@ member approved it and nobody disputed it, ``disputed`` when anyone disputed it,
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
 
-from commonwork.commons.actions import active_member
+from commonwork.commons.actions import active_member, reads_membership
 from commonwork.errors import AlreadyDone, NotAllowed, NotFound
 from commonwork.journal.actions import ID_PATTERN
-from commonwork.journal.projection import ActionSpec, Context, Row, State
+from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 from commonwork.production.tables import contributions, validations
 
 RECORD = "production.contribution.record"
@@ -139,13 +140,29 @@ def apply_validate(state: State, ctx: Context) -> None:
     state.put(contributions, row)
 
 
+def _reads_validate(commons_id: str, author: str, body: Any) -> list[tuple[sa.Table, Key]]:
+    return [
+        *reads_membership(commons_id, author, body),
+        (contributions, (commons_id, body.contribution)),
+        (validations, (commons_id, body.contribution, author)),
+    ]
+
+
 ACTIONS = (
-    ActionSpec(RECORD, "Record a contribution", RecordBody, check_record, apply_record),
+    ActionSpec(
+        RECORD,
+        "Record a contribution",
+        RecordBody,
+        check_record,
+        apply_record,
+        reads_membership,
+    ),
     ActionSpec(
         VALIDATE,
         "Approve or dispute another member's contribution",
         ValidateBody,
         check_validate,
         apply_validate,
+        _reads_validate,
     ),
 )

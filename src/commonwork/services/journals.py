@@ -14,9 +14,10 @@ from commonwork.node import journal_store
 from commonwork.node.node import Node
 from commonwork.node.pipeline import Imported, import_lines
 from commonwork.node.registry import PROJECTED_TABLES
-from commonwork.node.state import DbState, MemoryState, database_digest, run_rules
+from commonwork.node.state import DbState, MemoryState, database_digest, replay_chunk
 
 Progress = Callable[[int], None] | None
+REPLAY_CHUNK = 2000
 
 
 def require_head(conn: sa.Connection, commons_id: str) -> Head:
@@ -91,19 +92,29 @@ def rebuild_projections(
             conn.execute(query)
         for head in heads:
             state = DbState(conn)
+            chunk: list[Entry] = []
             for line in journal_store.iter_lines(conn, head.commons_id):
-                run_rules(state, head.commons_id, parse_entry(line))
-                replayed += 1
-                if replayed % 2000 == 0:
-                    state.flush()
-                    if progress is not None:
-                        progress(replayed)
-            state.flush()
+                chunk.append(parse_entry(line))
+                if len(chunk) == REPLAY_CHUNK:
+                    replayed = _replay(state, head.commons_id, chunk, replayed, progress)
+                    chunk = []
+            replayed = _replay(state, head.commons_id, chunk, replayed, progress)
         after = database_digest(conn, commons_id)
     node.digest_cache.clear()
     if progress is not None:
         progress(replayed)
     return Rebuilt([head.commons_id for head in heads], replayed, before, after)
+
+
+def _replay(
+    state: DbState, commons_id: str, chunk: list[Entry], replayed: int, progress: Progress
+) -> int:
+    replay_chunk(state, commons_id, chunk)
+    state.flush()
+    replayed += len(chunk)
+    if progress is not None:
+        progress(replayed)
+    return replayed
 
 
 def export_journal(node: Node, commons_id: str, *, after: int = -1) -> Iterator[bytes]:

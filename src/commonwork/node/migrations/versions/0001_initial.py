@@ -70,13 +70,10 @@ def upgrade() -> None:
         sa.Column("line", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("commons_id", "seq", name=op.f("pk_entries")),
         sa.UniqueConstraint(
-            "commons_id", "author", "nonce", name=op.f("uq_entries_commons_id_author_nonce")
+            "commons_id", "nonce", "author", name=op.f("uq_entries_commons_id_nonce_author")
         ),
         sa.UniqueConstraint("entry_id", name=op.f("uq_entries_entry_id")),
     )
-    with op.batch_alter_table("entries", schema=None) as batch_op:
-        batch_op.create_index("ix_entries_author", ["commons_id", "author", "seq"], unique=False)
-
     op.create_table(
         "heads",
         sa.Column("commons_id", sa.String(length=64), nullable=False),
@@ -155,9 +152,6 @@ def downgrade() -> None:
     op.drop_table("members")
     op.drop_table("invitations")
     op.drop_table("heads")
-    with op.batch_alter_table("entries", schema=None) as batch_op:
-        batch_op.drop_index("ix_entries_author")
-
     op.drop_table("entries")
     op.drop_table("contributions")
     op.drop_table("commons")
