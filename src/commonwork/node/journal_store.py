@@ -17,12 +17,20 @@ def _head_of(row: sa.RowMapping) -> Head:
     return Head(row["commons_id"], row["seq"], row["entry_id"], row["recorded_at"], row["host"])
 
 
+_HEAD = sa.select(heads).where(heads.c.commons_id == sa.bindparam("commons_id"))
+_HEAD_LOCKED = _HEAD.with_for_update()
+_NEW_HEAD = sa.insert(heads)
+_MOVE_HEAD = sa.update(heads).where(heads.c.commons_id == sa.bindparam("commons"))
+_BY_NONCE = sa.select(entries.c.author, entries.c.nonce, entries.c.line).where(
+    entries.c.commons_id == sa.bindparam("commons_id"),
+    entries.c.nonce.in_(sa.bindparam("nonces", expanding=True)),
+)
+
+
 def read_head(conn: sa.Connection, commons_id: str, *, lock: bool = False) -> Head | None:
     """The commons' head; with ``lock`` the row is locked for this transaction (PostgreSQL)."""
-    query = sa.select(heads).where(heads.c.commons_id == commons_id)
-    if lock and conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).mappings().first()
+    query = _HEAD_LOCKED if lock and conn.dialect.name == "postgresql" else _HEAD
+    row = conn.execute(query, {"commons_id": commons_id}).mappings().first()
     return None if row is None else _head_of(row)
 
 
@@ -34,9 +42,9 @@ def write_head(conn: sa.Connection, head: Head, *, existed: bool) -> None:
         "host": head.host,
     }
     if existed:
-        conn.execute(sa.update(heads).where(heads.c.commons_id == head.commons_id).values(values))
+        conn.execute(_MOVE_HEAD, {"commons": head.commons_id, **values})
     else:
-        conn.execute(sa.insert(heads).values(commons_id=head.commons_id, **values))
+        conn.execute(_NEW_HEAD, {"commons_id": head.commons_id, **values})
 
 
 def all_heads(conn: sa.Connection) -> list[Head]:
@@ -65,10 +73,8 @@ def find_by_nonces(
     nonces = sorted({nonce for _, nonce in wanted})
     found: dict[tuple[str, str], Entry] = {}
     for start in range(0, len(nonces), 500):
-        query = sa.select(entries.c.author, entries.c.nonce, entries.c.line).where(
-            entries.c.commons_id == commons_id, entries.c.nonce.in_(nonces[start : start + 500])
-        )
-        for row in conn.execute(query):
+        params = {"commons_id": commons_id, "nonces": nonces[start : start + 500]}
+        for row in conn.execute(_BY_NONCE, params):
             if (row.author, row.nonce) in wanted:
                 found[(row.author, row.nonce)] = parse_entry(row.line.encode())
     return found

@@ -31,12 +31,14 @@ from commonwork.journal.actions import GENESIS_TYPES, SignedAction
 from commonwork.journal.chain import Head, follow
 from commonwork.journal.entries import Entry, check_entry_signatures, parse_entry, seal_entry
 from commonwork.node import journal_store
+from commonwork.node.db import analyze_grown
 from commonwork.node.node import Node
-from commonwork.node.registry import spec_for
+from commonwork.node.registry import PROJECTED_TABLES, spec_for
 from commonwork.node.state import DbState, prefetch_reads, run_rules
 from commonwork.node.tables import entries as entries_table
 
 FLUSH_EVERY = 2000
+ANALYZED_TABLES = ["entries", *(table.name for table in PROJECTED_TABLES)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,7 @@ def append_actions(
             journal_store.insert_entries(conn, head.commons_id, new)
             state.flush()
             journal_store.write_head(conn, head, existed=commons_id is not None)
+            analyze_grown(conn, ANALYZED_TABLES, head.seq - len(new), head.seq)
     return done
 
 
@@ -277,6 +280,7 @@ class _Importer:
             raise InvalidAction("the journal to import is empty")
         if self.count:
             journal_store.write_head(self.conn, self.head, existed=self.start is not None)
+            analyze_grown(self.conn, ANALYZED_TABLES, self.head.seq - self.count, self.head.seq)
         return self.head
 
 

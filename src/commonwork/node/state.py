@@ -118,15 +118,13 @@ class DbState:
         groups: dict[Any, set[Any]] = defaultdict(set)
         for key in keys:
             groups[None if single else key[0]].add(key[0] if single else key[1])
-        selector = columns[0] if single else columns[1]
+        query = _load_statement(table)
         pending = self.pending.get(table.name, {})
         for first, values in groups.items():
             ordered = sorted(values)
             for start in range(0, len(ordered), 500):
-                query = sa.select(table).where(selector.in_(ordered[start : start + 500]))
-                if first is not None:
-                    query = query.where(columns[0] == first)
-                for found in self.conn.execute(query).mappings():
+                params = {"first": first, "values": ordered[start : start + 500]}
+                for found in self.conn.execute(query, params).mappings():
                     row = plain_row(found)
                     key = key_of(table, row)
                     if key not in pending:
@@ -151,6 +149,17 @@ def _lookup(table: sa.Table) -> sa.Select[Any]:
     )
 
 
+@cache
+def _load_statement(table: sa.Table) -> sa.Select[Any]:
+    """Rows whose first key column is :first (if the key has two or more) and whose next key
+    column (the only one, for a one-column key) is in :values; built once per table."""
+    columns = list(table.primary_key.columns)
+    values: sa.BindParameter[Any] = sa.bindparam("values", expanding=True)
+    if len(columns) == 1:
+        return sa.select(table).where(columns[0].in_(values))
+    return sa.select(table).where(columns[0] == sa.bindparam("first"), columns[1].in_(values))
+
+
 def plain_row(mapping: sa.RowMapping) -> Row:
     """A database row as a dict with plain ``str`` keys (SQLAlchemy hands out str subclasses)."""
     return {str(name): value for name, value in mapping.items()}
@@ -158,7 +167,12 @@ def plain_row(mapping: sa.RowMapping) -> Row:
 
 def upsert_statement(conn: sa.Connection, table: sa.Table) -> Any:
     """INSERT … ON CONFLICT (primary key) DO UPDATE, for SQLite and PostgreSQL alike."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    return _upsert(conn.dialect.name, table)
+
+
+@cache
+def _upsert(dialect: str, table: sa.Table) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table)
     keys = [column.name for column in table.primary_key.columns]
     others = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}

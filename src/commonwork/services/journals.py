@@ -18,6 +18,7 @@ from commonwork.node.state import DbState, MemoryState, database_digest, replay_
 
 Progress = Callable[[int], None] | None
 REPLAY_CHUNK = 2000
+DIGEST_CACHE_SIZE = 1024
 
 
 def require_head(conn: sa.Connection, commons_id: str) -> Head:
@@ -32,6 +33,8 @@ def commons_digest(node: Node, conn: sa.Connection, head: Head) -> str:
     cached = node.digest_cache.get(head.id)
     if cached is None:
         cached = database_digest(conn, head.commons_id)
+        if len(node.digest_cache) >= DIGEST_CACHE_SIZE:
+            node.digest_cache.pop(next(iter(node.digest_cache)))  # the oldest
         node.digest_cache[head.id] = cached
     return cached
 
@@ -39,12 +42,14 @@ def commons_digest(node: Node, conn: sa.Connection, head: Head) -> str:
 def verify_commons(node: Node, commons_id: str, *, progress: Progress = None) -> VerifyReport:
     """Re-check every signature, link and rule of a journal; compare the replayed state digest
     with the live projections."""
-    with node.reading() as conn:
-        head = require_head(conn, commons_id)
-        lines = list(journal_store.iter_lines(conn, commons_id, after=-1, limit=head.seq + 1))
-        live = commons_digest(node, conn, head)
     state = MemoryState()
-    report = verify_lines(lines, rules=state.replay, expected_commons=commons_id, progress=progress)
+    with node.reading() as conn:  # one snapshot, read page by page: memory does not grow with it
+        head = require_head(conn, commons_id)
+        live = commons_digest(node, conn, head)
+        lines = journal_store.iter_lines(conn, commons_id, after=-1, limit=head.seq + 1)
+        report = verify_lines(
+            lines, rules=state.replay, expected_commons=commons_id, progress=progress
+        )
     if report.ok:
         report.digest = state.digest()
         report.extra["live_digest"] = live
