@@ -27,6 +27,7 @@ GENESIS_TYPES = frozenset({"commons.commons.found", "commons.commons.fork"})
 TYPE_PATTERN = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
 TIME_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 ID_PATTERN = re.compile(r"[0-9a-f]{64}")
+NONCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{21}[AQgw]")  # the canonical spelling of 16 bytes
 _REQUIRED = ("v", "type", "author", "nonce", "at", "body")
 _ALLOWED = frozenset((*_REQUIRED, "commons"))
 
@@ -62,6 +63,7 @@ class SignedAction:
     author_sig: str
     canonical: bytes
     verified: bool = True
+    signature: bytes = b""  # author_sig decoded (empty until known)
 
     def signed_message(self) -> bytes:
         """The exact bytes the author signed."""
@@ -143,7 +145,11 @@ def check_action_form(action: Any) -> None:
     elif not isinstance(action.get("commons"), str) or not ID_PATTERN.fullmatch(action["commons"]):
         raise InvalidAction("'commons' must be the 64-hex-digit id of the commons")
     keys.public_key_from_did(action["author"])
-    keys.b64url_decode(action["nonce"], length=16, what="'nonce'")
+    if not isinstance(action["nonce"], str) or not NONCE_PATTERN.fullmatch(action["nonce"]):
+        raise InvalidAction(
+            "'nonce' must be 16 random bytes in unpadded base64url (22 characters of "
+            "A-Z a-z 0-9 - _, the last one of A Q g w)"
+        )
     parse_time(action["at"])
     if not isinstance(action["body"], dict):
         raise InvalidAction("'body' must be a JSON object")
@@ -171,4 +177,6 @@ def check_signed(signed: Any, *, verify_signature: bool = True) -> SignedAction:
     )
     if verify_signature:
         keys.verify(action["author"], ACTION_DOMAIN + canonical, signature, what="'author_sig'")
-    return SignedAction(action, signed["author_sig"], canonical, verified=verify_signature)
+    return SignedAction(
+        action, signed["author_sig"], canonical, verified=verify_signature, signature=signature
+    )

@@ -16,6 +16,7 @@ import builtins
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol
 
 import orjson
@@ -95,7 +96,13 @@ def describe_validation_error(exc: pydantic.ValidationError) -> str:
 
 
 def key_of(table: sa.Table, row: Row) -> Key:
-    return tuple(row[column.name] for column in table.primary_key.columns)
+    return tuple(row[name] for name in key_names(table))
+
+
+@cache
+def key_names(table: sa.Table) -> tuple[str, ...]:
+    """The names of the table's primary-key columns, in key order."""
+    return tuple(str(column.name) for column in table.primary_key.columns)
 
 
 def digest_rows(tables: Iterable[tuple[sa.Table, Iterable[Row]]]) -> str:

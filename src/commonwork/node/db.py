@@ -16,6 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from commonwork.errors import BadInput, StorageUnavailable
 
@@ -66,6 +67,34 @@ def storage_errors() -> Iterator[None]:
         raise StorageUnavailable(
             f"the database cannot be reached or is busy: {exc.orig}; try again shortly"
         ) from exc
+
+
+_NAMED_SQLITE = sqlite_dialect.dialect(paramstyle="named")
+_compiled: dict[tuple[str, int], tuple[Any, str]] = {}  # the statement is kept alive with its SQL
+
+
+def execute_many(conn: sa.Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
+    """Execute ``statement`` once per row straight on the driver, compiled once per dialect.
+
+    The hot path of the append pipeline writes hundreds of rows of plain strings and integers;
+    SQLAlchemy's per-row parameter processing would cost more than the database's own work.
+    The statement runs on the same connection, inside the same transaction.
+    """
+    if not rows:
+        return
+    key = (conn.dialect.name, id(statement))
+    if key not in _compiled:
+        dialect = _NAMED_SQLITE if conn.dialect.name == "sqlite" else conn.dialect
+        _compiled[key] = (statement, str(statement.compile(dialect=dialect)))
+    sql = _compiled[key][1]
+    driver = conn.connection.driver_connection
+    if driver is None:
+        raise StorageUnavailable("the database connection was closed; try again")
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
 
 
 #: Journal lengths at which PostgreSQL's planner statistics are refreshed (see analyze_grown).

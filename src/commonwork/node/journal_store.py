@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from commonwork.journal.chain import Head
 from commonwork.journal.entries import Entry, parse_entry
+from commonwork.node.db import execute_many
 from commonwork.node.tables import entries, heads
 
 PAGE = 2000
@@ -17,6 +18,7 @@ def _head_of(row: sa.RowMapping) -> Head:
     return Head(row["commons_id"], row["seq"], row["entry_id"], row["recorded_at"], row["host"])
 
 
+_INSERT_ENTRY = sa.insert(entries)
 _HEAD = sa.select(heads).where(heads.c.commons_id == sa.bindparam("commons_id"))
 _HEAD_LOCKED = _HEAD.with_for_update()
 _NEW_HEAD = sa.insert(heads)
@@ -83,8 +85,9 @@ def find_by_nonces(
 def insert_entries(conn: sa.Connection, commons_id: str, new: Sequence[Entry]) -> None:
     if not new:
         return
-    conn.execute(
-        sa.insert(entries),
+    execute_many(
+        conn,
+        _INSERT_ENTRY,
         [
             {
                 "commons_id": commons_id,

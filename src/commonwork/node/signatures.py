@@ -38,7 +38,9 @@ def first_bad_signature(items: Sequence[Item]) -> int | None:
 
 
 def _item(signed: SignedAction) -> Item:
-    signature = keys.b64url_decode(signed.author_sig, length=64, what="'author_sig'")
+    signature = signed.signature or keys.b64url_decode(
+        signed.author_sig, length=64, what="'author_sig'"
+    )
     return keys.public_key_from_did(signed.author), signed.signed_message(), signature
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from commonwork.journal.entries import Entry
 from commonwork.journal.projection import Context, Key, Row, digest_rows, key_of
+from commonwork.node.db import execute_many
 from commonwork.node.registry import PROJECTED_TABLES, spec_for
 
 
@@ -119,23 +120,25 @@ class DbState:
         for key in keys:
             groups[None if single else key[0]].add(key[0] if single else key[1])
         query = _load_statement(table)
+        names, key_positions = _shape(table)
         pending = self.pending.get(table.name, {})
         for first, values in groups.items():
             ordered = sorted(values)
             for start in range(0, len(ordered), 500):
                 params = {"first": first, "values": ordered[start : start + 500]}
-                for found in self.conn.execute(query, params).mappings():
-                    row = plain_row(found)
-                    key = key_of(table, row)
+                for found in self.conn.execute(query, params):
+                    key = tuple(found[position] for position in key_positions)
                     if key not in pending:
-                        cached[key] = row
+                        cached[key] = dict(zip(names, found, strict=True))
 
     def flush(self) -> None:
         """Write every pending row: one multi-row upsert per table."""
         tables = {table.name: table for table in PROJECTED_TABLES}
         for name, rows in self.pending.items():
             if rows:
-                self.conn.execute(upsert_statement(self.conn, tables[name]), list(rows.values()))
+                execute_many(
+                    self.conn, upsert_statement(self.conn, tables[name]), list(rows.values())
+                )
             self.cache[name].update(rows)
         self.pending.clear()
 
@@ -147,6 +150,14 @@ def _lookup(table: sa.Table) -> sa.Select[Any]:
     return sa.select(table).where(
         *(column == sa.bindparam(f"k{index}") for index, column in enumerate(columns))
     )
+
+
+@cache
+def _shape(table: sa.Table) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The table's column names (plain str) and where its key columns stand among them."""
+    names = tuple(str(column.name) for column in table.columns)
+    keys = tuple(names.index(str(column.name)) for column in table.primary_key.columns)
+    return names, keys
 
 
 @cache
