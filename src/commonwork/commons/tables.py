@@ -18,6 +18,7 @@ commons = sa.Table(
     sa.Column("founder", sa.String(100), nullable=False),
     sa.Column("founded_at", sa.String(24), nullable=False),
     sa.Column("member_count", sa.Integer, nullable=False),
+    sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
 )
 
 members = sa.Table(
@@ -31,6 +32,7 @@ members = sa.Table(
     sa.Column("joined_at", sa.String(24), nullable=False),
     sa.Column("joined_seq", sa.BigInteger, nullable=False),
     sa.Column("left_at", sa.String(24), nullable=True),
+    sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
 )
 
 invitations = sa.Table(
@@ -40,6 +42,7 @@ invitations = sa.Table(
     sa.Column("invitee", sa.String(100), primary_key=True),
     sa.Column("inviter", sa.String(100), nullable=False),
     sa.Column("invited_at", sa.String(24), nullable=False),
+    sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
 )
 
 TABLES = (commons, members, invitations)

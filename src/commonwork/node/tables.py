@@ -15,7 +15,7 @@ entries = sa.Table(
     metadata,
     sa.Column("commons_id", sa.String(64), primary_key=True),
     sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("entry_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("entry_id", sa.String(64), nullable=False),  # sha256 of the line: unique by nature
     sa.Column("author", sa.String(100), nullable=False),
     sa.Column("nonce", sa.String(22), nullable=False),
     sa.Column("type", sa.String(100), nullable=False),
@@ -32,6 +32,7 @@ heads = sa.Table(
     sa.Column("entry_id", sa.String(64), nullable=False),
     sa.Column("recorded_at", sa.String(24), nullable=False),
     sa.Column("host", sa.String(100), nullable=False),
+    sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
 )
 
 accounts = sa.Table(

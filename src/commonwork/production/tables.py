@@ -21,6 +21,7 @@ contributions = sa.Table(
     sa.Column("status", sa.String(10), nullable=False),  # pending | accepted | disputed
     sa.Column("approvals", sa.Integer, nullable=False),
     sa.Column("disputes", sa.Integer, nullable=False),
+    sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
 )
 
 validations = sa.Table(
@@ -33,6 +34,7 @@ validations = sa.Table(
     sa.Column("verdict", sa.String(10), nullable=False),  # approve | dispute
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("recorded_at", sa.String(24), nullable=False),
+    sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
 )
 
 TABLES = (contributions, validations)

@@ -1,4 +1,4 @@
-"""initial schema: journal, heads, node-local tables, commons and production projections
+"""initial schema: the journal, heads, node-local tables, commons and production projections
 
 Revision ID: 0001
 Revises:
@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("founded_at", sa.String(length=24), nullable=False),
         sa.Column("member_count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("commons_id", name=op.f("pk_commons")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "contributions",
@@ -57,6 +58,7 @@ def upgrade() -> None:
         sa.Column("approvals", sa.Integer(), nullable=False),
         sa.Column("disputes", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("commons_id", "contribution_id", name=op.f("pk_contributions")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "entries",
@@ -72,7 +74,6 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "commons_id", "nonce", "author", name=op.f("uq_entries_commons_id_nonce_author")
         ),
-        sa.UniqueConstraint("entry_id", name=op.f("uq_entries_entry_id")),
     )
     op.create_table(
         "heads",
@@ -82,6 +83,7 @@ def upgrade() -> None:
         sa.Column("recorded_at", sa.String(length=24), nullable=False),
         sa.Column("host", sa.String(length=100), nullable=False),
         sa.PrimaryKeyConstraint("commons_id", name=op.f("pk_heads")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "invitations",
@@ -90,6 +92,7 @@ def upgrade() -> None:
         sa.Column("inviter", sa.String(length=100), nullable=False),
         sa.Column("invited_at", sa.String(length=24), nullable=False),
         sa.PrimaryKeyConstraint("commons_id", "invitee", name=op.f("pk_invitations")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "members",
@@ -102,6 +105,7 @@ def upgrade() -> None:
         sa.Column("joined_seq", sa.BigInteger(), nullable=False),
         sa.Column("left_at", sa.String(length=24), nullable=True),
         sa.PrimaryKeyConstraint("commons_id", "member", name=op.f("pk_members")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "validations",
@@ -115,6 +119,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "commons_id", "contribution_id", "validator", name=op.f("pk_validations")
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "custodial_keys",
