@@ -523,3 +523,14 @@ def test_the_parsed_line_of_a_forged_entry_fails_its_signatures() -> None:
     parsed = parse_entry(line)  # the form is fine
     with pytest.raises(BadSignature):
         check_entry_signatures(parsed)
+
+
+def test_a_validation_names_a_whole_contribution_id() -> None:
+    from commonwork.errors import InvalidAction
+    from commonwork.node.registry import spec_for
+
+    spec = spec_for("production.contribution.validate")
+    body = {"contribution": "a" * 64, "verdict": "approve", "reason": ""}
+    assert spec.parse_body(body) is not None
+    with pytest.raises(InvalidAction, match="contribution"):
+        spec.parse_body(dict(body, contribution="a" * 70))

@@ -64,6 +64,7 @@ def leave(state: CliState, commons_id: str, identity: str, as_json: bool) -> Non
 )
 @click.option("--description", required=True, help="What you did, for the others to validate.")
 @click.option("--currency", help="ISO 4217 code, for --kind money only (e.g. EUR).")
+@click.option("--task", "task_id", help="The id of the open task this work is for.")
 @as_option
 @json_option
 @pass_state
@@ -74,6 +75,7 @@ def contribute(
     quantity: str,
     description: str,
     currency: str | None,
+    task_id: str | None,
     identity: str,
     as_json: bool,
 ) -> None:
@@ -86,6 +88,7 @@ def contribute(
         quantity=quantity,
         description=description,
         currency=currency,
+        task=task_id,
     )
     _report(state, appended, as_json, "recorded; other members may now validate it")
 

@@ -10,6 +10,7 @@ from commonwork.cli import acting, journal
 from commonwork.cli.commons import commons_group
 from commonwork.cli.context import CliState, CommonworkGroup, pass_state
 from commonwork.cli.identity import identity_group
+from commonwork.cli.tasks import task_group
 from commonwork.node.settings import SETTINGS_HELP
 
 SETTINGS_EPILOG = "\b\nSettings (environment variables):\n" + "\n".join(
@@ -26,7 +27,7 @@ SETTINGS_EPILOG = "\b\nSettings (environment variables):\n" + "\n".join(
 )
 @click.pass_context
 def cli(ctx: click.Context, data_dir: Path | None) -> None:
-    """Run a commonwork node and act in its commons: found, join, contribute, validate, verify.
+    """Run a commonwork node and act in its commons: found, join, post tasks, contribute, validate.
 
     Exit status: 0 done; 1 verify found a bad entry or rebuild changed the state digest;
     2 bad input or a refusal (printed as 'error: ... (code)').
@@ -59,6 +60,7 @@ def serve(state: CliState, host: str | None, port: int | None) -> None:
 for command in (
     identity_group,
     commons_group,
+    task_group,
     acting.join,
     acting.leave,
     acting.contribute,

@@ -26,9 +26,10 @@ INTRO = """\
      edit the commands' help texts (src/commonwork/cli/) or the intro in cli/reference.py. -->
 
 `commonwork` runs a node and acts in its commons: make a local identity, found a commons, join,
-record contributions, validate other members' contributions, and export, import (mirror), verify
-and rebuild journals. Every command is a thin wrapper over the same service functions the web
-node uses, so what it accepts and refuses is exactly what the HTTP API accepts and refuses.
+post tasks and claim them, record contributions, validate other members' contributions, and
+export, import (mirror), verify and rebuild journals. Every command is a thin wrapper over the
+same service functions the web node uses, so what it accepts and refuses is exactly what the
+HTTP API accepts and refuses.
 
 ## Conventions
 
@@ -56,7 +57,11 @@ C=$(commonwork commons found --as alice --name "Seed Library" \\
       --purpose "Keep open-pollinated seeds in common" --licence CC-BY-SA-4.0)
 commonwork id new bob
 commonwork join "$C" --as bob
-K=$(commonwork contribute "$C" --as bob --kind work --quantity 2.5 --description "weeded")
+T=$(commonwork task post "$C" --as alice --title "Weed the beds" --description "Beds 1-4" \\
+      --skill gardening --estimate 3)
+commonwork task claim "$C" "$T" --as bob
+K=$(commonwork contribute "$C" --as bob --kind work --quantity 2.5 --description "weeded" \\
+      --task "$T")
 commonwork validate "$C" "$K" --approve --as alice
 commonwork commons show "$C" --json
 commonwork export "$C" -o seed-library.ndjson

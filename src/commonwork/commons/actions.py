@@ -96,7 +96,7 @@ def apply_found(state: State, ctx: Context) -> None:
             "commons_id": ctx.commons_id,
             "name": charter.name,
             "purpose": charter.purpose,
-            "charter": canon(charter.model_dump(mode="json")).decode(),
+            "charter": canon(charter.as_json()).decode(),
             "licence": charter.licence,
             "join_policy": charter.join_policy,
             "founder": ctx.author,

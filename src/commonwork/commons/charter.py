@@ -1,13 +1,18 @@
-"""The charter a commons is founded with: purpose, aims, metrics, licence and join policy."""
+"""The charter a commons is founded with: purpose, aims, metrics, licence, join policy and the
+number of days after which an idle task claim lapses."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+#: Days without activity after which a claim on a task lapses, unless the charter says otherwise.
+DEFAULT_CLAIM_LAPSE_DAYS = 30
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -54,3 +59,21 @@ class Charter(BaseModel):
     metrics: list[Metric] = Field(default_factory=list, max_length=50)
     licence: Licence
     join_policy: Literal["open", "invitation"] = "open"
+    claim_lapse_days: int = Field(default=DEFAULT_CLAIM_LAPSE_DAYS, ge=1, le=365)
+
+    def as_json(self) -> dict[str, Any]:
+        """The charter as stored in the projection.
+
+        ``claim_lapse_days`` appears only when the founding action set it, so that the projected
+        charter of a commons founded before the field existed stays byte for byte the same.
+        """
+        data = self.model_dump(mode="json")
+        if "claim_lapse_days" not in self.model_fields_set:
+            del data["claim_lapse_days"]
+        return data
+
+
+def claim_lapse_days(charter_json: Mapping[str, Any]) -> int:
+    """The charter's claim lapse in days (a charter without the field means the default)."""
+    days = charter_json.get("claim_lapse_days", DEFAULT_CLAIM_LAPSE_DAYS)
+    return int(days)

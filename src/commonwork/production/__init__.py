@@ -1,6 +1,8 @@
-"""The production area: contributions and their validation by peers."""
+"""The production area: broadcast tasks and claims, contributions and their validation by peers."""
 
-from commonwork.production.actions import ACTIONS
+from commonwork.production import actions, tasks
 from commonwork.production.tables import TABLES
+
+ACTIONS = (*actions.ACTIONS, *tasks.ACTIONS)
 
 __all__ = ["ACTIONS", "TABLES"]

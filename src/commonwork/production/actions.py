@@ -1,5 +1,8 @@
 """The production area's first action types: record a contribution, validate one.
 
+A contribution may name the open task it works on (``task``); when it is accepted, the task
+closes (see :mod:`commonwork.production.tasks`).
+
 Validation is after the fact and by peers: any member except the contributor may approve a
 contribution or dispute it with a reason, once. Until the community's own validation policy
 arrives (charter-level weights and thresholds), a contribution is ``accepted`` when at least one
@@ -8,7 +11,6 @@ member approved it and nobody disputed it, ``disputed`` when anyone disputed it,
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
@@ -18,13 +20,14 @@ from commonwork.commons.actions import active_member, reads_membership
 from commonwork.errors import AlreadyDone, NotAllowed, NotFound
 from commonwork.journal.actions import ID_PATTERN
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
+from commonwork.production.decimals import positive_decimal
 from commonwork.production.tables import contributions, validations
+from commonwork.production.tasks import TaskId, apply_link, check_link, close_task, reads_task
 
 RECORD = "production.contribution.record"
 VALIDATE = "production.contribution.validate"
 
 UNITS = {"work": "hours", "review": "hours", "artifact": "items", "money": "minor units"}
-_DECIMAL = re.compile(r"(0|[1-9][0-9]{0,11})(\.[0-9]{1,4})?")
 Description = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)
 ]
@@ -36,15 +39,12 @@ class RecordBody(BaseModel):
     quantity: str
     description: Description
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+    task: TaskId | None = None
 
     @field_validator("quantity")
     @classmethod
     def _positive_decimal(cls, value: str) -> str:
-        if not _DECIMAL.fullmatch(value) or not any(ch in "123456789" for ch in value):
-            raise ValueError(
-                "must be a positive decimal string such as '2.5' (up to 4 decimals, no sign)"
-            )
-        return value
+        return positive_decimal(value)
 
     @model_validator(mode="after")
     def _money_has_currency(self) -> RecordBody:
@@ -60,7 +60,7 @@ class RecordBody(BaseModel):
 
 class ValidateBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    contribution: Annotated[str, StringConstraints(pattern=ID_PATTERN.pattern)]
+    contribution: Annotated[str, StringConstraints(pattern=f"^{ID_PATTERN.pattern}$")]
     verdict: Literal["approve", "dispute"]
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = ""
 
@@ -73,6 +73,8 @@ class ValidateBody(BaseModel):
 
 def check_record(state: State, ctx: Context) -> None:
     active_member(state, ctx.commons_id, ctx.author)
+    if ctx.body.task is not None:
+        check_link(state, ctx, ctx.body.task)
 
 
 def apply_record(state: State, ctx: Context) -> None:
@@ -93,8 +95,11 @@ def apply_record(state: State, ctx: Context) -> None:
             "status": "pending",
             "approvals": 0,
             "disputes": 0,
+            "task": body.task,
         },
     )
+    if body.task is not None:
+        apply_link(state, ctx, body.task)
 
 
 def _contribution(state: State, ctx: Context) -> Row:
@@ -136,8 +141,11 @@ def apply_validate(state: State, ctx: Context) -> None:
     )
     row["approvals"] += body.verdict == "approve"
     row["disputes"] += body.verdict == "dispute"
+    was_accepted = row["status"] == "accepted"
     row["status"] = status_of(row["approvals"], row["disputes"])
     state.put(contributions, row)
+    if row["status"] == "accepted" and not was_accepted and row["task"] is not None:
+        close_task(state, ctx, row)
 
 
 def _reads_validate(commons_id: str, author: str, body: Any) -> list[tuple[sa.Table, Key]]:
@@ -148,14 +156,19 @@ def _reads_validate(commons_id: str, author: str, body: Any) -> list[tuple[sa.Ta
     ]
 
 
+def _reads_record(commons_id: str, author: str, body: Any) -> list[tuple[sa.Table, Key]]:
+    linked = reads_task(commons_id, author, body.task) if body.task is not None else []
+    return [*reads_membership(commons_id, author, body), *linked]
+
+
 ACTIONS = (
     ActionSpec(
         RECORD,
-        "Record a contribution",
+        "Record a contribution (optionally linked to an open task)",
         RecordBody,
         check_record,
         apply_record,
-        reads_membership,
+        _reads_record,
     ),
     ActionSpec(
         VALIDATE,

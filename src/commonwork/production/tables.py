@@ -1,4 +1,4 @@
-"""The production area's read model: contributions and their validations."""
+"""The production area's read model: contributions, their validations, tasks and claims."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ contributions = sa.Table(
     sa.Column("status", sa.String(10), nullable=False),  # pending | accepted | disputed
     sa.Column("approvals", sa.Integer, nullable=False),
     sa.Column("disputes", sa.Integer, nullable=False),
+    sa.Column("task", sa.String(64), nullable=True),  # the task it was linked to, if any
+    sa.Index("ix_contributions_task", "commons_id", "task"),  # a task's linked contributions
     sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
 )
 
@@ -37,4 +39,37 @@ validations = sa.Table(
     sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
 )
 
-TABLES = (contributions, validations)
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("task_id", sa.String(64), primary_key=True),  # id of its post entry
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("poster", sa.String(100), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("skills", sa.Text, nullable=False),  # canonical JSON of the list of skills
+    sa.Column("estimate", sa.String(40), nullable=True),  # decimal string, hours
+    sa.Column("posted_at", sa.String(24), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # open | closed
+    sa.Column("closed_by", sa.String(64), nullable=True),  # the accepted contribution
+    sa.Column("closed_at", sa.String(24), nullable=True),
+    sa.Column("claims", sa.Integer, nullable=False),  # claims not withdrawn (lapsed or not)
+    sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
+)
+
+#: Whether a live claim has lapsed depends on the time it is read at, so it is computed by
+#: readers and rules (see production.tasks.lapse_cutoff), never written here.
+task_claims = sa.Table(
+    "task_claims",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("task_id", sa.String(64), primary_key=True),
+    sa.Column("member", sa.String(100), primary_key=True),
+    sa.Column("claimed_at", sa.String(24), nullable=False),
+    sa.Column("last_activity_at", sa.String(24), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # live | withdrawn
+    sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
+)
+
+TABLES = (contributions, validations, tasks, task_claims)

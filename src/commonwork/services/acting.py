@@ -1,4 +1,5 @@
-"""Use cases that sign an action as a person and append it: found, join, contribute, validate.
+"""Use cases that sign an action as a person and append it: found, join, contribute, validate,
+post, claim and unclaim tasks.
 
 Each builds the action, signs it with the actor's key (a local identity or a custodial key) and
 sends it through the same submit pipeline as a client-signed action.
@@ -15,6 +16,7 @@ from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
 from commonwork.node.pipeline import Appended, append_actions
 from commonwork.production.actions import RECORD, VALIDATE
+from commonwork.production.tasks import CLAIM, POST, UNCLAIM
 
 
 def submit_signed(node: Node, commons_id: str | None, batch: list[Any]) -> list[Appended]:
@@ -65,10 +67,13 @@ def record_contribution(
     quantity: str,
     description: str,
     currency: str | None = None,
+    task: str | None = None,
 ) -> Appended:
     body: dict[str, Any] = {"kind": kind, "quantity": quantity, "description": description}
     if currency:
         body["currency"] = currency
+    if task:
+        body["task"] = task
     return _act(node, actor, commons_id, RECORD, body)
 
 
@@ -83,3 +88,29 @@ def validate_contribution(
 ) -> Appended:
     body = {"contribution": contribution_id, "verdict": verdict, "reason": reason}
     return _act(node, actor, commons_id, VALIDATE, body)
+
+
+def post_task(
+    node: Node,
+    *,
+    actor: Keypair,
+    commons_id: str,
+    title: str,
+    description: str,
+    skills: list[str] | None = None,
+    estimate: str | None = None,
+) -> Appended:
+    """Post a task for everyone; its id is the id of the entry returned."""
+    body: dict[str, Any] = {"title": title, "description": description, "skills": skills or []}
+    if estimate is not None:
+        body["estimate"] = estimate
+    return _act(node, actor, commons_id, POST, body)
+
+
+def claim_task(node: Node, *, actor: Keypair, commons_id: str, task_id: str) -> Appended:
+    """Claim a task for the actor (and only the actor: nobody claims for someone else)."""
+    return _act(node, actor, commons_id, CLAIM, {"task": task_id})
+
+
+def unclaim_task(node: Node, *, actor: Keypair, commons_id: str, task_id: str) -> Appended:
+    return _act(node, actor, commons_id, UNCLAIM, {"task": task_id})

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 
+from commonwork.commons.charter import claim_lapse_days
 from commonwork.commons.tables import commons, members
+from commonwork.errors import BadInput, NotFound
+from commonwork.journal.actions import format_time, parse_time
 from commonwork.node import journal_store
 from commonwork.node.node import Node
 from commonwork.node.state import plain_row
-from commonwork.production.tables import contributions, validations
+from commonwork.production.tables import contributions, task_claims, tasks, validations
+from commonwork.production.tasks import lapse_cutoff
 from commonwork.services.journals import commons_digest, require_head
 
 MAX_PAGE = 500
+SKILL = re.compile(r"[a-z0-9-]{1,50}")
 
 
 def _page(limit: int, offset: int) -> tuple[int, int]:
@@ -129,3 +136,88 @@ def membership(node: Node, commons_id: str, did: str) -> dict[str, Any] | None:
             .first()
         )
     return None if row is None else plain_row(row)
+
+
+def _lapse_days(conn: sa.Connection, commons_id: str) -> int:
+    query = sa.select(commons.c.charter).where(commons.c.commons_id == commons_id)
+    charter = conn.execute(query).scalar_one_or_none()
+    return claim_lapse_days(orjson.loads(charter) if charter is not None else {})
+
+
+def _claims_of(
+    conn: sa.Connection, commons_id: str, task_ids: list[str], as_of: str
+) -> dict[str, list[dict[str, Any]]]:
+    """Every claim on these tasks, oldest first, each with its state as of the journal time
+    ``as_of``: live, lapsed or withdrawn, and when a live one lapses (``lapses_at``)."""
+    days = _lapse_days(conn, commons_id)
+    cutoff = lapse_cutoff(as_of, days)
+    names = member_names(conn, commons_id)
+    query = (
+        sa.select(task_claims)
+        .where(task_claims.c.commons_id == commons_id, task_claims.c.task_id.in_(task_ids))
+        .order_by(task_claims.c.claimed_at, task_claims.c.member)
+    )
+    found: dict[str, list[dict[str, Any]]] = {}
+    for claim in conn.execute(query).mappings():
+        item = plain_row(claim)
+        lapses_at = format_time(parse_time(item["last_activity_at"]) + timedelta(days=days))
+        if item["status"] == "live":
+            item["status"] = "live" if item["last_activity_at"] >= cutoff else "lapsed"
+        item.update(name=names.get(item["member"], ""), lapses_at=lapses_at)
+        found.setdefault(item["task_id"], []).append(item)
+    return found
+
+
+def _task_json(row: dict[str, Any], claims: list[dict[str, Any]]) -> dict[str, Any]:
+    row["id"] = row["task_id"]
+    row["skills"] = orjson.loads(row["skills"])
+    # A closed task's claims are its history (claim_history in the detail), not live claims.
+    live = [claim for claim in claims if claim["status"] == "live"]
+    row["claimants"] = live if row["status"] == "open" else []
+    return row
+
+
+def list_tasks(
+    node: Node,
+    commons_id: str,
+    *,
+    status: str | None = None,
+    skill: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Tasks, newest first, each with its live claimants as of the journal head's time."""
+    limit, offset = _page(limit, offset)
+    query = sa.select(tasks).where(tasks.c.commons_id == commons_id)
+    if status is not None:
+        query = query.where(tasks.c.status == status)
+    if skill is not None:
+        if not SKILL.fullmatch(skill):
+            raise BadInput(f"{skill!r} is not a skill: use lowercase letters, digits and '-'")
+        query = query.where(tasks.c.skills.like(f'%"{skill}"%'))  # no LIKE wildcards in skills
+    query = query.order_by(tasks.c.seq.desc()).limit(limit).offset(offset)
+    with node.reading() as conn:
+        head = require_head(conn, commons_id)
+        rows = [plain_row(row) for row in conn.execute(query).mappings()]
+        claims = _claims_of(conn, commons_id, [row["task_id"] for row in rows], head.recorded_at)
+    return [_task_json(row, claims.get(row["task_id"], [])) for row in rows]
+
+
+def task_detail(node: Node, commons_id: str, task_id: str) -> dict[str, Any]:
+    """One task with its live claimants, every claim ever made and the contributions linked."""
+    with node.reading() as conn:
+        head = require_head(conn, commons_id)
+        query = sa.select(tasks).where(tasks.c.commons_id == commons_id, tasks.c.task_id == task_id)
+        found = conn.execute(query).mappings().first()
+        if found is None:
+            raise NotFound(f"there is no task {task_id} in commons {commons_id}")
+        claims = _claims_of(conn, commons_id, [task_id], head.recorded_at).get(task_id, [])
+        linked = conn.execute(
+            sa.select(contributions)
+            .where(contributions.c.commons_id == commons_id, contributions.c.task == task_id)
+            .order_by(contributions.c.seq)
+        ).mappings()
+        linked_rows = [plain_row(row) for row in linked]
+    detail = _task_json(plain_row(found), claims)
+    detail.update(claim_history=claims, contributions=linked_rows, as_of=head.recorded_at)
+    return detail

@@ -122,6 +122,38 @@ def get_contributions(
 
 
 @router.get(
+    "/commons/{commons_id}/tasks",
+    summary="Tasks of a commons, newest first, with their live claimants",
+    tags=["read"],
+)
+def get_tasks(
+    request: Request,
+    commons_id: str,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    status: Annotated[
+        str | None, Query(pattern="^(open|closed)$", description="Filter by status.")
+    ] = None,
+    skill: Annotated[
+        str | None, Query(pattern="^[a-z0-9-]{1,50}$", description="Only tasks needing this skill.")
+    ] = None,
+) -> dict[str, Any]:
+    items = queries.list_tasks(
+        node_of(request), commons_id, status=status, skill=skill, limit=limit, offset=offset
+    )
+    return {"items": items, "limit": limit, "offset": offset}
+
+
+@router.get(
+    "/commons/{commons_id}/tasks/{task_id}",
+    summary="One task: live claimants, every claim made, linked contributions",
+    tags=["read"],
+)
+def get_task(request: Request, commons_id: str, task_id: str) -> dict[str, Any]:
+    return queries.task_detail(node_of(request), commons_id, task_id)
+
+
+@router.get(
     "/commons/{commons_id}/journal",
     summary="The journal as NDJSON wire lines (for mirrors, exports and forks)",
     tags=["journal"],

@@ -28,6 +28,7 @@ from commonwork.web.schemas import (
     PasswordOnly,
     SignIn,
     SignUp,
+    TaskRequest,
     ValidationRequest,
     WriteResult,
 )
@@ -160,6 +161,7 @@ def contribute(request: Request, commons_id: str, form: ContributionRequest) -> 
         quantity=form.quantity,
         description=form.description,
         currency=form.currency,
+        task=form.task,
     )
     return written([appended])
 
@@ -183,4 +185,52 @@ def validate(
         verdict=form.verdict,
         reason=form.reason,
     )
+    return written([appended])
+
+
+@router.post(
+    "/commons/{commons_id}/tasks",
+    summary="Post a task for everyone to see (its id is the entry id)",
+    tags=["write"],
+    status_code=201,
+    response_model=WriteResult,
+)
+def post_task(request: Request, commons_id: str, form: TaskRequest) -> JSONResponse:
+    actor, _ = _actor(request)
+    appended = acting.post_task(
+        node_of(request),
+        actor=actor,
+        commons_id=commons_id,
+        title=form.title,
+        description=form.description,
+        skills=form.skills,
+        estimate=form.estimate,
+    )
+    return written([appended])
+
+
+@router.post(
+    "/commons/{commons_id}/tasks/{task_id}/claim",
+    summary="Claim a task for yourself (several members may claim one task)",
+    tags=["write"],
+    status_code=201,
+    response_model=WriteResult,
+)
+def claim_task(request: Request, commons_id: str, task_id: str) -> JSONResponse:
+    actor, _ = _actor(request)
+    node = node_of(request)
+    return written([acting.claim_task(node, actor=actor, commons_id=commons_id, task_id=task_id)])
+
+
+@router.post(
+    "/commons/{commons_id}/tasks/{task_id}/unclaim",
+    summary="Withdraw your own claim on a task",
+    tags=["write"],
+    status_code=201,
+    response_model=WriteResult,
+)
+def unclaim_task(request: Request, commons_id: str, task_id: str) -> JSONResponse:
+    actor, _ = _actor(request)
+    node = node_of(request)
+    appended = acting.unclaim_task(node, actor=actor, commons_id=commons_id, task_id=task_id)
     return written([appended])

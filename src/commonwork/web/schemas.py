@@ -116,6 +116,20 @@ class ContributionRequest(BaseModel):
     quantity: Annotated[str, Field(description="A positive decimal string, e.g. '2.5'.")]
     description: Text
     currency: Annotated[str, Field(pattern="^[A-Z]{3}$")] | None = None
+    task: Annotated[str, Field(description="The id of the open task this work is for.")] | None = (
+        None
+    )
+
+
+class TaskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: Annotated[str, Field(description="1 to 200 characters.")]
+    description: Annotated[str, Field(description="1 to 4000 characters.")]
+    skills: list[str] = Field(
+        default_factory=list,
+        description="Up to 20 skills, each of lowercase letters, digits and '-' (1 to 50).",
+    )
+    estimate: Annotated[str, Field(description="Hours, a decimal string: '3.5'.")] | None = None
 
 
 class ValidationRequest(BaseModel):
