@@ -100,6 +100,39 @@ class ContributionForm:
         }
 
 
+@dataclass(frozen=True)
+class TaskForm:
+    """What the post-a-task form holds; skills are typed comma-separated."""
+
+    title: str = ""
+    description: str = ""
+    skills: str = ""
+    estimate: str = ""
+
+    def skill_list(self) -> list[str]:
+        """The skills as the journal names them: lowercase, words joined by '-', each once."""
+        found: list[str] = []
+        for part in self.skills.split(","):
+            skill = skill_of(part)
+            if skill and skill not in found:
+                found.append(skill)
+        return found
+
+    def arguments(self) -> dict[str, Any]:
+        """Keyword arguments for ``post_task``; no estimate when the field is left empty."""
+        return {
+            "title": self.title.strip(),
+            "description": self.description.strip(),
+            "skills": self.skill_list(),
+            "estimate": self.estimate.strip() or None,
+        }
+
+
+def skill_of(text: str) -> str:
+    """A typed skill as the journal names it: ``Seed Press`` becomes ``seed-press``."""
+    return "-".join(text.lower().split())
+
+
 CHARTER_LABELS = {
     "charter.name": "Name",
     "charter.purpose": "Purpose",
@@ -107,6 +140,12 @@ CHARTER_LABELS = {
     "charter.metrics": "Metrics",
     "charter.licence": "Licence",
     "charter.join_policy": "Who may join",
+}
+TASK_LABELS = {
+    "title": "Title",
+    "description": "Description",
+    "skills": "Skills",
+    "estimate": "Estimate (hours)",
 }
 CONTRIBUTION_LABELS = {
     "kind": "Kind",

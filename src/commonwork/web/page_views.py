@@ -1,31 +1,43 @@
 """What each page shows: the template context, gathered from the services, and the renderer.
 
-The route handlers in ``pages`` decide what happens; the functions here only collect what anyone
-may read (holoptism) plus, for a signed-in person, what they may still do.
+The route handlers in ``pages`` and ``pages_tasks`` decide what happens; the functions here only
+collect what anyone may read (holoptism) plus, for a signed-in person, what they may still do, and
+``acting_as`` gives a handler the key to act with once the form's token checks out.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
-from commonwork.errors import CommonworkError
+from commonwork.commons.charter import claim_lapse_days
+from commonwork.errors import BadInput, CommonworkError
+from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
-from commonwork.services import journals, queries
+from commonwork.services import accounts, journals, queries
 from commonwork.services.accounts import Account
-from commonwork.web.auth import csrf_token, current_account, node_of
+from commonwork.web.auth import (
+    check_csrf,
+    csrf_token,
+    current_account,
+    node_of,
+    require_account,
+)
 from commonwork.web.page_forms import (
     CONTRIBUTION_KINDS,
     JOIN_POLICIES,
     SUGGESTED_LICENCES,
     ContributionForm,
+    TaskForm,
     shorten,
+    skill_of,
     when,
 )
 
@@ -34,6 +46,8 @@ CONTRIBUTIONS_PER_PAGE = 20
 MEMBERS_SHOWN = 100
 ENTRIES_PER_PAGE = 50
 NAMES_LOOKED_UP = 500
+TASKS_PER_PAGE = 20
+TASK_STATUSES = {"open": "Open tasks", "closed": "Closed tasks"}
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["short"] = shorten
@@ -49,6 +63,13 @@ def _account_or_none(request: Request) -> Account | None:
         return current_account(request)
     except CommonworkError:
         return None
+
+
+def acting_as(request: Request, csrf: str) -> tuple[Account, Keypair]:
+    """The signed-in account (with a valid form token) and its custodial key, to act with."""
+    account = require_account(request)
+    check_csrf(request, csrf)
+    return account, accounts.custodial_keypair(node_of(request), account)
 
 
 def render(
@@ -110,6 +131,35 @@ def _with_permissions(
     return rows
 
 
+def _is_member(node: Node, commons_id: str, account: Account | None) -> bool:
+    mine = queries.membership(node, commons_id, account.did) if account is not None else None
+    return mine is not None and mine["status"] == "active"
+
+
+def _names(node: Node, commons_id: str) -> dict[str, str]:
+    members = queries.list_members(node, commons_id, limit=NAMES_LOOKED_UP)
+    return {row["member"]: row["name"] for row in members}
+
+
+def open_task_count(node: Node, commons_id: str) -> str:
+    """How many tasks are open, as text; '500+' past what one query reads (no count service)."""
+    rows = queries.list_tasks(node, commons_id, status="open", limit=queries.MAX_PAGE)
+    return f"{len(rows)}+" if len(rows) >= queries.MAX_PAGE else str(len(rows))
+
+
+def _with_task_titles(
+    node: Node, commons_id: str, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Name the task each contribution is linked to (rows carry only its id)."""
+    titles: dict[str, str] = {}
+    for row in rows:
+        task = row.get("task")
+        if task and task not in titles:
+            titles[task] = queries.task_detail(node, commons_id, task)["title"]
+        row["task_title"] = titles.get(task) if task else None
+    return rows
+
+
 def commons_view(
     node: Node, commons_id: str, account: Account | None, page: int = 1
 ) -> dict[str, Any]:
@@ -120,18 +170,125 @@ def commons_view(
         node, commons_id, limit=CONTRIBUTIONS_PER_PAGE + 1, offset=offset
     )
     members = queries.list_members(node, commons_id, limit=MEMBERS_SHOWN, active_only=True)
-    mine = queries.membership(node, commons_id, account.did) if account is not None else None
-    is_member = mine is not None and mine["status"] == "active"
+    is_member = _is_member(node, commons_id, account)
+    shown = _with_task_titles(node, commons_id, contributions[:CONTRIBUTIONS_PER_PAGE])
     return {
         "commons": detail,
         "charter": detail.get("charter", {}),
         "members": members,
         "is_member": is_member,
-        "contributions": _with_permissions(
-            contributions[:CONTRIBUTIONS_PER_PAGE], account, is_member
-        ),
+        "contributions": _with_permissions(shown, account, is_member),
+        "open_tasks": open_task_count(node, commons_id),
         "page": page,
         "has_next": len(contributions) > CONTRIBUTIONS_PER_PAGE,
+    }
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What the task board shows: tasks of one status (or both), with one skill, one page."""
+
+    status: str = ""
+    skill: str = ""
+    page: int = 1
+
+    @classmethod
+    def of(cls, status: str, skill: str, page: int) -> TaskFilter:
+        if status not in ("", *TASK_STATUSES):
+            raise BadInput(f"{status!r} is not a task status: use open or closed")
+        return cls(status, skill_of(skill), max(1, page) if status else 1)
+
+    def url(self, base: str, **changes: Any) -> str:
+        """The board's address with this filter, changed as given."""
+        chosen = replace(self, **changes)
+        query = {"status": chosen.status, "skill": chosen.skill}
+        if chosen.page > 1:
+            query["page"] = str(chosen.page)
+        encoded = urlencode({key: value for key, value in query.items() if value})
+        return f"{base}/tasks" + (f"?{encoded}" if encoded else "")
+
+
+@dataclass
+class TaskState:
+    """What a task page shows beyond the public record: a form kept after an error."""
+
+    task_form: TaskForm | None = None
+    form: ContributionForm | None = None
+    form_error: str | None = None
+    error: str | None = None
+
+
+def _task_row(
+    task: dict[str, Any], names: dict[str, str], account: Account | None, is_member: bool
+) -> dict[str, Any]:
+    claimants = task["claimants"]
+    holds = account is not None and any(c["member"] == account.did for c in claimants)
+    is_open = task["status"] == "open"
+    task["poster_name"] = names.get(task["poster"], "")
+    task["i_hold_claim"] = holds
+    task["can_claim"] = is_open and is_member and not holds
+    task["can_unclaim"] = is_open and holds
+    return task
+
+
+def _task_section(
+    node: Node, commons_id: str, status: str, flt: TaskFilter, rows_for: Any
+) -> dict[str, Any]:
+    paged = replace(flt, status=status)
+    rows = queries.list_tasks(
+        node,
+        commons_id,
+        status=status,
+        skill=flt.skill or None,
+        limit=TASKS_PER_PAGE + 1,
+        offset=(paged.page - 1) * TASKS_PER_PAGE,
+    )
+    return {
+        "status": status,
+        "title": TASK_STATUSES[status],
+        "tasks": rows_for(rows[:TASKS_PER_PAGE]),
+        "has_next": len(rows) > TASKS_PER_PAGE,
+        "filter": paged,
+    }
+
+
+def task_board_view(
+    node: Node, commons_id: str, account: Account | None, flt: TaskFilter
+) -> dict[str, Any]:
+    """Open tasks first, then closed ones; with a status filter, one paginated list."""
+    detail = queries.commons_detail(node, commons_id)
+    is_member = _is_member(node, commons_id, account)
+    names = _names(node, commons_id)
+
+    def rows_for(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [_task_row(row, names, account, is_member) for row in rows]
+
+    statuses = [flt.status] if flt.status else list(TASK_STATUSES)
+    return {
+        "commons": detail,
+        "is_member": is_member,
+        "filter": flt,
+        "sections": [_task_section(node, commons_id, s, flt, rows_for) for s in statuses],
+        "open_tasks": open_task_count(node, commons_id),
+    }
+
+
+def task_view(node: Node, commons_id: str, task_id: str, account: Account | None) -> dict[str, Any]:
+    """One task: its description, every claim with its state, the contributions linked."""
+    detail = queries.commons_detail(node, commons_id)
+    task = queries.task_detail(node, commons_id, task_id)
+    is_member = _is_member(node, commons_id, account)
+    names = _names(node, commons_id)
+    for row in task["contributions"]:
+        row.update(contributor_name=names.get(row["contributor"], ""), validations=[])
+    _with_permissions(task["contributions"], account, False)
+    return {
+        "commons": detail,
+        "is_member": is_member,
+        "task": _task_row(task, names, account, is_member),
+        "contributions": task["contributions"],
+        "open_tasks": open_task_count(node, commons_id),
+        "lapse_days": claim_lapse_days(detail.get("charter", {})),
     }
 
 

@@ -16,9 +16,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from commonwork.errors import CommonworkError
-from commonwork.journal.keys import Keypair
 from commonwork.services import accounts, acting
-from commonwork.services.accounts import Account
+from commonwork.web import pages_tasks
 from commonwork.web.auth import (
     SESSION_COOKIE,
     check_csrf,
@@ -40,6 +39,7 @@ from commonwork.web.page_forms import (
 )
 from commonwork.web.page_views import (
     CommonsState,
+    acting_as,
     commons_view,
     index_view,
     journal_view,
@@ -47,6 +47,7 @@ from commonwork.web.page_views import (
 )
 
 router = APIRouter(include_in_schema=False)
+router.include_router(pages_tasks.router)  # the task board's pages
 FormText = Annotated[str, Form()]
 NextField = Annotated[str, Form(alias="next")]  # where to go after signing in
 NextQuery = Annotated[str, Query(alias="next")]
@@ -55,13 +56,6 @@ NextQuery = Annotated[str, Query(alias="next")]
 def render_problem_page(request: Request, problem: dict[str, Any], status: int) -> Response:
     """An error as a page: what went wrong, in the words of the error, and where to go next."""
     return render(request, "problem.html", {"problem": problem}, status=status)
-
-
-def _acting(request: Request, csrf: str) -> tuple[Account, Keypair]:
-    """The signed-in account (with a valid form token) and its custodial key."""
-    account = require_account(request)
-    check_csrf(request, csrf)
-    return account, accounts.custodial_keypair(node_of(request), account)
 
 
 def _signed_in(request: Request, token: str, target: str) -> Response:
@@ -207,7 +201,7 @@ def found(
     join_policy: FormText = "open",
     csrf: FormText = "",
 ) -> Response:
-    account, keypair = _acting(request, csrf)
+    account, keypair = acting_as(request, csrf)
     form = CharterForm(name, purpose, aims, metrics, licence, join_policy)
     try:
         appended = acting.found_commons(
@@ -224,7 +218,7 @@ def found(
 
 @router.post("/commons/{commons_id}/join")
 def join(request: Request, commons_id: str, csrf: FormText = "") -> Response:
-    account, keypair = _acting(request, csrf)
+    account, keypair = acting_as(request, csrf)
     try:
         acting.join_commons(
             node_of(request), actor=keypair, commons_id=commons_id, name=account.display_name
@@ -246,7 +240,7 @@ def contribute(
     description: FormText = "",
     csrf: FormText = "",
 ) -> Response:
-    _, keypair = _acting(request, csrf)
+    _, keypair = acting_as(request, csrf)
     form = ContributionForm(kind, quantity, currency, description)
     try:
         appended = acting.record_contribution(
@@ -267,7 +261,7 @@ def validate(
     reason: FormText = "",
     csrf: FormText = "",
 ) -> Response:
-    _, keypair = _acting(request, csrf)
+    _, keypair = acting_as(request, csrf)
     try:
         acting.validate_contribution(
             node_of(request),
