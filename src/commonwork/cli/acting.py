@@ -1,5 +1,6 @@
-"""Acting in a commons: ``join``, ``leave``, ``contribute``, ``validate``, and the lists they feed
-(``commons members``, ``commons contributions``).
+"""Acting in a commons: ``join``, ``leave``, ``validate``, and the lists they feed
+(``commons members``, ``commons contributions``); ``contribute`` and ``correct`` are in
+:mod:`commonwork.cli.contributions`.
 
 Each command signs one action as a local identity (``--as``) and appends it through the same
 service the web node uses.
@@ -16,7 +17,7 @@ from commonwork.node.pipeline import Appended
 from commonwork.services import acting, queries
 
 
-def _report(state: CliState, appended: Appended, as_json: bool, done: str) -> None:
+def report(state: CliState, appended: Appended, as_json: bool, done: str) -> None:
     if as_json:
         emit_json(appended_json(state, appended))
     else:
@@ -35,7 +36,7 @@ def join(state: CliState, commons_id: str, name: str | None, identity: str, as_j
     appended = acting.join_commons(
         state.node(), actor=state.keypair(identity), commons_id=commons_id, name=name or identity
     )
-    _report(state, appended, as_json, "joined")
+    report(state, appended, as_json, "joined")
 
 
 @click.command("leave")
@@ -48,49 +49,7 @@ def leave(state: CliState, commons_id: str, identity: str, as_json: bool) -> Non
     appended = acting.leave_commons(
         state.node(), actor=state.keypair(identity), commons_id=commons_id
     )
-    _report(state, appended, as_json, "left")
-
-
-@click.command("contribute")
-@commons_argument
-@click.option(
-    "--kind",
-    type=click.Choice(["work", "artifact", "money", "review"]),
-    required=True,
-    help="work and review in hours, artifact in items, money in minor units (with --currency).",
-)
-@click.option(
-    "--quantity", required=True, help="A positive decimal string: '2.5' hours, '2500' cents."
-)
-@click.option("--description", required=True, help="What you did, for the others to validate.")
-@click.option("--currency", help="ISO 4217 code, for --kind money only (e.g. EUR).")
-@click.option("--task", "task_id", help="The id of the open task this work is for.")
-@as_option
-@json_option
-@pass_state
-def contribute(
-    state: CliState,
-    commons_id: str,
-    kind: str,
-    quantity: str,
-    description: str,
-    currency: str | None,
-    task_id: str | None,
-    identity: str,
-    as_json: bool,
-) -> None:
-    """Record a contribution to commons ID; print its id (the entry id) for validators."""
-    appended = acting.record_contribution(
-        state.node(),
-        actor=state.keypair(identity),
-        commons_id=commons_id,
-        kind=kind,
-        quantity=quantity,
-        description=description,
-        currency=currency,
-        task=task_id,
-    )
-    _report(state, appended, as_json, "recorded; other members may now validate it")
+    report(state, appended, as_json, "left")
 
 
 @click.command("validate")
@@ -122,7 +81,7 @@ def validate(
         verdict=verdict,
         reason=reason,
     )
-    _report(state, appended, as_json, f"{verdict}d contribution {contribution_id}")
+    report(state, appended, as_json, f"{verdict}d contribution {contribution_id}")
 
 
 @commons_group.command("members")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from commonwork.cli import acting, journal
+from commonwork.cli import acting, contributions, journal
 from commonwork.cli.commons import commons_group
 from commonwork.cli.context import CliState, CommonworkGroup, pass_state
 from commonwork.cli.identity import identity_group
@@ -63,7 +63,8 @@ for command in (
     task_group,
     acting.join,
     acting.leave,
-    acting.contribute,
+    contributions.contribute,
+    contributions.correct,
     acting.validate,
     journal.export,
     journal.import_,

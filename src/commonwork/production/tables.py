@@ -1,4 +1,5 @@
-"""The production area's read model: contributions, their validations, tasks and claims."""
+"""The production area's read model: contributions (with their authors' shares and corrections),
+their validations, tasks and claims."""
 
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ contributions = sa.Table(
     sa.Column("approvals", sa.Integer, nullable=False),
     sa.Column("disputes", sa.Integer, nullable=False),
     sa.Column("task", sa.String(64), nullable=True),  # the task it was linked to, if any
+    sa.Column("happened_at", sa.String(24), nullable=True),  # the author's claim, if made
+    sa.Column("artifact", sa.Text, nullable=True),  # canonical JSON {sha256, url, size, …}
+    sa.Column("resource", sa.String(200), nullable=True),  # the lent tool, for resource_use
+    sa.Column("co_authors", sa.Text, nullable=True),  # canonical JSON [{member, share}], or null
+    sa.Column("corrections", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("corrected_at", sa.String(24), nullable=True),
     sa.Index("ix_contributions_task", "commons_id", "task"),  # a task's linked contributions
     sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
 )
@@ -32,9 +39,37 @@ validations = sa.Table(
     sa.Column("commons_id", sa.String(64), primary_key=True),
     sa.Column("contribution_id", sa.String(64), primary_key=True),
     sa.Column("validator", sa.String(100), primary_key=True),
+    # The contribution's number of corrections when it was validated: a validation of an older
+    # version is superseded (it stays as history, stops counting, and its validator may again).
+    sa.Column("version", sa.Integer, primary_key=True, server_default="0"),
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("verdict", sa.String(10), nullable=False),  # approve | dispute
     sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.String(24), nullable=False),
+    sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
+)
+
+#: One row per author of a contribution, the recording author included: how later value splits.
+#: A co-author removed by a correction keeps a row with share "0" (rows are never deleted).
+contribution_shares = sa.Table(
+    "contribution_shares",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("contribution_id", sa.String(64), primary_key=True),
+    sa.Column("member", sa.String(100), primary_key=True),
+    sa.Column("share", sa.String(10), nullable=False),  # decimal string, 0 to 1
+    sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
+)
+
+#: The visible history of corrections: what changed (from → to), why, and when.
+contribution_corrections = sa.Table(
+    "contribution_corrections",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("contribution_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),  # the correction's entry
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("changes_json", sa.Text, nullable=False),  # canonical JSON {field: {from, to}}
     sa.Column("recorded_at", sa.String(24), nullable=False),
     sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
 )
@@ -72,4 +107,11 @@ task_claims = sa.Table(
     sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
 )
 
-TABLES = (contributions, validations, tasks, task_claims)
+TABLES = (
+    contributions,
+    validations,
+    contribution_shares,
+    contribution_corrections,
+    tasks,
+    task_claims,
+)

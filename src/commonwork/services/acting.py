@@ -1,5 +1,5 @@
-"""Use cases that sign an action as a person and append it: found, join, contribute, validate,
-post, claim and unclaim tasks.
+"""Use cases that sign an action as a person and append it: found, join, contribute, correct,
+validate, post, claim and unclaim tasks.
 
 Each builds the action, signs it with the actor's key (a local identity or a custodial key) and
 sends it through the same submit pipeline as a client-signed action.
@@ -15,7 +15,7 @@ from commonwork.journal.actions import SignedAction, build_action, check_signed,
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
 from commonwork.node.pipeline import Appended, append_actions
-from commonwork.production.actions import RECORD, VALIDATE
+from commonwork.production.actions import CORRECT, RECORD, VALIDATE
 from commonwork.production.tasks import CLAIM, POST, UNCLAIM
 
 
@@ -58,6 +58,11 @@ def invite_member(node: Node, *, actor: Keypair, commons_id: str, invitee: str) 
     return _act(node, actor, commons_id, INVITE, {"invitee": invitee})
 
 
+def co_author_list(co_authors: dict[str, str] | None) -> list[dict[str, str]]:
+    """``{did: share}`` as the journal's ``[{member, share}]``."""
+    return [{"member": member, "share": share} for member, share in (co_authors or {}).items()]
+
+
 def record_contribution(
     node: Node,
     *,
@@ -68,13 +73,43 @@ def record_contribution(
     description: str,
     currency: str | None = None,
     task: str | None = None,
+    co_authors: dict[str, str] | None = None,
+    happened_at: str | None = None,
+    artifact: dict[str, Any] | None = None,
+    resource: str | None = None,
 ) -> Appended:
+    """Record a contribution; ``co_authors`` maps each co-author's did to their share (the
+    actor's own share is what theirs leave of 1); ``artifact`` is {sha256, url, size, …}."""
     body: dict[str, Any] = {"kind": kind, "quantity": quantity, "description": description}
-    if currency:
-        body["currency"] = currency
-    if task:
-        body["task"] = task
+    optional = {
+        "currency": currency,
+        "task": task,
+        "co_authors": co_author_list(co_authors) if co_authors else None,
+        "happened_at": happened_at,
+        "artifact": artifact,
+        "resource": resource,
+    }
+    body.update({name: value for name, value in optional.items() if value})
     return _act(node, actor, commons_id, RECORD, body)
+
+
+def correct_contribution(
+    node: Node,
+    *,
+    actor: Keypair,
+    commons_id: str,
+    contribution_id: str,
+    reason: str,
+    changes: dict[str, Any],
+) -> Appended:
+    """Correct the actor's own contribution that is not accepted yet: ``changes`` holds the
+    corrected fields (quantity, description, happened_at, artifact, resource, co_authors — the
+    last as ``{did: share}``, replacing the whole list)."""
+    body: dict[str, Any] = {"contribution": contribution_id, "reason": reason}
+    body.update({name: value for name, value in changes.items() if value is not None})
+    if isinstance(body.get("co_authors"), dict):
+        body["co_authors"] = co_author_list(body["co_authors"])
+    return _act(node, actor, commons_id, CORRECT, body)
 
 
 def validate_contribution(

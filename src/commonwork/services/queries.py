@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -16,7 +17,14 @@ from commonwork.journal.actions import format_time, parse_time
 from commonwork.node import journal_store
 from commonwork.node.node import Node
 from commonwork.node.state import plain_row
-from commonwork.production.tables import contributions, task_claims, tasks, validations
+from commonwork.production.tables import (
+    contribution_corrections,
+    contribution_shares,
+    contributions,
+    task_claims,
+    tasks,
+    validations,
+)
 from commonwork.production.tasks import lapse_cutoff
 from commonwork.services.journals import commons_digest, require_head
 
@@ -94,10 +102,72 @@ def member_names(conn: sa.Connection, commons_id: str) -> dict[str, str]:
     return {row.member: row.name for row in conn.execute(query)}
 
 
+def _validations_of(
+    conn: sa.Connection, commons_id: str, rows: list[dict[str, Any]], names: dict[str, str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Every validation of these contributions, oldest first; those of a version before the
+    latest correction are ``superseded`` (history that no longer counts)."""
+    versions = {row["contribution_id"]: row["corrections"] for row in rows}
+    found = conn.execute(
+        sa.select(validations)
+        .where(
+            validations.c.commons_id == commons_id,
+            validations.c.contribution_id.in_(list(versions)),
+        )
+        .order_by(validations.c.seq)
+    ).mappings()
+    by_contribution: dict[str, list[dict[str, Any]]] = {}
+    for validation in found:
+        item = plain_row(validation)
+        item["validator_name"] = names.get(item["validator"], "")
+        item["superseded"] = item["version"] < versions[item["contribution_id"]]
+        by_contribution.setdefault(item["contribution_id"], []).append(item)
+    return by_contribution
+
+
+def _shares_of(
+    conn: sa.Connection, commons_id: str, ids: list[str], names: dict[str, str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each contribution's authors and shares, largest first (removed co-authors left out)."""
+    found = conn.execute(
+        sa.select(contribution_shares).where(
+            contribution_shares.c.commons_id == commons_id,
+            contribution_shares.c.contribution_id.in_(ids),
+            contribution_shares.c.share != "0",
+        )
+    ).mappings()
+    by_contribution: dict[str, list[dict[str, Any]]] = {}
+    for share in found:
+        item = {"member": share["member"], "name": names.get(share["member"], "")}
+        item["share"] = share["share"]
+        by_contribution.setdefault(share["contribution_id"], []).append(item)
+    for shares in by_contribution.values():
+        shares.sort(key=lambda item: (-Decimal(item["share"]), item["member"]))
+    return by_contribution
+
+
+def _contribution_json(
+    row: dict[str, Any],
+    names: dict[str, str],
+    validations_of: dict[str, list[dict[str, Any]]],
+    shares_of: dict[str, list[dict[str, Any]]],
+) -> dict[str, Any]:
+    row["id"] = row["contribution_id"]
+    row["contributor_name"] = names.get(row["contributor"], "")
+    for name in ("artifact", "co_authors"):
+        row[name] = orjson.loads(row[name]) if row[name] is not None else None
+    row["validations"] = validations_of.get(row["contribution_id"], [])
+    row["shares"] = shares_of.get(row["contribution_id"], [])
+    return row
+
+
 def list_contributions(
     node: Node, commons_id: str, *, limit: int = 50, offset: int = 0, status: str | None = None
 ) -> list[dict[str, Any]]:
-    """Contributions, newest first, each with its validations and people's names."""
+    """Contributions, newest first, each with its validations, shares and people's names.
+
+    ``happened_at`` is the author's claim of when the work happened, shown as such.
+    """
     limit, offset = _page(limit, offset)
     query = sa.select(contributions).where(contributions.c.commons_id == commons_id)
     if status is not None:
@@ -107,21 +177,41 @@ def list_contributions(
         require_head(conn, commons_id)
         names = member_names(conn, commons_id)
         rows = [plain_row(row) for row in conn.execute(query).mappings()]
-        ids = [row["contribution_id"] for row in rows]
-        found = conn.execute(
-            sa.select(validations)
-            .where(validations.c.commons_id == commons_id, validations.c.contribution_id.in_(ids))
-            .order_by(validations.c.seq)
+        found = _validations_of(conn, commons_id, rows, names)
+        shares = _shares_of(conn, commons_id, [row["contribution_id"] for row in rows], names)
+    return [_contribution_json(row, names, found, shares) for row in rows]
+
+
+def contribution_detail(node: Node, commons_id: str, contribution_id: str) -> dict[str, Any]:
+    """One contribution with its shares, every validation (superseded ones too) and the
+    history of its corrections, oldest first."""
+    with node.reading() as conn:
+        require_head(conn, commons_id)
+        names = member_names(conn, commons_id)
+        query = sa.select(contributions).where(
+            contributions.c.commons_id == commons_id,
+            contributions.c.contribution_id == contribution_id,
+        )
+        found = conn.execute(query).mappings().first()
+        if found is None:
+            raise NotFound(f"there is no contribution {contribution_id} in commons {commons_id}")
+        rows = [plain_row(found)]
+        checked = _validations_of(conn, commons_id, rows, names)
+        shares = _shares_of(conn, commons_id, [contribution_id], names)
+        history = conn.execute(
+            sa.select(contribution_corrections)
+            .where(
+                contribution_corrections.c.commons_id == commons_id,
+                contribution_corrections.c.contribution_id == contribution_id,
+            )
+            .order_by(contribution_corrections.c.seq)
         ).mappings()
-        by_contribution: dict[str, list[dict[str, Any]]] = {}
-        for validation in found:
-            item = plain_row(validation)
-            item["validator_name"] = names.get(item["validator"], "")
-            by_contribution.setdefault(item["contribution_id"], []).append(item)
-    for row in rows:
-        row["contributor_name"] = names.get(row["contributor"], "")
-        row["validations"] = by_contribution.get(row["contribution_id"], [])
-    return rows
+        corrections = [plain_row(row) for row in history]
+    for correction in corrections:
+        correction["changes"] = orjson.loads(correction.pop("changes_json"))
+    detail = _contribution_json(rows[0], names, checked, shares)
+    detail["correction_history"] = corrections
+    return detail
 
 
 def membership(node: Node, commons_id: str, did: str) -> dict[str, Any] | None:

@@ -122,6 +122,15 @@ def get_contributions(
 
 
 @router.get(
+    "/commons/{commons_id}/contributions/{contribution_id}",
+    summary="One contribution: its authors' shares, every validation (superseded too), corrections",
+    tags=["read"],
+)
+def get_contribution(request: Request, commons_id: str, contribution_id: str) -> dict[str, Any]:
+    return queries.contribution_detail(node_of(request), commons_id, contribution_id)
+
+
+@router.get(
     "/commons/{commons_id}/tasks",
     summary="Tasks of a commons, newest first, with their live claimants",
     tags=["read"],

@@ -23,6 +23,7 @@ from commonwork.web.auth import (
 from commonwork.web.schemas import (
     PROBLEM_RESPONSES,
     ContributionRequest,
+    CorrectionRequest,
     FoundRequest,
     JoinRequest,
     PasswordOnly,
@@ -162,6 +163,32 @@ def contribute(request: Request, commons_id: str, form: ContributionRequest) -> 
         description=form.description,
         currency=form.currency,
         task=form.task,
+        co_authors=form.co_author_shares(),
+        happened_at=form.happened_at,
+        artifact=form.artifact.model_dump(exclude_none=True) if form.artifact else None,
+        resource=form.resource,
+    )
+    return written([appended])
+
+
+@router.post(
+    "/commons/{commons_id}/contributions/{contribution_id}/corrections",
+    summary="Correct your own contribution that is not accepted yet (its validations restart)",
+    tags=["write"],
+    status_code=201,
+    response_model=WriteResult,
+)
+def correct(
+    request: Request, commons_id: str, contribution_id: str, form: CorrectionRequest
+) -> JSONResponse:
+    actor, _ = _actor(request)
+    appended = acting.correct_contribution(
+        node_of(request),
+        actor=actor,
+        commons_id=commons_id,
+        contribution_id=contribution_id,
+        reason=form.reason,
+        changes=form.changes(),
     )
     return written([appended])
 

@@ -110,15 +110,68 @@ class JoinRequest(BaseModel):
     name: Annotated[str, Field(max_length=100)] | None = None
 
 
+class ArtifactRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sha256: Annotated[str, Field(description="64 lowercase hex digits.")]
+    url: Annotated[str, Field(description="Where to get it: http(s), up to 2000 characters.")]
+    size: Annotated[int, Field(description="Bytes.")]
+    media_type: str | None = None
+
+
+class CoAuthorRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    member: Annotated[str, Field(description="The co-author's did:key (an active member).")]
+    share: Annotated[str, Field(description="A decimal string above 0 and below 1: '0.25'.")]
+
+
+CO_AUTHORS = (
+    "Up to 50 co-authors with shares; your own share is what theirs leave of 1, so theirs must "
+    "sum to less than 1. Do not list yourself."
+)
+HAPPENED_AT = (
+    "When the work happened, by your own account (shown as such): 2026-11-21T10:00:00.000Z."
+)
+
+
 class ContributionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["work", "artifact", "money", "review"]
+    kind: Literal["work", "artifact", "money", "review", "resource_use", "care"]
     quantity: Annotated[str, Field(description="A positive decimal string, e.g. '2.5'.")]
     description: Text
     currency: Annotated[str, Field(pattern="^[A-Z]{3}$")] | None = None
     task: Annotated[str, Field(description="The id of the open task this work is for.")] | None = (
         None
     )
+    co_authors: Annotated[list[CoAuthorRequest], Field(description=CO_AUTHORS)] | None = None
+    happened_at: Annotated[str, Field(description=HAPPENED_AT)] | None = None
+    artifact: ArtifactRequest | None = None
+    resource: (
+        Annotated[str, Field(description="The lent tool or machine (resource_use only).")] | None
+    ) = None
+
+    def co_author_shares(self) -> dict[str, str] | None:
+        return {item.member: item.share for item in self.co_authors} if self.co_authors else None
+
+
+class CorrectionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, Field(description="Why: 1 to 4000 characters.")]
+    quantity: str | None = None
+    description: str | None = None
+    happened_at: Annotated[str, Field(description=HAPPENED_AT)] | None = None
+    artifact: ArtifactRequest | None = None
+    resource: str | None = None
+    co_authors: (
+        Annotated[list[CoAuthorRequest], Field(description=CO_AUTHORS + " Replaces the list.")]
+        | None
+    ) = None
+
+    def changes(self) -> dict[str, Any]:
+        """The corrected fields, as ``correct_contribution`` takes them."""
+        given = self.model_dump(exclude={"reason"}, exclude_none=True)
+        if self.co_authors is not None:
+            given["co_authors"] = {item.member: item.share for item in self.co_authors}
+        return given
 
 
 class TaskRequest(BaseModel):

@@ -1,0 +1,251 @@
+"""Recording a contribution of any kind, and correcting one's own.
+
+A contribution's author may name co-authors with shares; the author's own share is what theirs
+leave of 1, and ``contribution_shares`` holds one row per author so that value splits by share.
+``happened_at`` is the author's claim of when the work happened: shown as such, never trusted, and
+never more than 5 minutes after the entry is recorded.
+
+Entries are never edited: a correction is a new action naming the contribution. Only its author
+corrects it, and only while it is not accepted. The row takes the corrected values; validations of
+the older version stay as history but stop counting (see :mod:`commonwork.production.validation`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from commonwork.commons.actions import active_member, reads_membership
+from commonwork.commons.tables import members
+from commonwork.errors import InvalidAction, NotAllowed, NotAMember, NotFound, RuleViolation
+from commonwork.journal.actions import parse_time
+from commonwork.journal.canonical import canon
+from commonwork.journal.chain import MAX_CLOCK_SKEW_MS
+from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
+from commonwork.production.contribution_bodies import (
+    UNITS,
+    CoAuthor,
+    CorrectBody,
+    RecordBody,
+    shares_of,
+)
+from commonwork.production.decimals import decimal_text
+from commonwork.production.tables import (
+    contribution_corrections,
+    contribution_shares,
+    contributions,
+)
+from commonwork.production.tasks import apply_link, check_link, reads_task
+
+RECORD = "production.contribution.record"
+CORRECT = "production.contribution.correct"
+
+
+def contribution_row(state: State, commons_id: str, contribution_id: str) -> Row:
+    row = state.get(contributions, (commons_id, contribution_id))
+    if row is None:
+        raise NotFound(f"there is no contribution {contribution_id} in this commons")
+    return row
+
+
+def _check_co_authors(state: State, ctx: Context, co_authors: list[CoAuthor] | None) -> None:
+    for item in co_authors or []:
+        if item.member == ctx.author:
+            raise NotAllowed(
+                "do not list yourself as a co-author: your own share is what the co-authors' "
+                "shares leave of 1"
+            )
+        member = state.get(members, (ctx.commons_id, item.member))
+        if member is None or member["status"] != "active":
+            raise NotAMember(
+                f"co-author {item.member} is not a member of this commons; only members are "
+                "named as co-authors (anyone may join)"
+            )
+
+
+def _check_happened_at(happened_at: str | None, recorded_at: str) -> None:
+    """The author's claim may lie far in the past, but not more than 5 min after recording."""
+    if happened_at is None or happened_at <= recorded_at:
+        return
+    lead = parse_time(happened_at) - parse_time(recorded_at)
+    if lead > timedelta(milliseconds=MAX_CLOCK_SKEW_MS):
+        raise RuleViolation(
+            f"happened_at says {happened_at}, later than this entry is recorded ({recorded_at}): "
+            "record work once it has happened"
+        )
+
+
+def _co_authors_json(co_authors: list[CoAuthor] | None) -> str | None:
+    if not co_authors:
+        return None
+    listed = [
+        {"member": item.member, "share": decimal_text(Decimal(item.share))} for item in co_authors
+    ]
+    return canon(listed).decode()
+
+
+def _put_shares(
+    state: State, ctx: Context, row: Row, co_authors: list[CoAuthor] | None, before: list[str]
+) -> None:
+    """One row per author; co-authors a correction removed keep a row with share '0'."""
+    shares = dict(shares_of(row["contributor"], co_authors))
+    shares.update({member: "0" for member in before if member not in shares})
+    for member, share in shares.items():
+        key = {"commons_id": ctx.commons_id, "contribution_id": row["contribution_id"]}
+        state.put(contribution_shares, {**key, "member": member, "share": share})
+
+
+def check_record(state: State, ctx: Context) -> None:
+    body: RecordBody = ctx.body
+    active_member(state, ctx.commons_id, ctx.author)
+    _check_co_authors(state, ctx, body.co_authors)
+    _check_happened_at(body.happened_at, ctx.entry.recorded_at)
+    if body.task is not None:
+        check_link(state, ctx, body.task)
+
+
+def apply_record(state: State, ctx: Context) -> None:
+    body: RecordBody = ctx.body
+    unit = body.currency if body.kind == "money" and body.currency else UNITS[body.kind]
+    artifact = canon(body.artifact.as_json()).decode() if body.artifact else None
+    row = {
+        "commons_id": ctx.commons_id,
+        "contribution_id": ctx.entry.id,
+        "seq": ctx.entry.seq,
+        "contributor": ctx.author,
+        "kind": body.kind,
+        "quantity": body.quantity,
+        "unit": unit,
+        "description": body.description,
+        "recorded_at": ctx.entry.recorded_at,
+        "status": "pending",
+        "approvals": 0,
+        "disputes": 0,
+        "task": body.task,
+        "happened_at": body.happened_at,
+        "artifact": artifact,
+        "resource": body.resource,
+        "co_authors": _co_authors_json(body.co_authors),
+        "corrections": 0,
+        "corrected_at": None,
+    }
+    state.put(contributions, row)
+    _put_shares(state, ctx, row, body.co_authors, [])
+    if body.task is not None:
+        apply_link(state, ctx, body.task)
+
+
+def _check_fits_kind(body: CorrectBody, kind: str) -> None:
+    if body.quantity is not None and kind == "money" and "." in body.quantity:
+        raise InvalidAction("money is recorded as whole minor units (e.g. '2500' cents)")
+    if body.artifact is not None and kind != "artifact":
+        raise InvalidAction(f"this contribution is {kind}, not an artifact: it has no artifact")
+    if body.resource is not None and kind != "resource_use":
+        raise InvalidAction(f"this contribution is {kind}, not resource_use: it has no resource")
+
+
+def check_correct(state: State, ctx: Context) -> None:
+    body: CorrectBody = ctx.body
+    active_member(state, ctx.commons_id, ctx.author)
+    row = contribution_row(state, ctx.commons_id, body.contribution)
+    if row["contributor"] != ctx.author:
+        raise NotAllowed("only the member who recorded a contribution may correct it")
+    if row["status"] == "accepted":
+        raise NotAllowed("accepted contributions are not corrected; record a new one")
+    _check_fits_kind(body, row["kind"])
+    _check_co_authors(state, ctx, body.co_authors)
+    _check_happened_at(body.happened_at, ctx.entry.recorded_at)
+
+
+def _changes(body: CorrectBody) -> dict[str, Any]:
+    """The new column values the body gives, by column name."""
+    given: dict[str, Any] = {}
+    for name in ("quantity", "description", "happened_at", "resource"):
+        if getattr(body, name) is not None:
+            given[name] = getattr(body, name)
+    if body.artifact is not None:
+        given["artifact"] = canon(body.artifact.as_json()).decode()
+    if body.co_authors is not None:
+        given["co_authors"] = _co_authors_json(body.co_authors)
+    return given
+
+
+def _shown(name: str, value: Any) -> Any:
+    """A column's value as the correction history shows it (JSON columns parsed)."""
+    if name in ("artifact", "co_authors"):
+        return orjson.loads(value) if value is not None else None
+    return value
+
+
+def apply_correct(state: State, ctx: Context) -> None:
+    body: CorrectBody = ctx.body
+    row = dict(contribution_row(state, ctx.commons_id, body.contribution))
+    given = _changes(body)
+    history = {
+        name: {"from": _shown(name, row[name]), "to": _shown(name, new)}
+        for name, new in given.items()
+    }
+    before = [item["member"] for item in _shown("co_authors", row["co_authors"]) or []]
+    row.update(given)
+    row.update(status="pending", approvals=0, disputes=0, corrected_at=ctx.entry.recorded_at)
+    row["corrections"] += 1
+    state.put(contributions, row)
+    if body.co_authors is not None:
+        _put_shares(state, ctx, row, body.co_authors, before)
+    state.put(
+        contribution_corrections,
+        {
+            "commons_id": ctx.commons_id,
+            "contribution_id": row["contribution_id"],
+            "seq": ctx.entry.seq,
+            "reason": body.reason,
+            "changes_json": canon(history).decode(),
+            "recorded_at": ctx.entry.recorded_at,
+        },
+    )
+
+
+def _reads_co_authors(
+    commons_id: str, contribution_id: str, co_authors: list[CoAuthor] | None
+) -> list[tuple[sa.Table, Key]]:
+    found: list[tuple[sa.Table, Key]] = []
+    for item in co_authors or []:
+        found.append((members, (commons_id, item.member)))
+        found.append((contribution_shares, (commons_id, contribution_id, item.member)))
+    return found
+
+
+def _reads_record(commons_id: str, author: str, body: Any) -> list[tuple[sa.Table, Key]]:
+    linked = reads_task(commons_id, author, body.task) if body.task is not None else []
+    co_authors = [(members, (commons_id, item.member)) for item in body.co_authors or []]
+    return [*reads_membership(commons_id, author, body), *linked, *co_authors]
+
+
+def _reads_correct(commons_id: str, author: str, body: Any) -> list[tuple[sa.Table, Key]]:
+    contribution = (contributions, (commons_id, body.contribution))
+    shares = _reads_co_authors(commons_id, body.contribution, body.co_authors)
+    return [*reads_membership(commons_id, author, body), contribution, *shares]
+
+
+ACTIONS = (
+    ActionSpec(
+        RECORD,
+        "Record a contribution of any kind (optionally with co-authors, linked to an open task)",
+        RecordBody,
+        check_record,
+        apply_record,
+        _reads_record,
+    ),
+    ActionSpec(
+        CORRECT,
+        "Correct one's own contribution that is not accepted yet (a new entry, never an edit)",
+        CorrectBody,
+        check_correct,
+        apply_correct,
+        _reads_correct,
+    ),
+)

@@ -1,0 +1,106 @@
+"""Validation after the fact, by peers.
+
+Any member except the contribution's authors (the one who recorded it and its co-authors) may
+approve a contribution or dispute it with a reason, once per version: a correction makes a new
+version, and the validations of older versions stay as history (``superseded``) but stop counting,
+so their validators may validate again. Until the community's own validation policy arrives
+(charter-level weights and thresholds), a contribution is ``accepted`` when at least one member
+approved its current version and nobody disputed it, ``disputed`` when anyone disputed it, else
+``pending``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+
+from commonwork.commons.actions import active_member, reads_membership
+from commonwork.errors import AlreadyDone, NotAllowed
+from commonwork.journal.projection import ActionSpec, Context, Key, State
+from commonwork.production.contribution_bodies import ContributionId
+from commonwork.production.contributions import contribution_row
+from commonwork.production.tables import contribution_shares, contributions, validations
+from commonwork.production.tasks import close_task
+
+VALIDATE = "production.contribution.validate"
+
+
+class ValidateBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    contribution: ContributionId
+    verdict: Literal["approve", "dispute"]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = ""
+
+    @model_validator(mode="after")
+    def _dispute_has_reason(self) -> ValidateBody:
+        if self.verdict == "dispute" and not self.reason:
+            raise ValueError("a dispute must say why, in 'reason'")
+        return self
+
+
+def check_validate(state: State, ctx: Context) -> None:
+    active_member(state, ctx.commons_id, ctx.author)
+    row = contribution_row(state, ctx.commons_id, ctx.body.contribution)
+    if row["contributor"] == ctx.author:
+        raise NotAllowed("nobody validates their own contribution; another member must")
+    share = state.get(contribution_shares, (ctx.commons_id, row["contribution_id"], ctx.author))
+    if share is not None and share["share"] != "0":
+        raise NotAllowed("nobody validates work they co-authored; another member must")
+    key = (ctx.commons_id, row["contribution_id"], ctx.author, row["corrections"])
+    if state.get(validations, key) is not None:
+        raise AlreadyDone("you have validated this contribution already; each member once")
+
+
+def status_of(approvals: int, disputes: int) -> str:
+    if disputes:
+        return "disputed"
+    return "accepted" if approvals else "pending"
+
+
+def apply_validate(state: State, ctx: Context) -> None:
+    body: ValidateBody = ctx.body
+    row = dict(contribution_row(state, ctx.commons_id, body.contribution))
+    state.put(
+        validations,
+        {
+            "commons_id": ctx.commons_id,
+            "contribution_id": row["contribution_id"],
+            "validator": ctx.author,
+            "version": row["corrections"],
+            "seq": ctx.entry.seq,
+            "verdict": body.verdict,
+            "reason": body.reason,
+            "recorded_at": ctx.entry.recorded_at,
+        },
+    )
+    row["approvals"] += body.verdict == "approve"
+    row["disputes"] += body.verdict == "dispute"
+    was_accepted = row["status"] == "accepted"
+    row["status"] = status_of(row["approvals"], row["disputes"])
+    state.put(contributions, row)
+    if row["status"] == "accepted" and not was_accepted and row["task"] is not None:
+        close_task(state, ctx, row)
+
+
+def _reads_validate(commons_id: str, author: str, body: Any) -> list[tuple[sa.Table, Key]]:
+    # Validations are loaded by (commons, contribution): every version comes along.
+    return [
+        *reads_membership(commons_id, author, body),
+        (contributions, (commons_id, body.contribution)),
+        (contribution_shares, (commons_id, body.contribution, author)),
+        (validations, (commons_id, body.contribution, author, 0)),
+    ]
+
+
+ACTIONS = (
+    ActionSpec(
+        VALIDATE,
+        "Approve or dispute a contribution you did not author (a dispute needs a reason)",
+        ValidateBody,
+        check_validate,
+        apply_validate,
+        _reads_validate,
+    ),
+)

@@ -1,0 +1,93 @@
+"""``commonwork contribute`` with co-authors, artifacts and resources, and ``commonwork correct``,
+in process: the records they make and the refusals a person can meet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.functional.test_cli import CONTRIBUTE, FOUND, Cli, Session, make_cli
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Cli:
+    return make_cli(tmp_path / "node")
+
+
+@pytest.fixture
+def session(run: Cli) -> Session:
+    """alice founds a commons, bob and carol join it."""
+    alice = run("id", "new", "alice").stdout.strip()
+    bob = run.json("id", "new", "bob")["did"]
+    run("id", "new", "carol")
+    commons = run(*FOUND, "--as", "alice", "--founder-name", "Alice").stdout.strip()
+    run("join", commons, "--as", "bob", "--name", "Bob")
+    run("join", commons, "--as", "carol", "--name", "Carol")
+    return Session(commons, "", alice, bob)
+
+
+def listed(run: Cli, session: Session) -> dict[str, dict[str, Any]]:
+    return {row["id"]: row for row in run.json("commons", "contributions", session.commons)}
+
+
+def test_co_authors_and_a_correction(run: Cli, session: Session) -> None:
+    work = run(
+        "contribute", session.commons, *CONTRIBUTE, "--co-author", f"{session.alice}=0.25",
+        "--happened-at", "2026-03-01T08:00:00.000Z", "--as", "bob",
+    ).stdout.strip()  # fmt: skip
+    row = listed(run, session)[work]
+    assert row["happened_at"] == "2026-03-01T08:00:00.000Z"
+    assert {s["name"]: s["share"] for s in row["shares"]} == {"Bob": "0.75", "Alice": "0.25"}
+    run.refused(
+        "validate", session.commons, work, "--approve", "--as", "alice",
+        says="co-authored", code="not_allowed",
+    )  # fmt: skip
+    run("validate", session.commons, work, "--dispute", "--reason", "3 hours", "--as", "carol")
+    corrected = run.json(
+        "correct", session.commons, work, "--reason", "carol is right", "--quantity", "3",
+        "--no-co-authors", "--as", "bob",
+    )  # fmt: skip
+    assert corrected["commons"] == session.commons
+    row = listed(run, session)[work]
+    assert (row["quantity"], row["status"], row["corrections"], row["co_authors"]) == (
+        "3", "pending", 1, None,
+    )  # fmt: skip
+    run("validate", session.commons, work, "--approve", "--as", "carol")  # the new version
+    run("validate", session.commons, work, "--approve", "--as", "alice")  # no longer co-author
+    run.refused(
+        "correct", session.commons, work, "--reason", "again", "--quantity", "4", "--as", "bob",
+        says="accepted contributions are not corrected", code="not_allowed",
+    )  # fmt: skip
+
+
+def test_artifacts_resources_and_bad_input(run: Cli, session: Session) -> None:
+    sha = "0f" * 32
+    made = run(
+        "contribute", session.commons, "--kind", "artifact", "--quantity", "1", "--description",
+        "seed catalogue", "--sha256", sha, "--url", "https://seeds.example/c.pdf",
+        "--size", "4096", "--as", "bob",
+    ).stdout.strip()  # fmt: skip
+    artifact = listed(run, session)[made]["artifact"]
+    assert artifact == {"sha256": sha, "url": "https://seeds.example/c.pdf", "size": 4096}
+    press = ("contribute", session.commons, "--kind", "resource_use", "--quantity", "2")
+    run(*press, "--description", "pressed", "--resource", "the seed press", "--as", "bob")
+    run.refused(*press, "--description", "pressed", "--as", "bob", says="resource")
+    share = ("contribute", session.commons, *CONTRIBUTE, "--as", "bob")
+    run.refused(*share, "--co-author", session.alice, says="DID=SHARE")
+    run.refused(
+        *share, "--co-author", f"{session.bob}=0.5", says="do not list yourself",
+        code="not_allowed",
+    )  # fmt: skip
+    run.refused(*share, "--co-author", f"{session.alice}=1", says="share", code="invalid_action")
+    run.refused(*share, "--sha256", sha, says="--url")
+    run.refused(
+        "correct", session.commons, made, "--reason", "nothing", "--as", "bob",
+        says="say what to correct", code="invalid_action",
+    )  # fmt: skip
+    run.refused(
+        "correct", session.commons, made, "--reason", "x", "--quantity", "2", "--as", "alice",
+        says="only the member who recorded", code="not_allowed",
+    )  # fmt: skip
+    assert run.json("commons", "show", session.commons)["head_seq"] == 4
