@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
 from commonwork.node.tables import entries
-from commonwork.services import accounts, journals
+from commonwork.services import accounts, acting, journals
 from commonwork.web.app import create_app
 from commonwork.web.auth import SESSION_COOKIE
 from tests.functional.server import serve_app
@@ -327,3 +327,58 @@ def test_sign_in_posted_from_another_site_is_refused(node: Node) -> None:
         assert SESSION_COOKIE not in forged.cookies
         same = client.post("/signin", data=form, headers={"origin": base})
         assert same.status_code == 303
+
+
+def test_co_authors_see_no_verdict_buttons_and_a_correction_reopens_a_dispute(
+    node: Node, browser_for: People
+) -> None:
+    ann, bob, cy = browser_for(), browser_for(), browser_for()
+    for client, name in ((ann, "Ann"), (bob, "Bob"), (cy, "Cy")):
+        sign_up(client, name, f"{name.lower()}@example.org")
+    commons_id = found(ann)
+    for client in (bob, cy):
+        assert post_on(client, commons_id, "join", {}).status_code == 303
+    bob_account = accounts.sign_in(node, email="bob@example.org", password="correct horse")[0]
+    cy_account = accounts.sign_in(node, email="cy@example.org", password="correct horse")[0]
+    cy_key = accounts.custodial_keypair(node, cy_account)
+    made = acting.record_contribution(
+        node,
+        actor=cy_key,
+        commons_id=commons_id,
+        kind="work",
+        quantity="4",
+        description="built the seed shelves together",
+        co_authors={bob_account.did: "0.5"},
+    )
+    assert "approve-button" not in bob.get(f"/commons/{commons_id}").text  # co-author
+    assert "approve-button" in ann.get(f"/commons/{commons_id}").text
+    verdict = {"contribution": made.entry.id, "verdict": "dispute", "reason": "it took longer"}
+    assert post_on(ann, commons_id, "validations", verdict).status_code == 303
+    assert "approve-button" not in ann.get(f"/commons/{commons_id}").text
+
+    acting.correct_contribution(
+        node,
+        actor=cy_key,
+        commons_id=commons_id,
+        contribution_id=made.entry.id,
+        reason="it was five hours",
+        changes={"quantity": "5"},
+    )
+    assert "approve-button" in ann.get(f"/commons/{commons_id}").text  # the old approval is history
+
+
+def test_the_use_of_a_lent_tool_is_recorded_through_the_form(
+    node: Node, browser_for: People
+) -> None:
+    ann = browser_for()
+    sign_up(ann, "Ann", "ann@example.org")
+    commons_id = found(ann)
+    before = head_seq(node, commons_id)
+    missing = {"kind": "resource_use", "quantity": "2", "description": "cut planks"}
+    refused = post_on(ann, commons_id, "contributions", missing)
+    assert refused.status_code == 400
+    assert "tool or machine" in refused.text
+    assert head_seq(node, commons_id) == before
+    used = dict(missing, resource="the shared bandsaw")
+    assert post_on(ann, commons_id, "contributions", used).status_code == 303
+    assert head_seq(node, commons_id) == before + 1

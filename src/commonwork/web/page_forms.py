@@ -17,6 +17,8 @@ JOIN_POLICIES = {"open": "open: anyone may join", "invitation": "by invitation"}
 CONTRIBUTION_KINDS = {
     "work": "Work (hours)",
     "review": "Review (hours)",
+    "care": "Care, community work (hours)",
+    "resource_use": "Use of a lent tool or machine (hours)",
     "artifact": "Artifact (items)",
     "money": "Money (minor units, e.g. cents)",
 }
@@ -82,22 +84,30 @@ class ContributionForm:
     quantity: str = ""
     currency: str = ""
     description: str = ""
+    resource: str = ""
 
     def arguments(self) -> dict[str, Any]:
-        """Keyword arguments for ``record_contribution``; the currency only for money."""
+        """Keyword arguments for ``record_contribution``: the currency only for money, the
+        resource only for the use of a lent tool."""
         if self.kind not in CONTRIBUTION_KINDS:
             raise BadInput(
-                "choose what kind of contribution this is: work, review, artifact, money"
+                "choose what kind of contribution this is: " + ", ".join(CONTRIBUTION_KINDS)
             )
         currency = self.currency.strip().upper() if self.kind == "money" else None
         if self.kind == "money" and not currency:
             raise BadInput("money needs its currency, as a 3-letter code such as EUR")
-        return {
+        resource = self.resource.strip() if self.kind == "resource_use" else None
+        if self.kind == "resource_use" and not resource:
+            raise BadInput("name the tool or machine you used (the lent resource)")
+        arguments: dict[str, Any] = {
             "kind": self.kind,
             "quantity": self.quantity.strip(),
             "description": self.description.strip(),
             "currency": currency,
         }
+        if resource:
+            arguments["resource"] = resource
+        return arguments
 
 
 @dataclass(frozen=True)

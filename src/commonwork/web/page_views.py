@@ -119,13 +119,17 @@ def _with_permissions(
     rows: list[dict[str, Any]], account: Account | None, is_member: bool
 ) -> list[dict[str, Any]]:
     for row in rows:
-        validators = {item["validator"] for item in row["validations"]}
+        # Validations of a version since corrected no longer count: their authors may validate
+        # again. Co-authors never validate their own work.
+        validators = {item["validator"] for item in row["validations"] if not item["superseded"]}
+        authors = {item["member"] for item in row.get("shares", [])} | {row["contributor"]}
         row["amount"] = _amount(row)
         row["is_mine"] = account is not None and row["contributor"] == account.did
+        row["is_co_author"] = account is not None and account.did in authors
         row["can_validate"] = (
             is_member
-            and not row["is_mine"]
             and account is not None
+            and account.did not in authors
             and account.did not in validators
         )
     return rows

@@ -238,10 +238,11 @@ def contribute(
     quantity: FormText = "",
     currency: FormText = "",
     description: FormText = "",
+    resource: FormText = "",
     csrf: FormText = "",
 ) -> Response:
     _, keypair = acting_as(request, csrf)
-    form = ContributionForm(kind, quantity, currency, description)
+    form = ContributionForm(kind, quantity, currency, description, resource)
     try:
         appended = acting.record_contribution(
             node_of(request), actor=keypair, commons_id=commons_id, **form.arguments()
