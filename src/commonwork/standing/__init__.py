@@ -1,0 +1,2 @@
+"""Standing and value points: a deterministic, vectorised function of the journal (see
+docs/design/standing.md)."""
