@@ -191,3 +191,18 @@ def test_the_charters_claim_lapse(any_node: Node, commons_id: str) -> None:
         with pytest.raises(InvalidAction):
             found(any_node, Keypair.generate(), {**CHARTER, "claim_lapse_days": days})
     assert head_of(any_node, commons_id) == before
+
+
+def test_task_counts_and_titles(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    first = post(any_node, commons_id, people["ada"], title="Sort the seed trays")
+    second = post(any_node, commons_id, people["ben"], title="Label the jars")
+    assert queries.count_tasks(any_node, commons_id) == 2
+    assert queries.count_tasks(any_node, commons_id, status="open") == 2
+    validate(any_node, commons_id, people["ada"], work(any_node, commons_id, people["cy"], second))
+    assert queries.count_tasks(any_node, commons_id, status="open") == 1
+    assert queries.count_tasks(any_node, commons_id, status="closed") == 1
+    titles = queries.task_titles(any_node, commons_id, [first, second, first, "f" * 64])
+    assert titles == {first: "Sort the seed trays", second: "Label the jars"}
+    assert queries.task_titles(any_node, commons_id, []) == {}

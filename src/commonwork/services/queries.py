@@ -293,6 +293,26 @@ def list_tasks(
     return [_task_json(row, claims.get(row["task_id"], [])) for row in rows]
 
 
+def count_tasks(node: Node, commons_id: str, *, status: str | None = None) -> int:
+    """How many tasks a commons has (of one status, if given)."""
+    query = sa.select(sa.func.count()).select_from(tasks).where(tasks.c.commons_id == commons_id)
+    if status is not None:
+        query = query.where(tasks.c.status == status)
+    with node.reading() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def task_titles(node: Node, commons_id: str, task_ids: list[str]) -> dict[str, str]:
+    """The titles of these tasks, by id (one query; unknown ids are left out)."""
+    if not task_ids:
+        return {}
+    query = sa.select(tasks.c.task_id, tasks.c.title).where(
+        tasks.c.commons_id == commons_id, tasks.c.task_id.in_(sorted(set(task_ids)))
+    )
+    with node.reading() as conn:
+        return {row.task_id: row.title for row in conn.execute(query)}
+
+
 def task_detail(node: Node, commons_id: str, task_id: str) -> dict[str, Any]:
     """One task with its live claimants, every claim ever made and the contributions linked."""
     with node.reading() as conn:

@@ -146,20 +146,17 @@ def _names(node: Node, commons_id: str) -> dict[str, str]:
 
 
 def open_task_count(node: Node, commons_id: str) -> str:
-    """How many tasks are open, as text; '500+' past what one query reads (no count service)."""
-    rows = queries.list_tasks(node, commons_id, status="open", limit=queries.MAX_PAGE)
-    return f"{len(rows)}+" if len(rows) >= queries.MAX_PAGE else str(len(rows))
+    """How many tasks are open, as text."""
+    return str(queries.count_tasks(node, commons_id, status="open"))
 
 
 def _with_task_titles(
     node: Node, commons_id: str, rows: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Name the task each contribution is linked to (rows carry only its id)."""
-    titles: dict[str, str] = {}
+    titles = queries.task_titles(node, commons_id, [row["task"] for row in rows if row.get("task")])
     for row in rows:
         task = row.get("task")
-        if task and task not in titles:
-            titles[task] = queries.task_detail(node, commons_id, task)["title"]
         row["task_title"] = titles.get(task) if task else None
     return rows
 
