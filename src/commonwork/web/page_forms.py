@@ -7,13 +7,17 @@ act on, what is wrong with it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends, Form
 from fastapi.responses import RedirectResponse
 
 from commonwork.errors import BadInput, CommonworkError
 
 JOIN_POLICIES = {"open": "open: anyone may join", "invitation": "by invitation"}
+FormText = Annotated[str, Form()]
+FormPage = Annotated[int, Form()]
+
 CONTRIBUTION_KINDS = {
     "work": "Work (hours)",
     "review": "Review (hours)",
@@ -108,6 +112,21 @@ class ContributionForm:
         if resource:
             arguments["resource"] = resource
         return arguments
+
+
+def contribution_fields(
+    kind: FormText = "work",
+    quantity: FormText = "",
+    currency: FormText = "",
+    description: FormText = "",
+    resource: FormText = "",
+) -> ContributionForm:
+    """The contribution form as posted: its fields are declared here once, for every page that
+    records a contribution (a FastAPI dependency)."""
+    return ContributionForm(kind, quantity, currency, description, resource)
+
+
+PostedContribution = Annotated[ContributionForm, Depends(contribution_fields)]
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,8 @@ from commonwork.web.page_forms import (
     CONTRIBUTION_LABELS,
     CharterForm,
     ContributionForm,
+    FormText,
+    PostedContribution,
     form_message,
     safe_next,
     see_other,
@@ -48,7 +50,6 @@ from commonwork.web.page_views import (
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_tasks.router)  # the task board's pages
-FormText = Annotated[str, Form()]
 NextField = Annotated[str, Form(alias="next")]  # where to go after signing in
 NextQuery = Annotated[str, Query(alias="next")]
 
@@ -234,15 +235,10 @@ def join(request: Request, commons_id: str, csrf: FormText = "") -> Response:
 def contribute(
     request: Request,
     commons_id: str,
-    kind: FormText = "work",
-    quantity: FormText = "",
-    currency: FormText = "",
-    description: FormText = "",
-    resource: FormText = "",
+    form: PostedContribution,
     csrf: FormText = "",
 ) -> Response:
     _, keypair = acting_as(request, csrf)
-    form = ContributionForm(kind, quantity, currency, description, resource)
     try:
         appended = acting.record_contribution(
             node_of(request), actor=keypair, commons_id=commons_id, **form.arguments()

@@ -10,9 +10,10 @@ what changed and a refusal shows the page again with the reason and what was typ
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from commonwork.errors import CommonworkError
@@ -25,6 +26,9 @@ from commonwork.web.page_forms import (
     CONTRIBUTION_LABELS,
     TASK_LABELS,
     ContributionForm,
+    FormPage,
+    FormText,
+    PostedContribution,
     TaskForm,
     form_message,
     see_other,
@@ -39,8 +43,23 @@ from commonwork.web.page_views import (
 )
 
 router = APIRouter(include_in_schema=False)
-FormText = Annotated[str, Form()]
-FormPage = Annotated[int, Form()]
+
+
+@dataclass(frozen=True)
+class Return:
+    """Where a claim or unclaim goes back to: the task page, or the board as it was filtered."""
+
+    view: str
+    board: TaskFilter
+
+
+def return_fields(
+    view: FormText = "board", status: FormText = "", skill: FormText = "", page: FormPage = 1
+) -> Return:
+    return Return(view, TaskFilter.of(status, skill, page))
+
+
+PostedReturn = Annotated[Return, Depends(return_fields)]
 
 
 def _base(commons_id: str) -> str:
@@ -108,8 +127,7 @@ def _claiming(
     act: Callable[[Node, Keypair], Appended],
     *,
     csrf: str,
-    view: str,
-    back: TaskFilter,
+    back: Return,
 ) -> Response:
     """Claim or unclaim, then go back to the board (as it was filtered) or to the task."""
     _, keypair = acting_as(request, csrf)
@@ -117,11 +135,11 @@ def _claiming(
         act(node_of(request), keypair)
     except CommonworkError as exc:
         state = TaskState(error=exc.detail)
-        if view == "task":
+        if back.view == "task":
             return render_task(request, commons_id, task_id, state, status=exc.status)
-        return render_board(request, commons_id, back, state, status=exc.status)
+        return render_board(request, commons_id, back.board, state, status=exc.status)
     base = _base(commons_id)
-    target = f"{base}/tasks/{task_id}" if view == "task" else back.url(base)
+    target = f"{base}/tasks/{task_id}" if back.view == "task" else back.board.url(base)
     return see_other(f"{target}#t-{task_id}")
 
 
@@ -130,17 +148,13 @@ def claim(
     request: Request,
     commons_id: str,
     task_id: str,
+    back: PostedReturn,
     csrf: FormText = "",
-    view: FormText = "board",
-    status: FormText = "",
-    skill: FormText = "",
-    page: FormPage = 1,
 ) -> Response:
     def act(node: Node, keypair: Keypair) -> Appended:
         return acting.claim_task(node, actor=keypair, commons_id=commons_id, task_id=task_id)
 
-    back = TaskFilter.of(status, skill, page)
-    return _claiming(request, commons_id, task_id, act, csrf=csrf, view=view, back=back)
+    return _claiming(request, commons_id, task_id, act, csrf=csrf, back=back)
 
 
 @router.post("/commons/{commons_id}/tasks/{task_id}/unclaim")
@@ -148,17 +162,13 @@ def unclaim(
     request: Request,
     commons_id: str,
     task_id: str,
+    back: PostedReturn,
     csrf: FormText = "",
-    view: FormText = "board",
-    status: FormText = "",
-    skill: FormText = "",
-    page: FormPage = 1,
 ) -> Response:
     def act(node: Node, keypair: Keypair) -> Appended:
         return acting.unclaim_task(node, actor=keypair, commons_id=commons_id, task_id=task_id)
 
-    back = TaskFilter.of(status, skill, page)
-    return _claiming(request, commons_id, task_id, act, csrf=csrf, view=view, back=back)
+    return _claiming(request, commons_id, task_id, act, csrf=csrf, back=back)
 
 
 @router.post("/commons/{commons_id}/tasks/{task_id}/contributions")
@@ -166,15 +176,10 @@ def contribute_to_task(
     request: Request,
     commons_id: str,
     task_id: str,
-    kind: FormText = "work",
-    quantity: FormText = "",
-    currency: FormText = "",
-    description: FormText = "",
-    resource: FormText = "",
+    form: PostedContribution,
     csrf: FormText = "",
 ) -> Response:
     _, keypair = acting_as(request, csrf)
-    form = ContributionForm(kind, quantity, currency, description, resource)
     try:
         appended = acting.record_contribution(
             node_of(request),
