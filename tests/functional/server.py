@@ -12,13 +12,18 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
 STARTUP_SECONDS = 10.0
+#: What a browser asks for: error pages come back as HTML, not problem JSON.
+HTML = {"accept": "text/html,application/xhtml+xml"}
+#: Makes people for page tests: each an HTTP client with its own cookies.
+People = Callable[[], httpx.Client]
 
 
 def free_port() -> int:
@@ -48,3 +53,9 @@ def serve_app(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=STARTUP_SECONDS)
+
+
+def journal_head(api: httpx.Client, commons: str) -> tuple[int, str]:
+    """The commons' head (seq, id) as the API reports it."""
+    detail = api.get(f"/api/v1/commons/{commons}").json()
+    return detail["head_seq"], detail["head"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,15 +11,8 @@ import pytest
 from commonwork.journal.actions import build_action, sign_action
 from commonwork.journal.keys import Keypair, b64url
 from commonwork.node.node import Node
-from commonwork.web.app import create_app
-from tests.functional.server import serve_app
+from tests.functional.server import journal_head as head
 from tests.support.builders import CHARTER
-
-
-@pytest.fixture
-def api(node: Node) -> Iterator[httpx.Client]:
-    with serve_app(create_app(node)) as base, httpx.Client(base_url=base, timeout=30) as client:
-        yield client
 
 
 def signed_json(
@@ -39,11 +31,6 @@ def found(api: httpx.Client, founder: Keypair) -> str:
 
 def post_action(api: httpx.Client, commons: str, item: Any) -> httpx.Response:
     return api.post(f"/api/v1/commons/{commons}/actions", json=item)
-
-
-def head(api: httpx.Client, commons: str) -> tuple[int, str]:
-    detail = api.get(f"/api/v1/commons/{commons}").json()
-    return detail["head_seq"], detail["head"]
 
 
 @pytest.fixture

@@ -3,27 +3,13 @@ nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from commonwork.node.node import Node
-from commonwork.web.app import create_app
-from tests.functional.server import serve_app
+from tests.functional.server import journal_head as head
 from tests.support.builders import CHARTER
-
-
-@pytest.fixture
-def api(node: Node) -> Iterator[httpx.Client]:
-    with serve_app(create_app(node)) as base, httpx.Client(base_url=base, timeout=30) as client:
-        yield client
-
-
-def head(api: httpx.Client, commons: str) -> tuple[int, str]:
-    detail = api.get(f"/api/v1/commons/{commons}").json()
-    return detail["head_seq"], detail["head"]
 
 
 @pytest.fixture

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.functional.test_cli import CONTRIBUTE, FOUND, Cli, Session, make_cli
-
-
-@pytest.fixture
-def run(tmp_path: Path) -> Cli:
-    return make_cli(tmp_path / "node")
+from tests.functional.test_cli import CONTRIBUTE, FOUND, Session
+from tests.support.cli import Cli
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ found → join → contribute → validate cycle, CSRF refusals that write nothi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 
 import httpx
-import pytest
 import sqlalchemy as sa
 
 from commonwork.journal.keys import Keypair
@@ -16,34 +14,11 @@ from commonwork.node.tables import entries
 from commonwork.services import accounts, acting, journals
 from commonwork.web.app import create_app
 from commonwork.web.auth import SESSION_COOKIE
-from tests.functional.server import serve_app
+from tests.functional.server import HTML, People, serve_app
 from tests.support import builders
 
-HTML = {"accept": "text/html,application/xhtml+xml"}
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
 COMMONS_LINK = re.compile(r"/commons/([0-9a-f]{64})")
-People = Callable[[], httpx.Client]
-
-
-@pytest.fixture
-def site(node: Node) -> Iterator[str]:
-    with serve_app(create_app(node)) as base_url:
-        yield base_url
-
-
-@pytest.fixture
-def browser_for(site: str) -> Iterator[People]:
-    """Makes people: each an HTTP client with its own cookies, closed at the end."""
-    clients: list[httpx.Client] = []
-
-    def make() -> httpx.Client:
-        client = httpx.Client(base_url=site, headers=HTML, timeout=10)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
 
 
 def token_on(client: httpx.Client, path: str) -> str:
@@ -121,9 +96,9 @@ def test_anyone_reads_the_list_a_commons_and_its_journal_without_an_account(
 
 
 def test_the_whole_cycle_through_forms_ends_with_an_accepted_contribution(
-    node: Node, browser_for: People
+    node: Node, people: People
 ) -> None:
-    ann, bob = browser_for(), browser_for()
+    ann, bob = people(), people()
     sign_up(ann, "Ann", "ann@example.org")
     commons_id = found(ann)
     sign_up(bob, "Bob", "bob@example.org")
@@ -147,9 +122,9 @@ def test_the_whole_cycle_through_forms_ends_with_an_accepted_contribution(
 
 
 def test_posts_without_or_with_a_wrong_csrf_token_are_refused_and_write_nothing(
-    node: Node, browser_for: People
+    node: Node, people: People
 ) -> None:
-    ann, bob = browser_for(), browser_for()
+    ann, bob = people(), people()
     sign_up(ann, "Ann", "ann@example.org")
     commons_id = found(ann)
     sign_up(bob, "Bob", "bob@example.org")
@@ -192,9 +167,9 @@ def test_an_unknown_commons_is_a_404_page_in_html(site: str) -> None:
 
 
 def test_form_mistakes_show_the_form_again_with_the_input_and_the_reason(
-    node: Node, browser_for: People
+    node: Node, people: People
 ) -> None:
-    ann = browser_for()
+    ann = people()
     short = ann.post(
         "/signup", data={"display_name": "Ann", "email": "ann@example.org", "password": "short"}
     )
@@ -226,8 +201,8 @@ def test_form_mistakes_show_the_form_again_with_the_input_and_the_reason(
     assert head_seq(node, commons_id) == 0
 
 
-def test_sign_in_out_and_a_wrong_password(browser_for: People) -> None:
-    ann = browser_for()
+def test_sign_in_out_and_a_wrong_password(people: People) -> None:
+    ann = people()
     sign_up(ann, "Ann", "ann@example.org")
     assert ann.post("/signout", data={"csrf": token_on(ann, "/")}).status_code == 303
     assert 'data-testid="nav-signin"' in ann.get("/").text
@@ -243,9 +218,9 @@ def test_sign_in_out_and_a_wrong_password(browser_for: People) -> None:
 
 
 def test_the_account_page_shows_the_did_and_exports_the_key_once_with_the_password(
-    browser_for: People,
+    people: People,
 ) -> None:
-    ann = browser_for()
+    ann = people()
     sign_up(ann, "Ann", "ann@example.org")
     me = ann.get("/me").text
     assert re.search(r'data-testid="my-did">did:key:z6Mk\w+<', me)
@@ -260,8 +235,8 @@ def test_the_account_page_shows_the_did_and_exports_the_key_once_with_the_passwo
     assert shown.headers["cache-control"] == "no-store"
 
 
-def test_a_dispute_needs_a_reason_and_is_shown_with_it(node: Node, browser_for: People) -> None:
-    ann, bob = browser_for(), browser_for()
+def test_a_dispute_needs_a_reason_and_is_shown_with_it(node: Node, people: People) -> None:
+    ann, bob = people(), people()
     sign_up(ann, "Ann", "ann@example.org")
     commons_id = found(ann)
     sign_up(bob, "Bob", "bob@example.org")
@@ -330,9 +305,9 @@ def test_sign_in_posted_from_another_site_is_refused(node: Node) -> None:
 
 
 def test_co_authors_see_no_verdict_buttons_and_a_correction_reopens_a_dispute(
-    node: Node, browser_for: People
+    node: Node, people: People
 ) -> None:
-    ann, bob, cy = browser_for(), browser_for(), browser_for()
+    ann, bob, cy = people(), people(), people()
     for client, name in ((ann, "Ann"), (bob, "Bob"), (cy, "Cy")):
         sign_up(client, name, f"{name.lower()}@example.org")
     commons_id = found(ann)
@@ -367,10 +342,8 @@ def test_co_authors_see_no_verdict_buttons_and_a_correction_reopens_a_dispute(
     assert "approve-button" in ann.get(f"/commons/{commons_id}").text  # the old approval is history
 
 
-def test_the_use_of_a_lent_tool_is_recorded_through_the_form(
-    node: Node, browser_for: People
-) -> None:
-    ann = browser_for()
+def test_the_use_of_a_lent_tool_is_recorded_through_the_form(node: Node, people: People) -> None:
+    ann = people()
     sign_up(ann, "Ann", "ann@example.org")
     commons_id = found(ann)
     before = head_seq(node, commons_id)

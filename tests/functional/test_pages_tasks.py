@@ -5,42 +5,17 @@ unclaiming for oneself, recording work for a task until its acceptance closes it
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 
 import httpx
-import pytest
 
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
 from commonwork.node.pipeline import append_actions
-from commonwork.web.app import create_app
-from tests.functional.server import serve_app
-from tests.functional.test_pages import HTML, found, head_seq, sign_up, token_on
+from tests.functional.server import HTML, People
+from tests.functional.test_pages import found, head_seq, sign_up, token_on
 from tests.support import builders
 
 TASK_LINK = re.compile(r"/tasks#t-([0-9a-f]{64})$")
-People = Callable[[], httpx.Client]
-
-
-@pytest.fixture
-def site(node: Node) -> Iterator[str]:
-    with serve_app(create_app(node)) as base_url:
-        yield base_url
-
-
-@pytest.fixture
-def people(site: str) -> Iterator[People]:
-    """Makes people: each an HTTP client with its own cookies, closed at the end."""
-    clients: list[httpx.Client] = []
-
-    def make() -> httpx.Client:
-        client = httpx.Client(base_url=site, headers=HTML, timeout=10)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
 
 
 def post_task_directly(node: Node, commons_id: str, person: Keypair, **body: object) -> str:
