@@ -22,7 +22,7 @@ from pydantic import (
 from commonwork.errors import InvalidAction
 from commonwork.journal.actions import ID_PATTERN, parse_time
 from commonwork.production.decimals import decimal_text, positive_decimal, share_decimal
-from commonwork.production.tasks import TaskId
+from commonwork.production.tasks import Skill, TaskId
 
 KINDS = ("work", "artifact", "money", "review", "resource_use", "care")
 Kind = Literal["work", "artifact", "money", "review", "resource_use", "care"]
@@ -41,6 +41,11 @@ Description = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)
 ]
 Resource = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+#: Where a contribution comes from outside the journal, such as ``git:<commit id>``; one
+#: contribution per source in a commons, so that importing twice records nothing twice.
+Source = Annotated[
+    str, StringConstraints(min_length=5, max_length=200, pattern=r"^[a-z][a-z0-9+.-]{0,19}:[!-~]+$")
+]
 MediaType = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][\w!#$&^.+-]{0,62}/[A-Za-z0-9][\w!#$&^.+-]{0,62}$")
 ]
@@ -117,6 +122,8 @@ class RecordBody(BaseModel):
     artifact: Artifact | None = None
     resource: Resource | None = None
     co_authors: CoAuthors | None = None
+    skill: Skill | None = None
+    source: Source | None = None
 
     @field_validator("quantity")
     @classmethod

@@ -21,7 +21,14 @@ import sqlalchemy as sa
 
 from commonwork.commons.actions import active_member, reads_membership
 from commonwork.commons.tables import members
-from commonwork.errors import InvalidAction, NotAllowed, NotAMember, NotFound, RuleViolation
+from commonwork.errors import (
+    AlreadyDone,
+    InvalidAction,
+    NotAllowed,
+    NotAMember,
+    NotFound,
+    RuleViolation,
+)
 from commonwork.journal.actions import parse_time
 from commonwork.journal.canonical import canon
 from commonwork.journal.chain import MAX_CLOCK_SKEW_MS
@@ -37,6 +44,7 @@ from commonwork.production.decimals import decimal_text
 from commonwork.production.tables import (
     contribution_corrections,
     contribution_shares,
+    contribution_sources,
     contributions,
 )
 from commonwork.production.tasks import apply_link, check_link, reads_task
@@ -106,6 +114,13 @@ def check_record(state: State, ctx: Context) -> None:
     _check_happened_at(body.happened_at, ctx.entry.recorded_at)
     if body.task is not None:
         check_link(state, ctx, body.task)
+    if body.source is not None:
+        earlier = state.get(contribution_sources, (ctx.commons_id, body.source))
+        if earlier is not None:
+            raise AlreadyDone(
+                f"{body.source} is recorded already, as contribution {earlier['contribution_id']}"
+                "; each source is recorded once"
+            )
 
 
 def apply_record(state: State, ctx: Context) -> None:
@@ -132,9 +147,14 @@ def apply_record(state: State, ctx: Context) -> None:
         "co_authors": _co_authors_json(body.co_authors),
         "corrections": 0,
         "corrected_at": None,
+        "skill": body.skill,
+        "source": body.source,
     }
     state.put(contributions, row)
     _put_shares(state, ctx, row, body.co_authors, [])
+    if body.source is not None:
+        source = {"commons_id": ctx.commons_id, "source": body.source}
+        state.put(contribution_sources, {**source, "contribution_id": ctx.entry.id})
     if body.task is not None:
         apply_link(state, ctx, body.task)
 
@@ -222,7 +242,8 @@ def _reads_co_authors(
 def _reads_record(commons_id: str, author: str, body: Any) -> list[tuple[sa.Table, Key]]:
     linked = reads_task(commons_id, author, body.task) if body.task is not None else []
     co_authors = [(members, (commons_id, item.member)) for item in body.co_authors or []]
-    return [*reads_membership(commons_id, author, body), *linked, *co_authors]
+    source = [] if body.source is None else [(contribution_sources, (commons_id, body.source))]
+    return [*reads_membership(commons_id, author, body), *linked, *co_authors, *source]
 
 
 def _reads_correct(commons_id: str, author: str, body: Any) -> list[tuple[sa.Table, Key]]:

@@ -29,6 +29,8 @@ contributions = sa.Table(
     sa.Column("co_authors", sa.Text, nullable=True),  # canonical JSON [{member, share}], or null
     sa.Column("corrections", sa.Integer, nullable=False, server_default="0"),
     sa.Column("corrected_at", sa.String(24), nullable=True),
+    sa.Column("skill", sa.String(50), nullable=True),  # the skill its value is multiplied by
+    sa.Column("source", sa.String(200), nullable=True),  # e.g. git:<commit id>, when imported
     sa.Index("ix_contributions_task", "commons_id", "task"),  # a task's linked contributions
     sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
 )
@@ -43,9 +45,20 @@ validations = sa.Table(
     # version is superseded (it stays as history, stops counting, and its validator may again).
     sa.Column("version", sa.Integer, primary_key=True, server_default="0"),
     sa.Column("seq", sa.BigInteger, nullable=False),
-    sa.Column("verdict", sa.String(10), nullable=False),  # approve | dispute
+    sa.Column("verdict", sa.String(10), nullable=False),  # approve | dispute | adjust
+    sa.Column("quantity", sa.String(40), nullable=True),  # an adjust verdict's quantity
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("recorded_at", sa.String(24), nullable=False),
+    sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
+)
+
+#: Which contribution came from which outside source (``git:<commit id>``): one per source.
+contribution_sources = sa.Table(
+    "contribution_sources",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("source", sa.String(200), primary_key=True),
+    sa.Column("contribution_id", sa.String(64), nullable=False),
     sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
 )
 

@@ -1,12 +1,14 @@
 """Validation after the fact, by peers.
 
 Any member except the contribution's authors (the one who recorded it and its co-authors) may
-approve a contribution or dispute it with a reason, once per version: a correction makes a new
+approve a contribution, dispute it with a reason, or adjust its quantity with a reason (an approval
+of the work at another quantity), once per version: a correction makes a new
 version, and the validations of older versions stay as history (``superseded``) but stop counting,
 so their validators may validate again. Until the community's own validation policy arrives
 (charter-level weights and thresholds), a contribution is ``accepted`` when at least one member
-approved its current version and nobody disputed it, ``disputed`` when anyone disputed it, else
-``pending``.
+approved (or adjusted) its current version and nobody disputed it, ``disputed`` when anyone
+disputed it, else ``pending``. Under a validation policy the standing engine decides instead
+(:mod:`commonwork.standing`), from the same rows.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
 from commonwork.commons.actions import active_member, reads_membership
-from commonwork.errors import AlreadyDone, NotAllowed
+from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed
 from commonwork.journal.projection import ActionSpec, Context, Key, State
 from commonwork.production.contribution_bodies import ContributionId
 from commonwork.production.contributions import contribution_row
+from commonwork.production.decimals import positive_decimal
 from commonwork.production.tables import contribution_shares, contributions, validations
 from commonwork.production.tasks import close_task
 
@@ -30,13 +33,23 @@ VALIDATE = "production.contribution.validate"
 class ValidateBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     contribution: ContributionId
-    verdict: Literal["approve", "dispute"]
+    verdict: Literal["approve", "dispute", "adjust"]
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = ""
+    quantity: str | None = None
 
     @model_validator(mode="after")
-    def _dispute_has_reason(self) -> ValidateBody:
-        if self.verdict == "dispute" and not self.reason:
-            raise ValueError("a dispute must say why, in 'reason'")
+    def _verdict_is_complete(self) -> ValidateBody:
+        if self.verdict in ("dispute", "adjust") and not self.reason:
+            raise ValueError(
+                f"{'a dispute' if self.verdict == 'dispute' else 'an adjustment'} "
+                "must say why, in 'reason'"
+            )
+        if self.verdict == "adjust":
+            if self.quantity is None:
+                raise ValueError("an adjustment gives the quantity you find right, in 'quantity'")
+            positive_decimal(self.quantity)
+        elif self.quantity is not None:
+            raise ValueError("only an adjust verdict carries a quantity")
         return self
 
 
@@ -45,6 +58,8 @@ def check_validate(state: State, ctx: Context) -> None:
     row = contribution_row(state, ctx.commons_id, ctx.body.contribution)
     if row["contributor"] == ctx.author:
         raise NotAllowed("nobody validates their own contribution; another member must")
+    if ctx.body.quantity is not None and row["kind"] == "money" and "." in ctx.body.quantity:
+        raise InvalidAction("money is counted in whole minor units: adjust to e.g. '2500'")
     share = state.get(contribution_shares, (ctx.commons_id, row["contribution_id"], ctx.author))
     if share is not None and share["share"] != "0":
         raise NotAllowed("nobody validates work they co-authored; another member must")
@@ -71,11 +86,12 @@ def apply_validate(state: State, ctx: Context) -> None:
             "version": row["corrections"],
             "seq": ctx.entry.seq,
             "verdict": body.verdict,
+            "quantity": body.quantity,
             "reason": body.reason,
             "recorded_at": ctx.entry.recorded_at,
         },
     )
-    row["approvals"] += body.verdict == "approve"
+    row["approvals"] += body.verdict in ("approve", "adjust")
     row["disputes"] += body.verdict == "dispute"
     was_accepted = row["status"] == "accepted"
     row["status"] = status_of(row["approvals"], row["disputes"])
@@ -97,7 +113,8 @@ def _reads_validate(commons_id: str, author: str, body: Any) -> list[tuple[sa.Ta
 ACTIONS = (
     ActionSpec(
         VALIDATE,
-        "Approve or dispute a contribution you did not author (a dispute needs a reason)",
+        "Approve, dispute or adjust the quantity of a contribution you did not author "
+        "(a dispute or an adjustment needs a reason)",
         ValidateBody,
         check_validate,
         apply_validate,

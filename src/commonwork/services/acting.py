@@ -77,9 +77,13 @@ def record_contribution(
     happened_at: str | None = None,
     artifact: dict[str, Any] | None = None,
     resource: str | None = None,
+    skill: str | None = None,
+    source: str | None = None,
 ) -> Appended:
     """Record a contribution; ``co_authors`` maps each co-author's did to their share (the
-    actor's own share is what theirs leave of 1); ``artifact`` is {sha256, url, size, …}."""
+    actor's own share is what theirs leave of 1); ``artifact`` is {sha256, url, size, …};
+    ``skill`` names the skill the value policy multiplies by; ``source`` (``git:<commit>``) says
+    where it was imported from, and is recorded once per commons."""
     body: dict[str, Any] = {"kind": kind, "quantity": quantity, "description": description}
     optional = {
         "currency": currency,
@@ -88,6 +92,8 @@ def record_contribution(
         "happened_at": happened_at,
         "artifact": artifact,
         "resource": resource,
+        "skill": skill,
+        "source": source,
     }
     body.update({name: value for name, value in optional.items() if value})
     return _act(node, actor, commons_id, RECORD, body)
@@ -120,8 +126,12 @@ def validate_contribution(
     contribution_id: str,
     verdict: str,
     reason: str = "",
+    quantity: str | None = None,
 ) -> Appended:
-    body = {"contribution": contribution_id, "verdict": verdict, "reason": reason}
+    """Approve, dispute (with a reason) or adjust (with a reason and the quantity found right)."""
+    body: dict[str, Any] = {"contribution": contribution_id, "verdict": verdict, "reason": reason}
+    if quantity is not None:
+        body["quantity"] = quantity
     return _act(node, actor, commons_id, VALIDATE, body)
 
 
