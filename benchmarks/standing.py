@@ -28,8 +28,8 @@ from decimal import Decimal
 import numpy as np
 
 from _machine import describe_machine
+from commonwork.commons.policy import Policies, StandingPolicy, ValidationPolicy, ValuePolicy
 from commonwork.standing.engine import ACCEPTED, DISPUTED, Ledger, compute, recompute_day, state_at
-from commonwork.standing.policy import Policies, StandingPolicy, ValidationPolicy, ValuePolicy
 
 KINDS = ("work", "artifact", "money", "review", "resource_use", "care")
 SKILLS = tuple(f"skill{i}" for i in range(20))
@@ -59,7 +59,7 @@ def bench_policies(founders: int) -> Policies:
         cap_per_contribution=Decimal(40),
         per_member_per_month=400,
     )
-    standing = StandingPolicy(180, dict.fromkeys(range(founders), 200), {"validate": 50})
+    standing = StandingPolicy(180, dict.fromkeys(range(founders), 200), {"arbitrate": 50})
     return Policies(validation, value, standing)
 
 

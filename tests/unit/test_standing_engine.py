@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from commonwork.commons.policy import Policies, StandingPolicy, ValidationPolicy, ValuePolicy
 from commonwork.errors import InvalidAction
 from commonwork.standing.engine import (
     ACCEPTED,
@@ -26,7 +27,6 @@ from commonwork.standing.engine import (
     state_at,
 )
 from commonwork.standing.points import split_by_share
-from commonwork.standing.policy import Policies, StandingPolicy, ValidationPolicy, ValuePolicy
 
 KINDS = ("work", "review", "artifact")
 WORK, REVIEW, ARTIFACT = 0, 1, 2
@@ -322,7 +322,7 @@ def test_policies_round_trip_through_json_with_decimal_strings() -> None:
     assert value_json["kinds"]["review"] == "0.5"
     assert value_json["caps"] == {"per_member_per_month": 400}
     assert ValuePolicy.from_json(value_json, KINDS) == rules.value
-    standing = StandingPolicy(180, {3: 100}, {"validate": 50})
+    standing = StandingPolicy(180, {3: 100}, {"arbitrate": 50})
     assert StandingPolicy.from_json(standing.as_json()) == standing
 
 

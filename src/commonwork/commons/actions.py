@@ -6,12 +6,15 @@ whose charter says ``join_policy: invitation`` admits those a member has invited
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated, Any
 
+import orjson
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from commonwork.commons.charter import Charter
+from commonwork.commons.charter_policies import has_policies
 from commonwork.commons.tables import commons, invitations, members
 from commonwork.errors import AlreadyDone, NotAllowed, NotAMember, NotFound
 from commonwork.journal.canonical import canon
@@ -51,6 +54,17 @@ def commons_row(state: State, commons_id: str) -> Row:
     if row is None:
         raise NotFound(f"there is no commons {commons_id} on this node")
     return row
+
+
+@lru_cache(maxsize=64)
+def _charter_has_policies(charter_text: str) -> bool:
+    return has_policies(orjson.loads(charter_text))
+
+
+def governed_by_policies(state: State, commons_id: str) -> bool:
+    """Whether the commons' charter sets validation, value or standing policies: then the
+    standing engine decides acceptance, not the provisional one-approval rule."""
+    return _charter_has_policies(commons_row(state, commons_id)["charter"])
 
 
 def active_member(state: State, commons_id: str, member: str) -> Row:

@@ -7,7 +7,17 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from commonwork.commons.charter_policies import POLICY_FIELDS, charter_policies
+from commonwork.errors import InvalidAction
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 #: Days without activity after which a claim on a task lapses, unless the charter says otherwise.
@@ -60,16 +70,31 @@ class Charter(BaseModel):
     licence: Licence
     join_policy: Literal["open", "invitation"] = "open"
     claim_lapse_days: int = Field(default=DEFAULT_CLAIM_LAPSE_DAYS, ge=1, le=365)
+    validation_policy: dict[str, Any] | None = None
+    value_policy: dict[str, Any] | None = None
+    standing_policy: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _policies_make_sense(self) -> Charter:
+        try:  # the founder's did is not known here; a placeholder stands in for the default seed
+            charter_policies(self.model_dump(), "did:key:founder")
+        except InvalidAction as exc:
+            raise ValueError(exc.detail) from exc
+        return self
 
     def as_json(self) -> dict[str, Any]:
         """The charter as stored in the projection.
 
-        ``claim_lapse_days`` appears only when the founding action set it, so that the projected
-        charter of a commons founded before the field existed stays byte for byte the same.
+        ``claim_lapse_days`` and the policies appear only when the founding action set them, so
+        that the projected charter of a commons founded before those fields existed stays byte for
+        byte the same.
         """
         data = self.model_dump(mode="json")
         if "claim_lapse_days" not in self.model_fields_set:
             del data["claim_lapse_days"]
+        for name in POLICY_FIELDS:
+            if data[name] is None:
+                del data[name]
         return data
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -27,6 +28,8 @@ class Node:
     clock: Callable[[], str] = field(default=now)
     #: State digests by head entry id: a digest is a pure function of the head, so never stale.
     digest_cache: dict[str, str] = field(default_factory=dict)
+    #: Standing figures by (head entry id, as-of day or time): pure functions of both.
+    figures_cache: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Callable[[], str] = now) -> Node:

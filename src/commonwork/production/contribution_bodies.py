@@ -19,12 +19,13 @@ from pydantic import (
     model_validator,
 )
 
+from commonwork.commons.policy import CONTRIBUTION_KINDS
 from commonwork.errors import InvalidAction
 from commonwork.journal.actions import ID_PATTERN, parse_time
 from commonwork.production.decimals import decimal_text, positive_decimal, share_decimal
 from commonwork.production.tasks import Skill, TaskId
 
-KINDS = ("work", "artifact", "money", "review", "resource_use", "care")
+KINDS = CONTRIBUTION_KINDS  # tests/unit/test_policy.py checks that Kind lists the same
 Kind = Literal["work", "artifact", "money", "review", "resource_use", "care"]
 UNITS = {
     "work": "hours",

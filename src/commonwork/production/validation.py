@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
-from commonwork.commons.actions import active_member, reads_membership
+from commonwork.commons.actions import active_member, governed_by_policies, reads_membership
 from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed
 from commonwork.journal.projection import ActionSpec, Context, Key, State
 from commonwork.production.contribution_bodies import ContributionId
@@ -94,7 +94,12 @@ def apply_validate(state: State, ctx: Context) -> None:
     row["approvals"] += body.verdict in ("approve", "adjust")
     row["disputes"] += body.verdict == "dispute"
     was_accepted = row["status"] == "accepted"
-    row["status"] = status_of(row["approvals"], row["disputes"])
+    if governed_by_policies(state, ctx.commons_id):
+        # The standing engine decides acceptance when it is read (it depends on the validators'
+        # standing and on time); the row records only whether anyone disputed.
+        row["status"] = status_of(0, row["disputes"])
+    else:
+        row["status"] = status_of(row["approvals"], row["disputes"])
     state.put(contributions, row)
     if row["status"] == "accepted" and not was_accepted and row["task"] is not None:
         close_task(state, ctx, row)

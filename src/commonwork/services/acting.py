@@ -17,6 +17,7 @@ from commonwork.node.node import Node
 from commonwork.node.pipeline import Appended, append_actions
 from commonwork.production.actions import CORRECT, RECORD, VALIDATE
 from commonwork.production.tasks import CLAIM, POST, UNCLAIM
+from commonwork.services.standing import refuse_closed_task
 
 
 def submit_signed(node: Node, commons_id: str | None, batch: list[Any]) -> list[Appended]:
@@ -25,6 +26,8 @@ def submit_signed(node: Node, commons_id: str | None, batch: list[Any]) -> list[
     for index, item in enumerate(batch):
         try:
             signed.append(check_signed(item, verify_signature=False))
+            if commons_id is not None:
+                _refuse_closed(node, commons_id, signed[-1])
         except CommonworkError as exc:
             if len(batch) > 1:
                 exc.extra["index"] = index
@@ -33,9 +36,19 @@ def submit_signed(node: Node, commons_id: str | None, batch: list[Any]) -> list[
     return append_actions(node, commons_id, signed)
 
 
+def _refuse_closed(node: Node, commons_id: str, signed: SignedAction) -> None:
+    """Claims on and links to a task the standing engine closed are refused before appending."""
+    body = signed.action.get("body")
+    if signed.action.get("type") in (CLAIM, RECORD) and isinstance(body, dict):
+        task = body.get("task")
+        refuse_closed_task(node, commons_id, task if isinstance(task, str) else None)
+
+
 def _act(
     node: Node, actor: Keypair, commons_id: str | None, type_: str, body: dict[str, Any]
 ) -> Appended:
+    if commons_id is not None and type_ in (CLAIM, RECORD):
+        refuse_closed_task(node, commons_id, body.get("task"))
     action = build_action(type=type_, author=actor.did, body=body, commons=commons_id)
     return append_actions(node, commons_id, [sign_action(actor, action)])[0]
 

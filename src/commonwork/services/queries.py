@@ -27,6 +27,7 @@ from commonwork.production.tables import (
 )
 from commonwork.production.tasks import lapse_cutoff
 from commonwork.services.journals import commons_digest, require_head
+from commonwork.services.standing import Figures, closed_tasks, governed_figures
 
 MAX_PAGE = 500
 SKILL = re.compile(r"[a-z0-9-]{1,50}")
@@ -169,17 +170,34 @@ def list_contributions(
     ``happened_at`` is the author's claim of when the work happened, shown as such.
     """
     limit, offset = _page(limit, offset)
+    engine = governed_figures(node, commons_id)
     query = sa.select(contributions).where(contributions.c.commons_id == commons_id)
-    if status is not None:
+    if status is not None and engine is not None:
+        query = query.where(contributions.c.contribution_id.in_(_with_status(engine, status)))
+    elif status is not None:
         query = query.where(contributions.c.status == status)
     query = query.order_by(contributions.c.seq.desc()).limit(limit).offset(offset)
     with node.reading() as conn:
         require_head(conn, commons_id)
         names = member_names(conn, commons_id)
-        rows = [plain_row(row) for row in conn.execute(query).mappings()]
+        rows = [_engine_status(plain_row(row), engine) for row in conn.execute(query).mappings()]
         found = _validations_of(conn, commons_id, rows, names)
         shares = _shares_of(conn, commons_id, [row["contribution_id"] for row in rows], names)
     return [_contribution_json(row, names, found, shares) for row in rows]
+
+
+def _with_status(engine: Figures, status: str) -> list[str]:
+    """Under policies: the ids of the contributions the engine gives this status."""
+    return [cid for cid in engine.loaded.contribution_ids if engine.status_of(cid) == status]
+
+
+def _engine_status(row: dict[str, Any], engine: Figures | None) -> dict[str, Any]:
+    """Under policies the engine's status (and any quantity adjustments settled on) replaces the
+    projected one, which only says whether anyone disputed."""
+    if engine is not None:
+        row["status"] = engine.status_of(row["contribution_id"]) or row["status"]
+        row["accepted_quantity"] = engine.accepted_quantity(row["contribution_id"])
+    return row
 
 
 def contribution_detail(node: Node, commons_id: str, contribution_id: str) -> dict[str, Any]:
@@ -195,7 +213,7 @@ def contribution_detail(node: Node, commons_id: str, contribution_id: str) -> di
         found = conn.execute(query).mappings().first()
         if found is None:
             raise NotFound(f"there is no contribution {contribution_id} in commons {commons_id}")
-        rows = [plain_row(found)]
+        rows = [_engine_status(plain_row(found), governed_figures(node, commons_id))]
         checked = _validations_of(conn, commons_id, rows, names)
         shares = _shares_of(conn, commons_id, [contribution_id], names)
         history = conn.execute(
@@ -278,9 +296,8 @@ def list_tasks(
 ) -> list[dict[str, Any]]:
     """Tasks, newest first, each with its live claimants as of the journal head's time."""
     limit, offset = _page(limit, offset)
-    query = sa.select(tasks).where(tasks.c.commons_id == commons_id)
-    if status is not None:
-        query = query.where(tasks.c.status == status)
+    closed = _closed_by_engine(node, commons_id)
+    query = _task_status_filter(sa.select(tasks), commons_id, status, closed)
     if skill is not None:
         if not SKILL.fullmatch(skill):
             raise BadInput(f"{skill!r} is not a skill: use lowercase letters, digits and '-'")
@@ -288,16 +305,45 @@ def list_tasks(
     query = query.order_by(tasks.c.seq.desc()).limit(limit).offset(offset)
     with node.reading() as conn:
         head = require_head(conn, commons_id)
-        rows = [plain_row(row) for row in conn.execute(query).mappings()]
+        rows = [_closed(plain_row(row), closed) for row in conn.execute(query).mappings()]
         claims = _claims_of(conn, commons_id, [row["task_id"] for row in rows], head.recorded_at)
     return [_task_json(row, claims.get(row["task_id"], [])) for row in rows]
 
 
+def _closed_by_engine(node: Node, commons_id: str) -> dict[str, dict[str, str]] | None:
+    """Under policies, the tasks the engine's acceptances closed; None under the provisional rule
+    (the projection's task status is then final)."""
+    engine = governed_figures(node, commons_id)
+    return None if engine is None else closed_tasks(node, engine)
+
+
+def _task_status_filter(
+    query: Any, commons_id: str, status: str | None, closed: dict[str, dict[str, str]] | None
+) -> Any:
+    query = query.where(tasks.c.commons_id == commons_id)
+    if status is None:
+        return query
+    if closed is None:
+        return query.where(tasks.c.status == status)
+    ids = sorted(closed)
+    return query.where(
+        tasks.c.task_id.in_(ids) if status == "closed" else tasks.c.task_id.not_in(ids)
+    )
+
+
+def _closed(row: dict[str, Any], closed: dict[str, dict[str, str]] | None) -> dict[str, Any]:
+    if closed is not None and row["task_id"] in closed:
+        done = closed[row["task_id"]]
+        row.update(status="closed", closed_by=done["closed_by"], closed_at=done["closed_on"])
+    return row
+
+
 def count_tasks(node: Node, commons_id: str, *, status: str | None = None) -> int:
     """How many tasks a commons has (of one status, if given)."""
-    query = sa.select(sa.func.count()).select_from(tasks).where(tasks.c.commons_id == commons_id)
-    if status is not None:
-        query = query.where(tasks.c.status == status)
+    closed = _closed_by_engine(node, commons_id)
+    query = _task_status_filter(
+        sa.select(sa.func.count()).select_from(tasks), commons_id, status, closed
+    )
     with node.reading() as conn:
         return int(conn.execute(query).scalar_one())
 
@@ -315,6 +361,8 @@ def task_titles(node: Node, commons_id: str, task_ids: list[str]) -> dict[str, s
 
 def task_detail(node: Node, commons_id: str, task_id: str) -> dict[str, Any]:
     """One task with its live claimants, every claim ever made and the contributions linked."""
+    closed = _closed_by_engine(node, commons_id)
+    engine = governed_figures(node, commons_id) if closed is not None else None
     with node.reading() as conn:
         head = require_head(conn, commons_id)
         query = sa.select(tasks).where(tasks.c.commons_id == commons_id, tasks.c.task_id == task_id)
@@ -327,7 +375,7 @@ def task_detail(node: Node, commons_id: str, task_id: str) -> dict[str, Any]:
             .where(contributions.c.commons_id == commons_id, contributions.c.task == task_id)
             .order_by(contributions.c.seq)
         ).mappings()
-        linked_rows = [plain_row(row) for row in linked]
-    detail = _task_json(plain_row(found), claims)
+        linked_rows = [_engine_status(plain_row(row), engine) for row in linked]
+    detail = _task_json(_closed(plain_row(found), closed), claims)
     detail.update(claim_history=claims, contributions=linked_rows, as_of=head.recorded_at)
     return detail

@@ -16,9 +16,10 @@ A day ``d`` is processed as follows. Every weight and every lazy check reads sta
    exact and order-free; a contribution whose summed weight reaches ``threshold`` is accepted;
 4. a pending contribution recorded ``challenge_days`` before ``d`` is accepted lazily if every
    author's standing is at least ``lazy_minimum`` (checked on that day only);
-5. the day's accepted contributions carry their points, split among authors (largest remainder)
-   and, with a monthly cap, limited per member per calendar month; the credits enter value points
-   and standing.
+5. the day's accepted contributions carry their points (at the quantity adjustments settled on,
+   if validators adjusted it: see adjust.py), split among authors (largest remainder) and, with a
+   monthly cap, limited per member per calendar month; the credits enter value points and
+   standing.
 
 Standing is a float64: it is not money, decays continuously, and is only compared with policy
 minima and shown. It is kept as ``scaled`` with ``standing(d) = scaled * 2^((ref_day - d)/h)``, so
@@ -37,6 +38,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from commonwork.commons.policy import Policies
+from commonwork.standing.adjust import Adjustments
 from commonwork.standing.ledger import APPROVE, DISPUTE, Ledger, expand
 from commonwork.standing.points import (
     cap_per_month,
@@ -44,7 +47,6 @@ from commonwork.standing.points import (
     month_of,
     split_by_share,
 )
-from commonwork.standing.policy import Policies
 from commonwork.standing.reciprocity import DAY_MASK, annotate
 from commonwork.standing.state import (
     ACCEPTED,
@@ -78,6 +80,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class _Day:
+    lo: int  # the index of the day's first validation
     contribution: NDArray[np.int32]
     validator: NDArray[np.int32]
     verdict: NDArray[np.int8]
@@ -103,6 +106,8 @@ def _initial(ledger: Ledger, policies: Policies) -> DayState:
         accepted_day=np.full(n, -1, np.int32),
         weight_micro=np.zeros(n, np.float64),
         points_milli=np.zeros(n, np.int64),
+        settled_milli=np.full(n, -1, np.int64),
+        validation_weight=np.zeros(ledger.n_validations, np.float64),
         author_credit_milli=np.zeros(entries, np.int64),
         value_points_milli=np.zeros(members, np.int64),
         month=-1,
@@ -135,6 +140,7 @@ def _approve(state: DayState, numbers: Numbers, events: _Day, factor: float) -> 
     standing = state.scaled[events.validator[live]] * factor
     capped = np.minimum(standing, numbers.validator_cap)
     weight = np.where(standing >= numbers.validator_minimum, capped, 0.0) * events.factor[live]
+    state.validation_weight[events.lo + np.flatnonzero(live)] = weight
     contribution, position = np.unique(events.contribution[live], return_inverse=True)
     state.weight_micro[contribution] += np.bincount(position, weights=np.floor(weight * MICRO))
     reached = contribution[state.weight_micro[contribution] >= numbers.threshold_micro]
@@ -162,15 +168,22 @@ def _credit(
     day: int,
     accepted: NDArray[np.int64],
     points_of: PointsOf,
+    adjustments: Adjustments,
 ) -> None:
     """Step 5: points, split, monthly cap, then value points and standing."""
     state.status[accepted] = ACCEPTED
     state.accepted_day[accepted] = day
     points = points_of(accepted)
+    hit, settled = adjustments.settle(accepted, state.validation_weight)
+    if len(hit):
+        rows = accepted[hit]
+        state.settled_milli[rows] = settled
+        points[hit] = contribution_points(ledger, state.policies.value, rows, settled)
     state.points_milli[accepted] = points
     entries, owner = expand(ledger.author_ptr, accepted)
     members = ledger.author_idx[entries]
-    credits = split_by_share(points, owner, ledger.author_share_milli[entries], members)
+    shares = ledger.author_share_milli[entries]
+    credits = split_by_share(points, owner, shares, members, ledger.share_scale)
     if numbers.month_cap_milli is not None:
         credits = cap_per_month(members, credits, state.month_used_milli, numbers.month_cap_milli)
     state.author_credit_milli[entries] = credits
@@ -186,17 +199,19 @@ def _step(
     day: int,
     events: _Day,
     points_of: PointsOf,
+    adjustments: Adjustments,
 ) -> None:
     factor = _prepare_day(state, numbers, ledger, day)
     approved = _approve(state, numbers, events, factor)
     lazy = _lazy(state, numbers, ledger, events.due, factor)
     accepted = np.union1d(approved, lazy).astype(np.int64)
     if len(accepted):
-        _credit(state, numbers, ledger, day, accepted, points_of)
+        _credit(state, numbers, ledger, day, accepted, points_of, adjustments)
 
 
 def _events(ledger: Ledger, lo: int, hi: int, own: Any, factor: Any, due: Any) -> _Day:
     return _Day(
+        lo,
         ledger.validation_contribution[lo:hi],
         ledger.validator[lo:hi],
         ledger.verdict[lo:hi],
@@ -219,6 +234,7 @@ def _run(ledger: Ledger, policies: Policies, until: int) -> DayState:
     due_sorted = due_day[due_order]
     days = np.unique(np.concatenate([vday.astype(np.int64), due_sorted]))
     days = days[days < until]
+    adjustments = Adjustments(ledger)
     bounds = zip(
         days.tolist(),
         np.searchsorted(vday, days, "left").tolist(),
@@ -230,7 +246,7 @@ def _run(ledger: Ledger, policies: Policies, until: int) -> DayState:
     for day, lo, hi, first, last in bounds:
         own, factor = notes.own[lo:hi], notes.factor[lo:hi]
         events = _events(ledger, lo, hi, own, factor, due_order[first:last])
-        _step(state, numbers, ledger, day, events, lambda rows: points[rows])
+        _step(state, numbers, ledger, day, events, lambda rows: points[rows], adjustments)
     state.day = until
     state.approval_keys = notes.keys[(notes.keys & DAY_MASK) < until]
     return state
@@ -246,6 +262,8 @@ def _finalize(state: DayState, ledger: Ledger, as_of_day: int, with_skills: bool
         status=state.status,
         accepted_day=state.accepted_day,
         points_milli=state.points_milli,
+        settled_milli=state.settled_milli,
+        validation_weight=state.validation_weight,
         author_credit_milli=state.author_credit_milli,
         value_points_milli=state.value_points_milli,
         standing=standing,
@@ -287,14 +305,18 @@ def _fit(state: DayState, ledger: Ledger) -> None:
     """Grow the per-contribution arrays for contributions appended since the state was made."""
     extra = ledger.n_contributions - len(state.status)
     extra_entries = len(ledger.author_idx) - len(state.author_credit_milli)
-    if extra < 0 or extra_entries < 0:
+    extra_validations = ledger.n_validations - len(state.validation_weight)
+    if extra < 0 or extra_entries < 0 or extra_validations < 0:
         raise ValueError("the ledger has fewer contributions than the cached state")
     state.status = np.concatenate([state.status, np.zeros(extra, np.int8)])
     state.accepted_day = np.concatenate([state.accepted_day, np.full(extra, -1, np.int32)])
     state.weight_micro = np.concatenate([state.weight_micro, np.zeros(extra)])
     state.points_milli = np.concatenate([state.points_milli, np.zeros(extra, np.int64)])
+    state.settled_milli = np.concatenate([state.settled_milli, np.full(extra, -1, np.int64)])
     credit = np.zeros(extra_entries, np.int64)
     state.author_credit_milli = np.concatenate([state.author_credit_milli, credit])
+    weights = np.zeros(extra_validations, np.float64)
+    state.validation_weight = np.concatenate([state.validation_weight, weights])
 
 
 def recompute_day(
@@ -307,7 +329,9 @@ def recompute_day(
         raise ValueError(f"the state is cached at the start of day {state.day}, not {day}")
     numbers = Numbers.of(state.policies)
     work = state.copy()
-    if ledger.n_contributions != len(work.status):
+    if ledger.n_contributions != len(work.status) or ledger.n_validations != len(
+        work.validation_weight
+    ):
         _fit(work, ledger)
     probe = np.int32(day)  # of the array's dtype: a Python int would make numpy cast the array
     lo = int(np.searchsorted(ledger.validation_day, probe, "left"))
@@ -317,7 +341,11 @@ def recompute_day(
     due = np.flatnonzero(ledger.contribution_day == day - numbers.challenge_days)
     value = state.policies.value
     events = _events(ledger, lo, hi, notes.own, notes.factor, due.astype(np.int64))
-    _step(work, numbers, ledger, day, events, lambda rows: contribution_points(ledger, value, rows))
+
+    def points_of(rows: NDArray[np.int64]) -> NDArray[np.int64]:
+        return contribution_points(ledger, value, rows)
+
+    _step(work, numbers, ledger, day, events, points_of, Adjustments(ledger))
     return _finalize(work, ledger, day, with_skills)
 
 

@@ -7,11 +7,14 @@ maps entry ids and dids to them. Days count from the commons' genesis (day 0, UT
   ``quantity_milli`` (quantity * 1000), ``skill`` (index into ``skill_names`` or -1), and the
   authors in CSR form: the authors of contribution ``i`` are
   ``author_idx[author_ptr[i]:author_ptr[i + 1]]`` with shares
-  ``author_share_milli`` (thousandths, summing to 1000 per contribution).
+  ``author_share_milli`` (in units of 1/``share_scale``: thousandths by default, summing to
+  ``share_scale`` per contribution; the journal's shares have four decimals, so its loader uses
+  10,000).
 - Validations of each contribution's *current* version only (the loader leaves out those a
   correction superseded: they stop counting), sorted by (``validation_day``,
   ``validation_order``), the order being the journal sequence number; ``verdict`` 0 approves,
-  1 disputes.
+  1 disputes; ``validation_quantity_milli`` is an adjust verdict's quantity (an approval at that
+  quantity), -1 for a plain approval or a dispute.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ _DTYPES: dict[str, type[np.generic]] = {
     "validation_day": np.int32,
     "validation_order": np.int64,
     "verdict": np.int8,
+    "validation_quantity_milli": np.int64,
 }
 
 
@@ -65,10 +69,23 @@ class Ledger:
     kind_names: tuple[str, ...]
     skill_names: tuple[str, ...] = ()
     genesis: date = date(1970, 1, 1)
+    share_scale: int = 1000
+    validation_quantity_milli: NDArray[np.int64] | None = None
 
     def __post_init__(self) -> None:
+        if self.validation_quantity_milli is None:
+            adjusted = np.full(len(self.validation_day), -1, np.int64)
+            object.__setattr__(self, "validation_quantity_milli", adjusted)
         for name, dtype in _DTYPES.items():
             object.__setattr__(self, name, np.ascontiguousarray(getattr(self, name), dtype=dtype))
+
+    @property
+    def adjusted_quantity(self) -> NDArray[np.int64]:
+        """Per validation: the adjusted quantity in milli-units, or -1 (filled in at creation)."""
+        quantities = self.validation_quantity_milli
+        if quantities is None:  # __post_init__ fills it; this keeps the type narrow
+            raise ValueError("malformed ledger: validation_quantity_milli missing")
+        return quantities
 
     @property
     def n_contributions(self) -> int:
@@ -81,6 +98,11 @@ class Ledger:
     def replace(self, **changes: Any) -> Ledger:
         values = {item.name: getattr(self, item.name) for item in fields(self)}
         values.update(changes)
+        if "validation_quantity_milli" not in changes:
+            old = self.adjusted_quantity
+            grown = len(values["validation_day"]) - len(old)
+            if grown:  # validations were appended: they adjust nothing unless said
+                values["validation_quantity_milli"] = np.r_[old, np.full(grown, -1, np.int64)]
         return Ledger(**values)
 
     def check(self) -> None:
@@ -116,12 +138,14 @@ def _check_contributions(ledger: Ledger) -> None:
     _require(bool(np.all(ledger.author_share_milli >= 0)), "shares must not be negative")
     if n:
         sums = np.add.reduceat(ledger.author_share_milli, ptr[:-1])
-        _require(bool(np.all(sums == 1000)), "author shares must sum to 1000 per contribution")
+        scale = ledger.share_scale
+        _require(bool(np.all(sums == scale)), f"author shares must sum to {scale} per contribution")
 
 
 def _check_validations(ledger: Ledger) -> None:
     n = ledger.n_validations
-    for name in ("validation_contribution", "validator", "validation_order", "verdict"):
+    names = ("validation_contribution", "validator", "validation_order", "verdict")
+    for name in (*names, "validation_quantity_milli"):
         _require(len(getattr(ledger, name)) == n, f"{name} must have one value per validation")
     contribution = ledger.validation_contribution
     _require(

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from commonwork.commons.policy import ValuePolicy
 from commonwork.standing.ledger import Ledger
-from commonwork.standing.policy import ValuePolicy
 
 INT64_MAX = (1 << 63) - 1
 
@@ -37,16 +37,21 @@ def _pair_table(ledger: Ledger, value: ValuePolicy) -> tuple[list[int], list[int
 
 
 def contribution_points(
-    ledger: Ledger, value: ValuePolicy, rows: NDArray[Any] | None = None
+    ledger: Ledger,
+    value: ValuePolicy,
+    rows: NDArray[Any] | None = None,
+    quantity_milli: NDArray[np.int64] | None = None,
 ) -> NDArray[np.int64]:
     """``min(quantity * kind weight * skill multiplier, cap)`` in milli-points, rounded down,
-    for the contributions ``rows`` (all when None)."""
+    for the contributions ``rows`` (all when None), at their claimed quantities or, when given,
+    at ``quantity_milli`` (one per row: the quantities validators' adjustments settled on)."""
     nums, dens, saturating = _pair_table(ledger, value)
     cap_milli = int(value.cap_per_contribution * 1000)
     index = slice(None) if rows is None else rows
     pair = ledger.kind[index].astype(np.int64) * (len(ledger.skill_names) + 1)
     pair += ledger.skill[index] + 1
-    quantity = np.minimum(ledger.quantity_milli[index], np.asarray(saturating, np.int64)[pair])
+    claimed = ledger.quantity_milli[index] if quantity_milli is None else quantity_milli
+    quantity = np.minimum(claimed, np.asarray(saturating, np.int64)[pair])
     # quantity < saturating, so quantity * num < saturating * num: int64 when that fits
     if all(s * n <= INT64_MAX for s, n in zip(saturating, nums, strict=True)):
         num = np.asarray(nums, np.int64)
@@ -65,15 +70,16 @@ def split_by_share(
     owner: NDArray[np.int64],
     shares: NDArray[np.int64],
     members: NDArray[np.int32],
+    scale: int = 1000,
 ) -> NDArray[np.int64]:
-    """Each author's milli-points of ``points[owner]``: ``points * share / 1000`` rounded down, and
+    """Each author's milli-points of ``points[owner]``: ``points * share / scale`` rounded down, and
     the milli-points left over go one each to the largest remainders (ties: lower member index),
     so that every contribution's parts sum exactly to its points."""
     if not len(owner):
         return np.zeros(0, np.int64)
     exact = points[owner] * shares
-    base = exact // 1000
-    remainder = exact % 1000
+    base = exact // scale
+    remainder = exact % scale
     lengths = np.bincount(owner, minlength=len(points))
     starts = np.cumsum(lengths) - lengths
     leftover = points - np.add.reduceat(base, starts)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from commonwork.standing.policy import Policies
+from commonwork.commons.policy import Policies
 
 PENDING, ACCEPTED, DISPUTED = 0, 1, 2
 
@@ -56,6 +56,8 @@ class DayState:
     accepted_day: NDArray[np.int32]
     weight_micro: NDArray[np.float64]  # summed approval weight, whole millionths
     points_milli: NDArray[np.int64]  # what an accepted contribution carries
+    settled_milli: NDArray[np.int64]  # the quantity adjustments settled on, -1 if none
+    validation_weight: NDArray[np.float64]  # per validation: what it weighed, 0 if nothing
     author_credit_milli: NDArray[np.int64]  # per CSR author entry: the points credited
     value_points_milli: NDArray[np.int64]  # per member, lifetime
     month: int
@@ -70,6 +72,8 @@ class DayState:
             "accepted_day",
             "weight_micro",
             "points_milli",
+            "settled_milli",
+            "validation_weight",
             "author_credit_milli",
             "value_points_milli",
             "month_used_milli",
@@ -80,14 +84,18 @@ class DayState:
 @dataclass(frozen=True, eq=False)
 class Result:
     """The figures as of ``as_of_day``. ``points_milli`` is what each accepted contribution
-    carries (0 otherwise); ``author_credit_milli`` what each author got of it, aligned with the
-    ledger's CSR author entries; ``skill_standing`` is members * skills when asked for."""
+    carries (0 otherwise) and ``settled_milli`` the quantity validators' adjustments settled on
+    (-1 when nobody adjusted it); ``validation_weight`` what each validation weighed (0 when it
+    did not count); ``author_credit_milli`` what each author got of it, aligned with the ledger's
+    CSR author entries; ``skill_standing`` is members * skills when asked for."""
 
     as_of_day: int
     half_life_days: int
     status: NDArray[np.int8]
     accepted_day: NDArray[np.int32]
     points_milli: NDArray[np.int64]
+    settled_milli: NDArray[np.int64]
+    validation_weight: NDArray[np.float64]
     author_credit_milli: NDArray[np.int64]
     value_points_milli: NDArray[np.int64]
     standing: NDArray[np.float64]

@@ -16,6 +16,11 @@ from typing import Any
 
 from commonwork.errors import InvalidAction
 
+#: The kinds of contribution a value policy may weigh (production records exactly these).
+CONTRIBUTION_KINDS = ("work", "artifact", "money", "review", "resource_use", "care")
+#: What standing unlocks besides weighing in validations (that threshold is the validation
+#: policy's ``validator_minimum``): arbitrating disputes, and posting tasks that carry a bounty.
+PRIVILEGES = ("arbitrate", "bounty_tasks")
 WEIGHT_PLACES = 6  # kind weights, skill multipliers, thresholds: at most 6 decimals
 POINT_PLACES = 3  # value points are counted in milli-points
 MAX_WEIGHT = Decimal(10) ** 6
@@ -209,10 +214,15 @@ class ValuePolicy:
 
 @dataclass(frozen=True)
 class StandingPolicy:
-    """Decay and seeds: ``founders`` maps a member's index to the standing they start with."""
+    """Decay, seeds and privileges.
+
+    ``founders`` maps a founder to the standing they start with: by did in the charter, by member
+    index once a loader has mapped the dids (:meth:`Policies.for_members`); the engine reads the
+    latter. ``privileges`` maps each of :data:`PRIVILEGES` to the standing that unlocks it.
+    """
 
     half_life_days: int
-    founders: dict[int, int] = field(default_factory=dict)
+    founders: dict[Any, int] = field(default_factory=dict)
     privileges: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -224,28 +234,45 @@ class StandingPolicy:
                 f"not {self.half_life_days}"
             )
         for member, seed in self.founders.items():
-            _integer(member, "a founder's member index", minimum=0)
+            if isinstance(member, str):
+                if not member.startswith("did:") or len(member) > 100:
+                    raise InvalidAction(f"founder {member!r} must be a member's did (did:key:…)")
+            else:
+                _integer(member, "a founder's member index", minimum=0)
             _integer(seed, f"the seed standing of founder {member}", minimum=1)
+        unknown = sorted(set(self.privileges) - set(PRIVILEGES))
+        if unknown:
+            raise InvalidAction(
+                f"unknown privileges: {', '.join(unknown)}; the privileges are "
+                f"{', '.join(PRIVILEGES)} (weighing in validations is the validation policy's "
+                "validator_minimum)"
+            )
         for name, minimum in self.privileges.items():
             _integer(minimum, f"the standing needed for {name!r}", minimum=0)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> StandingPolicy:
         _fields(data, "standing_policy", {"half_life_days"}, {"founders", "privileges"})
-        founders: dict[int, int] = {}
-        for item in data.get("founders", []):
+        founders: dict[Any, int] = {}
+        listed = data.get("founders", [])
+        if not isinstance(listed, list):
+            raise InvalidAction("standing_policy.founders must be a list of {member, standing}")
+        for item in listed:
             _fields(item, "a founder", {"member", "standing"}, set())
             if item["member"] in founders:
                 raise InvalidAction(f"founder {item['member']} is listed twice")
             founders[item["member"]] = item["standing"]
-        return cls(data["half_life_days"], founders, dict(data.get("privileges", {})))
+        privileges = data.get("privileges", {})
+        if not isinstance(privileges, Mapping):
+            raise InvalidAction("standing_policy.privileges must map privileges to standing")
+        return cls(data["half_life_days"], founders, dict(privileges))
 
     def as_json(self) -> dict[str, Any]:
         return {
             "half_life_days": self.half_life_days,
             "founders": [
                 {"member": member, "standing": seed}
-                for member, seed in sorted(self.founders.items())
+                for member, seed in sorted(self.founders.items(), key=lambda item: str(item[0]))
             ],
             "privileges": dict(sorted(self.privileges.items())),
         }
@@ -283,3 +310,24 @@ class Policies:
                     )
                     + " and multiply the gain"
                 )
+
+    def for_members(self, index: Mapping[str, int]) -> Policies:
+        """These policies with the founders' dids replaced by member indices (``index`` maps the
+        commons' members' dids to them); a founder who is not a member (yet) has no seed."""
+        founders = {
+            index[member]: seed
+            for member, seed in self.standing.founders.items()
+            if member in index
+        }
+        standing = StandingPolicy(
+            self.standing.half_life_days, founders, dict(self.standing.privileges)
+        )
+        return Policies(self.validation, self.value, standing)
+
+    def as_json(self) -> dict[str, Any]:
+        """The three policies as the charter holds them."""
+        return {
+            "validation_policy": self.validation.as_json(),
+            "value_policy": self.value.as_json(),
+            "standing_policy": self.standing.as_json(),
+        }
