@@ -1,7 +1,7 @@
 """The node's own tables: the journal itself, the heads, and node-local private data.
 
-``entries`` and ``heads`` hold the public journal. ``accounts``, ``custodial_keys`` and
-``sessions`` are private to this node and never enter the journal.
+``entries`` and ``heads`` hold the public journal. ``accounts``, ``custodial_keys``, ``sessions``
+and ``email_claims`` are private to this node and never enter the journal.
 """
 
 from __future__ import annotations
@@ -73,4 +73,14 @@ sessions = sa.Table(
     sa.Column("expires_at", sa.String(24), nullable=False),
 )
 
-NODE_TABLES = (entries, heads, accounts, custodial_keys, sessions)
+#: E-mail addresses a member whose key this node holds has claimed (lower case), so that
+#: ``commonwork import-git`` signs the commits made under them with that member's key.
+email_claims = sa.Table(
+    "email_claims",
+    metadata,
+    sa.Column("email", sa.String(254), primary_key=True),  # one member per address
+    sa.Column("did", sa.String(100), nullable=False, index=True),
+    sa.Column("claimed_at", sa.String(24), nullable=False),
+)
+
+NODE_TABLES = (entries, heads, accounts, custodial_keys, sessions, email_claims)

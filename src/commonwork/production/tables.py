@@ -124,6 +124,7 @@ TABLES = (
     contributions,
     validations,
     contribution_shares,
+    contribution_sources,
     contribution_corrections,
     tasks,
     task_claims,

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from commonwork.errors import CommonworkError
-from commonwork.services import accounts, acting
+from commonwork.services import accounts, acting, emails
 from commonwork.web import pages_tasks
 from commonwork.web.auth import (
     SESSION_COOKIE,
@@ -162,11 +162,26 @@ def signout(request: Request, csrf: FormText = "") -> Response:
     return response
 
 
+def _me_page(
+    request: Request,
+    account: accounts.Account,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The account page, with the e-mail addresses the account claims."""
+    claims = emails.list_claims(node_of(request), account.did)
+    context = {"emails": claims, **(context or {})}
+    return render(request, "me.html", context, status=status, headers=headers)
+
+
 @router.get("/me")
 def me(request: Request) -> Response:
-    if current_account(request) is None:
+    account = current_account(request)
+    if account is None:
         return _sign_in_first(request)
-    return render(request, "me.html")
+    return _me_page(request, account)
 
 
 @router.post("/me/key")
@@ -177,8 +192,32 @@ def export_key(request: Request, password: FormText = "", csrf: FormText = "") -
     try:
         exported = accounts.export_key(node_of(request), account=account, password=password)
     except CommonworkError as exc:
-        return render(request, "me.html", {"error": exc.detail}, status=exc.status)
-    return render(request, "me.html", {"exported": exported}, headers=no_store)
+        return _me_page(request, account, {"error": exc.detail}, status=exc.status)
+    return _me_page(request, account, {"exported": exported}, headers=no_store)
+
+
+@router.post("/me/emails")
+def claim_email(request: Request, email: FormText = "", csrf: FormText = "") -> Response:
+    """Claim an address for git imports; the form comes back with the reason if refused."""
+    account = require_account(request)
+    check_csrf(request, csrf)
+    try:
+        emails.claim_email(node_of(request), did=account.did, email=email)
+    except CommonworkError as exc:
+        context = {"email_error": exc.detail, "email": email}
+        return _me_page(request, account, context, status=exc.status)
+    return see_other("/me#emails")
+
+
+@router.post("/me/emails/release")
+def release_email(request: Request, email: FormText = "", csrf: FormText = "") -> Response:
+    account = require_account(request)
+    check_csrf(request, csrf)
+    try:
+        emails.release_email(node_of(request), did=account.did, email=email)
+    except CommonworkError as exc:
+        return _me_page(request, account, {"email_error": exc.detail}, status=exc.status)
+    return see_other("/me#emails")
 
 
 # --- acting ----------------------------------------------------------------------------------
