@@ -265,7 +265,7 @@ def test_rules_refuse_with_exit_2(run: Cli, session: Session) -> None:
     [
         (("verify",), "give a commons ID"),
         (("verify", "abc", "--file", "-"), "not both"),
-        (("validate", "a", "b"), "--approve or --dispute"),
+        (("validate", "a", "b"), "--approve, --dispute or --adjust"),
         (("commons", "found", "--name", "x", "--purpose", "y", "--licence", "MIT", "--metric", "m"),
          "NAME=DESCRIPTION"),
         (("import", "no-such-file.ndjson"), "does not exist"),

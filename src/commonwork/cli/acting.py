@@ -57,7 +57,13 @@ def leave(state: CliState, commons_id: str, identity: str, as_json: bool) -> Non
 @click.argument("contribution_id")
 @click.option("--approve", "verdict", flag_value="approve", help="Confirm the contribution.")
 @click.option("--dispute", "verdict", flag_value="dispute", help="Dispute it (give a --reason).")
-@click.option("--reason", default="", help="Why; required with --dispute.")
+@click.option(
+    "--adjust",
+    "quantity",
+    metavar="QUANTITY",
+    help="Approve it at this quantity instead of the claimed one (give a --reason).",
+)
+@click.option("--reason", default="", help="Why; required with --dispute and --adjust.")
 @as_option
 @json_option
 @pass_state
@@ -66,13 +72,18 @@ def validate(
     commons_id: str,
     contribution_id: str,
     verdict: str | None,
+    quantity: str | None,
     reason: str,
     identity: str,
     as_json: bool,
 ) -> None:
-    """Approve or dispute another member's contribution CONTRIBUTION_ID in commons ID."""
+    """Approve, dispute or adjust another member's contribution CONTRIBUTION_ID in commons ID."""
+    if quantity is not None:
+        if verdict is not None:
+            raise click.UsageError("say one of --approve, --dispute and --adjust")
+        verdict = "adjust"
     if verdict is None:
-        raise click.UsageError("say --approve or --dispute")
+        raise click.UsageError("say --approve, --dispute or --adjust QUANTITY")
     appended = acting.validate_contribution(
         state.node(),
         actor=state.keypair(identity),
@@ -80,6 +91,7 @@ def validate(
         contribution_id=contribution_id,
         verdict=verdict,
         reason=reason,
+        quantity=quantity,
     )
     report(state, appended, as_json, f"{verdict}d contribution {contribution_id}")
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
+import orjson
 
 from commonwork.cli.context import CliState, as_option, commons_argument, json_option, pass_state
 from commonwork.cli.output import emit, emit_json, fields, note
@@ -43,6 +45,21 @@ def appended_json(state: CliState, appended: Appended) -> dict[str, Any]:
     }
 
 
+def _policies(path: Path) -> dict[str, Any]:
+    """The policies file: a JSON object of (some of) the three policies, nothing else."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise click.BadParameter(f"{path} is not valid JSON: {exc}") from exc
+    allowed = {"validation_policy", "value_policy", "standing_policy"}
+    if not isinstance(data, dict) or not data or set(data) - allowed:
+        raise click.BadParameter(
+            f"{path} must be a JSON object of validation_policy, value_policy and/or "
+            "standing_policy"
+        )
+    return data
+
+
 @commons_group.command("found")
 @click.option("--name", required=True, help="Name of the commons.")
 @click.option("--purpose", required=True, help="What the commons is for, in a sentence or two.")
@@ -68,6 +85,13 @@ def appended_json(state: CliState, appended: Appended) -> dict[str, Any]:
     help="open: anyone may join; invitation: a member must invite first.",
 )
 @click.option("--founder-name", help="Your name in the commons (default: the identity's name).")
+@click.option(
+    "--policies",
+    "policies_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A JSON file with any of validation_policy, value_policy and standing_policy "
+    "(docs/standing.md); without it the commons accepts work after one approval.",
+)
 @as_option
 @json_option
 @pass_state
@@ -80,6 +104,7 @@ def found(
     metrics: list[dict[str, str]],
     join_policy: str,
     founder_name: str | None,
+    policies_path: Path | None,
     identity: str,
     as_json: bool,
 ) -> None:
@@ -91,6 +116,7 @@ def found(
         "metrics": metrics,
         "licence": licence,
         "join_policy": join_policy,
+        **(_policies(policies_path) if policies_path is not None else {}),
     }
     actor = state.keypair(identity)
     appended = acting.found_commons(

@@ -77,6 +77,7 @@ def detail_options(function: F) -> F:
 @click.option("--description", required=True, help="What you did, for the others to validate.")
 @click.option("--currency", help="ISO 4217 code, for --kind money only (e.g. EUR).")
 @click.option("--task", "task_id", help="The id of the open task this work is for.")
+@click.option("--skill", help="The skill the value policy multiplies its points by (python).")
 @detail_options
 @as_option
 @json_option
@@ -96,6 +97,7 @@ def contribute(state: CliState, /, commons_id: str, **given: Any) -> None:
         happened_at=given["happened_at"],
         artifact=_artifact(given["sha256"], given["url"], given["size"]),
         resource=given["resource"],
+        skill=given["skill"],
     )
     done = "recorded; other members may now validate it"
     report(state, appended, given["as_json"], done)

@@ -9,7 +9,10 @@ import click
 from commonwork.cli import acting, contributions, journal
 from commonwork.cli.commons import commons_group
 from commonwork.cli.context import CliState, CommonworkGroup, pass_state
+from commonwork.cli.emails import email_group
+from commonwork.cli.git_import import import_git
 from commonwork.cli.identity import identity_group
+from commonwork.cli.standing import standing_group
 from commonwork.cli.tasks import task_group
 from commonwork.node.settings import SETTINGS_HELP
 
@@ -66,10 +69,13 @@ for command in (
     contributions.contribute,
     contributions.correct,
     acting.validate,
+    standing_group,
     journal.export,
     journal.import_,
     journal.verify,
     journal.rebuild,
+    email_group,
+    import_git,
 ):
     cli.add_command(command)
 

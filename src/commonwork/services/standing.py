@@ -183,11 +183,12 @@ def monthly_points(figures_: Figures) -> dict[int, dict[str, int]]:
 
 
 def standing_digest(figures_: Figures) -> str:
-    """A sha256 over every member's standing (to the thousandth), value points and every
-    contribution's status and points: equal figures give equal digests, e.g. after a rebuild."""
+    """A sha256 over the as-of day, every member's standing (to the thousandth) and value points,
+    and every contribution's status and points: equal figures give equal digests, e.g. after a
+    rebuild."""
     result = figures_.result
     rows = {
-        "as_of": figures_.as_of,
+        "as_of_day": figures_.as_of_day,  # the figures depend on the day, not the instant
         "members": [
             [did, round(float(result.standing[i]), 3), int(result.value_points_milli[i])]
             for i, did in enumerate(figures_.loaded.member_ids)

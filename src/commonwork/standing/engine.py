@@ -305,8 +305,7 @@ def _fit(state: DayState, ledger: Ledger) -> None:
     """Grow the per-contribution arrays for contributions appended since the state was made."""
     extra = ledger.n_contributions - len(state.status)
     extra_entries = len(ledger.author_idx) - len(state.author_credit_milli)
-    extra_validations = ledger.n_validations - len(state.validation_weight)
-    if extra < 0 or extra_entries < 0 or extra_validations < 0:
+    if extra < 0 or extra_entries < 0:
         raise ValueError("the ledger has fewer contributions than the cached state")
     state.status = np.concatenate([state.status, np.zeros(extra, np.int8)])
     state.accepted_day = np.concatenate([state.accepted_day, np.full(extra, -1, np.int32)])
@@ -315,8 +314,6 @@ def _fit(state: DayState, ledger: Ledger) -> None:
     state.settled_milli = np.concatenate([state.settled_milli, np.full(extra, -1, np.int64)])
     credit = np.zeros(extra_entries, np.int64)
     state.author_credit_milli = np.concatenate([state.author_credit_milli, credit])
-    weights = np.zeros(extra_validations, np.float64)
-    state.validation_weight = np.concatenate([state.validation_weight, weights])
 
 
 def recompute_day(
@@ -329,13 +326,14 @@ def recompute_day(
         raise ValueError(f"the state is cached at the start of day {state.day}, not {day}")
     numbers = Numbers.of(state.policies)
     work = state.copy()
-    if ledger.n_contributions != len(work.status) or ledger.n_validations != len(
-        work.validation_weight
-    ):
+    if ledger.n_contributions != len(work.status):
         _fit(work, ledger)
     probe = np.int32(day)  # of the array's dtype: a Python int would make numpy cast the array
     lo = int(np.searchsorted(ledger.validation_day, probe, "left"))
     hi = int(np.searchsorted(ledger.validation_day, probe, "right"))
+    # earlier days' weights as cached; today's (and any appended since) are weighed afresh
+    fresh = np.zeros(ledger.n_validations - lo, np.float64)
+    work.validation_weight = np.concatenate([state.validation_weight[:lo], fresh])
     window, discount = numbers.reciprocity_days, numbers.discount
     notes = annotate(ledger, lo, hi, window, discount, (state.approval_keys,))
     due = np.flatnonzero(ledger.contribution_day == day - numbers.challenge_days)

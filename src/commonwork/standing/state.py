@@ -65,7 +65,9 @@ class DayState:
     approval_keys: NDArray[np.int64]  # reciprocity index of approvals before ``day``
 
     def copy(self) -> DayState:
-        """A copy whose arrays can be changed; the reciprocity index is shared (never mutated)."""
+        """A copy whose arrays can be changed; the reciprocity index is shared (never mutated),
+        and so is ``validation_weight``, which the caller replaces before changing it (one copy
+        of the days it keeps instead of two: it is the largest array)."""
         mutable = (
             "scaled",
             "status",
@@ -73,7 +75,6 @@ class DayState:
             "weight_micro",
             "points_milli",
             "settled_milli",
-            "validation_weight",
             "author_credit_milli",
             "value_points_milli",
             "month_used_milli",

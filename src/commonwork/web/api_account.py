@@ -6,12 +6,13 @@ person needs no key handling to take part, and can export the key to sign for th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from commonwork.services import accounts, acting
+from commonwork.services import accounts, acting, emails
 from commonwork.web.api import written
 from commonwork.web.auth import (
     SESSION_COOKIE,
@@ -95,6 +96,61 @@ def export_key(request: Request, form: PasswordOnly) -> dict[str, str]:
     return accounts.export_key(node_of(request), account=account, password=form.password)
 
 
+class EmailClaimRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Annotated[str, Field(max_length=1000, description="The address, e.g. ada@example.org")]
+
+
+EMAILS_DESCRIPTION = (
+    "Addresses you commit under. `commonwork import-git` on this node signs, with your key, "
+    "the commits and reviews made under an address you claim: claiming is your consent to it. "
+    "Addresses stay on this node (never in a journal); each belongs to one account or identity."
+)
+
+
+def _claim_json(claim: emails.EmailClaim) -> dict[str, str]:
+    return {"email": claim.email, "claimed_at": claim.claimed_at}
+
+
+@router.get(
+    "/me/emails",
+    summary="The e-mail addresses the account claims",
+    description=EMAILS_DESCRIPTION,
+    tags=["account"],
+)
+def my_emails(request: Request) -> dict[str, Any]:
+    account = require_account(request)
+    claims = emails.list_claims(node_of(request), account.did)
+    return {"items": [_claim_json(claim) for claim in claims]}
+
+
+@router.post(
+    "/me/emails",
+    summary="Claim an e-mail address, so that git imports credit its commits to you",
+    description=EMAILS_DESCRIPTION
+    + " Answers 201 for a new claim, 200 if you had claimed it already, 409 if someone else has.",
+    tags=["account"],
+    status_code=201,
+)
+def claim_email(request: Request, form: EmailClaimRequest) -> JSONResponse:
+    account = require_account(request)
+    claim, created = emails.claim_email(node_of(request), did=account.did, email=form.email)
+    return JSONResponse(_claim_json(claim), status_code=201 if created else 200)
+
+
+@router.delete(
+    "/me/emails/{email}",
+    summary="Release an e-mail address you claimed",
+    description="Later git imports no longer sign for it; what they signed before stays.",
+    tags=["account"],
+    status_code=204,
+)
+def release_email(request: Request, email: str) -> Response:
+    account = require_account(request)
+    emails.release_email(node_of(request), did=account.did, email=email)
+    return Response(status_code=204)
+
+
 def _actor(request: Request) -> tuple[Any, accounts.Account]:
     account = require_account(request)
     return accounts.custodial_keypair(node_of(request), account), account
@@ -167,6 +223,7 @@ def contribute(request: Request, commons_id: str, form: ContributionRequest) -> 
         happened_at=form.happened_at,
         artifact=form.artifact.model_dump(exclude_none=True) if form.artifact else None,
         resource=form.resource,
+        skill=form.skill,
     )
     return written([appended])
 
@@ -195,7 +252,8 @@ def correct(
 
 @router.post(
     "/commons/{commons_id}/contributions/{contribution_id}/validations",
-    summary="Approve or dispute another member's contribution (a dispute needs a reason)",
+    summary="Approve, dispute or adjust another member's contribution (the latter two with a "
+    "reason)",
     tags=["write"],
     status_code=201,
     response_model=WriteResult,
@@ -211,6 +269,7 @@ def validate(
         contribution_id=contribution_id,
         verdict=form.verdict,
         reason=form.reason,
+        quantity=form.quantity,
     )
     return written([appended])
 

@@ -148,6 +148,13 @@ class ContributionRequest(BaseModel):
     resource: (
         Annotated[str, Field(description="The lent tool or machine (resource_use only).")] | None
     ) = None
+    skill: (
+        Annotated[
+            str,
+            Field(description="The skill the value policy multiplies this work's points by."),
+        ]
+        | None
+    ) = None
 
     def co_author_shares(self) -> dict[str, str] | None:
         return {item.member: item.share for item in self.co_authors} if self.co_authors else None
@@ -187,5 +194,27 @@ class TaskRequest(BaseModel):
 
 class ValidationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    verdict: Literal["approve", "dispute"]
+    verdict: Annotated[
+        Literal["approve", "dispute", "adjust"],
+        Field(description="approve; dispute (with a reason); adjust (with a reason and quantity)."),
+    ]
     reason: Annotated[str, Field(max_length=4000)] = ""
+    quantity: (
+        Annotated[str, Field(description="adjust only: the quantity you find right, e.g. '3'.")]
+        | None
+    ) = None
+
+
+class PreviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    value_policy: Annotated[
+        dict[str, Any],
+        Field(
+            description="The candidate value policy: {version, kinds: {kind: weight}, skills: "
+            "{skill: multiplier}, cap_per_contribution, caps: {per_member_per_month}}, weights "
+            "as decimal strings."
+        ),
+    ]
+    as_of: Annotated[str, Field(description="Journal time to compute as of (default: now).")] | (
+        None
+    ) = None

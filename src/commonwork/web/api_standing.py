@@ -1,0 +1,68 @@
+"""Standing and value points over HTTP: everyone's figures with the distribution, one member's
+with "why this number", and the preview of a candidate value policy (which writes nothing)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from commonwork.services import standing_views
+from commonwork.web.auth import node_of
+from commonwork.web.schemas import PROBLEM_RESPONSES, PreviewRequest
+
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES, tags=["standing"])
+
+AsOf = Annotated[
+    str | None,
+    Query(
+        description="Journal time to compute as of, e.g. 2026-11-21T10:00:00.000Z (default: now)."
+    ),
+]
+
+
+@router.get(
+    "/commons/{commons_id}/standing",
+    summary="Every member's standing, value points and privileges; Gini and Lorenz curve",
+    description=(
+        "Computed from the journal under the charter's policies, as of `as_of`: standing "
+        "(decaying, never transferable), lifetime and this month's value points, the privileges "
+        "standing unlocks, the distribution of value points (Gini coefficient, Lorenz curve) and "
+        "a digest of the figures that a rebuild leaves unchanged. 404 when the charter sets no "
+        "policy."
+    ),
+)
+def get_standing(request: Request, commons_id: str, as_of: AsOf = None) -> dict[str, Any]:
+    return standing_views.standing_table(node_of(request), commons_id, as_of=as_of)
+
+
+@router.get(
+    "/commons/{commons_id}/members/{member}/standing",
+    summary="One member's standing and value points, and why (each term linked to its entry)",
+    description=(
+        "`why` lists the founder's seed and every accepted contribution behind the standing, "
+        "each with its journal entry, the approvals that accepted it (their entries and "
+        "weights), its points and the decay applied; the terms sum to `standing`. `series` is "
+        "standing over time, for a chart."
+    ),
+)
+def get_member_standing(
+    request: Request, commons_id: str, member: str, as_of: AsOf = None
+) -> dict[str, Any]:
+    return standing_views.member_standing(node_of(request), commons_id, member, as_of=as_of)
+
+
+@router.post(
+    "/commons/{commons_id}/value-policy/preview",
+    summary="Preview a candidate value policy: everyone's value points and share, live and new",
+    description=(
+        "Runs the engine with the candidate value policy in place of the charter's and returns "
+        "each member's live and candidate value points, shares and standing. Nothing is written "
+        "and the live figures stay as they are. A policy with an unknown kind, a float or a "
+        "negative weight is refused with 422."
+    ),
+)
+def preview(request: Request, commons_id: str, form: PreviewRequest) -> dict[str, Any]:
+    return standing_views.preview_value_policy(
+        node_of(request), commons_id, form.value_policy, as_of=form.as_of
+    )
