@@ -257,6 +257,30 @@ def test_a_dispute_needs_a_reason_and_is_shown_with_it(node: Node, people: Peopl
     assert "this catalogue is &lt;b&gt;someone else&#39;s&lt;/b&gt;" in page
 
 
+def test_an_adjustment_needs_a_quantity_and_a_reason_and_is_shown(
+    node: Node, people: People
+) -> None:
+    ann, bob = people(), people()
+    sign_up(ann, "Ann", "ann@example.org")
+    commons_id = found(ann)
+    sign_up(bob, "Bob", "bob@example.org")
+    post_on(bob, commons_id, "join", {})
+    record = {"kind": "work", "quantity": "8", "description": "sorted the bean seeds"}
+    contribution_id = post_on(bob, commons_id, "contributions", record).headers["location"][-64:]
+    assert 'data-testid="adjust-button"' in ann.get(f"/commons/{commons_id}").text
+
+    vague = {"contribution": contribution_id, "verdict": "adjust", "reason": "took 5 hours"}
+    refused = post_on(ann, commons_id, "validations", {**vague, "quantity": ""})
+    assert refused.status_code == 422
+    assert "quantity" in refused.text
+    assert head_seq(node, commons_id) == 2
+
+    assert post_on(ann, commons_id, "validations", {**vague, "quantity": "5"}).status_code == 303
+    page = ann.get(f"/commons/{commons_id}").text
+    assert "adjusted to 5" in page
+    assert "took 5 hours" in page
+
+
 def test_the_journal_pages_by_seq_and_shows_full_entries(node: Node, site: str) -> None:
     founder = Keypair.generate()
     commons_id = builders.found(node, founder)

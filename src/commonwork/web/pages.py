@@ -295,6 +295,7 @@ def validate(
     contribution: FormText = "",
     verdict: FormText = "",
     reason: FormText = "",
+    quantity: FormText = "",
     csrf: FormText = "",
 ) -> Response:
     _, keypair = acting_as(request, csrf)
@@ -306,8 +307,10 @@ def validate(
             contribution_id=contribution,
             verdict=verdict,
             reason=reason.strip(),
+            quantity=quantity.strip() if verdict == "adjust" else None,
         )
     except CommonworkError as exc:
-        state = CommonsState(error=form_message(exc, {"reason": "Reason"}))
+        labels = {"reason": "Reason", "quantity": "Quantity you find right"}
+        state = CommonsState(error=form_message(exc, labels))
         return render_commons(request, commons_id, state, status=exc.status)
     return see_other(f"/commons/{commons_id}#c-{contribution}")
