@@ -52,7 +52,7 @@ class _Problem(CommonworkError):
 
 
 def create_app(node: Node) -> FastAPI:
-    from commonwork.web import api, api_account, pages
+    from commonwork.web import api, api_account, api_standing, pages, pages_standing
 
     app = FastAPI(
         title="commonwork",
@@ -64,7 +64,9 @@ def create_app(node: Node) -> FastAPI:
     app.state.node = node
     app.include_router(api.router)
     app.include_router(api_account.router)
+    app.include_router(api_standing.router)
     app.include_router(pages.router)
+    app.include_router(pages_standing.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(CommonworkError)
