@@ -339,6 +339,6 @@ def test_b64url_decode_refuses(text: str, length: int) -> None:
 def test_b64url_decode_raises_the_error_asked_for() -> None:
     with pytest.raises(BadSignature, match="'author_sig'"):
         b64url_decode("AA==", length=1, what="'author_sig'", error=BadSignature)
-    for value in (None, 1, b"AA", ["AA"]):
+    for value in (None, 1, b"AA", ["AA"]):  # the wrong types on purpose: hence the ignore below
         with pytest.raises(BadSignature):
             b64url_decode(value, length=1, what="'author_sig'", error=BadSignature)  # type: ignore[arg-type]

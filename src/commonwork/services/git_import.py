@@ -84,7 +84,7 @@ def _command(repo: Path, *args: str) -> list[str]:
 
 
 def _git(repo: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    # git itself, with arguments built here: no shell, and a revision never read as an option
+    # S603: git itself, with arguments built here: no shell, and a revision never read as an option
     return subprocess.run(_command(repo, *args), input=stdin, capture_output=True, check=False)  # noqa: S603
 
 
@@ -125,6 +125,8 @@ def read_commits(repo: Path, revision: str = "HEAD") -> Iterator[Commit]:
         repo, "log", "--reverse", "--no-merges", "--no-show-signature", "-z",
         f"--format={LOG_FORMAT}", "--end-of-options", revision,
     )  # fmt: skip
+    # S603: git itself with arguments built here, no shell; --end-of-options keeps the revision
+    # from being read as an option
     with (
         tempfile.TemporaryFile() as errors,
         subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors) as git,  # noqa: S603
