@@ -6,15 +6,13 @@ whose charter says ``join_policy: invitation`` admits those a member has invited
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Annotated, Any
 
-import orjson
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from commonwork.commons.charter import Charter
-from commonwork.commons.charter_policies import has_policies
+from commonwork.commons.charter_policies import charter_text_has_policies
 from commonwork.commons.tables import commons, invitations, members
 from commonwork.errors import AlreadyDone, NotAllowed, NotAMember, NotFound
 from commonwork.journal.canonical import canon
@@ -56,15 +54,10 @@ def commons_row(state: State, commons_id: str) -> Row:
     return row
 
 
-@lru_cache(maxsize=64)
-def _charter_has_policies(charter_text: str) -> bool:
-    return has_policies(orjson.loads(charter_text))
-
-
 def governed_by_policies(state: State, commons_id: str) -> bool:
     """Whether the commons' charter sets validation, value or standing policies: then the
     standing engine decides acceptance, not the provisional one-approval rule."""
-    return _charter_has_policies(commons_row(state, commons_id)["charter"])
+    return charter_text_has_policies(commons_row(state, commons_id)["charter"])
 
 
 def active_member(state: State, commons_id: str, member: str) -> Row:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import ROUND_CEILING
+from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from commonwork.commons.policy import (
     CONTRIBUTION_KINDS,
@@ -51,6 +54,13 @@ DEFAULT_HALF_LIFE_DAYS = 180
 
 def has_policies(charter: Mapping[str, Any]) -> bool:
     return any(charter.get(name) is not None for name in POLICY_FIELDS)
+
+
+@lru_cache(maxsize=64)
+def charter_text_has_policies(charter_text: str) -> bool:
+    """:func:`has_policies` of a projected charter (canonical JSON), remembered by its text: the
+    rules and the reads ask this for every validation and every page."""
+    return has_policies(orjson.loads(charter_text))
 
 
 def _default_seed(validation: ValidationPolicy) -> int:

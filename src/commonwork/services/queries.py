@@ -296,7 +296,7 @@ def list_tasks(
 ) -> list[dict[str, Any]]:
     """Tasks, newest first, each with its live claimants as of the journal head's time."""
     limit, offset = _page(limit, offset)
-    closed = _closed_by_engine(node, commons_id)
+    closed = _closed_by_engine(node, governed_figures(node, commons_id))
     query = _task_status_filter(sa.select(tasks), commons_id, status, closed)
     if skill is not None:
         if not SKILL.fullmatch(skill):
@@ -310,10 +310,9 @@ def list_tasks(
     return [_task_json(row, claims.get(row["task_id"], [])) for row in rows]
 
 
-def _closed_by_engine(node: Node, commons_id: str) -> dict[str, dict[str, str]] | None:
+def _closed_by_engine(node: Node, engine: Figures | None) -> dict[str, dict[str, str]] | None:
     """Under policies, the tasks the engine's acceptances closed; None under the provisional rule
     (the projection's task status is then final)."""
-    engine = governed_figures(node, commons_id)
     return None if engine is None else closed_tasks(node, engine)
 
 
@@ -340,7 +339,7 @@ def _closed(row: dict[str, Any], closed: dict[str, dict[str, str]] | None) -> di
 
 def count_tasks(node: Node, commons_id: str, *, status: str | None = None) -> int:
     """How many tasks a commons has (of one status, if given)."""
-    closed = _closed_by_engine(node, commons_id)
+    closed = _closed_by_engine(node, governed_figures(node, commons_id))
     query = _task_status_filter(
         sa.select(sa.func.count()).select_from(tasks), commons_id, status, closed
     )
@@ -361,8 +360,8 @@ def task_titles(node: Node, commons_id: str, task_ids: list[str]) -> dict[str, s
 
 def task_detail(node: Node, commons_id: str, task_id: str) -> dict[str, Any]:
     """One task with its live claimants, every claim ever made and the contributions linked."""
-    closed = _closed_by_engine(node, commons_id)
-    engine = governed_figures(node, commons_id) if closed is not None else None
+    engine = governed_figures(node, commons_id)
+    closed = _closed_by_engine(node, engine)
     with node.reading() as conn:
         head = require_head(conn, commons_id)
         query = sa.select(tasks).where(tasks.c.commons_id == commons_id, tasks.c.task_id == task_id)

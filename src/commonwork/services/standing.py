@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,7 @@ import orjson
 import sqlalchemy as sa
 from numpy.typing import NDArray
 
-from commonwork.commons.charter_policies import has_policies
+from commonwork.commons.charter_policies import charter_text_has_policies
 from commonwork.commons.policy import PRIVILEGES, Policies, decimal_text
 from commonwork.commons.tables import commons
 from commonwork.errors import BadInput, NotAllowed, NotFound
@@ -29,6 +28,7 @@ from commonwork.production.tables import contributions
 from commonwork.services.journals import require_head
 from commonwork.services.standing_load import Loaded, commons_policies, day_of, load
 from commonwork.standing.engine import ACCEPTED, DISPUTED, PENDING, Result, compute
+from commonwork.standing.points import month_of
 
 FIGURES_CACHE_SIZE = 32
 STATUS_NAMES = {PENDING: "pending", ACCEPTED: "accepted", DISPUTED: "disputed"}
@@ -86,10 +86,9 @@ def as_of_time(node: Node, as_of: str | None) -> str:
     return as_of
 
 
-def require_policies(node: Node, commons_id: str) -> Policies:
-    with node.reading() as conn:
-        require_head(conn, commons_id)
-        policies = commons_policies(conn, commons_id)
+def _charter_policies(conn: sa.Connection, commons_id: str) -> Policies:
+    """The charter's policies; NotFound, saying why, for a commons without any."""
+    policies = commons_policies(conn, commons_id)
     if policies is None:
         raise NotFound(
             "this commons' charter sets no validation, value or standing policy, so it keeps no "
@@ -99,13 +98,18 @@ def require_policies(node: Node, commons_id: str) -> Policies:
     return policies
 
 
+def require_policies(node: Node, commons_id: str) -> Policies:
+    with node.reading() as conn:
+        require_head(conn, commons_id)
+        return _charter_policies(conn, commons_id)
+
+
 def figures(
     node: Node, commons_id: str, *, as_of: str | None = None, policies: Policies | None = None
 ) -> Figures:
     """The engine's figures for the commons as of ``as_of``; with ``policies`` (a candidate, for
     a preview) instead of the charter's, computed afresh and never cached."""
     when = as_of_time(node, as_of)
-    live = require_policies(node, commons_id)
     with node.reading() as conn:
         head = require_head(conn, commons_id)
         # As of any time past the head, only the day matters: every row is read either way.
@@ -113,10 +117,11 @@ def figures(
         cached = node.figures_cache.get(key) if policies is None else None
         if isinstance(cached, Figures):
             return cached
-        loaded = load(conn, commons_id, policies or live, when)
+        used = policies or _charter_policies(conn, commons_id)
+        loaded = load(conn, commons_id, used, when)
     day = max(day_of(loaded.ledger.genesis, when), 0)
     result = compute(loaded.ledger, loaded.policies, day, with_skills=True)
-    made = Figures(commons_id, head.id, when, day, loaded, result, policies or live)
+    made = Figures(commons_id, head.id, when, day, loaded, result, used)
     if policies is None:
         if len(node.figures_cache) >= FIGURES_CACHE_SIZE:
             node.figures_cache.pop(next(iter(node.figures_cache)))
@@ -157,11 +162,9 @@ def lorenz(values: NDArray[Any], points: int = 101) -> list[list[float]]:
     return [[round(i / n, 4), round(float(cumulative[i]), 4)] for i in picks.tolist()]
 
 
-def month_key(genesis_day: Any, day: int) -> str:
-    month = (np.datetime64(genesis_day, "D") + np.timedelta64(int(day), "D")).astype(
-        "datetime64[M]"
-    )
-    return str(month)
+def month_key(genesis: date, day: int) -> str:
+    """The calendar month of ``day`` days after ``genesis``, as '2026-11'."""
+    return str(np.datetime64(month_of(genesis, day), "M"))
 
 
 def monthly_points(figures_: Figures) -> dict[int, dict[str, int]]:
@@ -201,18 +204,13 @@ def standing_digest(figures_: Figures) -> str:
     return hashlib.sha256(orjson.dumps(rows)).hexdigest()
 
 
-@lru_cache(maxsize=64)
-def _governed(charter_text: str) -> bool:
-    return has_policies(orjson.loads(charter_text))
-
-
 def governed_figures(node: Node, commons_id: str) -> Figures | None:
     """The engine's figures as of now when the commons has policies, else None (the projected
     statuses are then the provisional rule's, and final)."""
     query = sa.select(commons.c.charter).where(commons.c.commons_id == commons_id)
     with node.reading() as conn:
         charter = conn.execute(query).scalar_one_or_none()
-    if charter is None or not _governed(charter):
+    if charter is None or not charter_text_has_policies(charter):
         return None
     return figures(node, commons_id)
 
