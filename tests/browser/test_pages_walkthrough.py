@@ -1,5 +1,6 @@
 """Two people in a real browser: one founds a commons, the other joins and contributes, the first
-validates; the commons page shows the contribution accepted and the journal explorer verifies."""
+validates; the commons page shows the contribution accepted and the journal explorer re-verifies
+the whole journal at the press of a button."""
 
 from __future__ import annotations
 
@@ -82,8 +83,12 @@ def test_found_join_contribute_validate_and_verify(
     bob_page.get_by_test_id("head-seq").click()
     bob_page.wait_for_url(f"{commons_url}/journal")
     status = bob_page.get_by_test_id("verify-status")
+    expect(status).to_have_attribute("data-ok", "none")
+    expect(status).to_contain_text("Every entry up to seq 3 was checked")
+    bob_page.get_by_test_id("reverify-button").click()
     expect(status).to_have_attribute("data-ok", "true")
-    expect(status).to_contain_text("Verified: 4 entries, every signature, link and rule checked")
+    expect(status).to_contain_text("Re-verified: 4 entries up to seq 3")
+    expect(status).to_contain_text("every signature, link and rule checked")
     entries = bob_page.get_by_test_id("journal-entry")
     expect(entries).to_have_count(4)
     types = [entries.nth(i).get_attribute("data-type") for i in range(4)]

@@ -1,15 +1,19 @@
-"""Reading and writing the journal tables (entries and heads)."""
+"""Reading and writing the journal tables (entries and heads) and the kept verifications."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from commonwork.journal.chain import Head
 from commonwork.journal.entries import Entry, parse_entry
 from commonwork.node.db import execute_many
-from commonwork.node.tables import entries, heads
+from commonwork.node.state import upsert_statement
+from commonwork.node.tables import entries, heads, verifications
 
 PAGE = 2000
 
@@ -104,6 +108,19 @@ def insert_entries(conn: sa.Connection, commons_id: str, new: Sequence[Entry]) -
     )
 
 
+def lines_page(
+    conn: sa.Connection, commons_id: str, *, after: int, limit: int
+) -> list[tuple[int, str]]:
+    """At most ``limit`` (seq, wire line) pairs after seq ``after``, in order: one indexed query."""
+    query = (
+        sa.select(entries.c.seq, entries.c.line)
+        .where(entries.c.commons_id == commons_id, entries.c.seq > after)
+        .order_by(entries.c.seq)
+        .limit(limit)
+    )
+    return [(row.seq, row.line) for row in conn.execute(query)]
+
+
 def iter_lines(
     conn: sa.Connection, commons_id: str, *, after: int = -1, limit: int | None = None
 ) -> Iterator[bytes]:
@@ -111,18 +128,12 @@ def iter_lines(
     remaining = limit
     while remaining is None or remaining > 0:
         page = PAGE if remaining is None else min(PAGE, remaining)
-        query = (
-            sa.select(entries.c.seq, entries.c.line)
-            .where(entries.c.commons_id == commons_id, entries.c.seq > after)
-            .order_by(entries.c.seq)
-            .limit(page)
-        )
-        rows = conn.execute(query).all()
-        for row in rows:
-            yield row.line.encode()
+        rows = lines_page(conn, commons_id, after=after, limit=page)
+        for _, line in rows:
+            yield line.encode()
         if len(rows) < page:
             return
-        after = rows[-1].seq
+        after = rows[-1][0]
         if remaining is not None:
             remaining -= len(rows)
 
@@ -138,3 +149,67 @@ def entry_at(conn: sa.Connection, commons_id: str, seq: int) -> Entry | None:
 def count_entries(conn: sa.Connection, commons_id: str) -> int:
     query = sa.select(sa.func.count()).where(entries.c.commons_id == commons_id)
     return int(conn.execute(query).scalar_one())
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of one full re-verification of a journal, kept by the head it checked."""
+
+    commons_id: str
+    head_seq: int
+    head_id: str
+    ok: bool
+    entries: int
+    checked_at: str
+    report: dict[str, Any]  # the report as the API shows it
+
+    def as_json(self) -> dict[str, Any]:
+        """The report, with the head it was made for and when."""
+        return {
+            **self.report,
+            "head": self.head_id,
+            "head_seq": self.head_seq,
+            "checked_at": self.checked_at,
+        }
+
+
+def last_verification(conn: sa.Connection, commons_id: str) -> Verification | None:
+    """The kept re-verification of the commons' latest head: one indexed row."""
+    query = (
+        sa.select(verifications)
+        .where(verifications.c.commons_id == commons_id)
+        .order_by(verifications.c.head_seq.desc())
+        .limit(1)
+    )
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        return None
+    return Verification(
+        commons_id=row["commons_id"],
+        head_seq=row["head_seq"],
+        head_id=row["head_id"],
+        ok=bool(row["ok"]),
+        entries=row["entries"],
+        checked_at=row["checked_at"],
+        report=orjson.loads(row["report"]),
+    )
+
+
+def keep_verification(conn: sa.Connection, verification: Verification) -> None:
+    """Keep a result by its head (replacing one for the same head) and forget older heads'."""
+    values = {
+        "commons_id": verification.commons_id,
+        "head_seq": verification.head_seq,
+        "head_id": verification.head_id,
+        "ok": verification.ok,
+        "entries": verification.entries,
+        "checked_at": verification.checked_at,
+        "report": orjson.dumps(verification.report).decode(),
+    }
+    conn.execute(upsert_statement(conn, verifications), values)
+    conn.execute(
+        sa.delete(verifications).where(
+            verifications.c.commons_id == verification.commons_id,
+            verifications.c.head_seq < verification.head_seq,
+        )
+    )

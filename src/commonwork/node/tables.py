@@ -1,7 +1,8 @@
 """The node's own tables: the journal itself, the heads, and node-local private data.
 
 ``entries`` and ``heads`` hold the public journal. ``accounts``, ``custodial_keys``, ``sessions``
-and ``email_claims`` are private to this node and never enter the journal.
+and ``email_claims`` are private to this node and never enter the journal; ``verifications`` is
+this node's own record of checking journals (never projected, not covered by the state digest).
 """
 
 from __future__ import annotations
@@ -83,4 +84,19 @@ email_claims = sa.Table(
     sa.Column("claimed_at", sa.String(24), nullable=False),
 )
 
-NODE_TABLES = (entries, heads, accounts, custodial_keys, sessions, email_claims)
+#: The last explicit full re-verification of each commons' journal on this node, kept by the head
+#: it checked, so that reading the journal explorer never re-runs it. Node-local, not projected.
+verifications = sa.Table(
+    "verifications",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("head_seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("head_id", sa.String(64), nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("entries", sa.BigInteger, nullable=False),  # good entries checked
+    sa.Column("checked_at", sa.String(24), nullable=False),  # this node's clock
+    sa.Column("report", sa.Text, nullable=False),  # JSON: first bad entry, digests
+    sqlite_with_rowid=False,
+)
+
+NODE_TABLES = (entries, heads, accounts, custodial_keys, sessions, email_claims, verifications)

@@ -1,12 +1,21 @@
-"""Use cases on whole journals: verify, rebuild the projections, export, import, read entries."""
+"""Use cases on whole journals: verify, rebuild the projections, export, import, read entries.
+
+Reads stay O(page size): the journal is served and shown page by page, and what a reader learns
+about verification is what this node already knows — every entry was checked when it was appended
+or imported, and the last explicit full re-verification is kept by head. Only ``verify_commons``
+(an explicit action) re-checks the whole journal.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
+from commonwork.commons.tables import commons, members
 from commonwork.errors import NotFound
 from commonwork.journal.chain import Head, VerifyReport, verify_lines
 from commonwork.journal.entries import Entry, parse_entry
@@ -19,6 +28,8 @@ from commonwork.node.state import DbState, MemoryState, database_digest, replay_
 Progress = Callable[[int], None] | None
 REPLAY_CHUNK = 2000
 DIGEST_CACHE_SIZE = 1024
+STREAM_CHUNK = 500  # entries read per short read transaction while streaming the journal
+_reverifying = threading.Lock()  # one full re-verification at a time in this process
 
 
 def require_head(conn: sa.Connection, commons_id: str) -> Head:
@@ -41,7 +52,15 @@ def commons_digest(node: Node, conn: sa.Connection, head: Head) -> str:
 
 def verify_commons(node: Node, commons_id: str, *, progress: Progress = None) -> VerifyReport:
     """Re-check every signature, link and rule of a journal; compare the replayed state digest
-    with the live projections."""
+    with the live projections. The result is kept by head (see ``verification_state``)."""
+    head, report = _full_verification(node, commons_id, progress)
+    _keep(node, head, report)
+    return report
+
+
+def _full_verification(
+    node: Node, commons_id: str, progress: Progress
+) -> tuple[Head, VerifyReport]:
     state = MemoryState()
     with node.reading() as conn:  # one snapshot, read page by page: memory does not grow with it
         head = require_head(conn, commons_id)
@@ -54,7 +73,22 @@ def verify_commons(node: Node, commons_id: str, *, progress: Progress = None) ->
         report.digest = state.digest()
         report.extra["live_digest"] = live
         report.extra["projections_match"] = report.digest == live
-    return report
+    return head, report
+
+
+def _keep(node: Node, head: Head, report: VerifyReport) -> journal_store.Verification:
+    kept = journal_store.Verification(
+        commons_id=head.commons_id,
+        head_seq=head.seq,
+        head_id=head.id,
+        ok=report.ok,
+        entries=report.entries,
+        checked_at=node.clock(),
+        report=report.as_json(),
+    )
+    with node.writing() as conn:
+        journal_store.keep_verification(conn, kept)
+    return kept
 
 
 def verify_lines_offline(lines: Iterable[bytes], *, progress: Progress = None) -> VerifyReport:
@@ -144,5 +178,126 @@ def journal_page(
 ) -> tuple[Head, list[Entry]]:
     with node.reading() as conn:
         head = require_head(conn, commons_id)
-        lines = list(journal_store.iter_lines(conn, commons_id, after=after, limit=limit))
-    return head, [parse_entry(line) for line in lines]
+        rows = journal_store.lines_page(conn, commons_id, after=after, limit=limit)
+    return head, [parse_entry(line.encode()) for _, line in rows]
+
+
+def stream_journal(
+    node: Node, commons_id: str, *, after: int = -1, limit: int = 1000
+) -> tuple[Head, Iterator[bytes]]:
+    """The head now, and the wire lines after ``after`` up to that head (``limit`` at most),
+    read lazily ``STREAM_CHUNK`` entries at a time, each chunk in its own short transaction."""
+    with node.reading() as conn:
+        head = require_head(conn, commons_id)
+    return head, _chunks(node, commons_id, after, min(head.seq, after + limit))
+
+
+def _chunks(node: Node, commons_id: str, after: int, last: int) -> Iterator[bytes]:
+    while after < last:  # entries are append-only and gap-free: later chunks extend the first
+        with node.reading() as conn:
+            size = min(STREAM_CHUNK, last - after)
+            rows = journal_store.lines_page(conn, commons_id, after=after, limit=size)
+        if not rows:
+            return
+        yield "".join(line + "\n" for _, line in rows).encode()
+        after = rows[-1][0]
+
+
+@dataclass(frozen=True)
+class VerificationState:
+    """What this node knows about a journal's verification, read without re-checking it.
+
+    Every entry up to the head was checked (signatures, links, rules) when this node appended or
+    imported it; ``last`` is the last explicit full re-verification, ``current`` if it was made
+    at the present head.
+    """
+
+    head: Head
+    last: journal_store.Verification | None
+
+    @property
+    def current(self) -> bool:
+        return self.last is not None and self.last.head_id == self.head.id
+
+    def as_json(self) -> dict[str, Any]:
+        head = self.head
+        known = {
+            "commons": head.commons_id,
+            "head": head.id,
+            "head_seq": head.seq,
+            "checked_on_append_up_to": head.seq,
+            "current": self.current,
+        }
+        if self.last is not None and self.current:
+            return {**self.last.as_json(), **known, "detail": _detail(self)}
+        last = None if self.last is None else self.last.as_json()
+        return {**known, "ok": None, "last": last, "detail": _detail(self)}
+
+
+def _detail(state: VerificationState) -> str:
+    checked = (
+        f"every entry up to seq {state.head.seq} was checked when this node appended or imported it"
+    )
+    last = state.last
+    if last is not None and state.current:
+        found = "found no bad entry" if last.ok else "found a bad entry"
+        return f"{checked}; the full re-verification of this head at {last.checked_at} {found}"
+    since = (
+        "never re-verified in full"
+        if last is None
+        else f"not re-verified since seq {last.head_seq}"
+    )
+    return f"{checked}; {since}: POST /api/v1/commons/{state.head.commons_id}/verify to re-verify"
+
+
+def verification_state(node: Node, commons_id: str) -> VerificationState:
+    """The cheap verification state: the head and the kept result, two indexed reads."""
+    with node.reading() as conn:
+        head = require_head(conn, commons_id)
+        last = journal_store.last_verification(conn, commons_id)
+    return VerificationState(head, last)
+
+
+def reverify(node: Node, commons_id: str) -> tuple[VerificationState, bool]:
+    """A full re-verification of the current head, run only if none is kept for it.
+
+    Returns the state and whether it came from the kept result (``True``) or was run now.
+    """
+    state = verification_state(node, commons_id)
+    if state.current:
+        return state, True
+    with _reverifying:  # the same head asked twice at once is verified once
+        state = verification_state(node, commons_id)
+        if state.current:
+            return state, True
+        head, report = _full_verification(node, commons_id, None)
+        return VerificationState(head, _keep(node, head, report)), False
+
+
+@dataclass(frozen=True)
+class ExplorerPage:
+    """One page of the journal explorer, read in one transaction: O(page size)."""
+
+    name: str
+    entries: list[Entry]
+    names: dict[str, str]  # the page's authors' member names
+    verification: VerificationState
+
+
+def explorer_page(node: Node, commons_id: str, *, after: int, limit: int) -> ExplorerPage:
+    with node.reading() as conn:
+        head = require_head(conn, commons_id)
+        rows = journal_store.lines_page(conn, commons_id, after=after, limit=limit)
+        page = [parse_entry(line.encode()) for _, line in rows]
+        name = conn.execute(
+            sa.select(commons.c.name).where(commons.c.commons_id == commons_id)
+        ).scalar()
+        authors = sorted({entry.author for entry in page})
+        found = conn.execute(
+            sa.select(members.c.member, members.c.name).where(
+                members.c.commons_id == commons_id, members.c.member.in_(authors)
+            )
+        )
+        names = {row.member: row.name for row in found}
+        last = journal_store.last_verification(conn, commons_id)
+    return ExplorerPage(name or commons_id, page, names, VerificationState(head, last))

@@ -162,9 +162,18 @@ def get_task(request: Request, commons_id: str, task_id: str) -> dict[str, Any]:
     return queries.task_detail(node_of(request), commons_id, task_id)
 
 
+JOURNAL_PAGE = 1000  # the most entries one request of the journal returns
+
+
 @router.get(
     "/commons/{commons_id}/journal",
     summary="The journal as NDJSON wire lines (for mirrors, exports and forks)",
+    description=(
+        f"At most {JOURNAL_PAGE:,} entries per request, streamed from the database in order. "
+        "Mirrors and exports page with `after`: ask again with `after` set to the last `seq` "
+        "received until it reaches `X-Commonwork-Head-Seq` (the head when the request began; "
+        "a page never goes past it)."
+    ),
     tags=["journal"],
     response_class=StreamingResponse,
     responses={200: {"content": {"application/x-ndjson": {}}}},
@@ -173,14 +182,13 @@ def get_journal(
     request: Request,
     commons_id: str,
     after: Annotated[int, Query(ge=-1, description="Entries with seq greater than this.")] = -1,
-    limit: Annotated[int, Query(ge=1, le=100_000, description="Entries at most.")] = 10_000,
+    limit: Annotated[
+        int, Query(ge=1, le=JOURNAL_PAGE, description=f"Entries at most (1 to {JOURNAL_PAGE}).")
+    ] = JOURNAL_PAGE,
 ) -> StreamingResponse:
-    node = node_of(request)
-    with node.reading() as conn:
-        head = journals.require_head(conn, commons_id)
-        lines = list(journal_store.iter_lines(conn, commons_id, after=after, limit=limit))
+    head, chunks = journals.stream_journal(node_of(request), commons_id, after=after, limit=limit)
     return StreamingResponse(
-        (line + b"\n" for line in lines),
+        chunks,
         media_type="application/x-ndjson",
         headers={"X-Commonwork-Head": head.id, "X-Commonwork-Head-Seq": str(head.seq)},
     )
@@ -199,11 +207,32 @@ def get_entry(request: Request, commons_id: str, seq: int) -> dict[str, Any]:
 
 @router.get(
     "/commons/{commons_id}/verify",
-    summary="Re-check every signature, link and rule; name the first bad entry",
+    summary="What this node knows of the journal's verification (cheap: never re-checks it)",
+    description=(
+        "Every entry was checked when this node appended or imported it "
+        "(`checked_on_append_up_to`). If a full re-verification of the current head is kept "
+        "(`current: true`), this is its report (`ok`, `entries`, `first_bad`, `digest`, "
+        "`projections_match`, `checked_at`); otherwise `ok` is null and `last` is the last one "
+        "kept, for an older head, or null. `POST` re-verifies."
+    ),
+    tags=["journal"],
+)
+def verify_state(request: Request, commons_id: str) -> dict[str, Any]:
+    return journals.verification_state(node_of(request), commons_id).as_json()
+
+
+@router.post(
+    "/commons/{commons_id}/verify",
+    summary="Re-check every signature, link and rule of the journal; name the first bad entry",
+    description=(
+        "A full re-verification of the current head, kept by head: if one is kept already it is "
+        "returned without running again (`cached: true`). The answer is the same as `GET`'s."
+    ),
     tags=["journal"],
 )
 def verify(request: Request, commons_id: str) -> dict[str, Any]:
-    return journals.verify_commons(node_of(request), commons_id).as_json()
+    state, cached = journals.reverify(node_of(request), commons_id)
+    return {**state.as_json(), "cached": cached}
 
 
 @router.post(

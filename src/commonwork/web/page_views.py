@@ -314,19 +314,17 @@ def _entry_view(entry: Any, names: dict[str, str]) -> dict[str, Any]:
 
 
 def journal_view(node: Node, commons_id: str, after: int) -> dict[str, Any]:
-    """One page of the journal after ``after``, and the verification of the whole of it."""
+    """One page of the journal after ``after`` and what this node knows of its verification:
+    O(page size), it never re-verifies the journal (that is an explicit action)."""
     after = max(-1, after)
-    report = journals.verify_commons(node, commons_id)
-    head, entries = journals.journal_page(node, commons_id, after=after, limit=ENTRIES_PER_PAGE)
-    detail = queries.commons_detail(node, commons_id)
-    members = queries.list_members(node, commons_id, limit=NAMES_LOOKED_UP)
-    names = {row["member"]: row["name"] for row in members}
-    last = entries[-1].seq if entries else after
+    page = journals.explorer_page(node, commons_id, after=after, limit=ENTRIES_PER_PAGE)
+    head = page.verification.head
+    last = page.entries[-1].seq if page.entries else after
     return {
-        "commons": detail,
+        "commons": {"id": commons_id, "name": page.name},
         "head": head,
-        "report": report,
-        "entries": [_entry_view(entry, names) for entry in entries],
+        "verification": page.verification,
+        "entries": [_entry_view(entry, page.names) for entry in page.entries],
         "after": after,
         "newer_after": last if last < head.seq else None,
         "earlier_after": max(-1, after - ENTRIES_PER_PAGE) if after >= 0 else None,

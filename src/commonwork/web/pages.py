@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from commonwork.errors import CommonworkError
-from commonwork.services import accounts, acting, emails
+from commonwork.services import accounts, acting, emails, journals
 from commonwork.web import pages_tasks
 from commonwork.web.auth import (
     SESSION_COOKIE,
@@ -96,6 +96,17 @@ def commons_page(request: Request, commons_id: str, page: int = 1) -> Response:
 @router.get("/commons/{commons_id}/journal")
 def journal_explorer(request: Request, commons_id: str, after: int = -1) -> Response:
     return render(request, "journal.html", journal_view(node_of(request), commons_id, after))
+
+
+@router.post("/commons/{commons_id}/journal/verify")
+def reverify_journal(request: Request, commons_id: str, csrf: FormText = "") -> Response:
+    """Re-verify the whole journal (once per head: a kept result is shown again)."""
+    explorer = f"/commons/{commons_id}/journal"
+    if current_account(request) is None:
+        return see_other(f"/signin?next={quote(explorer)}")
+    check_csrf(request, csrf)
+    journals.reverify(node_of(request), commons_id)
+    return see_other(f"{explorer}#verification")
 
 
 # --- accounts --------------------------------------------------------------------------------
