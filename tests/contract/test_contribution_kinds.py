@@ -275,7 +275,7 @@ def test_a_correction_restarts_validation(
     before = head_of(any_node, commons_id)
     with pytest.raises(AlreadyDone):
         act(any_node, commons_id, ada, VALIDATE, approve)
-    with pytest.raises(NotAllowed, match="accepted contributions are not corrected"):
+    with pytest.raises(NotAllowed, match="accepted work is final"):
         act(any_node, commons_id, ben, CORRECT, {**correction, "quantity": "4"})
     assert head_of(any_node, commons_id) == before
     all_is_well(any_node, commons_id)

@@ -8,6 +8,7 @@ import httpx
 import orjson
 import pytest
 
+from commonwork.commons.charter_policies import complete_charter
 from commonwork.journal.actions import build_action, sign_action
 from commonwork.journal.keys import Keypair, b64url
 from commonwork.node.node import Node
@@ -23,7 +24,7 @@ def signed_json(
 
 
 def found(api: httpx.Client, founder: Keypair) -> str:
-    body = {"charter": CHARTER, "founder_name": "Ada"}
+    body = {"charter": complete_charter(CHARTER, founder.did), "founder_name": "Ada"}
     response = api.post("/api/v1/commons", json=signed_json(founder, "commons.commons.found", body))
     assert response.status_code == 201, response.text
     return str(response.json()["items"][0]["commons"])
@@ -59,7 +60,7 @@ def test_client_signed_slice_verifies(api: httpx.Client, community: dict[str, An
     [contribution] = api.get(f"/api/v1/commons/{commons}/contributions").json()["items"]
     assert contribution["status"] == "accepted"
     assert contribution["validations"][0]["validator_name"] == "Ada"
-    report = api.get(f"/api/v1/commons/{commons}/verify").json()
+    report = api.post(f"/api/v1/commons/{commons}/verify").json()
     assert report["ok"] is True
     assert report["entries"] == 4
     assert report["projections_match"] is True
@@ -230,11 +231,25 @@ def test_bad_input_is_refused_and_writes_nothing(
 
 def test_unknown_licence_founds_nothing(api: httpx.Client) -> None:
     founder = Keypair.generate()
-    charter = dict(CHARTER, licence="Totally-Free-9.9")
+    charter = dict(complete_charter(CHARTER, founder.did), licence="Totally-Free-9.9")
     body = {"charter": charter, "founder_name": "Ada"}
     response = api.post("/api/v1/commons", json=signed_json(founder, "commons.commons.found", body))
     assert response.status_code == 422
     assert "Totally-Free-9.9" in response.json()["detail"]
+    assert api.get("/api/v1/commons").json()["total"] == 0
+
+
+def test_a_new_commons_without_its_engine_and_policies_is_refused(api: httpx.Client) -> None:
+    founder = Keypair.generate()
+    body = {"charter": CHARTER, "founder_name": "Ada"}
+    response = api.post("/api/v1/commons", json=signed_json(founder, "commons.commons.found", body))
+    assert response.status_code == 422
+    assert '"engine": 1' in response.json()["detail"]
+    placeholder = complete_charter(CHARTER, "did:key:z6Mk…")
+    body = {"charter": placeholder, "founder_name": "Ada"}
+    response = api.post("/api/v1/commons", json=signed_json(founder, "commons.commons.found", body))
+    assert response.status_code == 422
+    assert "not the did:key of a real Ed25519 key" in response.json()["detail"]
     assert api.get("/api/v1/commons").json()["total"] == 0
 
 

@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from commonwork.node.node import Node
 from tests.functional.server import journal_head as head
-from tests.support.builders import CHARTER
+from tests.support.builders import CHARTER, advance
 
 
 @pytest.fixture
@@ -34,7 +35,9 @@ def crew(api: httpx.Client) -> dict[str, Any]:
     return crew
 
 
-def test_co_authored_work_corrected_then_accepted(api: httpx.Client, crew: dict[str, Any]) -> None:
+def test_co_authored_work_corrected_then_accepted(
+    api: httpx.Client, crew: dict[str, Any], node: Node
+) -> None:
     base = f"/api/v1/commons/{crew['commons']}/contributions"
     work = {
         "kind": "care",
@@ -79,12 +82,13 @@ def test_co_authored_work_corrected_then_accepted(api: httpx.Client, crew: dict[
     [listed] = api.get(base).json()["items"]
     assert (listed["id"], listed["corrections"]) == (contribution, 1)
 
+    advance(node)  # accepted yesterday: settled, final
     before = head(api, crew["commons"])
     again = api.post(f"{base}/{contribution}/corrections", json=correction, headers=crew["Ben"])
     assert (again.status_code, again.json()["code"]) == (403, "not_allowed")
-    assert "accepted contributions are not corrected" in again.json()["detail"]
+    assert "accepted work is final" in again.json()["detail"]
     assert head(api, crew["commons"]) == before
-    report = api.get(f"/api/v1/commons/{crew['commons']}/verify").json()
+    report = api.post(f"/api/v1/commons/{crew['commons']}/verify").json()
     assert (report["ok"], report["projections_match"]) == (True, True)
 
 

@@ -13,7 +13,8 @@ from commonwork.node.node import Node
 from tests.contract.test_standing import VALUE, charter
 from tests.contract.test_tasks import day
 from tests.functional.server import journal_head as head
-from tests.functional.test_api import found, post_action, signed_json
+from tests.functional.test_api import post_action, signed_json
+from tests.support.builders import FIRST_RELEASE_JOURNAL, import_fixture
 
 RECORD, VALIDATE = "production.contribution.record", "production.contribution.validate"
 
@@ -116,7 +117,9 @@ def test_a_candidate_policy_that_makes_no_sense_is_refused_with_what_to_change(
     assert head(api, commons) == before
 
 
-def test_bad_reads_say_what_is_wrong(api: httpx.Client, community: dict[str, Any]) -> None:
+def test_bad_reads_say_what_is_wrong(
+    api: httpx.Client, community: dict[str, Any], node: Node
+) -> None:
     commons = community["commons"]
     bad_time = api.get(f"/api/v1/commons/{commons}/standing", params={"as_of": "yesterday"})
     assert bad_time.status_code == 400
@@ -130,7 +133,7 @@ def test_bad_reads_say_what_is_wrong(api: httpx.Client, community: dict[str, Any
         headers={"content-type": "application/json"},
     )
     assert malformed.status_code in (400, 422)
-    plain = found(api, Keypair.generate())
+    plain = import_fixture(node, FIRST_RELEASE_JOURNAL)  # founded before engines existed
     no_policy = api.get(f"/api/v1/commons/{plain}/standing")
     assert no_policy.status_code == 404
     assert "keeps no standing" in no_policy.json()["detail"]

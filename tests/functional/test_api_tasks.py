@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from commonwork.node.node import Node
 from tests.functional.server import journal_head as head
-from tests.support.builders import CHARTER
+from tests.support.builders import CHARTER, advance
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def post_task(api: httpx.Client, crew: dict[str, Any], **changes: Any) -> httpx.
     )
 
 
-def test_post_claim_link_accept_close(api: httpx.Client, crew: dict[str, Any]) -> None:
+def test_post_claim_link_accept_close(api: httpx.Client, crew: dict[str, Any], node: Node) -> None:
     base = f"/api/v1/commons/{crew['commons']}"
     posted = post_task(api, crew, estimate="4")
     assert posted.status_code == 201, posted.text
@@ -66,9 +67,11 @@ def test_post_claim_link_accept_close(api: httpx.Client, crew: dict[str, Any]) -
     assert (detail["status"], detail["closed_by"]) == ("closed", contribution)
     assert [row["task"] for row in detail["contributions"]] == [task]
     assert api.get(f"{base}/tasks", params={"status": "open"}).json()["items"] == []
-    report = api.get(f"{base}/verify").json()
+    report = api.post(f"{base}/verify").json()
     assert (report["ok"], report["projections_match"]) == (True, True)
+    assert detail["provisional"]  # closed by today's acceptance, settled when the day is over
 
+    advance(node)  # the next day: the acceptance and the task's closing are settled
     before = head(api, crew["commons"])
     refused = api.post(f"{base}/tasks/{task}/claim", headers=crew["Cy"])
     assert refused.status_code == 403

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from commonwork.journal.actions import SignedAction, build_action, sign_action
@@ -56,3 +57,29 @@ def validate(
     append_actions(
         node, commons_id, [signed(person, "production.contribution.validate", body, commons_id)]
     )
+
+
+def advance(node: Node, days: float = 1) -> str:
+    """Move the node's journal clock forward (from its current reading) and return the new time:
+    the day settles when the first entry of a later day is appended."""
+    from datetime import timedelta
+
+    from commonwork.journal.actions import format_time, parse_time
+
+    moment = format_time(parse_time(node.clock()) + timedelta(days=days))
+    node.clock = lambda: moment
+    return moment
+
+
+#: A journal made by the first release: a commons whose charter keeps the provisional rule.
+FIRST_RELEASE_JOURNAL = Path(__file__).parent / "data/journal_before_contribution_kinds.ndjson"
+#: A journal made by main before day settlement (see data/generate_journal_before_settlement.py):
+#: every action type of then, with policies (no engine), over several days.
+BEFORE_SETTLEMENT_JOURNAL = Path(__file__).parent / "data/journal_before_settlement.ndjson"
+
+
+def import_fixture(node: Node, path: Path) -> str:
+    """Import a kept journal into ``node``; the commons id."""
+    from commonwork.services.journals import import_journal
+
+    return import_journal(node, path.read_bytes().splitlines()).commons_id

@@ -7,8 +7,15 @@ from typing import get_args
 import pytest
 
 from commonwork.commons.charter import Charter
-from commonwork.commons.charter_policies import DEFAULT_VALIDATION, charter_policies
+from commonwork.commons.charter_policies import (
+    FROZEN_V1,
+    PRESETS,
+    charter_policies,
+    complete_charter,
+)
 from commonwork.commons.policy import CONTRIBUTION_KINDS
+from commonwork.errors import InvalidAction
+from commonwork.journal.keys import Keypair
 from commonwork.production.contribution_bodies import Kind
 from tests.support.builders import CHARTER
 
@@ -25,7 +32,9 @@ def test_a_charter_without_policies_keeps_the_provisional_rule() -> None:
 
 
 def test_one_policy_turns_the_engine_on_and_the_founder_is_seeded_by_default() -> None:
-    policies = charter_policies({**CHARTER, "validation_policy": DEFAULT_VALIDATION}, FOUNDER)
+    policies = charter_policies(
+        {**CHARTER, "validation_policy": FROZEN_V1["validation_policy"]}, FOUNDER
+    )
     assert policies is not None
     # twice the higher of validator_minimum (50) and lazy_minimum (60)
     assert policies.standing.founders == {FOUNDER: 120}
@@ -34,10 +43,32 @@ def test_one_policy_turns_the_engine_on_and_the_founder_is_seeded_by_default() -
     assert policies.for_members({}).standing.founders == {}
 
 
-def test_founders_who_cannot_weigh_in_any_validation_are_refused() -> None:
-    standing = {"half_life_days": 90, "founders": [{"member": FOUNDER, "standing": 10}]}
-    with pytest.raises(ValueError, match="no founder's seed standing reaches validator_minimum"):
-        Charter.model_validate({**CHARTER, "standing_policy": standing})
+def test_founders_whose_approvals_can_never_reach_the_threshold_are_refused() -> None:
+    founder = Keypair.generate().did
+    complete = complete_charter(CHARTER, founder)
+    assert Charter.model_validate(complete).engine == 1
+    lonely = {**complete["validation_policy"], "validator_cap": "6"}  # one founder weighs 6 < 10
+    with pytest.raises(ValueError, match="can never reach the threshold"):
+        Charter.model_validate({**complete, "validation_policy": lonely})
+    seeded_low = {"half_life_days": 90, "founders": [{"member": founder, "standing": 10}]}
+    with pytest.raises(ValueError, match="can never reach the threshold"):
+        Charter.model_validate({**complete, "standing_policy": seeded_low})
+    with pytest.raises(ValueError, match="not the did:key of a real Ed25519 key"):
+        Charter.model_validate(complete_charter(CHARTER, "did:key:z6Mk…"))
+    partial = {**complete, "value_policy": None}
+    with pytest.raises(ValueError, match="lacks value_policy"):
+        Charter.model_validate(partial)
+
+
+def test_the_default_preset_lets_a_lone_founder_accept_with_one_approval() -> None:
+    founder = Keypair.generate().did
+    for preset in PRESETS:
+        policies = charter_policies(complete_charter(CHARTER, founder, preset), founder)
+        assert policies is not None
+        assert policies.founders_can_accept()
+        assert policies.value.standing_weight("money") == 0  # money buys no say
+    with pytest.raises(InvalidAction, match="there is no preset 'huge'"):
+        complete_charter(CHARTER, founder, "huge")
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import orjson
 from commonwork.cli.context import CliState, commons_argument, json_option, pass_state
 from commonwork.cli.output import emit, emit_json, fields
 from commonwork.errors import BadInput
-from commonwork.services import standing_views
+from commonwork.services import standing_read, standing_views
 
 as_of_option = click.option(
     "--as-of",
@@ -37,7 +37,7 @@ def _privileges(held: dict[str, bool]) -> str:
 def show(state: CliState, commons_id: str, as_of: str | None, as_json: bool) -> None:
     """Every member of commons ID: standing, value points (lifetime, this month), privileges;
     then the Gini coefficient of value points and the digest of the figures."""
-    table = standing_views.standing_table(state.node(), commons_id, as_of=as_of)
+    table = standing_read.standing_table(state.node(), commons_id, as_of=as_of)
     if as_json:
         emit_json(table)
         return
@@ -68,7 +68,7 @@ def show(state: CliState, commons_id: str, as_of: str | None, as_json: bool) -> 
 def why(state: CliState, commons_id: str, member: str, as_of: str | None, as_json: bool) -> None:
     """Why MEMBER (a did) has the standing and value points they have in commons ID: the seed
     and each accepted contribution, with the approvals that accepted it and their entries."""
-    found = standing_views.member_standing(state.node(), commons_id, member, as_of=as_of)
+    found = standing_read.member_standing(state.node(), commons_id, member, as_of=as_of)
     if as_json:
         emit_json(found)
         return

@@ -73,6 +73,9 @@ class Charter(BaseModel):
     validation_policy: dict[str, Any] | None = None
     value_policy: dict[str, Any] | None = None
     standing_policy: dict[str, Any] | None = None
+    #: The settlement engine the policies are read by (commons.charter_policies): set in every
+    #: charter founded since engine versions exist; absent in older ones.
+    engine: int | None = None
 
     @model_validator(mode="after")
     def _policies_make_sense(self) -> Charter:
@@ -92,7 +95,7 @@ class Charter(BaseModel):
         data = self.model_dump(mode="json")
         if "claim_lapse_days" not in self.model_fields_set:
             del data["claim_lapse_days"]
-        for name in POLICY_FIELDS:
+        for name in (*POLICY_FIELDS, "engine"):
             if data[name] is None:
                 del data[name]
         return data

@@ -148,6 +148,10 @@ class ValuePolicy:
     skills: dict[str, Decimal] = field(default_factory=dict)
     cap_per_contribution: Decimal = Decimal(40)
     per_member_per_month: int | None = None
+    #: Per kind, the fraction of its value points that also counts towards standing (1 when a
+    #: kind is not listed): money earns value points, the basis of income shares, but a
+    #: community may decide that paying in does not buy a say in validation (weight 0).
+    standing_weights: dict[str, Decimal] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _integer(self.version, "version", minimum=1)
@@ -158,14 +162,25 @@ class ValuePolicy:
                 table[name] = _decimal(weight, where)
                 _positive(table[name], where, at_most=MAX_WEIGHT)
             object.__setattr__(self, attribute, table)
+        weights: dict[str, Decimal] = {}
+        for name, weight in self.standing_weights.items():
+            weights[name] = _decimal(weight, f"the standing weight of {name!r}")
+            if not Decimal(0) <= weights[name] <= Decimal(1):
+                raise InvalidAction(
+                    f"the standing weight of {name!r} must be between 0 and 1, such as '0'"
+                )
+        object.__setattr__(self, "standing_weights", weights)
         cap = _decimal(self.cap_per_contribution, "cap_per_contribution", places=POINT_PLACES)
         _positive(cap, "cap_per_contribution", at_most=MAX_CAP)
         object.__setattr__(self, "cap_per_contribution", cap)
         if self.per_member_per_month is not None:
             _integer(self.per_member_per_month, "per_member_per_month", minimum=1)
 
+    def standing_weight(self, kind: str) -> Decimal:
+        return self.standing_weights.get(kind, Decimal(1))
+
     def check_kinds(self, allowed_kinds: Collection[str]) -> None:
-        unknown = sorted(set(self.kinds) - set(allowed_kinds))
+        unknown = sorted((set(self.kinds) | set(self.standing_weights)) - set(allowed_kinds))
         if unknown:
             raise InvalidAction(
                 f"unknown contribution kinds in the value policy: {', '.join(unknown)}; "
@@ -174,12 +189,11 @@ class ValuePolicy:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], allowed_kinds: Collection[str]) -> ValuePolicy:
-        _fields(
-            data, "value_policy", {"version", "kinds"}, {"skills", "cap_per_contribution", "caps"}
-        )
+        optional = {"skills", "cap_per_contribution", "caps", "standing_weights"}
+        _fields(data, "value_policy", {"version", "kinds"}, optional)
         caps = data.get("caps", {})
         _fields(caps, "value_policy.caps", set(), {"per_member_per_month"})
-        for name in ("kinds", "skills"):
+        for name in ("kinds", "skills", "standing_weights"):
             if not isinstance(data.get(name, {}), Mapping):
                 raise InvalidAction(f"value_policy.{name} must map names to decimal strings")
         policy = cls(
@@ -193,6 +207,10 @@ class ValuePolicy:
                 data.get("cap_per_contribution", 40), "cap_per_contribution", places=POINT_PLACES
             ),
             per_member_per_month=caps.get("per_member_per_month"),
+            standing_weights={
+                k: _decimal(v, f"the standing weight of {k!r}")
+                for k, v in data.get("standing_weights", {}).items()
+            },
         )
         policy.check_kinds(allowed_kinds)
         return policy
@@ -203,13 +221,18 @@ class ValuePolicy:
             if self.per_member_per_month is None
             else {"per_member_per_month": self.per_member_per_month}
         )
-        return {
+        data: dict[str, Any] = {
             "version": self.version,
             "kinds": {name: decimal_text(weight) for name, weight in sorted(self.kinds.items())},
             "skills": {name: decimal_text(weight) for name, weight in sorted(self.skills.items())},
             "cap_per_contribution": decimal_text(self.cap_per_contribution),
             "caps": caps,
         }
+        if self.standing_weights:
+            data["standing_weights"] = {
+                name: decimal_text(weight) for name, weight in sorted(self.standing_weights.items())
+            }
+        return data
 
 
 @dataclass(frozen=True)
@@ -323,6 +346,17 @@ class Policies:
             self.standing.half_life_days, founders, dict(self.standing.privileges)
         )
         return Policies(self.validation, self.value, standing)
+
+    def founders_can_accept(self) -> bool:
+        """Whether the founders' approvals together can reach the threshold on the first day:
+        each founder seeded at or above ``validator_minimum`` weighs min(seed, validator_cap)."""
+        rules = self.validation
+        weight = sum(
+            min(Decimal(seed), rules.validator_cap)
+            for seed in self.standing.founders.values()
+            if seed >= rules.validator_minimum
+        )
+        return weight >= rules.threshold
 
     def as_json(self) -> dict[str, Any]:
         """The three policies as the charter holds them."""

@@ -29,7 +29,7 @@ class Node:
     #: State digests by head entry id: a digest is a pure function of the head, so never stale.
     digest_cache: dict[str, str] = field(default_factory=dict)
     #: Standing figures by (head entry id, as-of day or time): pure functions of both.
-    figures_cache: dict[tuple[str, str], Any] = field(default_factory=dict)
+    figures_cache: dict[tuple[str, ...], Any] = field(default_factory=dict)
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Callable[[], str] = now) -> Node:

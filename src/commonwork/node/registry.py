@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from commonwork import commons, production
 from commonwork.errors import UnknownActionType
 from commonwork.journal.projection import ActionSpec
+from commonwork.standing import tables as standing_tables
 
 ACTION_SPECS: dict[str, ActionSpec] = {
     spec.type: spec for area in (commons, production) for spec in area.ACTIONS
@@ -14,7 +15,9 @@ ACTION_SPECS: dict[str, ActionSpec] = {
 
 #: The projected tables, in the fixed order the state digest and rebuild use.
 PROJECTED_TABLES: tuple[sa.Table, ...] = tuple(
-    sorted((*commons.TABLES, *production.TABLES), key=lambda table: table.name)
+    sorted(
+        (*commons.TABLES, *production.TABLES, *standing_tables.TABLES), key=lambda table: table.name
+    )
 )
 
 

@@ -20,6 +20,7 @@ from commonwork.journal.entries import Entry
 from commonwork.journal.projection import Context, Key, Row, digest_rows, key_of
 from commonwork.node.db import execute_many
 from commonwork.node.registry import PROJECTED_TABLES, spec_for
+from commonwork.standing.settle import begin, settle_until
 
 
 def prefetch_reads(
@@ -47,8 +48,12 @@ def run_rules(state: Any, commons_id: str, entry: Entry, body: Any = None) -> No
     spec = spec_for(entry.type)
     parsed = body if body is not None else spec.parse_body(entry.action["body"])
     ctx = Context(commons_id, entry, parsed)
+    if not entry.is_genesis:  # the first entry of a day settles the finished days first
+        settle_until(state, commons_id, entry.recorded_at[:10])
     spec.check(state, ctx)
     spec.apply(state, ctx)
+    if entry.is_genesis:
+        begin(state, commons_id, entry.recorded_at)
 
 
 class MemoryState:
@@ -56,12 +61,20 @@ class MemoryState:
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[Key, Row]] = defaultdict(dict)
+        self.prefixes: dict[str, dict[Key, set[Key]]] = defaultdict(lambda: defaultdict(set))
 
     def get(self, table: sa.Table, key: Key) -> Row | None:
         return self.rows[table.name].get(key)
 
     def put(self, table: sa.Table, row: Row) -> None:
-        self.rows[table.name][key_of(table, row)] = row
+        key = key_of(table, row)
+        self.rows[table.name][key] = row
+        if len(key) > 2:
+            self.prefixes[table.name][key[:2]].add(key)
+
+    def scan(self, table: sa.Table, prefix: Key) -> list[Row]:
+        rows = self.rows[table.name]
+        return [rows[key] for key in sorted(self.prefixes[table.name].get(prefix, ()))]
 
     def digest(self) -> str:
         return digest_rows(
@@ -79,6 +92,9 @@ class DbState:
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
         self.pending: dict[str, dict[Key, Row]] = defaultdict(dict)
+        self.pending_prefixes: dict[str, dict[Key, set[Key]]] = defaultdict(
+            lambda: defaultdict(set)
+        )
         self.cache: dict[str, dict[Key, Row | None]] = defaultdict(dict)
 
     def get(self, table: sa.Table, key: Key) -> Row | None:
@@ -93,7 +109,26 @@ class DbState:
         return cached[key]
 
     def put(self, table: sa.Table, row: Row) -> None:
-        self.pending[table.name][key_of(table, row)] = row
+        key = key_of(table, row)
+        self.pending[table.name][key] = row
+        if len(key) > 2:
+            self.pending_prefixes[table.name][key[:2]].add(key)
+
+    def scan(self, table: sa.Table, prefix: Key) -> list[Row]:
+        """Rows by their first two key columns: the database's, then this batch's on top."""
+        found: dict[Key, Row] = {}
+        cached = self.cache[table.name]
+        params = {"first": prefix[0], "values": [prefix[1]]}
+        names, key_positions = _shape(table)
+        for stored in self.conn.execute(_load_statement(table), params):
+            key = tuple(stored[position] for position in key_positions)
+            row = dict(zip(names, stored, strict=True))
+            cached.setdefault(key, row)
+            found[key] = row
+        pending = self.pending.get(table.name, {})
+        for key in self.pending_prefixes[table.name].get(prefix, ()):
+            found[key] = pending[key]  # this batch's rows win over what the database holds
+        return [found[key] for key in sorted(found)]
 
     def prefetch(self, wanted: Iterable[tuple[sa.Table, Key]]) -> None:
         """Load many rows at once (one query per table and 500 keys) into the read cache."""
@@ -141,6 +176,7 @@ class DbState:
                 )
             self.cache[name].update(rows)
         self.pending.clear()
+        self.pending_prefixes.clear()
 
 
 @cache

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from commonwork.commons.actions import active_member, reads_membership
 from commonwork.commons.tables import members
@@ -33,9 +34,11 @@ from commonwork.journal.actions import parse_time
 from commonwork.journal.canonical import canon
 from commonwork.journal.chain import MAX_CLOCK_SKEW_MS
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
+from commonwork.production.agenda import add_to_agenda
 from commonwork.production.contribution_bodies import (
     UNITS,
     CoAuthor,
+    ContributionId,
     CorrectBody,
     RecordBody,
     shares_of,
@@ -51,6 +54,7 @@ from commonwork.production.tasks import apply_link, check_link, reads_task
 
 RECORD = "production.contribution.record"
 CORRECT = "production.contribution.correct"
+WITHDRAW = "production.contribution.withdraw"
 
 
 def contribution_row(state: State, commons_id: str, contribution_id: str) -> Row:
@@ -149,8 +153,14 @@ def apply_record(state: State, ctx: Context) -> None:
         "corrected_at": None,
         "skill": body.skill,
         "source": body.source,
+        "weight_milli": 0,
+        "lazy_on": None,
+        "accepted_on": None,
+        "accepted_quantity": None,
+        "points_milli": None,
     }
     state.put(contributions, row)
+    add_to_agenda(state, ctx, ctx.entry.id, "recorded")
     _put_shares(state, ctx, row, body.co_authors, [])
     if body.source is not None:
         source = {"commons_id": ctx.commons_id, "source": body.source}
@@ -174,11 +184,47 @@ def check_correct(state: State, ctx: Context) -> None:
     row = contribution_row(state, ctx.commons_id, body.contribution)
     if row["contributor"] != ctx.author:
         raise NotAllowed("only the member who recorded a contribution may correct it")
-    if row["status"] == "accepted":
-        raise NotAllowed("accepted contributions are not corrected; record a new one")
+    _check_not_final(row, "corrected")
     _check_fits_kind(body, row["kind"])
     _check_co_authors(state, ctx, body.co_authors)
     _check_happened_at(body.happened_at, ctx.entry.recorded_at)
+
+
+def _check_not_final(row: Row, verb: str) -> None:
+    if row["status"] == "accepted":
+        raise NotAllowed(
+            f"contribution {row['contribution_id']} was accepted on "
+            f"{row['accepted_on'] or row['recorded_at'][:10]}; accepted work is final and is "
+            f"not {verb}: record a new contribution that says what it changes"
+        )
+    if row["status"] == "withdrawn":
+        raise NotAllowed(f"contribution {row['contribution_id']} was withdrawn already")
+
+
+class WithdrawBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    contribution: ContributionId
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = ""
+
+
+def check_withdraw(state: State, ctx: Context) -> None:
+    active_member(state, ctx.commons_id, ctx.author)
+    row = contribution_row(state, ctx.commons_id, ctx.body.contribution)
+    if row["contributor"] != ctx.author:
+        raise NotAllowed("only the member who recorded a contribution may withdraw it")
+    _check_not_final(row, "withdrawn")
+
+
+def apply_withdraw(state: State, ctx: Context) -> None:
+    row = dict(contribution_row(state, ctx.commons_id, ctx.body.contribution))
+    state.put(contributions, {**row, "status": "withdrawn"})
+
+
+def _reads_withdraw(commons_id: str, author: str, body: Any) -> list[tuple[sa.Table, Key]]:
+    return [
+        *reads_membership(commons_id, author, body),
+        (contributions, (commons_id, body.contribution)),
+    ]
 
 
 def _changes(body: CorrectBody) -> dict[str, Any]:
@@ -212,8 +258,10 @@ def apply_correct(state: State, ctx: Context) -> None:
     before = [item["member"] for item in _shown("co_authors", row["co_authors"]) or []]
     row.update(given)
     row.update(status="pending", approvals=0, disputes=0, corrected_at=ctx.entry.recorded_at)
+    row.update(weight_milli=0, lazy_on=None)  # a new version: its validation starts afresh
     row["corrections"] += 1
     state.put(contributions, row)
+    add_to_agenda(state, ctx, row["contribution_id"], "recorded")
     if body.co_authors is not None:
         _put_shares(state, ctx, row, body.co_authors, before)
     state.put(
@@ -268,5 +316,13 @@ ACTIONS = (
         check_correct,
         apply_correct,
         _reads_correct,
+    ),
+    ActionSpec(
+        WITHDRAW,
+        "Withdraw one's own contribution that is not accepted (it stays in the journal)",
+        WithdrawBody,
+        check_withdraw,
+        apply_withdraw,
+        _reads_withdraw,
     ),
 )

@@ -31,6 +31,12 @@ contributions = sa.Table(
     sa.Column("corrected_at", sa.String(24), nullable=True),
     sa.Column("skill", sa.String(50), nullable=True),  # the skill its value is multiplied by
     sa.Column("source", sa.String(200), nullable=True),  # e.g. git:<commit id>, when imported
+    # Settled by day under a settlement engine (commonwork.standing.settle), else left as is:
+    sa.Column("weight_milli", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("lazy_on", sa.String(10), nullable=True),  # the day lazy acceptance is checked
+    sa.Column("accepted_on", sa.String(10), nullable=True),
+    sa.Column("accepted_quantity", sa.String(40), nullable=True),  # when validators adjusted it
+    sa.Column("points_milli", sa.BigInteger, nullable=True),  # the value points it carried
     sa.Index("ix_contributions_task", "commons_id", "task"),  # a task's linked contributions
     sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
 )
@@ -49,7 +55,21 @@ validations = sa.Table(
     sa.Column("quantity", sa.String(40), nullable=True),  # an adjust verdict's quantity
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("recorded_at", sa.String(24), nullable=False),
+    # What it weighed, settled at the end of its day (null until then, and without an engine).
+    sa.Column("weight_milli", sa.BigInteger, nullable=True),
     sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
+)
+
+#: The contributions day settlement looks at on a day: recorded, corrected or validated that day,
+#: or due for lazy acceptance. Written only under a settlement engine.
+settle_agenda = sa.Table(
+    "settle_agenda",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("day", sa.String(10), primary_key=True),  # ISO date of journal time
+    sa.Column("contribution_id", sa.String(64), primary_key=True),
+    sa.Column("why", sa.String(10), nullable=False),  # recorded | validated | lazy
+    sqlite_with_rowid=False,
 )
 
 #: Which contribution came from which outside source (``git:<commit id>``): one per source.
@@ -123,6 +143,7 @@ task_claims = sa.Table(
 TABLES = (
     contributions,
     validations,
+    settle_agenda,
     contribution_shares,
     contribution_sources,
     contribution_corrections,

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from commonwork.commons.actions import active_member, governed_by_policies, reads_membership
 from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed
 from commonwork.journal.projection import ActionSpec, Context, Key, State
+from commonwork.production.agenda import add_to_agenda
 from commonwork.production.contribution_bodies import ContributionId
 from commonwork.production.contributions import contribution_row
 from commonwork.production.decimals import positive_decimal
@@ -58,6 +59,10 @@ def check_validate(state: State, ctx: Context) -> None:
     row = contribution_row(state, ctx.commons_id, ctx.body.contribution)
     if row["contributor"] == ctx.author:
         raise NotAllowed("nobody validates their own contribution; another member must")
+    if row["status"] == "withdrawn":
+        raise NotAllowed(
+            "this contribution was withdrawn by its author; there is nothing to validate"
+        )
     if ctx.body.quantity is not None and row["kind"] == "money" and "." in ctx.body.quantity:
         raise InvalidAction("money is counted in whole minor units: adjust to e.g. '2500'")
     share = state.get(contribution_shares, (ctx.commons_id, row["contribution_id"], ctx.author))
@@ -89,17 +94,19 @@ def apply_validate(state: State, ctx: Context) -> None:
             "quantity": body.quantity,
             "reason": body.reason,
             "recorded_at": ctx.entry.recorded_at,
+            "weight_milli": None,
         },
     )
     row["approvals"] += body.verdict in ("approve", "adjust")
     row["disputes"] += body.verdict == "dispute"
-    was_accepted = row["status"] == "accepted"
     if governed_by_policies(state, ctx.commons_id):
-        # The standing engine decides acceptance when it is read (it depends on the validators'
-        # standing and on time); the row records only whether anyone disputed.
-        row["status"] = status_of(0, row["disputes"])
-    else:
-        row["status"] = status_of(row["approvals"], row["disputes"])
+        # Day settlement decides, at the end of this day, with the validators' standing as of
+        # its start (commonwork.standing.settle); until then the status stands.
+        state.put(contributions, row)
+        add_to_agenda(state, ctx, row["contribution_id"], "validated")
+        return
+    was_accepted = row["status"] == "accepted"
+    row["status"] = status_of(row["approvals"], row["disputes"])
     state.put(contributions, row)
     if row["status"] == "accepted" and not was_accepted and row["task"] is not None:
         close_task(state, ctx, row)

@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from commonwork.commons.actions import FOUND, INVITE, JOIN, LEAVE
-from commonwork.errors import CommonworkError
+from commonwork.commons.charter_policies import DEFAULT_PRESET, complete_charter
+from commonwork.errors import CommonworkError, InvalidAction
 from commonwork.journal.actions import SignedAction, build_action, check_signed, sign_action
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
 from commonwork.node.pipeline import Appended, append_actions
 from commonwork.production.actions import CORRECT, RECORD, VALIDATE
 from commonwork.production.tasks import CLAIM, POST, UNCLAIM
-from commonwork.services.standing import refuse_closed_task
 
 
 def submit_signed(node: Node, commons_id: str | None, batch: list[Any]) -> list[Appended]:
@@ -26,8 +26,8 @@ def submit_signed(node: Node, commons_id: str | None, batch: list[Any]) -> list[
     for index, item in enumerate(batch):
         try:
             signed.append(check_signed(item, verify_signature=False))
-            if commons_id is not None:
-                _refuse_closed(node, commons_id, signed[-1])
+            if commons_id is None:
+                _refuse_incomplete_genesis(signed[-1])
         except CommonworkError as exc:
             if len(batch) > 1:
                 exc.extra["index"] = index
@@ -36,27 +36,40 @@ def submit_signed(node: Node, commons_id: str | None, batch: list[Any]) -> list[
     return append_actions(node, commons_id, signed)
 
 
-def _refuse_closed(node: Node, commons_id: str, signed: SignedAction) -> None:
-    """Claims on and links to a task the standing engine closed are refused before appending."""
+def _refuse_incomplete_genesis(signed: SignedAction) -> None:
+    """A new commons states its complete policies and settlement engine in its signed genesis,
+    so that no later release changes its figures by changing a default. (Genesis entries signed
+    before engines existed stay valid in journals; this node only founds new ones complete.)"""
     body = signed.action.get("body")
-    if signed.action.get("type") in (CLAIM, RECORD) and isinstance(body, dict):
-        task = body.get("task")
-        refuse_closed_task(node, commons_id, task if isinstance(task, str) else None)
+    charter = body.get("charter") if isinstance(body, dict) else None
+    if signed.type == FOUND and isinstance(charter, dict) and charter.get("engine") is None:
+        raise InvalidAction(
+            "a new commons' charter states its settlement engine and complete policies: add "
+            '"engine": 1 with validation_policy, value_policy and standing_policy (the pages '
+            "and `commonwork commons found --preset` fill them in from a preset; see "
+            "docs/standing.md)"
+        )
 
 
 def _act(
     node: Node, actor: Keypair, commons_id: str | None, type_: str, body: dict[str, Any]
 ) -> Appended:
-    if commons_id is not None and type_ in (CLAIM, RECORD):
-        refuse_closed_task(node, commons_id, body.get("task"))
     action = build_action(type=type_, author=actor.did, body=body, commons=commons_id)
     return append_actions(node, commons_id, [sign_action(actor, action)])[0]
 
 
 def found_commons(
-    node: Node, *, actor: Keypair, charter: dict[str, Any], founder_name: str
+    node: Node,
+    *,
+    actor: Keypair,
+    charter: dict[str, Any],
+    founder_name: str,
+    preset: str = DEFAULT_PRESET,
 ) -> Appended:
-    return _act(node, actor, None, FOUND, {"charter": charter, "founder_name": founder_name})
+    """Found a commons; what the charter leaves out of its policies comes from ``preset``, and
+    the founder is its one founder, so the signed genesis is complete."""
+    complete = complete_charter(charter, actor.did, preset)
+    return _act(node, actor, None, FOUND, {"charter": complete, "founder_name": founder_name})
 
 
 def join_commons(node: Node, *, actor: Keypair, commons_id: str, name: str) -> Appended:

@@ -26,10 +26,21 @@ from commonwork.production.tables import (
     validations,
 )
 from commonwork.production.tasks import lapse_cutoff
+from commonwork.services import settled
 from commonwork.services.journals import commons_digest, require_head
-from commonwork.services.standing import Figures, closed_tasks, governed_figures
+from commonwork.services.settled import View
 
 MAX_PAGE = 500
+
+
+def points_text(milli: int) -> str:
+    """Milli-points as a decimal string: 12500 → '12.5'."""
+    text = format(Decimal(milli).scaleb(-3), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
 SKILL = re.compile(r"[a-z0-9-]{1,50}")
 
 
@@ -104,10 +115,15 @@ def member_names(conn: sa.Connection, commons_id: str) -> dict[str, str]:
 
 
 def _validations_of(
-    conn: sa.Connection, commons_id: str, rows: list[dict[str, Any]], names: dict[str, str]
+    conn: sa.Connection,
+    commons_id: str,
+    rows: list[dict[str, Any]],
+    names: dict[str, str],
+    view: View | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Every validation of these contributions, oldest first; those of a version before the
-    latest correction are ``superseded`` (history that no longer counts)."""
+    latest correction are ``superseded`` (history that no longer counts). Under an engine each
+    says what it weighed (``weight``, null until its day is settled or provisionally settled)."""
     versions = {row["contribution_id"]: row["corrections"] for row in rows}
     found = conn.execute(
         sa.select(validations)
@@ -119,7 +135,11 @@ def _validations_of(
     ).mappings()
     by_contribution: dict[str, list[dict[str, Any]]] = {}
     for validation in found:
-        item = plain_row(validation)
+        item = (
+            plain_row(validation) if view is None else view.row(validations, plain_row(validation))
+        )
+        weight = item.pop("weight_milli", None)
+        item["weight"] = None if weight is None else points_text(int(weight))
         item["validator_name"] = names.get(item["validator"], "")
         item["superseded"] = item["version"] < versions[item["contribution_id"]]
         by_contribution.setdefault(item["contribution_id"], []).append(item)
@@ -167,37 +187,32 @@ def list_contributions(
 ) -> list[dict[str, Any]]:
     """Contributions, newest first, each with its validations, shares and people's names.
 
-    ``happened_at`` is the author's claim of when the work happened, shown as such.
+    ``happened_at`` is the author's claim of when the work happened, shown as such. Under a
+    settlement engine each row says whether its status is ``provisional`` (the day it changed is
+    not settled yet).
     """
     limit, offset = _page(limit, offset)
-    engine = governed_figures(node, commons_id)
+    view = settled.current(node, commons_id)
     query = sa.select(contributions).where(contributions.c.commons_id == commons_id)
-    if status is not None and engine is not None:
-        query = query.where(contributions.c.contribution_id.in_(_with_status(engine, status)))
-    elif status is not None:
-        query = query.where(contributions.c.status == status)
+    if status is not None:
+        query = settled.status_filter(query, view, contributions, "contribution_id", status)
     query = query.order_by(contributions.c.seq.desc()).limit(limit).offset(offset)
     with node.reading() as conn:
         require_head(conn, commons_id)
         names = member_names(conn, commons_id)
-        rows = [_engine_status(plain_row(row), engine) for row in conn.execute(query).mappings()]
-        found = _validations_of(conn, commons_id, rows, names)
+        rows = [_as_of_view(plain_row(row), view) for row in conn.execute(query).mappings()]
+        found = _validations_of(conn, commons_id, rows, names, view)
         shares = _shares_of(conn, commons_id, [row["contribution_id"] for row in rows], names)
     return [_contribution_json(row, names, found, shares) for row in rows]
 
 
-def _with_status(engine: Figures, status: str) -> list[str]:
-    """Under policies: the ids of the contributions the engine gives this status."""
-    return [cid for cid in engine.loaded.contribution_ids if engine.status_of(cid) == status]
-
-
-def _engine_status(row: dict[str, Any], engine: Figures | None) -> dict[str, Any]:
-    """Under policies the engine's status (and any quantity adjustments settled on) replaces the
-    projected one, which only says whether anyone disputed."""
-    if engine is not None:
-        row["status"] = engine.status_of(row["contribution_id"]) or row["status"]
-        row["accepted_quantity"] = engine.accepted_quantity(row["contribution_id"])
-    return row
+def _as_of_view(row: dict[str, Any], view: View | None) -> dict[str, Any]:
+    """The row as of the view: settled, or as the provisional settlement leaves it."""
+    if view is None:
+        return {**row, "provisional": False, "settled_status": row["status"]}
+    shown = view.row(contributions, row)
+    shown["settled_status"] = row["status"]
+    return shown
 
 
 def contribution_detail(node: Node, commons_id: str, contribution_id: str) -> dict[str, Any]:
@@ -213,8 +228,8 @@ def contribution_detail(node: Node, commons_id: str, contribution_id: str) -> di
         found = conn.execute(query).mappings().first()
         if found is None:
             raise NotFound(f"there is no contribution {contribution_id} in commons {commons_id}")
-        rows = [_engine_status(plain_row(found), governed_figures(node, commons_id))]
-        checked = _validations_of(conn, commons_id, rows, names)
+        rows = [_as_of_view(plain_row(found), settled.current(node, commons_id))]
+        checked = _validations_of(conn, commons_id, rows, names, settled.current(node, commons_id))
         shares = _shares_of(conn, commons_id, [contribution_id], names)
         history = conn.execute(
             sa.select(contribution_corrections)
@@ -296,8 +311,10 @@ def list_tasks(
 ) -> list[dict[str, Any]]:
     """Tasks, newest first, each with its live claimants as of the journal head's time."""
     limit, offset = _page(limit, offset)
-    closed = _closed_by_engine(node, governed_figures(node, commons_id))
-    query = _task_status_filter(sa.select(tasks), commons_id, status, closed)
+    view = settled.current(node, commons_id)
+    query = sa.select(tasks).where(tasks.c.commons_id == commons_id)
+    if status is not None:
+        query = settled.status_filter(query, view, tasks, "task_id", status)
     if skill is not None:
         if not SKILL.fullmatch(skill):
             raise BadInput(f"{skill!r} is not a skill: use lowercase letters, digits and '-'")
@@ -305,44 +322,22 @@ def list_tasks(
     query = query.order_by(tasks.c.seq.desc()).limit(limit).offset(offset)
     with node.reading() as conn:
         head = require_head(conn, commons_id)
-        rows = [_closed(plain_row(row), closed) for row in conn.execute(query).mappings()]
+        rows = [_task_as_of(plain_row(row), view) for row in conn.execute(query).mappings()]
         claims = _claims_of(conn, commons_id, [row["task_id"] for row in rows], head.recorded_at)
     return [_task_json(row, claims.get(row["task_id"], [])) for row in rows]
 
 
-def _closed_by_engine(node: Node, engine: Figures | None) -> dict[str, dict[str, str]] | None:
-    """Under policies, the tasks the engine's acceptances closed; None under the provisional rule
-    (the projection's task status is then final)."""
-    return None if engine is None else closed_tasks(node, engine)
-
-
-def _task_status_filter(
-    query: Any, commons_id: str, status: str | None, closed: dict[str, dict[str, str]] | None
-) -> Any:
-    query = query.where(tasks.c.commons_id == commons_id)
-    if status is None:
-        return query
-    if closed is None:
-        return query.where(tasks.c.status == status)
-    ids = sorted(closed)
-    return query.where(
-        tasks.c.task_id.in_(ids) if status == "closed" else tasks.c.task_id.not_in(ids)
-    )
-
-
-def _closed(row: dict[str, Any], closed: dict[str, dict[str, str]] | None) -> dict[str, Any]:
-    if closed is not None and row["task_id"] in closed:
-        done = closed[row["task_id"]]
-        row.update(status="closed", closed_by=done["closed_by"], closed_at=done["closed_on"])
-    return row
+def _task_as_of(row: dict[str, Any], view: View | None) -> dict[str, Any]:
+    return {**row, "provisional": False} if view is None else view.row(tasks, row)
 
 
 def count_tasks(node: Node, commons_id: str, *, status: str | None = None) -> int:
     """How many tasks a commons has (of one status, if given)."""
-    closed = _closed_by_engine(node, governed_figures(node, commons_id))
-    query = _task_status_filter(
-        sa.select(sa.func.count()).select_from(tasks), commons_id, status, closed
-    )
+    query = sa.select(sa.func.count()).select_from(tasks).where(tasks.c.commons_id == commons_id)
+    if status is not None:
+        query = settled.status_filter(
+            query, settled.current(node, commons_id), tasks, "task_id", status
+        )
     with node.reading() as conn:
         return int(conn.execute(query).scalar_one())
 
@@ -360,8 +355,7 @@ def task_titles(node: Node, commons_id: str, task_ids: list[str]) -> dict[str, s
 
 def task_detail(node: Node, commons_id: str, task_id: str) -> dict[str, Any]:
     """One task with its live claimants, every claim ever made and the contributions linked."""
-    engine = governed_figures(node, commons_id)
-    closed = _closed_by_engine(node, engine)
+    view = settled.current(node, commons_id)
     with node.reading() as conn:
         head = require_head(conn, commons_id)
         query = sa.select(tasks).where(tasks.c.commons_id == commons_id, tasks.c.task_id == task_id)
@@ -374,7 +368,7 @@ def task_detail(node: Node, commons_id: str, task_id: str) -> dict[str, Any]:
             .where(contributions.c.commons_id == commons_id, contributions.c.task == task_id)
             .order_by(contributions.c.seq)
         ).mappings()
-        linked_rows = [_engine_status(plain_row(row), engine) for row in linked]
-    detail = _task_json(_closed(plain_row(found), closed), claims)
+        linked_rows = [_as_of_view(plain_row(row), view) for row in linked]
+    detail = _task_json(_task_as_of(plain_row(found), view), claims)
     detail.update(claim_history=claims, contributions=linked_rows, as_of=head.recorded_at)
     return detail

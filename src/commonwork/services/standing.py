@@ -1,15 +1,18 @@
-"""Standing and value points as read: the engine run over a commons' ledger, cached by head.
+"""The vectorised what-if engine run over a commons' ledger: for the value policy preview only.
 
-Every figure is a deterministic function of the journal and an *as-of* time: a reader may ask for
-any time; without one, the node's clock is used (so a challenge window that has passed counts as
-passed, though no entry marks it). Results are cached by (head entry id, as-of day, as-of time).
+The figures people read are settled inside the journal's fold (commonwork.standing.settle) and read
+by services.standing_read. A preview asks "what if the value policy were another one", which no
+projection holds: the engine (commonwork.standing.engine, numpy, floats for standing) recomputes
+the live and the candidate figures from the same arrays, so the two are comparable with each
+other; they are labelled as a preview and never enter the state digest. Results are cached by
+(head entry id, as-of day or time).
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,13 +21,10 @@ import orjson
 import sqlalchemy as sa
 from numpy.typing import NDArray
 
-from commonwork.commons.charter_policies import charter_text_has_policies
 from commonwork.commons.policy import PRIVILEGES, Policies, decimal_text
-from commonwork.commons.tables import commons
-from commonwork.errors import BadInput, NotAllowed, NotFound
+from commonwork.errors import BadInput, NotFound
 from commonwork.journal.actions import parse_time
 from commonwork.node.node import Node
-from commonwork.production.tables import contributions
 from commonwork.services.journals import require_head
 from commonwork.services.standing_load import Loaded, commons_policies, day_of, load
 from commonwork.standing.engine import ACCEPTED, DISPUTED, PENDING, Result, compute
@@ -202,53 +202,3 @@ def standing_digest(figures_: Figures) -> str:
         ],
     }
     return hashlib.sha256(orjson.dumps(rows)).hexdigest()
-
-
-def governed_figures(node: Node, commons_id: str) -> Figures | None:
-    """The engine's figures as of now when the commons has policies, else None (the projected
-    statuses are then the provisional rule's, and final)."""
-    query = sa.select(commons.c.charter).where(commons.c.commons_id == commons_id)
-    with node.reading() as conn:
-        charter = conn.execute(query).scalar_one_or_none()
-    if charter is None or not charter_text_has_policies(charter):
-        return None
-    return figures(node, commons_id)
-
-
-def closed_tasks(node: Node, found: Figures) -> dict[str, dict[str, str]]:
-    """Under policies: each task a linked contribution of which the engine accepted, with the
-    first such contribution and the day it was accepted (a task closes when that happens)."""
-    query = (
-        sa.select(contributions.c.contribution_id, contributions.c.task)
-        .where(contributions.c.commons_id == found.commons_id, contributions.c.task.is_not(None))
-        .order_by(contributions.c.seq)
-    )
-    with node.reading() as conn:
-        linked = list(conn.execute(query))
-    positions = found.positions()
-    closed: dict[str, dict[str, str]] = {}
-    for contribution_id, task in linked:
-        position = positions.get(contribution_id)
-        if position is None or int(found.result.status[position]) != ACCEPTED:
-            continue
-        day = found.loaded.ledger.genesis + timedelta(days=int(found.result.accepted_day[position]))
-        earlier = closed.get(task)
-        if earlier is None or day.isoformat() < earlier["closed_on"]:
-            closed[task] = {"closed_by": contribution_id, "closed_on": day.isoformat()}
-    return closed
-
-
-def refuse_closed_task(node: Node, commons_id: str, task_id: str | None) -> None:
-    """Under policies, whether a task is closed depends on standing and time, which the journal's
-    rules do not compute; the host refuses claims on and links to a closed task before appending."""
-    if task_id is None:
-        return
-    found = governed_figures(node, commons_id)
-    if found is None:
-        return
-    closed = closed_tasks(node, found).get(task_id)
-    if closed is not None:
-        raise NotAllowed(
-            f"the task is closed: contribution {closed['closed_by']} completed it on "
-            f"{closed['closed_on']}; post a new task for further work"
-        )

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from commonwork.services import standing_views
+from commonwork.services import standing_read, standing_views
 from commonwork.web.auth import node_of
 from commonwork.web.schemas import PROBLEM_RESPONSES, PreviewRequest
 
@@ -33,7 +33,7 @@ AsOf = Annotated[
     ),
 )
 def get_standing(request: Request, commons_id: str, as_of: AsOf = None) -> dict[str, Any]:
-    return standing_views.standing_table(node_of(request), commons_id, as_of=as_of)
+    return standing_read.standing_table(node_of(request), commons_id, as_of=as_of)
 
 
 @router.get(
@@ -49,7 +49,7 @@ def get_standing(request: Request, commons_id: str, as_of: AsOf = None) -> dict[
 def get_member_standing(
     request: Request, commons_id: str, member: str, as_of: AsOf = None
 ) -> dict[str, Any]:
-    return standing_views.member_standing(node_of(request), commons_id, member, as_of=as_of)
+    return standing_read.member_standing(node_of(request), commons_id, member, as_of=as_of)
 
 
 @router.post(

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from commonwork.commons.policy import decimal_text
 from commonwork.errors import BadInput, CommonworkError, NotFound
 from commonwork.node.node import Node
-from commonwork.services import queries, standing, standing_views
+from commonwork.services import queries, standing, standing_read, standing_views
 from commonwork.web.auth import node_of
 from commonwork.web.charts import line_chart, lorenz_chart
 from commonwork.web.page_views import open_task_count, render
@@ -75,7 +75,7 @@ def standing_view(node: Node, commons_id: str, as_of: str) -> dict[str, Any]:
     context = _standing_context(node, commons_id, as_of)
     if context["no_standing"]:
         return context
-    table = standing_views.standing_table(node, commons_id, as_of=as_of_time(as_of))
+    table = standing_read.standing_table(node, commons_id, as_of=as_of_time(as_of))
     spread = table["distribution"]
     chart = lorenz_chart(spread["lorenz"], spread["gini"])
     return {**context, "table": table, "lorenz_svg": Markup(chart)}  # noqa: S704 - escaped SVG
@@ -97,7 +97,7 @@ def member_view(node: Node, commons_id: str, member: str, as_of: str) -> dict[st
     context = _standing_context(node, commons_id, as_of)
     if context["no_standing"]:
         return context
-    figures = standing_views.member_standing(node, commons_id, member, as_of=as_of_time(as_of))
+    figures = standing_read.member_standing(node, commons_id, member, as_of=as_of_time(as_of))
     name = figures["name"] or member
     chart = line_chart(
         [(point["day"], point["standing"]) for point in figures["series"]],

@@ -1,0 +1,115 @@
+"""Reads of settled state, with the provisional view of the days not settled yet.
+
+Settled rows are projected by day settlement (commonwork.standing.settle) and final. Read "now",
+a commons also has days that are over or under way but not settled, because no entry of a later
+day has been folded yet. The provisional view runs the same settlement over those days, up to and
+including the as-of day, on a throwaway overlay (a DbState that is never flushed): deterministic
+for a given (head, as-of day), labelled ``provisional`` wherever it is shown, cached by both, and
+costing what the unsettled days' agenda costs — never the whole journal. Rules never read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from commonwork.commons.policy import Policies
+from commonwork.errors import BadInput
+from commonwork.journal.actions import parse_time
+from commonwork.journal.chain import Head
+from commonwork.journal.projection import Key, Row, key_of
+from commonwork.node.node import Node
+from commonwork.node.state import DbState
+from commonwork.services.journals import require_head
+from commonwork.standing.settle import add_days, policies_in_force, settle_until
+from commonwork.standing.tables import settlements
+
+VIEW_CACHE_SIZE = 64
+
+
+@dataclass(frozen=True, eq=False)
+class View:
+    """A commons under a settlement engine, as of ``as_of``: what was settled, and on top the
+    rows the provisional settlement of the days from ``next_day`` to ``as_of_day`` changed."""
+
+    commons_id: str
+    head: Head
+    as_of: str
+    as_of_day: str
+    next_day: str  # the first day not settled
+    policies: Policies
+    overlay: dict[str, dict[Key, Row]]
+
+    @property
+    def settled_through(self) -> str:
+        """The last settled day."""
+        return add_days(self.next_day, -1)
+
+    def changed(self, table: sa.Table) -> dict[Key, Row]:
+        """The rows of ``table`` the provisional settlement changed, by key."""
+        return self.overlay.get(table.name, {})
+
+    def row(self, table: sa.Table, stored: Row) -> Row:
+        """``stored`` (a settled row) as of the as-of time, marked ``provisional`` when the
+        provisional settlement changed it."""
+        newer = self.changed(table).get(key_of(table, stored))
+        if newer is None:
+            return {**stored, "provisional": False}
+        return {**newer, "provisional": True}
+
+
+def as_of_time(node: Node, as_of: str | None) -> str:
+    if as_of is None:
+        return node.clock()
+    try:
+        parse_time(as_of)
+    except Exception as exc:
+        raise BadInput(
+            f"as_of must be a journal time such as 2026-11-21T10:00:00.000Z, not {as_of!r}"
+        ) from exc
+    return as_of
+
+
+def current(node: Node, commons_id: str, *, as_of: str | None = None) -> View | None:
+    """The view as of ``as_of`` (default: the node's clock, never earlier than the head), or None
+    for a commons that keeps the provisional one-approval rule (no settlement engine)."""
+    when = as_of_time(node, as_of)
+    with node.reading() as conn:
+        head = require_head(conn, commons_id)
+        when = max(when, head.recorded_at) if as_of is None else when
+        key = ("view", head.id, when[:10])
+        cached = node.figures_cache.get(key)
+        if isinstance(cached, View):
+            return cached
+        checkpoint = conn.execute(
+            sa.select(settlements.c.next_day).where(settlements.c.commons_id == commons_id)
+        ).scalar_one_or_none()
+        overlay = DbState(conn)
+        policies = policies_in_force(overlay, commons_id)
+        if checkpoint is None or policies is None:
+            return None
+        if when[:10] >= checkpoint:
+            settle_until(overlay, commons_id, add_days(when[:10], 1))
+        rows = {name: dict(found) for name, found in overlay.pending.items()}
+    made = View(commons_id, head, when, when[:10], checkpoint, policies, rows)
+    if len(node.figures_cache) >= VIEW_CACHE_SIZE:
+        node.figures_cache.pop(next(iter(node.figures_cache)))
+    node.figures_cache[key] = made
+    return made
+
+
+def status_filter(
+    query: Any, view: View | None, table: sa.Table, id_column: str, status: str
+) -> Any:
+    """``query`` narrowed to rows whose status as of the view is ``status``: the settled column,
+    corrected by the few rows the provisional settlement changed."""
+    column = table.c.status
+    if view is None:
+        return query.where(column == status)
+    changed = view.changed(table)
+    ids = [key[1] for key in changed]
+    now_with = [key[1] for key, row in changed.items() if row["status"] == status]
+    settled = sa.and_(column == status, table.c[id_column].not_in(ids)) if ids else column == status
+    return query.where(sa.or_(settled, table.c[id_column].in_(now_with)))

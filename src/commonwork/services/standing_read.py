@@ -1,0 +1,423 @@
+"""What people read of standing and value points, from the settled projection: everyone's
+figures with the distribution (Gini, Lorenz curve), and one member's figures with "why this
+number" and standing over time.
+
+Read "now", the figures are the settled ones plus the provisional settlement of the days not
+settled yet (services.settled); each response says which day is settled (``settled_through``) and
+whether anything shown is ``provisional``. A past ``as_of`` reads the standing history (a heavy
+read: O(history), not O(page)). Standing is shown in points with three decimals; the projection
+keeps exact milli-points and decays them with the exact table of standing.decay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import orjson
+import sqlalchemy as sa
+
+from commonwork.commons.policy import PRIVILEGES, Policies
+from commonwork.commons.tables import commons, members
+from commonwork.errors import NotFound
+from commonwork.journal.projection import Row
+from commonwork.node.node import Node
+from commonwork.node.state import plain_row
+from commonwork.node.tables import entries
+from commonwork.production.tables import contributions, validations
+from commonwork.services import settled
+from commonwork.services.journals import require_head
+from commonwork.services.queries import points_text
+from commonwork.services.settled import View
+from commonwork.services.standing import gini, lorenz
+from commonwork.standing import tables as standing_tables
+from commonwork.standing.decay import SCALE, decayed, factor
+from commonwork.standing.settle import days_between
+from commonwork.standing.tables import standing_credits, standing_history
+
+SERIES_POINTS = 60
+
+
+def require_view(node: Node, commons_id: str, as_of: str | None) -> View:
+    found = settled.current(node, commons_id, as_of=as_of)
+    if found is None:
+        raise NotFound(
+            "this commons' charter sets no settlement engine or policy, so it keeps no standing: "
+            "a contribution is accepted after one approval with no dispute (a commons founded "
+            "before engines existed)"
+        )
+    return found
+
+
+def shown(milli: int) -> float:
+    """Milli-points as the number a page shows (never stored, never in a digest)."""
+    return milli / 1000
+
+
+def privileges_of(policies: Policies, standing_milli: int) -> dict[str, bool]:
+    """Which privileges a member with this standing holds."""
+    minimum = policies.validation.validator_minimum * 1000
+    held = {"validate_with_weight": standing_milli >= minimum}
+    thresholds = policies.standing.privileges
+    for name in PRIVILEGES:
+        held[name] = name in thresholds and standing_milli >= thresholds[name] * 1000
+    return held
+
+
+def _current_rows(conn: sa.Connection, view: View) -> dict[str, Row]:
+    query = sa.select(standing_tables.member_standing).where(
+        standing_tables.member_standing.c.commons_id == view.commons_id
+    )
+    rows = {row["member"]: plain_row(row) for row in conn.execute(query).mappings()}
+    for key, row in view.changed(standing_tables.member_standing).items():
+        rows[key[1]] = row
+    return rows
+
+
+def _past_rows(conn: sa.Connection, view: View) -> dict[str, Row]:
+    """Each member's last standing history row on or before the as-of day."""
+    query = (
+        sa.select(standing_history)
+        .where(
+            standing_history.c.commons_id == view.commons_id,
+            standing_history.c.day <= view.as_of_day,
+        )
+        .order_by(standing_history.c.member, standing_history.c.day)
+    )
+    rows: dict[str, Row] = {}
+    for row in conn.execute(query).mappings():
+        rows[row["member"]] = {**plain_row(row), "month": "", "month_points_milli": 0}
+    return rows
+
+
+def member_rows(conn: sa.Connection, view: View) -> dict[str, Row]:
+    """Per member: the standing row that holds as of the view (current or from history)."""
+    if view.as_of_day >= view.settled_through:
+        return _current_rows(conn, view)
+    return _past_rows(conn, view)
+
+
+def standing_milli(row: Row | None, view: View) -> int:
+    if row is None:
+        return 0
+    days = days_between(row["day"], view.as_of_day)
+    return decayed(int(row["amount_milli"]), days, view.policies.standing.half_life_days)
+
+
+def _people(conn: sa.Connection, commons_id: str) -> list[Row]:
+    query = sa.select(members).where(members.c.commons_id == commons_id).order_by(members.c.member)
+    return [plain_row(row) for row in conn.execute(query).mappings()]
+
+
+def _labels(view: View) -> dict[str, Any]:
+    return {
+        "commons_id": view.commons_id,
+        "as_of": view.as_of,
+        "head": view.head.id,
+        "head_seq": view.head.seq,
+        "settled_through": view.settled_through,
+        "provisional": view.as_of_day > view.settled_through,
+    }
+
+
+def standing_table(node: Node, commons_id: str, *, as_of: str | None = None) -> dict[str, Any]:
+    """Every member's standing, value points (lifetime and this month) and privileges, highest
+    standing first; with the distribution of value points and a digest of the figures."""
+    view = require_view(node, commons_id, as_of)
+    with node.reading() as conn:
+        rows = member_rows(conn, view)
+        people = _people(conn, commons_id)
+    month = view.as_of_day[:7]
+    table: list[dict[str, Any]] = []
+    for person in people:
+        row = rows.get(person["member"])
+        milli = standing_milli(row, view)
+        points = int(row["value_points_milli"]) if row else 0
+        this_month = int(row["month_points_milli"]) if row and row["month"] == month else 0
+        table.append(
+            {
+                "member": person["member"],
+                "name": person["name"],
+                "active": person["status"] == "active",
+                "standing": shown(milli),
+                "standing_milli": milli,
+                "value_points": points_text(points),
+                "value_points_milli": points,
+                "value_points_this_month": points_text(this_month),
+                "privileges": privileges_of(view.policies, milli),
+            }
+        )
+    table.sort(key=lambda item: (-item["standing_milli"], item["member"]))
+    return {
+        **_labels(view),
+        "month": month,
+        "members": table,
+        "distribution": distribution(table),
+        "policies": view.policies.as_json(),
+        "digest": figures_digest(view, table),
+    }
+
+
+def distribution(table: list[dict[str, Any]]) -> dict[str, Any]:
+    """How lifetime value points are spread over the active members."""
+    values = np.asarray([row["value_points_milli"] for row in table if row["active"]], np.int64)
+    return {
+        "members": len(values),
+        "total_value_points": points_text(int(values.sum())),
+        "gini": round(gini(values), 4),
+        "lorenz": lorenz(values),
+    }
+
+
+def figures_digest(view: View, table: list[dict[str, Any]]) -> str:
+    """sha256 over the as-of day and every member's exact standing and value points."""
+    rows = {
+        "as_of_day": view.as_of_day,
+        "members": sorted(
+            [row["member"], row["standing_milli"], row["value_points_milli"]] for row in table
+        ),
+    }
+    return hashlib.sha256(orjson.dumps(rows)).hexdigest()
+
+
+def _credits(conn: sa.Connection, view: View, member: str) -> list[Row]:
+    query = sa.select(standing_credits).where(
+        standing_credits.c.commons_id == view.commons_id, standing_credits.c.member == member
+    )
+    found = {row["contribution_id"]: plain_row(row) for row in conn.execute(query).mappings()}
+    for key, row in view.changed(standing_credits).items():
+        if key[1] == member:
+            found[key[2]] = {**row, "provisional": True}
+    rows = [row for row in found.values() if row["day"] <= view.as_of_day]
+    return sorted(rows, key=lambda row: (row["day"], row["contribution_id"]))
+
+
+def _contributions(conn: sa.Connection, commons_id: str, ids: list[str]) -> dict[str, Row]:
+    query = sa.select(
+        contributions.c.contribution_id,
+        contributions.c.seq,
+        contributions.c.skill,
+        contributions.c.kind,
+        contributions.c.description,
+        contributions.c.accepted_quantity,
+    ).where(contributions.c.commons_id == commons_id, contributions.c.contribution_id.in_(ids))
+    return {row["contribution_id"]: plain_row(row) for row in conn.execute(query).mappings()}
+
+
+def _approvals(conn: sa.Connection, view: View, ids: list[str]) -> dict[str, list[Row]]:
+    query = (
+        sa.select(validations)
+        .where(validations.c.commons_id == view.commons_id, validations.c.contribution_id.in_(ids))
+        .order_by(validations.c.seq)
+    )
+    found: dict[str, list[Row]] = {}
+    for stored in conn.execute(query).mappings():
+        row = view.row(validations, plain_row(stored))
+        if row["verdict"] != "dispute" and (row["weight_milli"] or 0) > 0:
+            found.setdefault(row["contribution_id"], []).append(row)
+    return found
+
+
+def _name_entries(conn: sa.Connection, commons_id: str, approvals: dict[str, list[Row]]) -> None:
+    """Each approval's journal entry id, by its seq (one query)."""
+    seqs = sorted({row["seq"] for rows in approvals.values() for row in rows})
+    if not seqs:
+        return
+    query = sa.select(entries.c.seq, entries.c.entry_id).where(
+        entries.c.commons_id == commons_id, entries.c.seq.in_(seqs)
+    )
+    ids = {int(seq): entry_id for seq, entry_id in conn.execute(query)}
+    for rows in approvals.values():
+        for row in rows:
+            row["entry"] = ids.get(row["seq"])
+
+
+def _decay_text(days: int, half_life: int) -> str:
+    """The exact decay factor applied, shown to six decimals."""
+    return format((Decimal(factor(days, half_life)) / SCALE).quantize(Decimal("0.000001")), "f")
+
+
+def _term(view: View, credit: Row, about: Row, approvals: list[Row], names: dict[str, str]) -> Any:
+    half_life = view.policies.standing.half_life_days
+    days = days_between(credit["day"], view.as_of_day)
+    now = decayed(int(credit["standing_milli"]), days, half_life)
+    return {
+        "kind": "contribution",
+        "contribution": credit["contribution_id"],
+        "entry": credit["contribution_id"],  # a contribution's id is its record entry's id
+        "seq": about.get("seq"),
+        "accepted_on": credit["day"],
+        "provisional": bool(credit.get("provisional")),
+        "points": points_text(int(credit["points_milli"])),
+        "standing_added": points_text(int(credit["standing_milli"])),
+        "decay": _decay_text(days, half_life),
+        "standing": shown(now),
+        "standing_milli": now,
+        "settled_quantity": about.get("accepted_quantity"),
+        "approvals": [
+            {
+                "validator": row["validator"],
+                "name": names.get(row["validator"], ""),
+                "seq": row["seq"],
+                "entry": row.get("entry"),
+                "weight": points_text(int(row["weight_milli"])),
+            }
+            for row in approvals
+        ],
+    }
+
+
+def _seed_term(view: View, row: Row | None, founded_on: str) -> dict[str, Any] | None:
+    if row is None or not row["seed_milli"]:
+        return None
+    half_life = view.policies.standing.half_life_days
+    days = days_between(founded_on, view.as_of_day)
+    now = decayed(int(row["seed_milli"]), days, half_life)
+    return {
+        "kind": "seed",
+        "accepted_on": founded_on,
+        "provisional": False,
+        "points": points_text(int(row["seed_milli"])),
+        "standing_added": points_text(int(row["seed_milli"])),
+        "decay": _decay_text(days, half_life),
+        "standing": shown(now),
+        "standing_milli": now,
+        "approvals": [],
+    }
+
+
+def member_standing(
+    node: Node, commons_id: str, did: str, *, as_of: str | None = None
+) -> dict[str, Any]:
+    """One member's standing and value points, and why: each term linked to its journal entry."""
+    view = require_view(node, commons_id, as_of)
+    with node.reading() as conn:
+        require_head(conn, commons_id)
+        person = (
+            conn.execute(
+                sa.select(members).where(
+                    members.c.commons_id == commons_id, members.c.member == did
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if person is None:
+            raise NotFound(f"{did} is not a member of this commons ({commons_id})")
+        row = member_rows(conn, view).get(did)
+        current = _current_rows(conn, view).get(did)
+        founded = conn.execute(
+            sa.select(commons.c.founded_at).where(commons.c.commons_id == commons_id)
+        ).scalar_one()
+        credits = _credits(conn, view, did)
+        ids = [credit["contribution_id"] for credit in credits]
+        about = _contributions(conn, commons_id, ids)
+        approvals = _approvals(conn, view, ids)
+        _name_entries(conn, commons_id, approvals)
+        names = {r["member"]: r["name"] for r in _people(conn, commons_id)}
+        history = _history(conn, commons_id, did)
+    return _member_json(
+        view,
+        did,
+        person["name"],
+        row,
+        current,
+        founded[:10],
+        credits,
+        about,
+        approvals,
+        names,
+        history,
+    )
+
+
+def _history(conn: sa.Connection, commons_id: str, did: str) -> list[Row]:
+    query = (
+        sa.select(standing_history)
+        .where(standing_history.c.commons_id == commons_id, standing_history.c.member == did)
+        .order_by(standing_history.c.day)
+    )
+    return [plain_row(row) for row in conn.execute(query).mappings()]
+
+
+def _member_json(
+    view: View,
+    did: str,
+    name: str,
+    row: Row | None,
+    current: Row | None,
+    founded_on: str,
+    credits: list[Row],
+    about: dict[str, Row],
+    approvals: dict[str, list[Row]],
+    names: dict[str, str],
+    history: list[Row],
+) -> dict[str, Any]:
+    milli = standing_milli(row, view)
+    seed = _seed_term(view, current, founded_on)
+    terms = [] if seed is None else [seed]
+    terms += [
+        _term(
+            view,
+            c,
+            about.get(c["contribution_id"], {}),
+            approvals.get(c["contribution_id"], []),
+            names,
+        )
+        for c in credits
+    ]
+    rounding = milli - sum(term["standing_milli"] for term in terms)
+    by_month: dict[str, int] = {}
+    by_skill: dict[str, int] = {}
+    half_life = view.policies.standing.half_life_days
+    for credit in credits:
+        month = credit["day"][:7]
+        by_month[month] = by_month.get(month, 0) + int(credit["points_milli"])
+        skill = about.get(credit["contribution_id"], {}).get("skill")
+        if skill:
+            days = days_between(credit["day"], view.as_of_day)
+            by_skill[skill] = by_skill.get(skill, 0) + decayed(
+                int(credit["standing_milli"]), days, half_life
+            )
+    return {
+        **_labels(view),
+        "member": did,
+        "name": name,
+        "standing": shown(milli),
+        "standing_milli": milli,
+        "standing_by_skill": {
+            skill: shown(value) for skill, value in sorted(by_skill.items()) if value
+        },
+        "value_points": points_text(int(row["value_points_milli"]) if row else 0),
+        "value_points_by_month": {m: points_text(v) for m, v in sorted(by_month.items())},
+        "privileges": privileges_of(view.policies, milli),
+        "policy_version": view.policies.value.version,
+        "half_life_days": half_life,
+        "why": terms,
+        "rounding": points_text(rounding),
+        "series": _series(view, founded_on, history),
+        "contributions_accepted": len(credits),
+    }
+
+
+def _series(view: View, founded_on: str, history: list[Row]) -> list[dict[str, Any]]:
+    """Standing over time, from the founding day to the as-of day, at up to 60 days."""
+    last = max(days_between(founded_on, view.as_of_day), 0)
+    start = date.fromisoformat(founded_on)
+    picks = np.unique(np.linspace(0, last, min(SERIES_POINTS, last + 1)).round().astype(int))
+    half_life = view.policies.standing.half_life_days
+    out = []
+    position = -1
+    for offset in picks.tolist():
+        day = date.fromordinal(start.toordinal() + offset).isoformat()
+        while position + 1 < len(history) and history[position + 1]["day"] <= day:
+            position += 1
+        value = 0
+        if position >= 0:
+            held = history[position]
+            value = decayed(int(held["amount_milli"]), days_between(held["day"], day), half_life)
+        out.append({"day": day, "standing": shown(value)})
+    return out
