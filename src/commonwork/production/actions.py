@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 from commonwork.production import contributions, validation
-from commonwork.production.contributions import CORRECT, RECORD
+from commonwork.production.contributions import CORRECT, RECORD, WITHDRAW
 from commonwork.production.validation import VALIDATE, status_of
 
 ACTIONS = (*contributions.ACTIONS, *validation.ACTIONS)
 
-__all__ = ["ACTIONS", "CORRECT", "RECORD", "VALIDATE", "status_of"]
+__all__ = ["ACTIONS", "CORRECT", "RECORD", "VALIDATE", "WITHDRAW", "status_of"]

@@ -16,7 +16,7 @@ from commonwork.journal.actions import SignedAction, build_action, check_signed,
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
 from commonwork.node.pipeline import Appended, append_actions
-from commonwork.production.actions import CORRECT, RECORD, VALIDATE
+from commonwork.production.actions import CORRECT, RECORD, VALIDATE, WITHDRAW
 from commonwork.production.tasks import CLAIM, POST, UNCLAIM
 
 
@@ -159,6 +159,14 @@ def validate_contribution(
     if quantity is not None:
         body["quantity"] = quantity
     return _act(node, actor, commons_id, VALIDATE, body)
+
+
+def withdraw_contribution(
+    node: Node, *, actor: Keypair, commons_id: str, contribution_id: str, reason: str = ""
+) -> Appended:
+    """Withdraw one's own contribution while it is pending or held (never once accepted)."""
+    body = {"contribution": contribution_id, "reason": reason}
+    return _act(node, actor, commons_id, WITHDRAW, body)
 
 
 def post_task(

@@ -32,6 +32,7 @@ from commonwork.web.schemas import (
     SignUp,
     TaskRequest,
     ValidationRequest,
+    WithdrawRequest,
     WriteResult,
 )
 
@@ -170,6 +171,7 @@ def found(request: Request, form: FoundRequest) -> JSONResponse:
         actor=actor,
         charter=form.charter,
         founder_name=form.founder_name or account.display_name,
+        preset=form.preset,
     )
     return written([appended])
 
@@ -246,6 +248,27 @@ def correct(
         contribution_id=contribution_id,
         reason=form.reason,
         changes=form.changes(),
+    )
+    return written([appended])
+
+
+@router.post(
+    "/commons/{commons_id}/contributions/{contribution_id}/withdrawal",
+    summary="Withdraw your own contribution while it is pending or held (never once accepted)",
+    tags=["write"],
+    status_code=201,
+    response_model=WriteResult,
+)
+def withdraw(
+    request: Request, commons_id: str, contribution_id: str, form: WithdrawRequest
+) -> JSONResponse:
+    actor, _ = _actor(request)
+    appended = acting.withdraw_contribution(
+        node_of(request),
+        actor=actor,
+        commons_id=commons_id,
+        contribution_id=contribution_id,
+        reason=form.reason,
     )
     return written([appended])
 

@@ -100,9 +100,21 @@ class PasswordOnly(BaseModel):
 class FoundRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     charter: dict[str, Any] = Field(
-        description="name, purpose, aims, metrics, licence (SPDX), join_policy (open|invitation)"
+        description="name, purpose, aims, metrics, licence (SPDX), join_policy (open|invitation); "
+        "optionally validation_policy, value_policy and standing_policy (docs/standing.md). What "
+        "it leaves out of the policies comes from `preset`, and the founder is seeded."
     )
     founder_name: Annotated[str, Field(max_length=100)] | None = None
+    preset: Literal["small-group", "open"] = Field(
+        default="small-group",
+        description="small-group: a small group that trusts each other (a lone founder accepts "
+        "work with one approval); open: open to anyone, resistant to fake accounts.",
+    )
+
+
+class WithdrawRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, Field(max_length=4000, description="Why, optionally.")] = ""
 
 
 class JoinRequest(BaseModel):
