@@ -60,6 +60,13 @@ def governed_by_policies(state: State, commons_id: str) -> bool:
     return charter_text_has_policies(commons_row(state, commons_id)["charter"])
 
 
+def legacy_policies(state: State, commons_id: str) -> bool:
+    """Whether the charter sets policies but no engine: signed before engine versions existed.
+    Its entries keep the meaning they had then (docs/journal.md, "Rules that changed")."""
+    charter = commons_row(state, commons_id)["charter"]
+    return charter_text_has_policies(charter) and '"engine":' not in charter
+
+
 def active_member(state: State, commons_id: str, member: str) -> Row:
     """The member's row; NotAMember unless they are an active member of the commons."""
     row = state.get(members, (commons_id, member))

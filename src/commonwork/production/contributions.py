@@ -20,7 +20,7 @@ import orjson
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from commonwork.commons.actions import active_member, reads_membership
+from commonwork.commons.actions import active_member, legacy_policies, reads_membership
 from commonwork.commons.tables import members
 from commonwork.errors import (
     AlreadyDone,
@@ -184,7 +184,8 @@ def check_correct(state: State, ctx: Context) -> None:
     row = contribution_row(state, ctx.commons_id, body.contribution)
     if row["contributor"] != ctx.author:
         raise NotAllowed("only the member who recorded a contribution may correct it")
-    _check_not_final(row, "corrected")
+    if not (row["status"] == "accepted" and legacy_policies(state, ctx.commons_id)):
+        _check_not_final(row, "corrected")
     _check_fits_kind(body, row["kind"])
     _check_co_authors(state, ctx, body.co_authors)
     _check_happened_at(body.happened_at, ctx.entry.recorded_at)
@@ -257,11 +258,16 @@ def apply_correct(state: State, ctx: Context) -> None:
     }
     before = [item["member"] for item in _shown("co_authors", row["co_authors"]) or []]
     row.update(given)
-    row.update(status="pending", approvals=0, disputes=0, corrected_at=ctx.entry.recorded_at)
-    row.update(weight_milli=0, lazy_on=None)  # a new version: its validation starts afresh
     row["corrections"] += 1
+    if row["status"] == "accepted":
+        # Only under a charter from before engines (the old meaning: a correction was always
+        # allowed): the settled acceptance is final, so the correction is recorded as history.
+        row["corrected_at"] = ctx.entry.recorded_at
+    else:
+        row.update(status="pending", approvals=0, disputes=0, corrected_at=ctx.entry.recorded_at)
+        row.update(weight_milli=0, lazy_on=None)  # a new version: its validation starts afresh
+        add_to_agenda(state, ctx, row["contribution_id"], "recorded")
     state.put(contributions, row)
-    add_to_agenda(state, ctx, row["contribution_id"], "recorded")
     if body.co_authors is not None:
         _put_shares(state, ctx, row, body.co_authors, before)
     state.put(

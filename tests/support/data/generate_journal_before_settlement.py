@@ -196,5 +196,5 @@ acting.record_contribution(
 )
 node.clock = lambda: day(12)
 acting.claim_task(node, actor=eve, commons_id=cid, task_id=task2)
-out.write_bytes(b"".join(line + b"\n" for line in journals.export_journal(node, cid)))
+out.write_bytes(b"".join(line.rstrip(b"\n") + b"\n" for line in journals.export_journal(node, cid)))
 print(cid, len(out.read_bytes().splitlines()))
