@@ -88,3 +88,29 @@ def test_artifacts_resources_and_bad_input(run: Cli, session: Session) -> None:
         says="only the member who recorded", code="not_allowed",
     )  # fmt: skip
     assert run.json("commons", "show", session.commons)["head_seq"] == 4
+
+
+def test_withdrawing_pending_work_and_founding_with_a_preset(run: Cli, session: Session) -> None:
+    work = run("contribute", session.commons, *CONTRIBUTE, "--as", "bob").stdout.strip()
+    run.refused(
+        "withdraw", session.commons, work, "--as", "carol",
+        says="only the member who recorded", code="not_allowed",
+    )  # fmt: skip
+    withdrawn = run.json("withdraw", session.commons, work, "--reason", "duplicate", "--as", "bob")
+    assert withdrawn["commons"] == session.commons
+    assert listed(run, session)[work]["status"] == "withdrawn"
+    run.refused(
+        "validate", session.commons, work, "--approve", "--as", "alice",
+        says="withdrawn", code="not_allowed",
+    )  # fmt: skip
+    run.refused("withdraw", session.commons, work, "--as", "bob", says="withdrawn already")
+    open_commons = run(*FOUND, "--preset", "open", "--as", "carol").stdout.strip()
+    charter = run.json("commons", "show", open_commons)["charter"]
+    assert (charter["engine"], charter["validation_policy"]["validator_minimum"]) == (1, "50")
+    assert (
+        charter["standing_policy"]["founders"][0]["member"]
+        == run.json("id", "show", "carol")["did"]
+    )
+    small = run.json("commons", "show", session.commons)["charter"]
+    assert small["validation_policy"]["validator_minimum"] == "20"  # the default preset
+    run(*FOUND, "--preset", "huge", "--as", "carol", code=2)

@@ -10,6 +10,7 @@ import orjson
 
 from commonwork.cli.context import CliState, as_option, commons_argument, json_option, pass_state
 from commonwork.cli.output import emit, emit_json, fields, note
+from commonwork.commons.charter_policies import DEFAULT_PRESET, PRESETS
 from commonwork.node.pipeline import Appended
 from commonwork.services import acting, queries
 
@@ -90,7 +91,16 @@ def _policies(path: Path) -> dict[str, Any]:
     "policies_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A JSON file with any of validation_policy, value_policy and standing_policy "
-    "(docs/standing.md); without it the commons accepts work after one approval.",
+    "(docs/standing.md); what it leaves out comes from --preset.",
+)
+@click.option(
+    "--preset",
+    type=click.Choice(sorted(PRESETS)),
+    default=DEFAULT_PRESET,
+    show_default=True,
+    help="small-group: a small group that trusts each other (a lone founder accepts work with "
+    "one approval); open: open to anyone, resistant to fake accounts. The complete policies "
+    "are written into the signed charter.",
 )
 @as_option
 @json_option
@@ -105,6 +115,7 @@ def found(
     join_policy: str,
     founder_name: str | None,
     policies_path: Path | None,
+    preset: str,
     identity: str,
     as_json: bool,
 ) -> None:
@@ -120,7 +131,11 @@ def found(
     }
     actor = state.keypair(identity)
     appended = acting.found_commons(
-        state.node(), actor=actor, charter=charter, founder_name=founder_name or identity
+        state.node(),
+        actor=actor,
+        charter=charter,
+        founder_name=founder_name or identity,
+        preset=preset,
     )
     if as_json:
         emit_json(appended_json(state, appended))

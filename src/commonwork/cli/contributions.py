@@ -138,3 +138,26 @@ def correct(state: CliState, /, commons_id: str, contribution_id: str, **given: 
         changes=changes,
     )
     report(state, appended, given["as_json"], f"corrected contribution {contribution_id}")
+
+
+@click.command("withdraw")
+@commons_argument
+@click.argument("contribution_id")
+@click.option("--reason", default="", help="Why you withdraw it (optional, shown with it).")
+@as_option
+@json_option
+@pass_state
+def withdraw(state: CliState, /, commons_id: str, contribution_id: str, **given: Any) -> None:
+    """Withdraw your own contribution CONTRIBUTION_ID in commons ID while it is pending or held.
+
+    Accepted work is final and cannot be withdrawn. The contribution stays in the journal, marked
+    withdrawn; nobody validates it any more. Print the entry id.
+    """
+    appended = acting.withdraw_contribution(
+        state.node(),
+        actor=state.keypair(given["identity"]),
+        commons_id=commons_id,
+        contribution_id=contribution_id,
+        reason=given["reason"],
+    )
+    report(state, appended, given["as_json"], f"withdrew contribution {contribution_id}")

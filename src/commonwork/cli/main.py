@@ -68,6 +68,7 @@ for command in (
     acting.leave,
     contributions.contribute,
     contributions.correct,
+    contributions.withdraw,
     acting.validate,
     standing_group,
     journal.export,
