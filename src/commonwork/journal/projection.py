@@ -109,15 +109,43 @@ def key_names(table: sa.Table) -> tuple[str, ...]:
     return tuple(str(column.name) for column in table.primary_key.columns)
 
 
-def digest_rows(tables: Iterable[tuple[sa.Table, Iterable[Row]]]) -> str:
-    """The state digest: sha256 over every row of every table, tables by name, rows by key.
+#: Names the digest's definition; a change of definition is a new version.
+DIGEST_VERSION = "commonwork/state/v2"
+_MODULUS = 1 << 256
 
-    Each table contributes its name, then one canonical JSON line per row (column name → value);
-    callers pass rows already sorted by primary key.
-    """
-    digest = hashlib.sha256()
-    for table, rows in tables:
-        digest.update(b"table " + table.name.encode() + b"\n")
-        for row in rows:
-            digest.update(orjson.dumps(row, option=orjson.OPT_SORT_KEYS) + b"\n")
+#: Per projected table: how many rows, and the sum of their row hashes modulo 2^256.
+Parts = dict[str, tuple[int, int]]
+
+
+def row_hash(table_name: str, row: Row) -> int:
+    """One row's hash: sha256 over the table's name and the row's canonical JSON (sorted keys)."""
+    line = table_name.encode() + b"\n" + orjson.dumps(row, option=orjson.OPT_SORT_KEYS)
+    return int.from_bytes(hashlib.sha256(line).digest(), "big")
+
+
+def add_row(parts: Parts, table_name: str, row: Row, sign: int = 1) -> None:
+    """Add (``sign`` 1) or remove (-1) one row's hash from ``parts``."""
+    count, total = parts.get(table_name, (0, 0))
+    parts[table_name] = (count + sign, (total + sign * row_hash(table_name, row)) % _MODULUS)
+
+
+def digest_of_parts(parts: Parts) -> str:
+    """The state digest: sha256 over the version and, for each table holding rows (by name), its
+    name, row count and the sum of its rows' hashes. A sum over rows does not depend on their
+    order, so it is kept up to date row by row in the append transaction (node.digests) instead
+    of rehashing every row; a table (or an area) with no rows contributes nothing."""
+    digest = hashlib.sha256(DIGEST_VERSION.encode() + b"\n")
+    for name in sorted(parts):
+        count, total = parts[name]
+        if count:
+            digest.update(f"{name} {count} {total:064x}\n".encode())
     return digest.hexdigest()
+
+
+def digest_rows(tables: Iterable[tuple[sa.Table, Iterable[Row]]]) -> str:
+    """The state digest of these rows, computed from scratch (verify, rebuild, tests)."""
+    parts: Parts = {}
+    for table, rows in tables:
+        for row in rows:
+            add_row(parts, table.name, row)
+    return digest_of_parts(parts)

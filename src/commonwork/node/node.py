@@ -12,7 +12,9 @@ import sqlalchemy as sa
 from commonwork.journal.actions import now
 from commonwork.journal.keys import Keypair
 from commonwork.node.db import create_engine, migrate, storage_errors
+from commonwork.node.digests import initialise_missing
 from commonwork.node.keystore import KeyEncryptionKey, LocalIdentities, load_host_key
+from commonwork.node.registry import PROJECTED_TABLES
 from commonwork.node.settings import Settings
 from commonwork.node.signatures import SignatureChecker
 
@@ -38,6 +40,8 @@ class Node:
         engine = create_engine(settings.database_url)
         with storage_errors():
             migrate(engine)
+            with engine.begin() as conn:
+                initialise_missing(conn, PROJECTED_TABLES)
         return cls(
             settings=settings,
             engine=engine,

@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from commonwork.journal.entries import Entry
-from commonwork.journal.projection import Context, Key, Row, digest_rows, key_of
+from commonwork.journal.projection import Context, Key, Parts, Row, add_row, digest_rows, key_of
 from commonwork.node.db import execute_many
+from commonwork.node.digests import add_deltas
 from commonwork.node.registry import PROJECTED_TABLES, spec_for
 from commonwork.standing.settle import begin, settle_until
 
@@ -143,8 +144,8 @@ class DbState:
     def _load(self, table: sa.Table, keys: set[Key]) -> None:
         """Rows by the first two key columns (``a = ? AND b IN (…)``), which the indexes serve.
 
-        Rows of a wider key that were not asked for come along and are cached too: they are what
-        the database holds, unless this batch already changed them (pending rows win).
+        Rows of a wider key that were not asked for come along and are cached too. The cache is
+        what the database holds; ``get`` looks at this batch's pending rows first.
         """
         cached = self.cache[table.name]
         for key in keys:
@@ -156,27 +157,44 @@ class DbState:
             groups[None if single else key[0]].add(key[0] if single else key[1])
         query = _load_statement(table)
         names, key_positions = _shape(table)
-        pending = self.pending.get(table.name, {})
         for first, values in groups.items():
             ordered = sorted(values)
             for start in range(0, len(ordered), 500):
                 params = {"first": first, "values": ordered[start : start + 500]}
                 for found in self.conn.execute(query, params):
                     key = tuple(found[position] for position in key_positions)
-                    if key not in pending:
-                        cached[key] = dict(zip(names, found, strict=True))
+                    cached[key] = dict(zip(names, found, strict=True))
 
     def flush(self) -> None:
-        """Write every pending row: one multi-row upsert per table."""
+        """Write every pending row (one multi-row upsert per table) and keep the state digest's
+        parts up to date in the same transaction: each new row's hash is added and the hash of
+        the row it replaces, as the database held it, is taken away."""
         tables = {table.name: table for table in PROJECTED_TABLES}
+        deltas: dict[str, Parts] = defaultdict(dict)
         for name, rows in self.pending.items():
-            if rows:
-                execute_many(
-                    self.conn, upsert_statement(self.conn, tables[name]), list(rows.values())
-                )
+            if not rows:
+                continue
+            stored = self._stored(tables[name], rows)
+            for key, row in rows.items():
+                parts = deltas[row["commons_id"]]
+                old = stored.get(key)
+                if old is not None:
+                    add_row(parts, name, old, -1)
+                add_row(parts, name, row)
+            execute_many(self.conn, upsert_statement(self.conn, tables[name]), list(rows.values()))
             self.cache[name].update(rows)
+        add_deltas(self.conn, deltas)
         self.pending.clear()
         self.pending_prefixes.clear()
+
+    def _stored(self, table: sa.Table, rows: dict[Key, Row]) -> dict[Key, Row | None]:
+        """What the database holds for these keys (the read cache mirrors it; the rest is
+        loaded with one query per 500 keys)."""
+        cached = self.cache[table.name]
+        missing = {key for key in rows if key not in cached}
+        if missing:
+            self._load(table, missing)
+        return {key: cached.get(key) for key in rows}
 
 
 @cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import commonwork.node.digests  # declares the digest parts table
 import commonwork.node.registry  # imports every area so each table is declared
 import commonwork.node.tables  # noqa: F401  # declares the journal and node-local tables
 from commonwork.tables import metadata

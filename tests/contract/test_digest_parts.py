@@ -1,0 +1,80 @@
+"""The state digest is kept up to date in the append transaction, on every backend: it equals a
+digest computed afresh from every row, reads never rehash rows, and a database from before the
+parts existed gets them computed once when the node opens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from commonwork.journal.keys import Keypair
+from commonwork.node.digests import digest_parts, stored_digest
+from commonwork.node.node import Node
+from commonwork.node.state import database_digest
+from commonwork.production.tables import contributions
+from commonwork.services import acting, queries
+from tests.conftest import DatabaseFactory, open_node
+from tests.contract.test_tasks import day
+from tests.support.builders import CHARTER, join
+
+
+def busy_commons(node: Node) -> str:
+    ada, ben = Keypair.generate(), Keypair.generate()
+    node.clock = lambda: day(0)
+    commons_id = acting.found_commons(
+        node, actor=ada, charter=CHARTER, founder_name="Ada"
+    ).commons_id
+    join(node, commons_id, ben, "Ben")
+    for later in range(4):
+        node.clock = lambda later=later: day(later)
+        made = acting.record_contribution(
+            node, actor=ben, commons_id=commons_id, kind="work", quantity="2", description="w"
+        )
+        acting.validate_contribution(
+            node, actor=ada, commons_id=commons_id, contribution_id=made.entry.id, verdict="approve"
+        )
+    return commons_id
+
+
+def test_the_kept_digest_equals_one_computed_from_every_row(any_node: Node) -> None:
+    commons_id = busy_commons(any_node)
+    with any_node.reading() as conn:
+        assert stored_digest(conn, commons_id) == database_digest(conn, commons_id)
+    assert queries.commons_detail(any_node, commons_id)["digest"] == database_digest_of(
+        any_node, commons_id
+    )
+
+
+def database_digest_of(node: Node, commons_id: str) -> str:
+    with node.reading() as conn:
+        return database_digest(conn, commons_id)
+
+
+def test_reads_take_the_kept_digest_and_never_rehash_rows(any_node: Node) -> None:
+    commons_id = busy_commons(any_node)
+    kept = queries.commons_detail(any_node, commons_id)["digest"]
+    with any_node.writing() as conn:  # change a row behind the projection's back
+        conn.execute(sa.update(contributions).values(description="edited in the database"))
+    any_node.digest_cache.clear()
+    assert queries.commons_detail(any_node, commons_id)["digest"] == kept
+    assert database_digest_of(any_node, commons_id) != kept  # only a full recompute sees it
+
+
+def test_a_database_without_parts_gets_them_when_the_node_opens(
+    tmp_path: Path, database_url_factory: DatabaseFactory
+) -> None:
+    url = database_url_factory("parts")
+    node = open_node(tmp_path / "n", url)
+    try:
+        commons_id = busy_commons(node)
+        expected = database_digest_of(node, commons_id)
+        with node.writing() as conn:
+            conn.execute(sa.delete(digest_parts))
+    finally:
+        node.close()
+    reopened = open_node(tmp_path / "n", url)
+    try:
+        assert queries.commons_detail(reopened, commons_id)["digest"] == expected
+    finally:
+        reopened.close()
