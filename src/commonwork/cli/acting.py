@@ -12,6 +12,7 @@ import click
 
 from commonwork.cli.commons import appended_json, commons_group, page_options
 from commonwork.cli.context import CliState, as_option, commons_argument, json_option, pass_state
+from commonwork.cli.invitations import join_with_code
 from commonwork.cli.output import emit, emit_json, note
 from commonwork.node.pipeline import Appended
 from commonwork.services import acting, queries
@@ -28,14 +29,36 @@ def report(state: CliState, appended: Appended, as_json: bool, done: str) -> Non
 @click.command("join")
 @commons_argument
 @click.option("--name", help="Your name in the commons (default: the identity's name).")
+@click.option(
+    "--code",
+    help="An invitation code (or link) a member made on this node: the node signs their "
+    "invite of your key, then your join (docs/invitations.md).",
+)
 @as_option
 @json_option
 @pass_state
-def join(state: CliState, commons_id: str, name: str | None, identity: str, as_json: bool) -> None:
-    """Join commons ID (no one needs to approve an open commons); print the entry id."""
-    appended = acting.join_commons(
-        state.node(), actor=state.keypair(identity), commons_id=commons_id, name=name or identity
-    )
+def join(
+    state: CliState,
+    commons_id: str,
+    name: str | None,
+    code: str | None,
+    identity: str,
+    as_json: bool,
+) -> None:
+    """Join commons ID (no one needs to approve an open commons); print the entry id.
+
+    An invitation-only commons needs a member's invitation: their invite of your key, or a code
+    they made on this node (--code).
+    """
+    if code is not None:
+        appended = join_with_code(state, commons_id, code, identity, name or identity, as_json)
+    else:
+        appended = acting.join_commons(
+            state.node(),
+            actor=state.keypair(identity),
+            commons_id=commons_id,
+            name=name or identity,
+        )
     report(state, appended, as_json, "joined")
 
 

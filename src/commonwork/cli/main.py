@@ -12,6 +12,7 @@ from commonwork.cli.context import CliState, CommonworkGroup, pass_state
 from commonwork.cli.emails import email_group
 from commonwork.cli.git_import import import_git
 from commonwork.cli.identity import identity_group
+from commonwork.cli.invitations import invite
 from commonwork.cli.standing import standing_group
 from commonwork.cli.tasks import task_group
 from commonwork.node.settings import SETTINGS_HELP
@@ -65,6 +66,7 @@ for command in (
     commons_group,
     task_group,
     acting.join,
+    invite,
     acting.leave,
     contributions.contribute,
     contributions.correct,

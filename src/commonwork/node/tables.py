@@ -1,8 +1,9 @@
 """The node's own tables: the journal itself, the heads, and node-local private data.
 
-``entries`` and ``heads`` hold the public journal. ``accounts``, ``custodial_keys``, ``sessions``
-and ``email_claims`` are private to this node and never enter the journal; ``verifications`` is
-this node's own record of checking journals (never projected, not covered by the state digest).
+``entries`` and ``heads`` hold the public journal. ``accounts``, ``custodial_keys``, ``sessions``,
+``email_claims`` and ``invitation_codes`` are private to this node and never enter the journal;
+``verifications`` is this node's own record of checking journals (never projected, not covered by
+the state digest).
 """
 
 from __future__ import annotations
@@ -99,4 +100,30 @@ verifications = sa.Table(
     sqlite_with_rowid=False,
 )
 
-NODE_TABLES = (entries, heads, accounts, custodial_keys, sessions, email_claims, verifications)
+#: Invitations a member made on this node to an invitation-only commons: the sha256 of a random
+#: code (the code itself is shown once to the inviter and never kept), who invited, until when, and
+#: who redeemed it. Redeeming signs ``commons.member.invite`` with the inviter's key, which this
+#: node holds, naming the new member's key. Node-local, never in a journal.
+invitation_codes = sa.Table(
+    "invitation_codes",
+    metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("commons_id", sa.String(64), nullable=False),
+    sa.Column("inviter", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.String(24), nullable=False),  # this node's clock
+    sa.Column("expires_at", sa.String(24), nullable=False),
+    sa.Column("redeemed_by", sa.String(100), nullable=True),
+    sa.Column("redeemed_at", sa.String(24), nullable=True),
+    sa.Index(None, "commons_id", "inviter"),  # an inviter's list of their invitations
+)
+
+NODE_TABLES = (
+    entries,
+    heads,
+    accounts,
+    custodial_keys,
+    sessions,
+    email_claims,
+    verifications,
+    invitation_codes,
+)

@@ -52,7 +52,16 @@ class _Problem(CommonworkError):
 
 
 def create_app(node: Node) -> FastAPI:
-    from commonwork.web import api, api_account, api_standing, pages, pages_standing
+    from commonwork.web import (
+        api,
+        api_account,
+        api_invitations,
+        api_standing,
+        pages,
+        pages_contributions,
+        pages_invitations,
+        pages_standing,
+    )
 
     app = FastAPI(
         title="commonwork",
@@ -67,6 +76,9 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(api_standing.router)
     app.include_router(pages.router)
     app.include_router(pages_standing.router)
+    app.include_router(pages_contributions.router)
+    app.include_router(api_invitations.router)
+    app.include_router(pages_invitations.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(CommonworkError)
