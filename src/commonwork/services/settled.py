@@ -10,8 +10,9 @@ costing what the unsettled days' agenda costs — never the whole journal. Rules
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 
@@ -27,6 +28,7 @@ from commonwork.standing.settle import add_days, policies_in_force, settle_until
 from commonwork.standing.tables import settlements
 
 VIEW_CACHE_SIZE = 64
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,6 +100,18 @@ def current(node: Node, commons_id: str, *, as_of: str | None = None) -> View | 
         node.figures_cache.pop(next(iter(node.figures_cache)))
     node.figures_cache[key] = made
     return made
+
+
+def remembered(node: Node, key: tuple[str, ...], compute: Callable[[], T]) -> T:
+    """The result of a heavy read (a past as-of, a preview) kept by its key, which starts with
+    what the result is a pure function of (the head's id and the input): computed once."""
+    found = node.figures_cache.get(key)
+    if found is None:
+        found = compute()
+        if len(node.figures_cache) >= VIEW_CACHE_SIZE:
+            node.figures_cache.pop(next(iter(node.figures_cache)))
+        node.figures_cache[key] = found
+    return cast(T, found)
 
 
 def status_filter(

@@ -125,8 +125,17 @@ def _labels(view: View) -> dict[str, Any]:
 
 def standing_table(node: Node, commons_id: str, *, as_of: str | None = None) -> dict[str, Any]:
     """Every member's standing, value points (lifetime and this month) and privileges, highest
-    standing first; with the distribution of value points and a digest of the figures."""
+    standing first; with the distribution of value points and a digest of the figures. A past
+    as-of reads the standing history (a heavy read): kept by (head, as-of day)."""
     view = require_view(node, commons_id, as_of)
+    if view.as_of_day < view.settled_through:
+        key = ("standing-table", view.head.id, view.as_of_day)
+        return settled.remembered(node, key, lambda: _standing_table(node, view))
+    return _standing_table(node, view)
+
+
+def _standing_table(node: Node, view: View) -> dict[str, Any]:
+    commons_id = view.commons_id
     with node.reading() as conn:
         rows = member_rows(conn, view)
         people = _people(conn, commons_id)

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from commonwork.commons.charter_policies import candidate_value_policy
 from commonwork.node.node import Node
-from commonwork.services import standing_read
+from commonwork.services import settled, standing_read
+from commonwork.services.journals import require_head
 from commonwork.services.standing import (
+    as_of_time,
     figures,
     gini,
     points_text,
@@ -24,8 +28,30 @@ SERIES_POINTS = 60
 def preview_value_policy(
     node: Node, commons_id: str, candidate: Any, *, as_of: str | None = None
 ) -> dict[str, Any]:
-    """Each member's value points and share under the live value policy and under ``candidate``,
-    computed afresh; the live figures and the journal are left as they are."""
+    """Each member's value points and share under the live value policy and under ``candidate``;
+    the live figures and the journal are left as they are. A heavy read: kept by (head, as-of
+    time, candidate)."""
+    with node.reading() as conn:
+        head = require_head(conn, commons_id)
+    when = as_of_time(node, as_of)
+    key = (
+        "preview",
+        head.id,
+        when[:10] if when >= head.recorded_at else when,
+        canonical(candidate),
+    )
+    return settled.remembered(node, key, lambda: _preview(node, commons_id, candidate, when))
+
+
+def canonical(value: Any) -> str:
+    """A stable text of the candidate, whatever it holds (an invalid one is refused later)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:
+        return repr(value)
+
+
+def _preview(node: Node, commons_id: str, candidate: Any, as_of: str) -> dict[str, Any]:
     live = figures(node, commons_id, as_of=as_of)
     policies = candidate_value_policy(candidate, require_policies(node, commons_id))
     other = figures(node, commons_id, as_of=live.as_of, policies=policies)
