@@ -6,12 +6,16 @@ act on, what is wrong with it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import Depends, Form
 from fastapi.responses import RedirectResponse
 
+from commonwork.commons.charter_policies import DEFAULT_PRESET, PRESETS, default_seed
+from commonwork.commons.policy import ValidationPolicy, decimal_text
 from commonwork.errors import BadInput, CommonworkError
 
 JOIN_POLICIES = {"open": "open: anyone may join", "invitation": "by invitation"}
@@ -80,6 +84,194 @@ class CharterForm:
             "licence": self.licence.strip(),
             "join_policy": self.join_policy,
         }
+
+
+@dataclass(frozen=True)
+class PolicyField:
+    """One number of the found form's advanced section: where it goes in the charter's policies
+    and how a person reads it (the policy's own name is shown too, as its messages use it)."""
+
+    name: str
+    label: str
+    hint: str
+    whole: bool = False  # a whole number (days, standing), else a decimal
+
+
+POLICY_FIELDS = (
+    PolicyField(
+        "threshold",
+        "Weight of approvals that accepts work (threshold)",
+        "The approvals of a contribution together must weigh this much.",
+    ),
+    PolicyField(
+        "validator_cap",
+        "Most one approval can weigh (validator_cap)",
+        "An approval weighs the approver's standing, up to this. At or above the threshold, "
+        "one approval is enough.",
+    ),
+    PolicyField(
+        "validator_minimum",
+        "Standing needed to weigh in (validator_minimum)",
+        "Below it, approvals weigh nothing and disputes are concerns that do not hold work. "
+        "Must be above the most points one contribution earns.",
+    ),
+    PolicyField(
+        "challenge_days",
+        "Days before undisputed work is accepted without approval (challenge_days)",
+        "Whole days.",
+        whole=True,
+    ),
+    PolicyField(
+        "lazy_minimum",
+        "Standing an author needs for that (lazy_minimum)",
+        "Must be above the most points one contribution earns.",
+    ),
+    PolicyField(
+        "cap_per_contribution",
+        "Most value points one contribution earns (cap_per_contribution)",
+        "One hour of work earns 1 point.",
+    ),
+    PolicyField(
+        "half_life_days",
+        "Days in which standing halves (half_life_days)",
+        "Whole days.",
+        whole=True,
+    ),
+    PolicyField(
+        "founder_seed",
+        "Standing you start with as the founder (your seed)",
+        "It decays like anyone's. Left as it is, it is twice the higher of the two minimums.",
+        whole=True,
+    ),
+    PolicyField(
+        "money_standing_weight",
+        "Standing per value point of money (0 to 1)",
+        "0: money earns value points (the basis of income shares) but no say in validation; "
+        "1: it counts like work.",
+    ),
+)
+POLICY_LABELS = {item.name: item.label for item in POLICY_FIELDS}
+
+
+def preset_numbers(preset: str) -> dict[str, str]:
+    """The advanced section's numbers as ``preset`` sets them, as the form shows them."""
+    chosen = PRESETS[preset]
+    validation, value = chosen["validation_policy"], chosen["value_policy"]
+    return {
+        "threshold": str(validation["threshold"]),
+        "validator_cap": str(validation["validator_cap"]),
+        "validator_minimum": str(validation["validator_minimum"]),
+        "challenge_days": str(validation["challenge_days"]),
+        "lazy_minimum": str(validation["lazy_minimum"]),
+        "cap_per_contribution": str(value["cap_per_contribution"]),
+        "half_life_days": str(chosen["standing_policy"]["half_life_days"]),
+        "founder_seed": str(default_seed(ValidationPolicy.from_json(validation))),
+        "money_standing_weight": str(value.get("standing_weights", {}).get("money", "1")),
+    }
+
+
+def _number(item: PolicyField, text: str) -> Any:
+    """A typed number as the charter holds it: an int for whole numbers, else a decimal
+    string; BadInput, naming the field, for anything else."""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite():
+        example = "7" if item.whole else "10 or 0.5"
+        raise BadInput(f"{item.label}: write a number such as {example}, not {text!r}")
+    if item.whole:
+        if number != number.to_integral_value():
+            raise BadInput(f"{item.label}: write a whole number, not {text!r}")
+        return int(number)
+    return decimal_text(number)
+
+
+@dataclass(frozen=True)
+class PolicyForm:
+    """The found form's choice of preset and its advanced numbers, as typed.
+
+    The numbers are shown filled in from the preset named ``prefill`` (the default one unless
+    the page was asked for another); a number left as it was filled in follows the preset
+    chosen, one the person changed overrides it. Nothing here needs JavaScript."""
+
+    preset: str = DEFAULT_PRESET
+    prefill: str = DEFAULT_PRESET
+    numbers: dict[str, str] = field(default_factory=lambda: preset_numbers(DEFAULT_PRESET))
+
+    @classmethod
+    def of(cls, preset: str) -> PolicyForm:
+        """The form filled in from ``preset`` (the default preset when there is no such one)."""
+        preset = preset if preset in PRESETS else DEFAULT_PRESET
+        return cls(preset, preset, preset_numbers(preset))
+
+    def changed(self) -> dict[str, str]:
+        """The numbers the person changed from those filled in (a blank one follows the
+        preset too)."""
+        filled = preset_numbers(self.prefill if self.prefill in PRESETS else DEFAULT_PRESET)
+        typed = {name: self.numbers.get(name, "").strip() for name in filled}
+        return {name: text for name, text in typed.items() if text and text != filled[name]}
+
+    def policies(self, founder: str) -> dict[str, Any]:
+        """The charter's three policies: the chosen preset's, with the changed numbers, and
+        ``founder`` as the one founder."""
+        if self.preset not in PRESETS:
+            raise BadInput("choose one of the presets: " + ", ".join(PRESETS))
+        chosen = copy.deepcopy(PRESETS[self.preset])
+        validation, value = chosen["validation_policy"], chosen["value_policy"]
+        standing: dict[str, Any] = dict(chosen["standing_policy"])
+        seed: int | None = None
+        changed = self.changed()
+        for item in POLICY_FIELDS:
+            text = changed.get(item.name)
+            if text is None:
+                continue
+            number = _number(item, text)
+            if item.name in validation:
+                validation[item.name] = number
+            elif item.name == "cap_per_contribution":
+                value["cap_per_contribution"] = number
+            elif item.name == "money_standing_weight":
+                value["standing_weights"] = {**value.get("standing_weights", {}), "money": number}
+            elif item.name == "half_life_days":
+                standing["half_life_days"] = number
+            else:
+                seed = number
+        if seed is None:  # left as filled in: follows the minimums finally chosen
+            seed = default_seed(ValidationPolicy.from_json(validation))
+        standing["founders"] = [{"member": founder, "standing": seed}]
+        return {"validation_policy": validation, "value_policy": value, "standing_policy": standing}
+
+
+def policy_fields(
+    preset: FormText = DEFAULT_PRESET,
+    prefill: FormText = DEFAULT_PRESET,
+    threshold: FormText = "",
+    validator_cap: FormText = "",
+    validator_minimum: FormText = "",
+    challenge_days: FormText = "",
+    lazy_minimum: FormText = "",
+    cap_per_contribution: FormText = "",
+    half_life_days: FormText = "",
+    founder_seed: FormText = "",
+    money_standing_weight: FormText = "",
+) -> PolicyForm:
+    """The found form's policy part as posted (a FastAPI dependency)."""
+    numbers = {
+        "threshold": threshold,
+        "validator_cap": validator_cap,
+        "validator_minimum": validator_minimum,
+        "challenge_days": challenge_days,
+        "lazy_minimum": lazy_minimum,
+        "cap_per_contribution": cap_per_contribution,
+        "half_life_days": half_life_days,
+        "founder_seed": founder_seed,
+        "money_standing_weight": money_standing_weight,
+    }
+    return PolicyForm(preset, prefill, numbers)
+
+
+PostedPolicies = Annotated[PolicyForm, Depends(policy_fields)]
 
 
 @dataclass(frozen=True)
@@ -169,6 +361,7 @@ CHARTER_LABELS = {
     "charter.metrics": "Metrics",
     "charter.licence": "Licence",
     "charter.join_policy": "Who may join",
+    "charter": "Rules",
 }
 TASK_LABELS = {
     "title": "Title",

@@ -18,10 +18,12 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from commonwork.commons.charter import claim_lapse_days
+from commonwork.commons.charter_policies import PRESETS, charter_policies
+from commonwork.commons.rules_text import describe
 from commonwork.errors import BadInput, CommonworkError
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
-from commonwork.services import accounts, journals, queries
+from commonwork.services import accounts, journals, queries, settled
 from commonwork.services.accounts import Account
 from commonwork.web.auth import (
     check_csrf,
@@ -33,9 +35,11 @@ from commonwork.web.auth import (
 from commonwork.web.page_forms import (
     CONTRIBUTION_KINDS,
     JOIN_POLICIES,
+    POLICY_FIELDS,
     SUGGESTED_LICENCES,
     ContributionForm,
     TaskForm,
+    preset_numbers,
     shorten,
     skill_of,
     when,
@@ -48,12 +52,24 @@ ENTRIES_PER_PAGE = 50
 NAMES_LOOKED_UP = 500
 TASKS_PER_PAGE = 20
 TASK_STATUSES = {"open": "Open tasks", "closed": "Closed tasks"}
+#: A contribution's status as the pages say it.
+STATUS_LABELS = {
+    "pending": "pending",
+    "accepted": "accepted",
+    "disputed": "held — waiting for arbitration",
+    "withdrawn": "withdrawn",
+}
+#: Statuses in which the contributor may still withdraw or correct their work.
+OPEN_STATUSES = ("pending", "disputed")
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["short"] = shorten
 templates.env.filters["when"] = when
 templates.env.globals.update(
-    kinds=CONTRIBUTION_KINDS, join_policies=JOIN_POLICIES, licences=SUGGESTED_LICENCES
+    kinds=CONTRIBUTION_KINDS,
+    join_policies=JOIN_POLICIES,
+    licences=SUGGESTED_LICENCES,
+    rules_of=describe,  # the rules in plain words, from (policies, charter)
 )
 
 
@@ -115,6 +131,27 @@ def _amount(row: dict[str, Any]) -> str:
     return f"{row['quantity']} {row['unit']}"
 
 
+def _with_validation_weights(row: dict[str, Any]) -> None:
+    """Mark the disputes that weigh nothing (by members without validating standing) as
+    concerns, and count them apart: they do not hold the work."""
+    concerns = 0
+    for item in row.get("validations", []):
+        item["concern"] = item["verdict"] == "dispute" and item.get("weight") == "0"
+        if item["concern"] and not item["superseded"]:
+            concerns += 1
+    row["concerns"] = concerns
+    row["holding_disputes"] = max(0, int(row.get("disputes") or 0) - concerns)
+
+
+def _with_status(row: dict[str, Any]) -> None:
+    """The status in words, and whether it is provisional: changed by a day not settled yet."""
+    status = row["status"]
+    row["status_label"] = STATUS_LABELS.get(status, status)
+    row["provisional_status"] = bool(row.get("provisional")) and status != row.get(
+        "settled_status", status
+    )
+
+
 def _with_permissions(
     rows: list[dict[str, Any]], account: Account | None, is_member: bool
 ) -> list[dict[str, Any]]:
@@ -131,7 +168,12 @@ def _with_permissions(
             and account is not None
             and account.did not in authors
             and account.did not in validators
+            and row["status"] != "withdrawn"
         )
+        # Only the one who recorded it withdraws or corrects it, while it is not accepted.
+        row["can_withdraw"] = row["is_mine"] and row["status"] in OPEN_STATUSES
+        _with_status(row)
+        _with_validation_weights(row)
     return rows
 
 
@@ -161,6 +203,37 @@ def _with_task_titles(
     return rows
 
 
+def found_choices() -> dict[str, Any]:
+    """What the found form offers: the presets in plain words with their numbers, and the
+    advanced section's fields."""
+    presets = [
+        {
+            "name": name,
+            "title": preset["title"],
+            "summary": preset["summary"],
+            "numbers": preset_numbers(name),
+        }
+        for name, preset in PRESETS.items()
+    ]
+    return {"presets": presets, "policy_fields": POLICY_FIELDS}
+
+
+def rules_in_force(node: Node, commons_id: str, detail: dict[str, Any]) -> list[str]:
+    """The commons' rules in plain words, from the policies in force now (those the day's
+    settlement reads), or from its charter when it keeps no settled state."""
+    charter = detail.get("charter", {})
+    try:
+        view = settled.current(node, commons_id)
+        policies = (
+            view.policies
+            if view is not None
+            else charter_policies(charter, str(detail.get("founder", "")))
+        )
+    except CommonworkError as exc:
+        return [f"This node cannot read the rules of this commons: {exc.detail}."]
+    return describe(policies, charter)
+
+
 def commons_view(
     node: Node, commons_id: str, account: Account | None, page: int = 1
 ) -> dict[str, Any]:
@@ -176,6 +249,7 @@ def commons_view(
     return {
         "commons": detail,
         "charter": detail.get("charter", {}),
+        "rules": rules_in_force(node, commons_id, detail),
         "members": members,
         "is_member": is_member,
         "contributions": _with_permissions(shown, account, is_member),

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
+from commonwork.commons.charter_policies import DEFAULT_PRESET
 from commonwork.errors import CommonworkError
 from commonwork.services import accounts, acting, emails, journals
 from commonwork.web import pages_tasks
@@ -34,7 +35,9 @@ from commonwork.web.page_forms import (
     CharterForm,
     ContributionForm,
     FormText,
+    PolicyForm,
     PostedContribution,
+    PostedPolicies,
     form_message,
     safe_next,
     see_other,
@@ -43,6 +46,7 @@ from commonwork.web.page_views import (
     CommonsState,
     acting_as,
     commons_view,
+    found_choices,
     index_view,
     journal_view,
     render,
@@ -235,15 +239,17 @@ def release_email(request: Request, email: FormText = "", csrf: FormText = "") -
 
 
 @router.get("/found")
-def found_form(request: Request) -> Response:
+def found_form(request: Request, preset: str = DEFAULT_PRESET) -> Response:
     if current_account(request) is None:
         return _sign_in_first(request)
-    return render(request, "found.html", {"form": CharterForm()})
+    context = {"form": CharterForm(), "policy_form": PolicyForm.of(preset), **found_choices()}
+    return render(request, "found.html", context)
 
 
 @router.post("/found")
 def found(
     request: Request,
+    policy_form: PostedPolicies,
     name: FormText = "",
     purpose: FormText = "",
     aims: FormText = "",
@@ -252,17 +258,27 @@ def found(
     join_policy: FormText = "open",
     csrf: FormText = "",
 ) -> Response:
+    """Found a commons with the chosen preset's policies and the numbers the person changed;
+    a refusal (a bad number, policies that cannot work) writes nothing and says what to
+    change."""
     account, keypair = acting_as(request, csrf)
     form = CharterForm(name, purpose, aims, metrics, licence, join_policy)
     try:
+        charter = {**form.charter(), **policy_form.policies(keypair.did)}
         appended = acting.found_commons(
             node_of(request),
             actor=keypair,
-            charter=form.charter(),
+            charter=charter,
             founder_name=account.display_name,
+            preset=policy_form.preset,
         )
     except CommonworkError as exc:
-        context = {"form": form, "error": form_message(exc, CHARTER_LABELS)}
+        context = {
+            "form": form,
+            "policy_form": policy_form,
+            "error": form_message(exc, CHARTER_LABELS),
+            **found_choices(),
+        }
         return render(request, "found.html", context, status=exc.status)
     return see_other(f"/commons/{appended.commons_id}")
 
