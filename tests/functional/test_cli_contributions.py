@@ -114,3 +114,21 @@ def test_withdrawing_pending_work_and_founding_with_a_preset(run: Cli, session: 
     small = run.json("commons", "show", session.commons)["charter"]
     assert small["validation_policy"]["validator_minimum"] == "20"  # the default preset
     run(*FOUND, "--preset", "huge", "--as", "carol", code=2)
+
+
+def test_an_adjusted_quantity_is_what_the_listing_shows(run: Cli, session: Session) -> None:
+    work = run("contribute", session.commons, *CONTRIBUTE, "--as", "bob").stdout.strip()
+    run(
+        "validate", session.commons, work, "--adjust", "1.5", "--reason", "the jars took less",
+        "--as", "alice",
+    )  # fmt: skip
+    row = listed(run, session)[work]
+    assert (row["status"], row["accepted_quantity"], row["provisional"]) == (
+        "accepted",
+        "1.5",
+        True,
+    )
+    text = run("commons", "contributions", session.commons).stdout
+    line = next(line for line in text.splitlines() if line.startswith(work))
+    assert "accepted (provisional)" in line
+    assert "accepted at 1.5 hours" in line

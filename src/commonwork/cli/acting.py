@@ -8,6 +8,8 @@ service the web node uses.
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from commonwork.cli.commons import appended_json, commons_group, page_options
@@ -166,6 +168,20 @@ def contributions(
         return
     for row in rows:
         emit(
-            f"{row['contribution_id']}  {row['status']:<8}  {row['quantity']} {row['unit']}  "
+            f"{row['contribution_id']}  {_status_text(row):<22}  {_quantity_text(row)}  "
             f"{row['contributor_name']}: {row['description']}"
         )
+
+
+def _status_text(row: dict[str, Any]) -> str:
+    """The status as of now; 'accepted (provisional)' until the day that changed it is settled,
+    'held' for work a weighted dispute holds for arbitration."""
+    shown = "held" if row["status"] == "disputed" else row["status"]
+    return f"{shown} (provisional)" if row.get("provisional") else shown
+
+
+def _quantity_text(row: dict[str, Any]) -> str:
+    """The quantity claimed, and the one accepted when validators adjusted it."""
+    claimed = f"{row['quantity']} {row['unit']}"
+    accepted = row.get("accepted_quantity")
+    return claimed if accepted is None else f"{claimed}, accepted at {accepted} {row['unit']}"

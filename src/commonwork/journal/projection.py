@@ -43,6 +43,10 @@ class State(Protocol):
         """Every row of ``table`` whose first two primary-key columns equal ``prefix``, sorted
         by key: e.g. a contribution's validations, or one day's settlement agenda."""
 
+    def preload(self, table: sa.Table, prefixes: Iterable[Key]) -> None:
+        """A hint for speed: the rows of these two-column prefixes will be read (a database
+        state loads them with one query; memory has them already)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Context:

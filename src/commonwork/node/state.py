@@ -73,6 +73,9 @@ class MemoryState:
         if len(key) > 2:
             self.prefixes[table.name][key[:2]].add(key)
 
+    def preload(self, table: sa.Table, prefixes: Iterable[Key]) -> None:
+        """Everything is in memory already."""
+
     def scan(self, table: sa.Table, prefix: Key) -> list[Row]:
         rows = self.rows[table.name]
         return [rows[key] for key in sorted(self.prefixes[table.name].get(prefix, ()))]
@@ -97,6 +100,15 @@ class DbState:
             lambda: defaultdict(set)
         )
         self.cache: dict[str, dict[Key, Row | None]] = defaultdict(dict)
+        # For tables with keys of three columns or more: the cached keys by their first two, and
+        # the prefixes whose rows were all loaded (so that a scan of them needs no query).
+        self.cache_prefixes: dict[str, dict[Key, set[Key]]] = defaultdict(lambda: defaultdict(set))
+        self.complete: set[tuple[str, Key]] = set()
+
+    def _cache(self, name: str, key: Key, row: Row | None) -> None:
+        self.cache[name][key] = row
+        if len(key) > 2:
+            self.cache_prefixes[name][key[:2]].add(key)
 
     def get(self, table: sa.Table, key: Key) -> Row | None:
         pending = self.pending.get(table.name)
@@ -117,19 +129,41 @@ class DbState:
 
     def scan(self, table: sa.Table, prefix: Key) -> list[Row]:
         """Rows by their first two key columns: the database's, then this batch's on top."""
-        found: dict[Key, Row] = {}
+        self.preload(table, [prefix])
         cached = self.cache[table.name]
-        params = {"first": prefix[0], "values": [prefix[1]]}
-        names, key_positions = _shape(table)
-        for stored in self.conn.execute(_load_statement(table), params):
-            key = tuple(stored[position] for position in key_positions)
-            row = dict(zip(names, stored, strict=True))
-            cached.setdefault(key, row)
-            found[key] = row
+        found: dict[Key, Row] = {}
+        for key in self.cache_prefixes[table.name].get(prefix, ()):
+            row = cached.get(key)
+            if row is not None:
+                found[key] = row
         pending = self.pending.get(table.name, {})
         for key in self.pending_prefixes[table.name].get(prefix, ()):
             found[key] = pending[key]  # this batch's rows win over what the database holds
         return [found[key] for key in sorted(found)]
+
+    def preload(self, table: sa.Table, prefixes: Iterable[Key]) -> None:
+        """Load every row whose first two key columns are one of ``prefixes`` (one query per
+        500), once: later gets and scans of them read the cache."""
+        todo = {prefix for prefix in prefixes if (table.name, prefix) not in self.complete}
+        if not todo:
+            return
+        groups: dict[Any, list[Any]] = defaultdict(list)
+        for first, second in todo:
+            groups[first].append(second)
+        names, key_positions = _shape(table)
+        query = _load_statement(table)
+        for first, values in groups.items():
+            ordered = sorted(values)
+            for start in range(0, len(ordered), 500):
+                params = {"first": first, "values": ordered[start : start + 500]}
+                for stored in self.conn.execute(query, params):
+                    key = tuple(stored[position] for position in key_positions)
+                    self._cache(table.name, key, dict(zip(names, stored, strict=True)))
+        exact = len(key_positions) == 2  # the prefix is the whole key: absent rows are known
+        for prefix in todo:
+            self.complete.add((table.name, prefix))
+            if exact and prefix not in self.cache[table.name]:
+                self.cache[table.name][prefix] = None
 
     def prefetch(self, wanted: Iterable[tuple[sa.Table, Key]]) -> None:
         """Load many rows at once (one query per table and 500 keys) into the read cache."""
@@ -163,7 +197,9 @@ class DbState:
                 params = {"first": first, "values": ordered[start : start + 500]}
                 for found in self.conn.execute(query, params):
                     key = tuple(found[position] for position in key_positions)
-                    cached[key] = dict(zip(names, found, strict=True))
+                    self._cache(table.name, key, dict(zip(names, found, strict=True)))
+            if not single:  # every row of these prefixes is cached now
+                self.complete.update((table.name, (first, value)) for value in values)
 
     def flush(self) -> None:
         """Write every pending row (one multi-row upsert per table) and keep the state digest's
@@ -182,7 +218,8 @@ class DbState:
                     add_row(parts, name, old, -1)
                 add_row(parts, name, row)
             execute_many(self.conn, upsert_statement(self.conn, tables[name]), list(rows.values()))
-            self.cache[name].update(rows)
+            for key, row in rows.items():
+                self._cache(name, key, row)
         add_deltas(self.conn, deltas)
         self.pending.clear()
         self.pending_prefixes.clear()

@@ -171,6 +171,9 @@ class Day:
 
     def settle(self) -> None:
         agenda = self.state.scan(settle_agenda, (self.commons_id, self.day))
+        if not agenda:
+            return
+        self._preload([a["contribution_id"] for a in agenda])
         rows = [
             self.state.get(contributions, (self.commons_id, a["contribution_id"])) for a in agenda
         ]
@@ -181,6 +184,24 @@ class Day:
             self.state.put(approval_pairs, {**key, "day": self.day})
         for row in accepted:
             Credit(self, row).apply()
+
+    def _preload(self, ids: list[str]) -> None:
+        """Load what the day will read with a few queries instead of a few per contribution:
+        the contributions, their validations and shares, then the people involved."""
+        state, commons_id = self.state, self.commons_id
+        prefixes = [(commons_id, contribution_id) for contribution_id in ids]
+        for table in (contributions, validations, contribution_shares):
+            state.preload(table, prefixes)
+        people: set[str] = set()
+        for contribution_id in ids:
+            row = state.get(contributions, (commons_id, contribution_id))
+            if row is not None:
+                people.add(row["contributor"])
+            key = (commons_id, contribution_id)
+            people.update(v["validator"] for v in state.scan(validations, key))
+            people.update(s["member"] for s in state.scan(contribution_shares, key))
+        state.preload(member_standing, [(commons_id, person) for person in people])
+        state.preload(approval_pairs, [(commons_id, person) for person in people])
 
     def _decide(self, row: Row) -> Row | None:
         """Weigh the day's validations of one contribution; the row if it is accepted today."""
