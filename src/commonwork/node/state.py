@@ -116,6 +116,8 @@ class DbState:
             return pending[key]
         cached = self.cache[table.name]
         if key not in cached:
+            if len(key) > 2 and (table.name, key[:2]) in self.complete:
+                return None  # every row of its prefix is loaded: this one does not exist
             params = {f"k{index}": value for index, value in enumerate(key)}
             found = self.conn.execute(_lookup(table), params).mappings().first()
             cached[key] = plain_row(found) if found is not None else None
@@ -129,7 +131,8 @@ class DbState:
 
     def scan(self, table: sa.Table, prefix: Key) -> list[Row]:
         """Rows by their first two key columns: the database's, then this batch's on top."""
-        self.preload(table, [prefix])
+        if (table.name, prefix) not in self.complete:
+            self.preload(table, [prefix])
         cached = self.cache[table.name]
         found: dict[Key, Row] = {}
         for key in self.cache_prefixes[table.name].get(prefix, ()):

@@ -192,15 +192,19 @@ def list_contributions(
     not settled yet).
     """
     limit, offset = _page(limit, offset)
-    view = settled.current(node, commons_id)
     query = sa.select(contributions).where(contributions.c.commons_id == commons_id)
+    view = settled.current(node, commons_id) if status is not None else None
     if status is not None:
         query = settled.status_filter(query, view, contributions, "contribution_id", status)
     query = query.order_by(contributions.c.seq.desc()).limit(limit).offset(offset)
     with node.reading() as conn:
         require_head(conn, commons_id)
+        stored = [plain_row(row) for row in conn.execute(query).mappings()]
+    if status is None:  # the page's rows only: the cost of the page, not of the day
+        view = settled.for_rows(node, commons_id, [row["contribution_id"] for row in stored])
+    with node.reading() as conn:
         names = member_names(conn, commons_id)
-        rows = [_as_of_view(plain_row(row), view) for row in conn.execute(query).mappings()]
+        rows = [_as_of_view(row, view) for row in stored]
         found = _validations_of(conn, commons_id, rows, names, view)
         shares = _shares_of(conn, commons_id, [row["contribution_id"] for row in rows], names)
     return [_contribution_json(row, names, found, shares) for row in rows]
@@ -228,8 +232,9 @@ def contribution_detail(node: Node, commons_id: str, contribution_id: str) -> di
         found = conn.execute(query).mappings().first()
         if found is None:
             raise NotFound(f"there is no contribution {contribution_id} in commons {commons_id}")
-        rows = [_as_of_view(plain_row(found), settled.current(node, commons_id))]
-        checked = _validations_of(conn, commons_id, rows, names, settled.current(node, commons_id))
+        view = settled.for_rows(node, commons_id, [contribution_id])
+        rows = [_as_of_view(plain_row(found), view)]
+        checked = _validations_of(conn, commons_id, rows, names, view)
         shares = _shares_of(conn, commons_id, [contribution_id], names)
         history = conn.execute(
             sa.select(contribution_corrections)
@@ -311,7 +316,7 @@ def list_tasks(
 ) -> list[dict[str, Any]]:
     """Tasks, newest first, each with its live claimants as of the journal head's time."""
     limit, offset = _page(limit, offset)
-    view = settled.current(node, commons_id)
+    view = settled.for_tasks(node, commons_id)
     query = sa.select(tasks).where(tasks.c.commons_id == commons_id)
     if status is not None:
         query = settled.status_filter(query, view, tasks, "task_id", status)
@@ -336,7 +341,7 @@ def count_tasks(node: Node, commons_id: str, *, status: str | None = None) -> in
     query = sa.select(sa.func.count()).select_from(tasks).where(tasks.c.commons_id == commons_id)
     if status is not None:
         query = settled.status_filter(
-            query, settled.current(node, commons_id), tasks, "task_id", status
+            query, settled.for_tasks(node, commons_id), tasks, "task_id", status
         )
     with node.reading() as conn:
         return int(conn.execute(query).scalar_one())
@@ -355,7 +360,13 @@ def task_titles(node: Node, commons_id: str, task_ids: list[str]) -> dict[str, s
 
 def task_detail(node: Node, commons_id: str, task_id: str) -> dict[str, Any]:
     """One task with its live claimants, every claim ever made and the contributions linked."""
-    view = settled.current(node, commons_id)
+    with node.reading() as conn:
+        linked_ids = conn.execute(
+            sa.select(contributions.c.contribution_id).where(
+                contributions.c.commons_id == commons_id, contributions.c.task == task_id
+            )
+        ).scalars()
+        view = settled.for_rows(node, commons_id, list(linked_ids))
     with node.reading() as conn:
         head = require_head(conn, commons_id)
         query = sa.select(tasks).where(tasks.c.commons_id == commons_id, tasks.c.task_id == task_id)

@@ -10,6 +10,7 @@ costing what the unsettled days' agenda costs — never the whole journal. Rules
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -23,8 +24,9 @@ from commonwork.journal.chain import Head
 from commonwork.journal.projection import Key, Row, key_of
 from commonwork.node.node import Node
 from commonwork.node.state import DbState
+from commonwork.production.tables import contributions, settle_agenda
 from commonwork.services.journals import require_head
-from commonwork.standing.settle import add_days, policies_in_force, settle_until
+from commonwork.standing.settle import Day, add_days, policies_in_force, settle_until
 from commonwork.standing.tables import settlements
 
 VIEW_CACHE_SIZE = 64
@@ -100,6 +102,67 @@ def current(node: Node, commons_id: str, *, as_of: str | None = None) -> View | 
         node.figures_cache.pop(next(iter(node.figures_cache)))
     node.figures_cache[key] = made
     return made
+
+
+def policies_now(node: Node, commons_id: str) -> Policies | None:
+    """The policies the next day's settlement will read (None: no settlement engine)."""
+    with node.reading() as conn:
+        return policies_in_force(DbState(conn), commons_id)
+
+
+def for_rows(
+    node: Node, commons_id: str, ids: list[str], *, as_of: str | None = None
+) -> View | None:
+    """Like :func:`current`, but when only the head's own day is unsettled (the common case: a
+    commons read on the day of its last entry), the provisional view covers just these
+    contributions (and the tasks they close): each is decided from settled state alone, so the
+    cost is the page's, not the day's. Otherwise the whole view."""
+    when = as_of_time(node, as_of)
+    with node.reading() as conn:
+        head = require_head(conn, commons_id)
+        when = max(when, head.recorded_at) if as_of is None else when
+        checkpoint = conn.execute(
+            sa.select(settlements.c.next_day).where(settlements.c.commons_id == commons_id)
+        ).scalar_one_or_none()
+        if checkpoint is None or when[:10] != head.recorded_at[:10] or checkpoint != when[:10]:
+            return current(node, commons_id, as_of=as_of)
+        wanted = sorted(set(ids))
+        key = ("rows", head.id, when[:10], hashlib.sha256("".join(wanted).encode()).hexdigest())
+        cached = node.figures_cache.get(key)
+        if isinstance(cached, View):
+            return cached
+        overlay = DbState(conn)
+        policies = policies_in_force(overlay, commons_id)
+        if policies is None:
+            return None
+        Day(overlay, commons_id, policies, checkpoint).decide_only(wanted)
+        rows = {name: dict(found) for name, found in overlay.pending.items()}
+    made = View(commons_id, head, when, when[:10], checkpoint, policies, rows)
+    return remembered(node, key, lambda: made)
+
+
+def for_tasks(node: Node, commons_id: str, *, as_of: str | None = None) -> View | None:
+    """The view of tasks: on the head's own day, only today's contributions linked to a task
+    can close one provisionally, so only they are decided."""
+    with node.reading() as conn:
+        head = require_head(conn, commons_id)
+        linked = conn.execute(
+            sa.select(settle_agenda.c.contribution_id)
+            .join(
+                contributions,
+                sa.and_(
+                    contributions.c.commons_id == settle_agenda.c.commons_id,
+                    contributions.c.contribution_id == settle_agenda.c.contribution_id,
+                ),
+            )
+            .where(
+                settle_agenda.c.commons_id == commons_id,
+                settle_agenda.c.day == head.recorded_at[:10],
+                contributions.c.task.is_not(None),
+            )
+        ).scalars()
+        ids = list(linked)
+    return for_rows(node, commons_id, ids, as_of=as_of)
 
 
 def remembered(node: Node, key: tuple[str, ...], compute: Callable[[], T]) -> T:

@@ -185,6 +185,17 @@ class Day:
         for row in accepted:
             Credit(self, row).apply()
 
+    def decide_only(self, ids: list[str]) -> None:
+        """What settling the day decides for these contributions alone — acceptance, weights,
+        quantity, points, task closing — without the members' credits (which depend on every
+        contribution of the day). Exact for them: each is decided from settled state only."""
+        self._preload(ids)
+        rows = [self.state.get(contributions, (self.commons_id, cid)) for cid in ids]
+        for row in sorted((row for row in rows if row is not None), key=lambda row: row["seq"]):
+            accepted = self._decide(dict(row))
+            if accepted is not None:
+                Credit(self, accepted).mark()
+
     def _preload(self, ids: list[str]) -> None:
         """Load what the day will read with a few queries instead of a few per contribution:
         the contributions, their validations and shares, then the people involved."""
@@ -269,6 +280,13 @@ class Day:
         return all(self.standing(member) >= minimum for member, _ in authors(self.state, row))
 
 
+@lru_cache(maxsize=1024)
+def _ratio(value: Decimal) -> tuple[int, int]:
+    """A decimal weight as an exact fraction (numerator, denominator)."""
+    fraction = Fraction(value)
+    return fraction.numerator, fraction.denominator
+
+
 def _ceil_milli(value: Decimal) -> int:
     return -milli(-value)
 
@@ -290,6 +308,13 @@ class Credit:
     row: Row
 
     def apply(self) -> None:
+        points = self.mark()
+        for member, credit in split(points, authors(self.day.state, self.row)):
+            self._credit(member, credit)
+
+    def mark(self) -> int:
+        """The contribution accepted today at its settled quantity, its task closed; its points.
+        Nothing here depends on another contribution of the day (the credits do)."""
         state, row, day = self.day.state, self.row, self.day.day
         quantity = self._quantity()
         points = self._points(quantity)
@@ -297,10 +322,9 @@ class Credit:
         if quantity != milli(row["quantity"]):
             row["accepted_quantity"] = _milli_text(quantity)
         state.put(contributions, row)
-        for member, credit in split(points, authors(state, row)):
-            self._credit(member, credit)
         if row["task"] is not None:
             close_task(state, row, day)
+        return points
 
     def _quantity(self) -> int:
         """The claimed quantity, or the weighted lower median of the counted validations'."""
@@ -333,10 +357,11 @@ class Credit:
 
     def _points(self, quantity: int) -> int:
         value = self.day.policies.value
-        kind = value.kinds.get(self.row["kind"], Decimal(0))
-        skill = value.skills.get(self.row["skill"], Decimal(1)) if self.row["skill"] else Decimal(1)
-        raw = Fraction(quantity) * Fraction(kind) * Fraction(skill)
-        return min(int(raw), milli(value.cap_per_contribution))
+        numerator, denominator = _ratio(value.kinds.get(self.row["kind"], Decimal(0)))
+        if self.row["skill"]:
+            skill = _ratio(value.skills.get(self.row["skill"], Decimal(1)))
+            numerator, denominator = numerator * skill[0], denominator * skill[1]
+        return min(quantity * numerator // denominator, milli(value.cap_per_contribution))
 
     def _credit(self, member: str, credit: int) -> None:
         state, day, commons_id = self.day.state, self.day.day, self.day.commons_id

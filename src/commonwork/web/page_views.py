@@ -223,12 +223,9 @@ def rules_in_force(node: Node, commons_id: str, detail: dict[str, Any]) -> list[
     settlement reads), or from its charter when it keeps no settled state."""
     charter = detail.get("charter", {})
     try:
-        view = settled.current(node, commons_id)
-        policies = (
-            view.policies
-            if view is not None
-            else charter_policies(charter, str(detail.get("founder", "")))
-        )
+        policies = settled.policies_now(node, commons_id)
+        if policies is None:
+            policies = charter_policies(charter, str(detail.get("founder", "")))
     except CommonworkError as exc:
         return [f"This node cannot read the rules of this commons: {exc.detail}."]
     return describe(policies, charter)
