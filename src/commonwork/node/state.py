@@ -150,19 +150,11 @@ class DbState:
         todo = {prefix for prefix in prefixes if (table.name, prefix) not in self.complete}
         if not todo:
             return
-        groups: dict[Any, list[Any]] = defaultdict(list)
+        groups: dict[Any, set[Any]] = defaultdict(set)
         for first, second in todo:
-            groups[first].append(second)
-        names, key_positions = _shape(table)
-        query = _load_statement(table)
-        for first, values in groups.items():
-            ordered = sorted(values)
-            for start in range(0, len(ordered), 500):
-                params = {"first": first, "values": ordered[start : start + 500]}
-                for stored in self.conn.execute(query, params):
-                    key = tuple(stored[position] for position in key_positions)
-                    self._cache(table.name, key, dict(zip(names, stored, strict=True)))
-        exact = len(key_positions) == 2  # the prefix is the whole key: absent rows are known
+            groups[first].add(second)
+        self._load_groups(table, groups)
+        exact = len(table.primary_key.columns) == 2  # the prefix is the whole key
         for prefix in todo:
             self.complete.add((table.name, prefix))
             if exact and prefix not in self.cache[table.name]:
@@ -192,6 +184,12 @@ class DbState:
         groups: dict[Any, set[Any]] = defaultdict(set)
         for key in keys:
             groups[None if single else key[0]].add(key[0] if single else key[1])
+        self._load_groups(table, groups)
+
+    def _load_groups(self, table: sa.Table, groups: dict[Any, set[Any]]) -> None:
+        """Cache every row whose first key column is a group's key and whose second is one of
+        its values (for a one-column key: whose key is one of the values of the group None);
+        the prefixes loaded are then complete."""
         query = _load_statement(table)
         names, key_positions = _shape(table)
         for first, values in groups.items():
@@ -201,7 +199,7 @@ class DbState:
                 for found in self.conn.execute(query, params):
                     key = tuple(found[position] for position in key_positions)
                     self._cache(table.name, key, dict(zip(names, found, strict=True)))
-            if not single:  # every row of these prefixes is cached now
+            if len(key_positions) > 1:  # every row of these prefixes is cached now
                 self.complete.update((table.name, (first, value)) for value in values)
 
     def flush(self) -> None:

@@ -254,15 +254,13 @@ def contribution_detail(node: Node, commons_id: str, contribution_id: str) -> di
 
 def membership(node: Node, commons_id: str, did: str) -> dict[str, Any] | None:
     with node.reading() as conn:
-        row = (
-            conn.execute(
-                sa.select(members).where(
-                    members.c.commons_id == commons_id, members.c.member == did
-                )
-            )
-            .mappings()
-            .first()
-        )
+        return member_row(conn, commons_id, did)
+
+
+def member_row(conn: sa.Connection, commons_id: str, did: str) -> dict[str, Any] | None:
+    """The member's row (active or not), or None if they never joined."""
+    query = sa.select(members).where(members.c.commons_id == commons_id, members.c.member == did)
+    row = conn.execute(query).mappings().first()
     return None if row is None else plain_row(row)
 
 

@@ -22,10 +22,10 @@ import sqlalchemy as sa
 from numpy.typing import NDArray
 
 from commonwork.commons.policy import PRIVILEGES, Policies, decimal_text
-from commonwork.errors import BadInput, NotFound
-from commonwork.journal.actions import parse_time
+from commonwork.errors import NotFound
 from commonwork.node.node import Node
 from commonwork.services.journals import require_head
+from commonwork.services.settled import as_of_time
 from commonwork.services.standing_load import Loaded, commons_policies, day_of, load
 from commonwork.standing.engine import ACCEPTED, DISPUTED, PENDING, Result, compute
 from commonwork.standing.points import month_of
@@ -72,18 +72,6 @@ class Figures:
 def points_text(milli: int) -> str:
     """Milli-points as a decimal string: 12500 → '12.5'."""
     return decimal_text(Decimal(int(milli)).scaleb(-3))
-
-
-def as_of_time(node: Node, as_of: str | None) -> str:
-    if as_of is None:
-        return node.clock()
-    try:
-        parse_time(as_of)
-    except Exception as exc:
-        raise BadInput(
-            f"as_of must be a journal time such as 2026-11-21T10:00:00.000Z, not {as_of!r}"
-        ) from exc
-    return as_of
 
 
 def _charter_policies(conn: sa.Connection, commons_id: str) -> Policies:

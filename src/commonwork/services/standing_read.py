@@ -30,7 +30,7 @@ from commonwork.node.tables import entries
 from commonwork.production.tables import contributions, validations
 from commonwork.services import settled
 from commonwork.services.journals import require_head
-from commonwork.services.queries import points_text
+from commonwork.services.queries import member_row, points_text
 from commonwork.services.settled import View
 from commonwork.services.standing import gini, lorenz
 from commonwork.standing import tables as standing_tables
@@ -305,15 +305,7 @@ def member_standing(
     view = require_view(node, commons_id, as_of)
     with node.reading() as conn:
         require_head(conn, commons_id)
-        person = (
-            conn.execute(
-                sa.select(members).where(
-                    members.c.commons_id == commons_id, members.c.member == did
-                )
-            )
-            .mappings()
-            .first()
-        )
+        person = member_row(conn, commons_id, did)
         if person is None:
             raise NotFound(f"{did} is not a member of this commons ({commons_id})")
         row = member_rows(conn, view).get(did)

@@ -14,8 +14,8 @@ from commonwork.commons.charter_policies import candidate_value_policy
 from commonwork.node.node import Node
 from commonwork.services import settled, standing_read
 from commonwork.services.journals import require_head
+from commonwork.services.settled import as_of_time
 from commonwork.services.standing import (
-    as_of_time,
     figures,
     gini,
     points_text,
