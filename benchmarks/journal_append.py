@@ -56,6 +56,7 @@ from rich.table import Table
 
 from _machine import describe_machine, machine_facts
 from commonwork.commons.actions import FOUND, JOIN
+from commonwork.commons.charter_policies import complete_charter
 from commonwork.journal.actions import ACTION_DOMAIN, build_action
 from commonwork.journal.canonical import canon
 from commonwork.journal.keys import Keypair, b64url
@@ -149,7 +150,9 @@ class Workload:
         self.commons_id = ""
 
     def found(self) -> dict[str, Any]:
-        body = {"charter": CHARTER, "founder_name": "Founder"}
+        # a commons as founded today: complete policies and engine 1, so settlement runs
+        charter = complete_charter(CHARTER, self.people[0].did, "small-group")
+        body = {"charter": charter, "founder_name": "Founder"}
         return sign(self.people[0], build_action(type=FOUND, author=self.people[0].did, body=body))
 
     def joins(self) -> list[dict[str, Any]]:

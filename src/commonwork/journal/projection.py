@@ -39,6 +39,10 @@ class State(Protocol):
     def put(self, table: sa.Table, row: Row) -> None:
         """Insert or replace a whole row (every column given)."""
 
+    def insert(self, table: sa.Table, row: Row) -> None:
+        """Put a row whose key cannot exist yet (it holds the id of the entry being applied, or
+        the rule has just checked that it does not): the database state then need not look."""
+
     def scan(self, table: sa.Table, prefix: Key) -> list[Row]:
         """Every row of ``table`` whose first two primary-key columns equal ``prefix``, sorted
         by key: e.g. a contribution's validations, or one day's settlement agenda."""

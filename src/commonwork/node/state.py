@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from commonwork.errors import ChainBroken
 from commonwork.journal.entries import Entry
 from commonwork.journal.projection import Context, Key, Parts, Row, add_row, digest_rows, key_of
 from commonwork.node.db import execute_many
@@ -73,6 +74,12 @@ class MemoryState:
         if len(key) > 2:
             self.prefixes[table.name][key[:2]].add(key)
 
+    def insert(self, table: sa.Table, row: Row) -> None:
+        key = key_of(table, row)
+        if key in self.rows[table.name]:
+            raise ChainBroken(f"a projection inserted a {table.name} row that exists: {key}")
+        self.put(table, row)
+
     def preload(self, table: sa.Table, prefixes: Iterable[Key]) -> None:
         """Everything is in memory already."""
 
@@ -128,6 +135,13 @@ class DbState:
         self.pending[table.name][key] = row
         if len(key) > 2:
             self.pending_prefixes[table.name][key[:2]].add(key)
+
+    def insert(self, table: sa.Table, row: Row) -> None:
+        key = key_of(table, row)
+        cached = self.cache[table.name]
+        if key not in cached and key not in self.pending.get(table.name, ()):
+            cached[key] = None  # known absent: the flush need not look it up
+        self.put(table, row)
 
     def scan(self, table: sa.Table, prefix: Key) -> list[Row]:
         """Rows by their first two key columns: the database's, then this batch's on top."""

@@ -12,10 +12,13 @@ from commonwork.journal.projection import Context, State
 from commonwork.production.tables import settle_agenda
 
 
-def add_to_agenda(state: State, ctx: Context, contribution_id: str, why: str) -> None:
+def add_to_agenda(
+    state: State, ctx: Context, contribution_id: str, why: str, *, new: bool = False
+) -> None:
+    """``new``: the contribution was recorded by this very entry, so its row cannot exist."""
     if not governed_by_policies(state, ctx.commons_id):
         return
-    state.put(
+    (state.insert if new else state.put)(
         settle_agenda,
         {
             "commons_id": ctx.commons_id,

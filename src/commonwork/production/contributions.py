@@ -108,7 +108,10 @@ def _put_shares(
     shares.update({member: "0" for member in before if member not in shares})
     for member, share in shares.items():
         key = {"commons_id": ctx.commons_id, "contribution_id": row["contribution_id"]}
-        state.put(contribution_shares, {**key, "member": member, "share": share})
+        if before or row["corrections"]:  # a correction may change an existing author's share
+            state.put(contribution_shares, {**key, "member": member, "share": share})
+        else:  # recorded just now: its authors' rows are new
+            state.insert(contribution_shares, {**key, "member": member, "share": share})
 
 
 def check_record(state: State, ctx: Context) -> None:
@@ -159,12 +162,12 @@ def apply_record(state: State, ctx: Context) -> None:
         "accepted_quantity": None,
         "points_milli": None,
     }
-    state.put(contributions, row)
-    add_to_agenda(state, ctx, ctx.entry.id, "recorded")
+    state.insert(contributions, row)
+    add_to_agenda(state, ctx, ctx.entry.id, "recorded", new=True)
     _put_shares(state, ctx, row, body.co_authors, [])
     if body.source is not None:
         source = {"commons_id": ctx.commons_id, "source": body.source}
-        state.put(contribution_sources, {**source, "contribution_id": ctx.entry.id})
+        state.insert(contribution_sources, {**source, "contribution_id": ctx.entry.id})
     if body.task is not None:
         apply_link(state, ctx, body.task)
 

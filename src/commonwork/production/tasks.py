@@ -115,7 +115,7 @@ def check_post(state: State, ctx: Context) -> None:
 
 def apply_post(state: State, ctx: Context) -> None:
     body: PostBody = ctx.body
-    state.put(
+    state.insert(
         tasks,
         {
             "commons_id": ctx.commons_id,

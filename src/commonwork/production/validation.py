@@ -82,7 +82,7 @@ def status_of(approvals: int, disputes: int) -> str:
 def apply_validate(state: State, ctx: Context) -> None:
     body: ValidateBody = ctx.body
     row = dict(contribution_row(state, ctx.commons_id, body.contribution))
-    state.put(
+    state.insert(
         validations,
         {
             "commons_id": ctx.commons_id,

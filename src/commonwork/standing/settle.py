@@ -387,7 +387,7 @@ class Credit:
         _history(
             state, commons_id, member, day, current["amount_milli"], current["value_points_milli"]
         )
-        state.put(
+        state.insert(
             standing_credits,
             {
                 "commons_id": commons_id,
