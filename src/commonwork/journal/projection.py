@@ -51,6 +51,9 @@ class State(Protocol):
         """A hint for speed: the rows of these two-column prefixes will be read (a database
         state loads them with one query; memory has them already)."""
 
+    def load_exact(self, table: sa.Table, keys: Iterable[Key]) -> None:
+        """A hint for speed: exactly these rows will be read."""
+
 
 @dataclass(frozen=True, slots=True)
 class Context:

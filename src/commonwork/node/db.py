@@ -6,7 +6,7 @@ that one writer at a time holds the database. PostgreSQL writers lock the common
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -140,3 +140,35 @@ def current_revision(conn: sa.Connection) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def select_keyed(
+    conn: sa.Connection, table: sa.Table, equal: Sequence[Any], among: Sequence[Any]
+) -> list[tuple[Any, ...]]:
+    """Rows of ``table`` (as tuples, in column order) whose first ``len(equal)`` key columns
+    equal ``equal`` and whose next key column is one of ``among``: straight on the driver, for
+    the loads that read tens of thousands of rows (SQLAlchemy's per-row work would dominate)."""
+    if not among:
+        return []
+    keys = [column.name for column in table.primary_key.columns]
+    names = ", ".join(column.name for column in table.columns)
+    postgres = conn.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    where = [f"{keys[i]} = {mark}" for i in range(len(equal))]
+    if postgres:
+        where.append(f"{keys[len(equal)]} = ANY({mark})")
+        params: list[Any] = [*equal, list(among)]
+    else:
+        where.append(f"{keys[len(equal)]} IN ({', '.join('?' * len(among))})")
+        params = [*equal, *among]
+    # Only our own declared table and column names are formatted in; every value is bound.
+    sql = f"SELECT {names} FROM {table.name} WHERE {' AND '.join(where)}"  # noqa: S608
+    driver = conn.connection.driver_connection
+    if driver is None:
+        raise StorageUnavailable("the database connection was closed; try again")
+    cursor = driver.cursor()
+    try:
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()

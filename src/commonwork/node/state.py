@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from commonwork.errors import ChainBroken
 from commonwork.journal.entries import Entry
 from commonwork.journal.projection import Context, Key, Parts, Row, add_row, digest_rows, key_of
-from commonwork.node.db import execute_many
+from commonwork.node.db import execute_many, select_keyed
 from commonwork.node.digests import add_deltas
 from commonwork.node.registry import PROJECTED_TABLES, spec_for
 from commonwork.standing.settle import begin, settle_until
@@ -81,6 +81,9 @@ class MemoryState:
         self.put(table, row)
 
     def preload(self, table: sa.Table, prefixes: Iterable[Key]) -> None:
+        """Everything is in memory already."""
+
+    def load_exact(self, table: sa.Table, keys: Iterable[Key]) -> None:
         """Everything is in memory already."""
 
     def scan(self, table: sa.Table, prefix: Key) -> list[Row]:
@@ -204,13 +207,12 @@ class DbState:
         """Cache every row whose first key column is a group's key and whose second is one of
         its values (for a one-column key: whose key is one of the values of the group None);
         the prefixes loaded are then complete."""
-        query = _load_statement(table)
         names, key_positions = _shape(table)
         for first, values in groups.items():
             ordered = sorted(values)
+            equal = [] if len(key_positions) == 1 else [first]
             for start in range(0, len(ordered), 500):
-                params = {"first": first, "values": ordered[start : start + 500]}
-                for found in self.conn.execute(query, params):
+                for found in select_keyed(self.conn, table, equal, ordered[start : start + 500]):
                     key = tuple(found[position] for position in key_positions)
                     self._cache(table.name, key, dict(zip(names, found, strict=True)))
             if len(key_positions) > 1:  # every row of these prefixes is cached now
@@ -241,12 +243,32 @@ class DbState:
 
     def _stored(self, table: sa.Table, rows: dict[Key, Row]) -> dict[Key, Row | None]:
         """What the database holds for these keys (the read cache mirrors it; the rest is
-        loaded with one query per 500 keys)."""
+        loaded by exact key)."""
         cached = self.cache[table.name]
-        missing = {key for key in rows if key not in cached}
+        missing = [key for key in rows if key not in cached]
         if missing:
-            self._load(table, missing)
+            self.load_exact(table, missing)
         return {key: cached.get(key) for key in rows}
+
+    def load_exact(self, table: sa.Table, keys: Iterable[Key]) -> None:
+        """Cache exactly these rows (absent ones as None), 300 keys a query: unlike a prefix
+        load, a key such as (commons, member, day) does not bring every day of the member."""
+        cached = self.cache[table.name]
+        groups: dict[Key, list[Any]] = defaultdict(list)
+        for key in keys:
+            if key not in cached:
+                groups[key[:-1]].append(key[-1])
+        names, key_positions = _shape(table)
+        for prefix, lasts in groups.items():
+            ordered = sorted(set(lasts))
+            for start in range(0, len(ordered), 500):
+                part = ordered[start : start + 500]
+                for stored in select_keyed(self.conn, table, list(prefix), part):
+                    key = tuple(stored[position] for position in key_positions)
+                    self._cache(table.name, key, dict(zip(names, stored, strict=True)))
+            for last in ordered:
+                if (*prefix, last) not in cached:
+                    self._cache(table.name, (*prefix, last), None)
 
 
 @cache

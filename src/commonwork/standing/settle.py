@@ -204,15 +204,18 @@ class Day:
         for table in (contributions, validations, contribution_shares):
             state.preload(table, prefixes)
         people: set[str] = set()
+        pairs: set[tuple[str, str, str]] = set()  # (commons, contributor, validator)
         for contribution_id in ids:
             row = state.get(contributions, (commons_id, contribution_id))
+            key = (commons_id, contribution_id)
+            validators = {v["validator"] for v in state.scan(validations, key)}
+            people.update(validators)
+            people.update(s["member"] for s in state.scan(contribution_shares, key))
             if row is not None:
                 people.add(row["contributor"])
-            key = (commons_id, contribution_id)
-            people.update(v["validator"] for v in state.scan(validations, key))
-            people.update(s["member"] for s in state.scan(contribution_shares, key))
+                pairs.update((commons_id, row["contributor"], who) for who in validators)
         state.preload(member_standing, [(commons_id, person) for person in people])
-        state.preload(approval_pairs, [(commons_id, person) for person in people])
+        state.load_exact(approval_pairs, pairs)
 
     def _decide(self, row: Row) -> Row | None:
         """Weigh the day's validations of one contribution; the row if it is accepted today."""
