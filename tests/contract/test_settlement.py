@@ -313,3 +313,55 @@ def test_journals_made_by_earlier_releases_import_and_verify(any_node: Node, pat
     assert (report["ok"], report["projections_match"]) == (True, True)
     exported = _journal(any_node, commons_id)
     assert exported == [line for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def _full_overlay(node: Node, commons_id: str, day_text: str) -> dict[str, dict[Any, Any]]:
+    """The provisional view computed the simple way: settle the open day whole."""
+    from commonwork.node.state import DbState
+    from commonwork.standing.settle import add_days, settle_until
+
+    with node.reading() as conn:
+        overlay = DbState(conn)
+        settle_until(overlay, commons_id, add_days(day_text, 1))
+        return {name: dict(rows) for name, rows in overlay.pending.items()}
+
+
+SHOWN = (
+    "contributions",
+    "validations",
+    "tasks",
+    "member_standing",
+    "standing_history",
+    "standing_credits",
+)
+
+
+def test_the_incremental_view_of_today_equals_settling_the_day_whole(any_node: Node) -> None:
+    """A read on the head's own day decides again only what new entries touched; it must show
+    exactly what settling the whole day would."""
+    from commonwork.services import settled
+
+    ada, ben, cy = Keypair.generate(), Keypair.generate(), Keypair.generate()
+    any_node.clock = lambda: day(0)
+    commons_id = found(any_node, ada, charter(ada, cy))
+    join(any_node, commons_id, ben, "Ben")
+    join(any_node, commons_id, cy, "Cy")
+    task = post(any_node, commons_id, ada)
+    any_node.clock = lambda: day(1.2)
+    works = [work(any_node, commons_id, ben, str(hours), task=task if hours == 2 else None)
+             for hours in (1, 2, 3, 4)]  # fmt: skip
+    approve(any_node, commons_id, ada, works[0])
+    for step, (who, target) in enumerate([(cy, 1), (ada, 2), (cy, 3), (ada, 3)]):
+        view = settled.current(any_node, commons_id)
+        assert view is not None
+        full = _full_overlay(any_node, commons_id, view.as_of_day)
+        for name in SHOWN:
+            assert view.overlay.get(name, {}) == full.get(name, {}), (step, name)
+        approve(any_node, commons_id, who, works[target])
+    final = settled.current(any_node, commons_id)
+    assert final is not None
+    accepted = {
+        key[1] for key, row in final.overlay["contributions"].items() if row["status"] == "accepted"
+    }
+    assert accepted == set(works)
+    assert final.overlay["tasks"][(commons_id, task)]["status"] == "closed"

@@ -21,15 +21,19 @@ from commonwork.commons.policy import Policies
 from commonwork.errors import BadInput
 from commonwork.journal.actions import parse_time
 from commonwork.journal.chain import Head
+from commonwork.journal.entries import parse_entry
 from commonwork.journal.projection import Key, Row, key_of
+from commonwork.node.journal_store import iter_lines
 from commonwork.node.node import Node
 from commonwork.node.state import DbState
-from commonwork.production.tables import contributions, settle_agenda
+from commonwork.production.actions import RECORD
+from commonwork.production.tables import contributions, settle_agenda, tasks, validations
 from commonwork.services.journals import require_head
 from commonwork.standing.settle import Day, add_days, policies_in_force, settle_until
 from commonwork.standing.tables import settlements
 
 VIEW_CACHE_SIZE = 64
+REUSE_WITHIN = 5000  # entries: beyond that, deciding the day afresh costs less than reading them
 T = TypeVar("T")
 
 
@@ -94,14 +98,105 @@ def current(node: Node, commons_id: str, *, as_of: str | None = None) -> View | 
         policies = policies_in_force(overlay, commons_id)
         if checkpoint is None or policies is None:
             return None
-        if when[:10] >= checkpoint:
-            settle_until(overlay, commons_id, add_days(when[:10], 1))
-        rows = {name: dict(found) for name, found in overlay.pending.items()}
+        if when[:10] == checkpoint == head.recorded_at[:10]:  # only the head's own day is open
+            rows = _today(node, conn, head, policies).rows()
+        else:
+            if when[:10] >= checkpoint:
+                settle_until(overlay, commons_id, add_days(when[:10], 1))
+            rows = {name: dict(found) for name, found in overlay.pending.items()}
     made = View(commons_id, head, when, when[:10], checkpoint, policies, rows)
     if len(node.figures_cache) >= VIEW_CACHE_SIZE:
         node.figures_cache.pop(next(iter(node.figures_cache)))
     node.figures_cache[key] = made
     return made
+
+
+@dataclass
+class Today:
+    """The provisional settlement of the head's own day, kept per contribution: a new head
+    decides again only the contributions its new entries touched, then credits the day's
+    acceptances afresh (cheap). The same as settling the day whole, for every row a read shows
+    (contributions, validations' weights, tasks, members' standing, history and credits)."""
+
+    day: str
+    head_seq: int
+    decided: dict[str, dict[str, dict[Key, Row]]]  # contribution id → its rows by table
+    credits: dict[str, dict[Key, Row]]
+
+    def rows(self) -> dict[str, dict[Key, Row]]:
+        merged: dict[str, dict[Key, Row]] = {
+            name: dict(found) for name, found in self.credits.items()
+        }
+        for tables in self.decided.values():
+            for name, found in tables.items():
+                merged.setdefault(name, {}).update(found)
+        return merged
+
+
+def _today(node: Node, conn: sa.Connection, head: Head, policies: Policies) -> Today:
+    commons_id, day = head.commons_id, head.recorded_at[:10]
+    key = ("today", commons_id)
+    earlier = node.figures_cache.get(key)
+    if isinstance(earlier, Today) and earlier.day == day and earlier.head_seq == head.seq:
+        return earlier
+    agenda = conn.execute(
+        sa.select(settle_agenda.c.contribution_id).where(
+            settle_agenda.c.commons_id == commons_id, settle_agenda.c.day == day
+        )
+    ).scalars()
+    ids = set(agenda)
+    decided: dict[str, dict[str, dict[Key, Row]]] = {}
+    reusable = isinstance(earlier, Today) and earlier.day == day
+    if isinstance(earlier, Today) and reusable and 0 < head.seq - earlier.head_seq <= REUSE_WITHIN:
+        touched = _touched(conn, commons_id, earlier.head_seq)
+        decided = {cid: rows for cid, rows in earlier.decided.items() if cid not in touched}
+    todo = sorted(ids - set(decided))
+    overlay = DbState(conn)
+    Day(overlay, commons_id, policies, day).decide_only(todo)
+    decided.update(_by_contribution(overlay.pending, todo))
+    accepted = [
+        row
+        for rows in decided.values()
+        for row in rows.get(contributions.name, {}).values()
+        if row["status"] == "accepted" and row["accepted_on"] == day
+    ]
+    crediting = DbState(conn)
+    Day(crediting, commons_id, policies, day).credit_only(accepted)
+    made = Today(
+        day, head.seq, decided, {name: dict(rows) for name, rows in crediting.pending.items()}
+    )
+    node.figures_cache[key] = made
+    return made
+
+
+def _touched(conn: sa.Connection, commons_id: str, after: int) -> set[str]:
+    """The contributions the entries after seq ``after`` record, correct, validate or withdraw."""
+    found: set[str] = set()
+    for line in iter_lines(conn, commons_id, after=after):
+        entry = parse_entry(line)
+        if entry.type == RECORD:
+            found.add(entry.id)
+        else:
+            target = entry.body_json().get("contribution")
+            if isinstance(target, str):
+                found.add(target)
+    return found
+
+
+def _by_contribution(
+    pending: dict[str, dict[Key, Row]], ids: list[str]
+) -> dict[str, dict[str, dict[Key, Row]]]:
+    """The overlay's rows of each decided contribution: its own row, its validations (keyed by
+    it) and the task it closed."""
+    out: dict[str, dict[str, dict[Key, Row]]] = {cid: {} for cid in ids}
+    for name in (contributions.name, validations.name):
+        for key, row in pending.get(name, {}).items():
+            if key[1] in out:
+                out[key[1]].setdefault(name, {})[key] = row
+    for key, row in pending.get(tasks.name, {}).items():
+        if row.get("closed_by") in out:
+            out[row["closed_by"]].setdefault(tasks.name, {})[key] = row
+    return out
 
 
 def policies_now(node: Node, commons_id: str) -> Policies | None:

@@ -196,6 +196,19 @@ class Day:
             if accepted is not None:
                 Credit(self, accepted).mark()
 
+    def credit_only(self, accepted: list[Row]) -> None:
+        """The members' credits of contributions already decided and marked accepted today (in
+        journal order, as ``settle`` gives them): the other half of ``decide_only``."""
+        state, commons_id = self.state, self.commons_id
+        ids = [row["contribution_id"] for row in accepted]
+        state.preload(contribution_shares, [(commons_id, cid) for cid in ids])
+        people = {row["contributor"] for row in accepted}
+        for cid in ids:
+            people.update(s["member"] for s in state.scan(contribution_shares, (commons_id, cid)))
+        state.preload(member_standing, [(commons_id, person) for person in people])
+        for row in sorted(accepted, key=lambda row: row["seq"]):
+            Credit(self, row).credit_members(int(row["points_milli"]))
+
     def _preload(self, ids: list[str]) -> None:
         """Load what the day will read with a few queries instead of a few per contribution:
         the contributions, their validations and shares, then the people involved."""
@@ -311,7 +324,9 @@ class Credit:
     row: Row
 
     def apply(self) -> None:
-        points = self.mark()
+        self.credit_members(self.mark())
+
+    def credit_members(self, points: int) -> None:
         for member, credit in split(points, authors(self.day.state, self.row)):
             self._credit(member, credit)
 
