@@ -250,6 +250,7 @@ class _Importer:
         if new and self.head is not None:
             journal_store.insert_entries(self.conn, self.head.commons_id, new)
             self.state.flush()
+            self.state.forget()
         if self.progress is not None and parsed:
             self.progress(self.count + self.held)
 

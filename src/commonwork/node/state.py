@@ -241,6 +241,13 @@ class DbState:
         self.pending.clear()
         self.pending_prefixes.clear()
 
+    def forget(self) -> None:
+        """Drop the read cache (after a flush, the database holds it all): a long replay keeps
+        its memory to a chunk's worth instead of the whole state."""
+        self.cache.clear()
+        self.cache_prefixes.clear()
+        self.complete.clear()
+
     def _stored(self, table: sa.Table, rows: dict[Key, Row]) -> dict[Key, Row | None]:
         """What the database holds for these keys (the read cache mirrors it; the rest is
         loaded by exact key)."""
@@ -319,16 +326,16 @@ def _upsert(dialect: str, table: sa.Table) -> Any:
 
 
 def table_rows(conn: sa.Connection, table: sa.Table, commons_id: str | None) -> Iterator[Row]:
-    """Every row of ``table`` (of one commons, or all), sorted by primary key in Python.
-
-    Sorting here rather than in SQL keeps the order independent of the database's collation.
-    """
+    """Every row of ``table`` (of one commons, or all), streamed from the database in the order
+    it finds them: the digest is a sum over rows, so order does not matter and memory stays
+    flat however large the table."""
     query = sa.select(table)
     if commons_id is not None:
         query = query.where(table.c.commons_id == commons_id)
-    rows = [plain_row(row) for row in conn.execute(query).mappings()]
-    rows.sort(key=lambda row: key_of(table, row))
-    return iter(rows)
+    result = conn.execute(query.execution_options(yield_per=2000))
+    names = [str(name) for name in result.keys()]
+    for row in result:
+        yield dict(zip(names, row, strict=True))
 
 
 def database_digest(conn: sa.Connection, commons_id: str | None = None) -> str:

@@ -154,6 +154,7 @@ def _replay(
 ) -> int:
     replay_chunk(state, commons_id, chunk)
     state.flush()
+    state.forget()
     replayed += len(chunk)
     if progress is not None:
         progress(replayed)
