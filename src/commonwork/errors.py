@@ -26,7 +26,8 @@ detail and exits non-zero.
     ├── AuthenticationFailed          401
     ├── Conflict                      409
     ├── ChainBroken                   422  an imported or verified journal fails a check
-    └── StorageUnavailable            503
+    ├── StorageUnavailable            503
+    └── NotSettledYet                 503  an upgraded node has not settled a journal yet
 """
 
 from __future__ import annotations
@@ -178,6 +179,12 @@ class StorageUnavailable(CommonworkError):
     code = "storage_unavailable"
     status = 503
     title = "The database is unavailable"
+
+
+class NotSettledYet(CommonworkError):
+    code = "not_settled_yet"
+    status = 503
+    title = "The figures are not settled on this node yet"
 
 
 def all_error_classes() -> list[type[CommonworkError]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from commonwork.journal.keys import Keypair
@@ -78,3 +79,22 @@ def test_a_database_without_parts_gets_them_when_the_node_opens(
         assert queries.commons_detail(reopened, commons_id)["digest"] == expected
     finally:
         reopened.close()
+
+
+def test_an_upgraded_node_says_to_rebuild_until_it_has_settled_a_journal(any_node: Node) -> None:
+    """A database from before day settlement has no checkpoint for a commons with policies:
+    reads say what to do, and ``rebuild`` settles it."""
+    from commonwork.errors import NotSettledYet
+    from commonwork.services.journals import rebuild_projections
+    from commonwork.services.standing_read import standing_table
+    from commonwork.standing.tables import settlements
+
+    commons_id = busy_commons(any_node)
+    with any_node.writing() as conn:
+        conn.execute(sa.delete(settlements))
+    any_node.figures_cache.clear()
+    with pytest.raises(NotSettledYet) as refused:
+        standing_table(any_node, commons_id)
+    assert "commonwork rebuild" in refused.value.detail
+    rebuild_projections(any_node, commons_id)
+    assert standing_table(any_node, commons_id)["members"]

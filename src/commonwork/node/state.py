@@ -333,7 +333,7 @@ def table_rows(conn: sa.Connection, table: sa.Table, commons_id: str | None) -> 
     if commons_id is not None:
         query = query.where(table.c.commons_id == commons_id)
     result = conn.execute(query.execution_options(yield_per=2000))
-    names = [str(name) for name in result.keys()]
+    names = [str(column.name) for column in table.columns]  # select(table): in column order
     for row in result:
         yield dict(zip(names, row, strict=True))
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 import sqlalchemy as sa
 
 from commonwork.commons.policy import Policies
-from commonwork.errors import BadInput
+from commonwork.errors import BadInput, NotSettledYet
 from commonwork.journal.actions import parse_time
 from commonwork.journal.chain import Head
 from commonwork.journal.entries import parse_entry
@@ -96,8 +96,14 @@ def current(node: Node, commons_id: str, *, as_of: str | None = None) -> View | 
         ).scalar_one_or_none()
         overlay = DbState(conn)
         policies = policies_in_force(overlay, commons_id)
-        if checkpoint is None or policies is None:
+        if policies is None:
             return None
+        if checkpoint is None:
+            raise NotSettledYet(
+                "this commons' charter sets policies, but this node has not settled its journal "
+                "yet (it was upgraded from a release before day settlement): run "
+                "`commonwork rebuild` once, then its figures are here"
+            )
         if when[:10] == checkpoint == head.recorded_at[:10]:  # only the head's own day is open
             rows = _today(node, conn, head, policies).rows()
         else:
@@ -219,7 +225,9 @@ def for_rows(
         checkpoint = conn.execute(
             sa.select(settlements.c.next_day).where(settlements.c.commons_id == commons_id)
         ).scalar_one_or_none()
-        if checkpoint is None or when[:10] != head.recorded_at[:10] or checkpoint != when[:10]:
+        if checkpoint is None:
+            return None  # no engine, or not settled yet on this node: the rows as they stand
+        if when[:10] != head.recorded_at[:10] or checkpoint != when[:10]:
             return current(node, commons_id, as_of=as_of)
         wanted = sorted(set(ids))
         key = ("rows", head.id, when[:10], hashlib.sha256("".join(wanted).encode()).hexdigest())
