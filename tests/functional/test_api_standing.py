@@ -153,3 +153,19 @@ def test_validating_twice_and_adjusting_without_a_quantity_are_refused(
     assert response.status_code == 422
     assert "quantity" in response.json()["detail"]
     assert head(api, commons) == before
+
+
+def test_the_standing_table_comes_a_page_at_a_time(
+    api: httpx.Client, community: dict[str, Any]
+) -> None:
+    base = f"/api/v1/commons/{community['commons']}/standing"
+    whole = api.get(base).json()
+    first = api.get(base, params={"limit": 1}).json()
+    rest = api.get(base, params={"limit": 5, "offset": 1}).json()
+    assert first["total_members"] == rest["total_members"] == len(whole["members"]) == 3
+    assert [row["member"] for row in first["members"] + rest["members"]] == [
+        row["member"] for row in whole["members"]
+    ]
+    assert first["digest"] == whole["digest"]  # the digest and distribution cover everyone
+    assert first["distribution"] == whole["distribution"]
+    assert api.get(base, params={"limit": 1001}).status_code == 422

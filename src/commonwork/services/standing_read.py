@@ -123,15 +123,24 @@ def _labels(view: View) -> dict[str, Any]:
     }
 
 
-def standing_table(node: Node, commons_id: str, *, as_of: str | None = None) -> dict[str, Any]:
-    """Every member's standing, value points (lifetime and this month) and privileges, highest
-    standing first; with the distribution of value points and a digest of the figures. A past
-    as-of reads the standing history (a heavy read): kept by (head, as-of day)."""
+def standing_table(
+    node: Node,
+    commons_id: str,
+    *,
+    as_of: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Members' standing, value points (lifetime and this month) and privileges, highest
+    standing first (``limit`` of them from ``offset``; all when ``limit`` is None); with the
+    distribution of value points over every active member and a digest of all the figures. The
+    whole table is a function of (head, as-of day), kept by both, so a page of it costs the
+    page once it is made."""
     view = require_view(node, commons_id, as_of)
-    if view.as_of_day < view.settled_through:
-        key = ("standing-table", view.head.id, view.as_of_day)
-        return settled.remembered(node, key, lambda: _standing_table(node, view))
-    return _standing_table(node, view)
+    key = ("standing-table", view.head.id, view.as_of_day)
+    table = settled.remembered(node, key, lambda: _standing_table(node, view))
+    shown = table["members"] if limit is None else table["members"][offset : offset + limit]
+    return {**table, "members": shown, "total_members": len(table["members"]), "offset": offset}
 
 
 def _standing_table(node: Node, view: View) -> dict[str, Any]:

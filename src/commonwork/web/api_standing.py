@@ -28,12 +28,21 @@ AsOf = Annotated[
         "Computed from the journal under the charter's policies, as of `as_of`: standing "
         "(decaying, never transferable), lifetime and this month's value points, the privileges "
         "standing unlocks, the distribution of value points (Gini coefficient, Lorenz curve) and "
-        "a digest of the figures that a rebuild leaves unchanged. 404 when the charter sets no "
-        "policy."
+        "a digest of the figures that a rebuild leaves unchanged. Members come highest standing "
+        "first, `limit` of them from `offset` (`total_members` says how many there are); the "
+        "distribution and the digest cover all of them. 404 when the charter sets no policy."
     ),
 )
-def get_standing(request: Request, commons_id: str, as_of: AsOf = None) -> dict[str, Any]:
-    return standing_read.standing_table(node_of(request), commons_id, as_of=as_of)
+def get_standing(
+    request: Request,
+    commons_id: str,
+    as_of: AsOf = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Members at most.")] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**9, description="Members to skip.")] = 0,
+) -> dict[str, Any]:
+    return standing_read.standing_table(
+        node_of(request), commons_id, as_of=as_of, limit=limit, offset=offset
+    )
 
 
 @router.get(

@@ -70,15 +70,27 @@ def _standing_context(node: Node, commons_id: str, as_of: str) -> dict[str, Any]
     return context
 
 
-def standing_view(node: Node, commons_id: str, as_of: str) -> dict[str, Any]:
-    """Every member's figures, highest standing first, and the distribution of value points."""
+MEMBERS_PER_PAGE = 100
+
+
+def standing_view(node: Node, commons_id: str, as_of: str, page: int = 1) -> dict[str, Any]:
+    """Members' figures, highest standing first, a page of them at a time, and the distribution
+    of value points over everyone."""
     context = _standing_context(node, commons_id, as_of)
     if context["no_standing"]:
         return context
-    table = standing_read.standing_table(node, commons_id, as_of=as_of_time(as_of))
+    when = as_of_time(as_of)
+    whole = standing_read.standing_table(node, commons_id, as_of=when, limit=1)
+    pages = max(1, -(-whole["total_members"] // MEMBERS_PER_PAGE))
+    page = min(max(1, page), pages)
+    offset = (page - 1) * MEMBERS_PER_PAGE
+    table = standing_read.standing_table(
+        node, commons_id, as_of=when, limit=MEMBERS_PER_PAGE, offset=offset
+    )
     spread = table["distribution"]
     chart = lorenz_chart(spread["lorenz"], spread["gini"])
-    return {**context, "table": table, "lorenz_svg": Markup(chart)}  # noqa: S704 - escaped SVG
+    paging = {"page": page, "pages": pages, "first_rank": offset + 1}
+    return {**context, "table": table, "paging": paging, "lorenz_svg": Markup(chart)}  # noqa: S704 - escaped SVG
 
 
 def _series_description(name: str, series: list[dict[str, Any]]) -> str:
@@ -168,8 +180,9 @@ def preview_view(
 
 
 @router.get("/commons/{commons_id}/standing")
-def standing_page(request: Request, commons_id: str, as_of: str = "") -> Response:
-    return render(request, "standing.html", standing_view(node_of(request), commons_id, as_of))
+def standing_page(request: Request, commons_id: str, as_of: str = "", page: int = 1) -> Response:
+    context = standing_view(node_of(request), commons_id, as_of, min(max(page, 1), 10**6))
+    return render(request, "standing.html", context)
 
 
 @router.get("/commons/{commons_id}/members/{member}")
