@@ -38,6 +38,7 @@ from commonwork.node.state import DbState, prefetch_reads, run_rules
 from commonwork.node.tables import entries as entries_table
 
 FLUSH_EVERY = 2000
+IMPORT_CACHE_ROWS = 250_000  # rows an import keeps cached between chunks (a few hundred MiB)
 ANALYZED_TABLES = ["entries", *(table.name for table in PROJECTED_TABLES)]
 
 
@@ -250,7 +251,7 @@ class _Importer:
         if new and self.head is not None:
             journal_store.insert_entries(self.conn, self.head.commons_id, new)
             self.state.flush()
-            self.state.forget()
+            self.state.forget(beyond=IMPORT_CACHE_ROWS)
         if self.progress is not None and parsed:
             self.progress(self.count + self.held)
 

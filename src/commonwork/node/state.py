@@ -241,9 +241,12 @@ class DbState:
         self.pending.clear()
         self.pending_prefixes.clear()
 
-    def forget(self) -> None:
-        """Drop the read cache (after a flush, the database holds it all): a long replay keeps
-        its memory to a chunk's worth instead of the whole state."""
+    def forget(self, *, beyond: int = 0) -> None:
+        """Drop the read cache once it holds more than ``beyond`` rows (after a flush, the
+        database holds it all): a long replay keeps its memory bounded instead of growing with
+        the whole state, and keeps what the next days will read while it is small."""
+        if sum(len(rows) for rows in self.cache.values()) <= beyond:
+            return
         self.cache.clear()
         self.cache_prefixes.clear()
         self.complete.clear()

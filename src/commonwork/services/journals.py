@@ -28,6 +28,7 @@ from commonwork.node.state import DbState, MemoryState, database_digest, replay_
 
 Progress = Callable[[int], None] | None
 REPLAY_CHUNK = 2000
+REPLAY_CACHE_ROWS = 250_000  # rows a replay keeps cached between chunks (a few hundred MiB)
 DIGEST_CACHE_SIZE = 1024
 STREAM_CHUNK = 500  # entries read per short read transaction while streaming the journal
 _reverifying = threading.Lock()  # one full re-verification at a time in this process
@@ -154,7 +155,7 @@ def _replay(
 ) -> int:
     replay_chunk(state, commons_id, chunk)
     state.flush()
-    state.forget()
+    state.forget(beyond=REPLAY_CACHE_ROWS)
     replayed += len(chunk)
     if progress is not None:
         progress(replayed)
