@@ -103,7 +103,8 @@ def apply_validate(state: State, ctx: Context) -> None:
         # Day settlement decides, at the end of this day, with the validators' standing as of
         # its start (commonwork.standing.settle); until then the status stands.
         state.put(contributions, row)
-        add_to_agenda(state, ctx, row["contribution_id"], "validated")
+        if row["status"] == "pending":  # settled work (accepted, held) is not decided again
+            add_to_agenda(state, ctx, row["contribution_id"], "validated")
         return
     was_accepted = row["status"] == "accepted"
     row["status"] = status_of(row["approvals"], row["disputes"])

@@ -66,6 +66,7 @@ def days_between(earlier: str, later: str) -> int:
     return (date.fromisoformat(later) - date.fromisoformat(earlier)).days
 
 
+@lru_cache(maxsize=65536)
 def milli(value: Decimal | str) -> int:
     """A decimal as whole thousandths, rounded down."""
     return int((Decimal(value) * MILLI).to_integral_value(rounding=ROUND_FLOOR))
@@ -213,12 +214,18 @@ class Day:
         """Load what the day will read with a few queries instead of a few per contribution:
         the contributions, their validations and shares, then the people involved."""
         state, commons_id = self.state, self.commons_id
-        prefixes = [(commons_id, contribution_id) for contribution_id in ids]
-        for table in (contributions, validations, contribution_shares):
+        state.preload(contributions, [(commons_id, cid) for cid in ids])
+        pending = []  # only pending work is decided: settled work returns at once
+        for contribution_id in ids:
+            row = state.get(contributions, (commons_id, contribution_id))
+            if row is not None and row["status"] == "pending":
+                pending.append(contribution_id)
+        prefixes = [(commons_id, contribution_id) for contribution_id in pending]
+        for table in (validations, contribution_shares):
             state.preload(table, prefixes)
         people: set[str] = set()
         pairs: set[tuple[str, str, str]] = set()  # (commons, contributor, validator)
-        for contribution_id in ids:
+        for contribution_id in pending:
             row = state.get(contributions, (commons_id, contribution_id))
             key = (commons_id, contribution_id)
             validators = {v["validator"] for v in state.scan(validations, key)}
