@@ -123,8 +123,11 @@ class Commons:
 
     def standing(self, as_of: str | None = None) -> dict[str, dict[str, Any]]:
         """Every member's row of the standing table, by did."""
-        params = {} if as_of is None else {"as_of": as_of}
+        params: dict[str, Any] = (
+            {"limit": 1000} if as_of is None else {"limit": 1000, "as_of": as_of}
+        )
         table = self.get("/standing", **params)
+        assert table["total_members"] == len(table["members"])  # one page holds them all
         return {row["member"]: row for row in table["members"]}
 
     def with_status(self, status: str) -> set[str]:
