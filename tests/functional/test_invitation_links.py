@@ -95,6 +95,8 @@ def test_a_member_invites_by_link_and_a_new_person_signs_up_and_joins(
     )
     assert (join["type"], join["author"]) == (JOIN, bob_did)
     assert journals.verify_commons(node, commons_id).ok
+    commons_page = ann.get(f"/commons/{commons_id}").text  # members find the way to invite
+    assert f'href="/commons/{commons_id}/invitations" data-testid="invite-link"' in commons_page
     listed = ann.get(f"/commons/{commons_id}/invitations").text
     assert 'data-status="used"' in listed
     assert link.rsplit("/", 1)[1] not in listed  # the code is shown once, never again
