@@ -110,8 +110,15 @@ def describe_validation_error(exc: pydantic.ValidationError) -> str:
     return "; ".join(parts)
 
 
+_KEY_NAMES: dict[str, tuple[str, ...]] = {}
+
+
 def key_of(table: sa.Table, row: Row) -> Key:
-    return tuple(row[name] for name in key_names(table))
+    """The row's primary key (by the table's name: hashing the table itself costs more)."""
+    names = _KEY_NAMES.get(table.name)
+    if names is None:
+        names = _KEY_NAMES[table.name] = key_names(table)
+    return tuple(row[name] for name in names)
 
 
 @cache

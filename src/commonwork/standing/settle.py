@@ -114,9 +114,18 @@ def _standing_row(commons_id: str, member: str, amount: int, day: str, seed: int
 
 
 def _history(
-    state: State, commons_id: str, member: str, day: str, amount: int, points: int
+    state: State,
+    commons_id: str,
+    member: str,
+    day: str,
+    amount: int,
+    points: int,
+    *,
+    new: bool = False,
 ) -> None:
-    state.put(
+    """``new``: the member's standing last changed before ``day``, so no row of ``day`` exists
+    (history rows are written exactly when the standing changes)."""
+    (state.insert if new else state.put)(
         standing_history,
         {
             "commons_id": commons_id,
@@ -393,6 +402,7 @@ class Credit:
         policies = self.day.policies
         row = state.get(member_standing, (commons_id, member))
         current = dict(row) if row is not None else _standing_row(commons_id, member, 0, day)
+        first_today = row is not None and row["day"] < day
         if current["month"] != day[:7]:
             current.update(month=day[:7], month_points_milli=0)
         cap = policies.value.per_member_per_month
@@ -409,9 +419,8 @@ class Credit:
             month_points_milli=current["month_points_milli"] + credit,
         )
         state.put(member_standing, current)
-        _history(
-            state, commons_id, member, day, current["amount_milli"], current["value_points_milli"]
-        )
+        amount, points = current["amount_milli"], current["value_points_milli"]
+        _history(state, commons_id, member, day, amount, points, new=first_today)
         state.insert(
             standing_credits,
             {
