@@ -91,12 +91,19 @@ def execute_many(conn: sa.Connection, statement: Any, rows: list[dict[str, Any]]
         dialect = _NAMED_SQLITE if conn.dialect.name == "sqlite" else conn.dialect
         _compiled[key] = (statement, str(statement.compile(dialect=dialect)))
     sql = _compiled[key][1]
+    with _driver_cursor(conn) as cursor:
+        cursor.executemany(sql, rows)
+
+
+@contextmanager
+def _driver_cursor(conn: sa.Connection) -> Iterator[Any]:
+    """A cursor of the driver under ``conn`` (same connection, same transaction), closed after."""
     driver = conn.connection.driver_connection
     if driver is None:
         raise StorageUnavailable("the database connection was closed; try again")
     cursor = driver.cursor()
     try:
-        cursor.executemany(sql, rows)
+        yield cursor
     finally:
         cursor.close()
 
@@ -163,12 +170,6 @@ def select_keyed(
         params = [*equal, *among]
     # Only our own declared table and column names are formatted in; every value is bound.
     sql = f"SELECT {names} FROM {table.name} WHERE {' AND '.join(where)}"  # noqa: S608
-    driver = conn.connection.driver_connection
-    if driver is None:
-        raise StorageUnavailable("the database connection was closed; try again")
-    cursor = driver.cursor()
-    try:
+    with _driver_cursor(conn) as cursor:
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]
-    finally:
-        cursor.close()
