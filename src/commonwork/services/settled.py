@@ -11,6 +11,7 @@ costing what the unsettled days' agenda costs — never the whole journal. Rules
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -33,6 +34,7 @@ from commonwork.standing.settle import Day, add_days, policies_in_force, settle_
 from commonwork.standing.tables import settlements
 
 VIEW_CACHE_SIZE = 64
+_CACHE_LOCK = threading.Lock()
 REUSE_WITHIN = 5000  # entries: beyond that, deciding the day afresh costs less than reading them
 T = TypeVar("T")
 
@@ -111,9 +113,7 @@ def current(node: Node, commons_id: str, *, as_of: str | None = None) -> View | 
                 settle_until(overlay, commons_id, add_days(when[:10], 1))
             rows = {name: dict(found) for name, found in overlay.pending.items()}
     made = View(commons_id, head, when, when[:10], checkpoint, policies, rows)
-    if len(node.figures_cache) >= VIEW_CACHE_SIZE:
-        node.figures_cache.pop(next(iter(node.figures_cache)))
-    node.figures_cache[key] = made
+    keep(node, key, made)
     return made
 
 
@@ -171,7 +171,7 @@ def _today(node: Node, conn: sa.Connection, head: Head, policies: Policies) -> T
     made = Today(
         day, head.seq, decided, {name: dict(rows) for name, rows in crediting.pending.items()}
     )
-    node.figures_cache[key] = made
+    keep(node, key, made)
     return made
 
 
@@ -274,10 +274,18 @@ def remembered(node: Node, key: tuple[str, ...], compute: Callable[[], T]) -> T:
     found = node.figures_cache.get(key)
     if found is None:
         found = compute()
-        if len(node.figures_cache) >= VIEW_CACHE_SIZE:
-            node.figures_cache.pop(next(iter(node.figures_cache)))
-        node.figures_cache[key] = found
+        keep(node, key, found)
     return cast(T, found)
+
+
+def keep(node: Node, key: tuple[str, ...], value: Any, size: int = VIEW_CACHE_SIZE) -> None:
+    """Keep ``value`` in the node's cache of derived figures, dropping the oldest beyond
+    ``size``; safe from the server's threads (a value is a pure function of its key, so two
+    threads computing it at once only waste work)."""
+    with _CACHE_LOCK:
+        while len(node.figures_cache) >= size:
+            node.figures_cache.pop(next(iter(node.figures_cache)))
+        node.figures_cache[key] = value
 
 
 def status_filter(

@@ -25,7 +25,7 @@ from commonwork.commons.policy import PRIVILEGES, Policies, decimal_text
 from commonwork.errors import NotFound
 from commonwork.node.node import Node
 from commonwork.services.journals import require_head
-from commonwork.services.settled import as_of_time
+from commonwork.services.settled import as_of_time, keep
 from commonwork.services.standing_load import Loaded, commons_policies, day_of, load
 from commonwork.standing.engine import ACCEPTED, DISPUTED, PENDING, Result, compute
 from commonwork.standing.points import month_of
@@ -111,9 +111,7 @@ def figures(
     result = compute(loaded.ledger, loaded.policies, day, with_skills=True)
     made = Figures(commons_id, head.id, when, day, loaded, result, used)
     if policies is None:
-        if len(node.figures_cache) >= FIGURES_CACHE_SIZE:
-            node.figures_cache.pop(next(iter(node.figures_cache)))
-        node.figures_cache[key] = made
+        keep(node, key, made, FIGURES_CACHE_SIZE)
     return made
 
 
