@@ -56,7 +56,7 @@ def commons_row(state: State, commons_id: str) -> Row:
 
 def governed_by_policies(state: State, commons_id: str) -> bool:
     """Whether the commons' charter sets validation, value or standing policies: then the
-    standing engine decides acceptance, not the provisional one-approval rule."""
+    day's settlement decides acceptance, not the provisional one-approval rule."""
     return charter_text_has_policies(commons_row(state, commons_id)["charter"])
 
 

@@ -4,11 +4,12 @@ Any member except the contribution's authors (the one who recorded it and its co
 approve a contribution, dispute it with a reason, or adjust its quantity with a reason (an approval
 of the work at another quantity), once per version: a correction makes a new
 version, and the validations of older versions stay as history (``superseded``) but stop counting,
-so their validators may validate again. Until the community's own validation policy arrives
-(charter-level weights and thresholds), a contribution is ``accepted`` when at least one member
+so their validators may validate again. Under a settlement engine (every charter founded since
+engines exist) a validation of pending work puts it on the day's agenda and the day's settlement
+decides it (:mod:`commonwork.standing.settle`); nothing is decided here. A charter from before
+engines without policies keeps the provisional rule: ``accepted`` when at least one member
 approved (or adjusted) its current version and nobody disputed it, ``disputed`` when anyone
-disputed it, else ``pending``. Under a validation policy the standing engine decides instead
-(:mod:`commonwork.standing`), from the same rows.
+disputed it, else ``pending``.
 """
 
 from __future__ import annotations
