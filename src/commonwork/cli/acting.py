@@ -118,7 +118,10 @@ def validate(
         reason=reason,
         quantity=quantity,
     )
-    report(state, appended, as_json, f"{verdict}d contribution {contribution_id}")
+    done = {"approve": "approved", "dispute": "disputed", "adjust": "adjusted"}.get(
+        verdict, verdict
+    )
+    report(state, appended, as_json, f"{done} contribution {contribution_id}")
 
 
 @commons_group.command("members")

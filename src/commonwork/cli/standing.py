@@ -52,11 +52,18 @@ def show(state: CliState, commons_id: str, as_of: str | None, as_json: bool) -> 
     fields(
         [
             ("as of", table["as_of"]),
+            ("settled", _settled_text(table)),
             ("value points", f"{spread['total_value_points']} over {spread['members']} members"),
             ("gini", spread["gini"]),
             ("digest", table["digest"]),
         ]
     )
+
+
+def _settled_text(figures: dict[str, Any]) -> str:
+    """Which day is settled, and whether the figures include the provisional rest."""
+    through = f"through {figures['settled_through']}"
+    return f"{through}; later days provisional" if figures["provisional"] else through
 
 
 @standing_group.command("why")
