@@ -690,6 +690,7 @@ class Builder:
         new_ids: list[str] = []
         for number, start in enumerate(range(0, len(signed), BATCH)):
             when = stamp(job.day, hour, 60 * (job.skip // BATCH + number))
+            # a clock fixed at this batch's time (the lambda's default binds it; mypy flags it)
             self.node.clock = lambda when=when: when  # type: ignore[misc]
             results = append_actions(self.node, self.commons_id, signed[start : start + BATCH])
             new_ids += [r.entry.id for r in results if r.entry.type == RECORD]
@@ -955,6 +956,8 @@ def phase_rebuild(node: Node, commons_id: str, console: Console, report: Report)
     gc.collect()
     baseline = current_rss()
     reset = reset_peak_rss()
+    # The benchmark times settlement by wrapping the functions in place for one run and putting
+    # them back after (mypy would refuse assigning to a module function or a method).
     node_state.settle_until = timed_until  # type: ignore[assignment]
     settle.Day.settle = timed_day  # type: ignore[method-assign]
     journals.database_digest = timed_digest  # type: ignore[assignment]
@@ -962,9 +965,18 @@ def phase_rebuild(node: Node, commons_id: str, console: Console, report: Report)
         with make_progress(console) as progress:
             task = progress.add_task("rebuild_projections", total=head.seq + 1)
             began = time.perf_counter()
-            rebuilt = journals.rebuild_projections(
-                node, commons_id, progress=lambda n: progress.update(task, completed=n)
-            )
+            logged = [began]
+
+            def advance(done: int) -> None:
+                progress.update(task, completed=done)
+                if not console.is_terminal and time.perf_counter() - logged[0] > 60:
+                    logged[0] = time.perf_counter()
+                    console.print(
+                        f"  rebuild: {done:,} of {head.seq + 1:,} entries in "
+                        f"{logged[0] - began:,.0f} s, {spent['settle']:,.1f} s of it settling"
+                    )
+
+            rebuilt = journals.rebuild_projections(node, commons_id, progress=advance)
             total = time.perf_counter() - began
     finally:
         node_state.settle_until = original_until  # type: ignore[assignment]
@@ -1170,6 +1182,7 @@ def counting_loads() -> Iterator[dict[tuple[str, str], list[float]]]:
         entry[1] += sum(len(rows) for rows in self.cache.values()) - before
         entry[2] += time.perf_counter() - began
 
+    # counts the rows loaded by wrapping the loader for one measurement, restored after
     DbState._load_groups = counted  # type: ignore[method-assign]
     try:
         yield loads
