@@ -1124,6 +1124,12 @@ def phase_busy_day(
 ) -> None:
     day = facts["next_day"]
     until = settle.add_days(day, 1)
+    with node.reading() as conn:  # the rebuild may have changed what is on the agenda
+        facts["agenda"] = conn.execute(
+            sa.select(sa.func.count()).where(
+                settle_agenda.c.commons_id == commons_id, settle_agenda.c.day == day
+            )
+        ).scalar_one()
     console.print(
         f"[bold]2. settlement of one busy day[/] ({day}: {facts['day_validations']:,} "
         f"validations, {facts['agenda']:,} contributions on its agenda), rolled back each time…"
