@@ -144,6 +144,7 @@ def test_the_stream_holds_no_connection_and_stops_at_the_head_it_began_with(
     ]
     append_actions(any_node, commons_id, records)
     monkeypatch.setattr(journals, "STREAM_CHUNK", 4)
+    # QueuePool has checkedout(); the Pool base class SQLAlchemy types engine.pool as does not
     checked_out: Callable[[], int] = any_node.engine.pool.checkedout  # type: ignore[attr-defined]
 
     head, chunks = journals.stream_journal(any_node, commons_id, after=0, limit=1000)
