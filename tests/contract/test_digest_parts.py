@@ -20,8 +20,8 @@ from tests.contract.test_tasks import day
 from tests.support.builders import CHARTER, join
 
 
-def busy_commons(node: Node) -> str:
-    ada, ben = Keypair.generate(), Keypair.generate()
+def busy_commons(node: Node, ada: Keypair | None = None) -> str:
+    ada, ben = ada or Keypair.generate(), Keypair.generate()
     node.clock = lambda: day(0)
     commons_id = acting.found_commons(
         node, actor=ada, charter=CHARTER, founder_name="Ada"
@@ -98,3 +98,53 @@ def test_an_upgraded_node_says_to_rebuild_until_it_has_settled_a_journal(any_nod
     assert "commonwork rebuild" in refused.value.detail
     rebuild_projections(any_node, commons_id)
     assert standing_table(any_node, commons_id)["members"]
+
+
+def test_upgrading_to_weights_on_entry_refuses_appends_until_rebuilt(
+    tmp_path: Path, database_url_factory: DatabaseFactory
+) -> None:
+    """Migration 0010 (validations weighed as they are recorded) drops the checkpoints made by
+    the earlier projection: the node then refuses to append to a commons with policies, saying
+    to rebuild, and writes nothing; after ``rebuild`` it appends and its digest is kept."""
+    from alembic import command
+
+    from commonwork.errors import NotSettledYet
+    from commonwork.node.db import alembic_config
+    from commonwork.services.journals import rebuild_projections
+
+    url = database_url_factory("upgrade")
+    node = open_node(tmp_path / "n", url)
+    ada = Keypair.generate()
+    try:
+        commons_id = busy_commons(node, ada)
+        expected = database_digest_of(node, commons_id)
+        with node.writing() as conn:  # back to the schema before, then up again
+            command.downgrade(alembic_config(conn), "0009")
+            command.upgrade(alembic_config(conn), "head")
+    finally:
+        node.close()
+    node = open_node(tmp_path / "n", url)
+    try:
+        head = head_seq(node, commons_id)
+        with pytest.raises(NotSettledYet) as refused:
+            acting.record_contribution(
+                node, actor=ada, commons_id=commons_id, kind="work", quantity="1", description="x"
+            )
+        assert "commonwork rebuild" in refused.value.detail
+        assert head_seq(node, commons_id) == head  # nothing written
+        rebuild_projections(node, commons_id)
+        assert database_digest_of(node, commons_id) == expected
+        acting.record_contribution(
+            node, actor=ada, commons_id=commons_id, kind="work", quantity="1", description="x"
+        )
+        with node.reading() as conn:
+            assert stored_digest(conn, commons_id) == database_digest(conn, commons_id)
+    finally:
+        node.close()
+
+
+def head_seq(node: Node, commons_id: str) -> int:
+    from commonwork.services.journals import require_head
+
+    with node.reading() as conn:
+        return require_head(conn, commons_id).seq

@@ -365,3 +365,57 @@ def test_the_incremental_view_of_today_equals_settling_the_day_whole(any_node: N
     }
     assert accepted == set(works)
     assert final.overlay["tasks"][(commons_id, task)]["status"] == "closed"
+
+
+def _weights(node: Node, commons_id: str, contribution: str) -> list[str | None]:
+    detail = queries.contribution_detail(node, commons_id, contribution)
+    return [v["weight"] for v in detail["validations"]]
+
+
+def test_a_validation_weighs_as_it_is_recorded_and_reciprocity_counts_from_the_next_day(
+    any_node: Node,
+) -> None:
+    """The weight is fixed with the entry (standing as of the start of its day, known because
+    the days before are settled), shown at once and never changed by the day's settlement; an
+    approval in the other direction discounts approvals from the next day on, not the same day."""
+    a, c, b = Keypair.generate(), Keypair.generate(), Keypair.generate()
+    any_node.clock = lambda: day(0)
+    commons_id = found(any_node, a, charter(a, c))
+    join(any_node, commons_id, c, "C")
+    join(any_node, commons_id, b, "B")
+    a_work = work(any_node, commons_id, a)
+    c_work = work(any_node, commons_id, c)
+    approve(any_node, commons_id, c, a_work)  # C approves A's work on day 0 …
+    approve(any_node, commons_id, a, c_work)  # … and A approves C's the same day: no discount
+    assert _weights(any_node, commons_id, a_work) == ["10"]
+    assert _weights(any_node, commons_id, c_work) == ["10"]
+    b_work = work(any_node, commons_id, b)
+    approve(any_node, commons_id, b, a_work)  # B has no standing yet: weighs nothing
+    assert _weights(any_node, commons_id, a_work) == ["10", "0"]
+    with any_node.reading() as conn:
+        weight = conn.execute(
+            sa.select(contributions.c.weight_milli).where(contributions.c.contribution_id == b_work)
+        ).scalar_one()
+    assert weight == 0
+    any_node.clock = lambda: day(1)
+    a_more = work(any_node, commons_id, a)  # settles day 0
+    assert _weights(any_node, commons_id, a_work) == ["10", "0"]  # settlement kept them
+    assert status(any_node, commons_id, a_work) == "accepted"
+    approve(any_node, commons_id, b, c_work)  # settled, accepted work: the approval is history
+    assert _weights(any_node, commons_id, c_work) == ["10", None]
+    approve(any_node, commons_id, c, a_more)  # A approved C's work on day 0: half from day 1
+    assert _weights(any_node, commons_id, a_more) == ["5"]
+    acting.validate_contribution(
+        any_node,
+        actor=a,
+        commons_id=commons_id,
+        contribution_id=b_work,
+        verdict="dispute",
+        reason="not what we agreed",
+    )
+    approve(any_node, commons_id, c, b_work)
+    assert _weights(any_node, commons_id, b_work) == ["10", "10"]
+    any_node.clock = lambda: day(2)
+    post(any_node, commons_id, a)  # settles day 1: A's weighted dispute holds B's work
+    assert status(any_node, commons_id, b_work) == "disputed"
+    assert status(any_node, commons_id, a_more) == "pending"  # 5 of 10

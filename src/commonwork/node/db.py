@@ -149,6 +149,33 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def select_exact(
+    conn: sa.Connection, table: sa.Table, keys: Sequence[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """Rows of ``table`` (as tuples, in column order) whose whole primary key is one of
+    ``keys``, in one statement: the keys as a list of values joined to the table, so each is
+    one look-up by primary key (on SQLite and PostgreSQL alike), whatever they share."""
+    if not keys:
+        return []
+    columns = [column.name for column in table.primary_key.columns]
+    names = ", ".join(f"t.{column.name}" for column in table.columns)
+    postgres = conn.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    join = "JOIN" if postgres else "CROSS JOIN"  # SQLite: the values as the outer loop
+    row = "(" + ", ".join([mark] * len(columns)) + ")"
+    wanted = ", ".join(f"k{index}" for index in range(len(columns)))
+    joined = " AND ".join(f"t.{name} = v.k{index}" for index, name in enumerate(columns))
+    # Only our own declared table and column names are formatted in; every value is bound.
+    sql = (
+        f"WITH v({wanted}) AS (VALUES {', '.join([row] * len(keys))}) "  # noqa: S608
+        f"SELECT {names} FROM v {join} {table.name} AS t ON {joined}"
+    )
+    params = [value for key in keys for value in key]
+    with _driver_cursor(conn) as cursor:
+        cursor.execute(sql, params)
+        return [tuple(found) for found in cursor.fetchall()]
+
+
 def select_keyed(
     conn: sa.Connection, table: sa.Table, equal: Sequence[Any], among: Sequence[Any]
 ) -> list[tuple[Any, ...]]:

@@ -19,22 +19,30 @@ from sqlalchemy.dialects import postgresql, sqlite
 from commonwork.errors import ChainBroken
 from commonwork.journal.entries import Entry
 from commonwork.journal.projection import Context, Key, Parts, Row, add_row, digest_rows, key_of
-from commonwork.node.db import execute_many, select_keyed
+from commonwork.node.db import execute_many, select_exact, select_keyed
 from commonwork.node.digests import add_deltas
 from commonwork.node.registry import PROJECTED_TABLES, spec_for
 from commonwork.standing.settle import begin, settle_until
+from commonwork.standing.weigh import on_entry, reads_after
 
 
 def prefetch_reads(
     state: DbState, commons_id: str, actions: Iterable[tuple[str, str, Any]]
 ) -> None:
     """Prefetch what the rules of these (type, author, parsed body) actions will read."""
+    listed = list(actions)
     wanted: list[tuple[sa.Table, Key]] = []
-    for action_type, author, body in actions:
+    for action_type, author, body in listed:
         reads = spec_for(action_type).reads
         if reads is not None:
             wanted.extend(reads(commons_id, author, body))
     state.prefetch(wanted)
+    after: dict[str, tuple[sa.Table, set[Key]]] = {}  # named from the rows just loaded
+    for action_type, author, body in listed:
+        for table, key in reads_after(state, commons_id, action_type, author, body):
+            after.setdefault(table.name, (table, set()))[1].add(key)
+    for table, keys in after.values():
+        state.load_exact(table, keys)
 
 
 def replay_chunk(state: DbState, commons_id: str, entries: list[Entry]) -> None:
@@ -56,6 +64,8 @@ def run_rules(state: Any, commons_id: str, entry: Entry, body: Any = None) -> No
     spec.apply(state, ctx)
     if entry.is_genesis:
         begin(state, commons_id, entry.recorded_at)
+    else:
+        on_entry(state, ctx)  # what the settlement engine fixes with the entry: weights, agenda
 
 
 class MemoryState:
@@ -261,24 +271,20 @@ class DbState:
         return {key: cached.get(key) for key in rows}
 
     def load_exact(self, table: sa.Table, keys: Iterable[Key]) -> None:
-        """Cache exactly these rows (absent ones as None), 300 keys a query: unlike a prefix
-        load, a key such as (commons, member, day) does not bring every day of the member."""
+        """Cache exactly these rows (absent ones as None), 300 keys a statement: unlike a
+        prefix load, a key such as (commons, member, day) does not bring every day of the
+        member, and keys that share nothing but the commons still cost one statement."""
         cached = self.cache[table.name]
-        groups: dict[Key, list[Any]] = defaultdict(list)
-        for key in keys:
-            if key not in cached:
-                groups[key[:-1]].append(key[-1])
+        todo = sorted({key for key in keys if key not in cached})
         names, key_positions = _shape(table)
-        for prefix, lasts in groups.items():
-            ordered = sorted(set(lasts))
-            for start in range(0, len(ordered), 500):
-                part = ordered[start : start + 500]
-                for stored in select_keyed(self.conn, table, list(prefix), part):
-                    key = tuple(stored[position] for position in key_positions)
-                    self._cache(table.name, key, dict(zip(names, stored, strict=True)))
-            for last in ordered:
-                if (*prefix, last) not in cached:
-                    self._cache(table.name, (*prefix, last), None)
+        for start in range(0, len(todo), 300):
+            part = todo[start : start + 300]
+            for stored in select_exact(self.conn, table, part):
+                key = tuple(stored[position] for position in key_positions)
+                self._cache(table.name, key, dict(zip(names, stored, strict=True)))
+            for key in part:
+                if key not in cached:
+                    self._cache(table.name, key, None)
 
 
 @cache

@@ -34,7 +34,6 @@ from commonwork.journal.actions import parse_time
 from commonwork.journal.canonical import canon
 from commonwork.journal.chain import MAX_CLOCK_SKEW_MS
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
-from commonwork.production.agenda import add_to_agenda
 from commonwork.production.contribution_bodies import (
     UNITS,
     CoAuthor,
@@ -161,9 +160,10 @@ def apply_record(state: State, ctx: Context) -> None:
         "accepted_on": None,
         "accepted_quantity": None,
         "points_milli": None,
+        "dispute_weight_milli": 0,
+        "adjust_weight_milli": 0,
     }
     state.insert(contributions, row)
-    add_to_agenda(state, ctx, ctx.entry.id, "recorded", new=True)
     _put_shares(state, ctx, row, body.co_authors, [])
     if body.source is not None:
         source = {"commons_id": ctx.commons_id, "source": body.source}
@@ -268,8 +268,8 @@ def apply_correct(state: State, ctx: Context) -> None:
         row["corrected_at"] = ctx.entry.recorded_at
     else:
         row.update(status="pending", approvals=0, disputes=0, corrected_at=ctx.entry.recorded_at)
-        row.update(weight_milli=0, lazy_on=None)  # a new version: its validation starts afresh
-        add_to_agenda(state, ctx, row["contribution_id"], "recorded")
+        # A new version: its validation starts afresh (commonwork.standing.weigh sets lazy_on).
+        row.update(weight_milli=0, dispute_weight_milli=0, adjust_weight_milli=0, lazy_on=None)
     state.put(contributions, row)
     if body.co_authors is not None:
         _put_shares(state, ctx, row, body.co_authors, before)

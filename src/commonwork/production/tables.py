@@ -37,7 +37,13 @@ contributions = sa.Table(
     sa.Column("accepted_on", sa.String(10), nullable=True),
     sa.Column("accepted_quantity", sa.String(40), nullable=True),  # when validators adjusted it
     sa.Column("points_milli", sa.BigInteger, nullable=True),  # the value points it carried
+    # What the current version's weighted disputes and adjustments weigh (set as they are
+    # recorded): a dispute with weight holds the work at the day's settlement; an adjustment with
+    # weight makes the settled quantity a weighted median of the validations'.
+    sa.Column("dispute_weight_milli", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("adjust_weight_milli", sa.BigInteger, nullable=False, server_default="0"),
     sa.Index("ix_contributions_task", "commons_id", "task"),  # a task's linked contributions
+    sa.Index("ix_contributions_seq", "commons_id", "seq"),  # the newest first, a page at a time
     sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
 )
 
@@ -55,20 +61,22 @@ validations = sa.Table(
     sa.Column("quantity", sa.String(40), nullable=True),  # an adjust verdict's quantity
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("recorded_at", sa.String(24), nullable=False),
-    # What it weighed, settled at the end of its day (null until then, and without an engine).
+    # What it weighed, fixed when it was recorded: the validator's standing as of the start of
+    # its day (null without an engine, and for work no longer pending when it was recorded).
     sa.Column("weight_milli", sa.BigInteger, nullable=True),
     sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
 )
 
-#: The contributions day settlement looks at on a day: recorded, corrected or validated that day,
-#: or due for lazy acceptance. Written only under a settlement engine.
+#: The contributions day settlement looks at on a day: those whose approvals reached the
+#: threshold or that a weighted dispute holds (that day), and those due for lazy acceptance.
+#: Written only under a settlement engine, by commonwork.standing.weigh.
 settle_agenda = sa.Table(
     "settle_agenda",
     metadata,
     sa.Column("commons_id", sa.String(64), primary_key=True),
     sa.Column("day", sa.String(10), primary_key=True),  # ISO date of journal time
     sa.Column("contribution_id", sa.String(64), primary_key=True),
-    sa.Column("why", sa.String(10), nullable=False),  # recorded | validated | lazy
+    sa.Column("why", sa.String(10), nullable=False),  # reached | held | lazy: what may decide it
     sqlite_with_rowid=False,
 )
 

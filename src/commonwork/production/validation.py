@@ -5,8 +5,9 @@ approve a contribution, dispute it with a reason, or adjust its quantity with a 
 of the work at another quantity), once per version: a correction makes a new
 version, and the validations of older versions stay as history (``superseded``) but stop counting,
 so their validators may validate again. Under a settlement engine (every charter founded since
-engines exist) a validation of pending work puts it on the day's agenda and the day's settlement
-decides it (:mod:`commonwork.standing.settle`); nothing is decided here. A charter from before
+engines exist) a validation of pending work is weighed as it is recorded
+(:mod:`commonwork.standing.weigh`) and the day's settlement decides
+(:mod:`commonwork.standing.settle`); nothing is decided here. A charter from before
 engines without policies keeps the provisional rule: ``accepted`` when at least one member
 approved (or adjusted) its current version and nobody disputed it, ``disputed`` when anyone
 disputed it, else ``pending``.
@@ -22,7 +23,6 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from commonwork.commons.actions import active_member, governed_by_policies, reads_membership
 from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed
 from commonwork.journal.projection import ActionSpec, Context, Key, State
-from commonwork.production.agenda import add_to_agenda
 from commonwork.production.contribution_bodies import ContributionId
 from commonwork.production.contributions import contribution_row
 from commonwork.production.decimals import positive_decimal
@@ -101,11 +101,10 @@ def apply_validate(state: State, ctx: Context) -> None:
     row["approvals"] += body.verdict in ("approve", "adjust")
     row["disputes"] += body.verdict == "dispute"
     if governed_by_policies(state, ctx.commons_id):
-        # Day settlement decides, at the end of this day, with the validators' standing as of
-        # its start (commonwork.standing.settle); until then the status stands.
+        # The validation's weight is set next (commonwork.standing.weigh, with the validator's
+        # standing as of the start of this day), and day settlement decides at the end of the
+        # day (commonwork.standing.settle); until then the status stands.
         state.put(contributions, row)
-        if row["status"] == "pending":  # settled work (accepted, held) is not decided again
-            add_to_agenda(state, ctx, row["contribution_id"], "validated")
         return
     was_accepted = row["status"] == "accepted"
     row["status"] = status_of(row["approvals"], row["disputes"])

@@ -123,7 +123,8 @@ def _validations_of(
 ) -> dict[str, list[dict[str, Any]]]:
     """Every validation of these contributions, oldest first; those of a version before the
     latest correction are ``superseded`` (history that no longer counts). Under an engine each
-    says what it weighed (``weight``, null until its day is settled or provisionally settled)."""
+    says what it weighs (``weight``, fixed when it was recorded; null for a validation of work
+    that was no longer pending)."""
     versions = {row["contribution_id"]: row["corrections"] for row in rows}
     found = conn.execute(
         sa.select(validations)

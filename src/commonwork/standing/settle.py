@@ -5,17 +5,15 @@ import, rebuild and verify alike — every finished day since the commons' check
 in order, and the checkpoint moves to the entry's day. Settling day ``d`` reads only the journal
 prefix (every entry of ``d`` is in it, since a later day has begun) and writes projected rows:
 
-1. the contributions on ``d``'s agenda (recorded, corrected or validated on ``d``, or due for
-   lazy acceptance on ``d``) are taken in journal order; validations of their current version
-   recorded on ``d`` weigh the validator's standing as of the *start* of ``d``: a dispute by a
-   member at or above ``validator_minimum`` holds the contribution for arbitration (status
-   ``disputed``), a dispute by anyone else is a concern that does not block; an approval (or an
-   adjustment) weighs ``min(standing, validator_cap)``, times ``reciprocity_discount`` when the
-   contributor approved the validator's work within ``reciprocity_days``, or 0 below
-   ``validator_minimum``;
-2. a pending contribution whose summed weight reaches ``threshold`` is accepted on ``d``; one due
-   for lazy acceptance is accepted when every author's standing is at least ``lazy_minimum``;
-3. each accepted contribution carries ``min(quantity * kind weight * skill multiplier, cap)``
+1. the contributions on ``d``'s agenda are taken in journal order: those whose approvals reached
+   the threshold on ``d`` or that a weighted dispute holds, and those due for lazy acceptance on
+   ``d``. What each validation weighs was fixed as it was recorded, from settled days only
+   (commonwork.standing.weigh: the validator's standing as of the start of ``d``, the cap, the
+   minimum, reciprocity), so here only sums are read: a pending contribution with a weighted
+   dispute is held for arbitration (status ``disputed``); one whose summed weight reaches
+   ``threshold`` is accepted on ``d``; one due for lazy acceptance is accepted when every
+   author's standing is at least ``lazy_minimum``;
+2. each accepted contribution carries ``min(quantity * kind weight * skill multiplier, cap)``
    value points at the quantity the counted validations settle on (weighted lower median), split
    among its authors by share (largest remainder); the kind's standing weight of each credit is
    added to the author's standing; a linked task closes.
@@ -38,17 +36,11 @@ import orjson
 from commonwork.commons.charter_policies import ENGINE_VERSION, charter_policies
 from commonwork.commons.policy import Policies
 from commonwork.commons.tables import commons
+from commonwork.errors import NotSettledYet
 from commonwork.journal.projection import Row, State
-from commonwork.production.tables import (
-    contribution_shares,
-    contributions,
-    settle_agenda,
-    tasks,
-    validations,
-)
+from commonwork.production.tables import contributions, settle_agenda, tasks, validations
 from commonwork.standing.decay import decayed
 from commonwork.standing.tables import (
-    approval_pairs,
     member_standing,
     settlements,
     standing_credits,
@@ -140,7 +132,15 @@ def _history(
 def settle_until(state: State, commons_id: str, day: str) -> None:
     """Settle every day from the checkpoint up to (not including) ``day``."""
     checkpoint = state.get(settlements, (commons_id,))
-    if checkpoint is None or checkpoint["next_day"] >= day:
+    if checkpoint is None:
+        if policies_in_force(state, commons_id) is not None:
+            raise NotSettledYet(
+                "this commons' charter sets policies, but this node holds no settlement of its "
+                "journal (it was upgraded from a release that settled differently): nothing can "
+                "be appended until `commonwork rebuild` has replayed it once"
+            )
+        return
+    if checkpoint["next_day"] >= day:
         return
     policies = policies_in_force(state, commons_id)
     if policies is None:
@@ -169,7 +169,6 @@ class Day:
     policies: Policies
     day: str
     _standing: dict[str, int] = field(default_factory=dict)
-    _approvals: list[tuple[str, str]] = field(default_factory=list)
 
     def standing(self, member: str) -> int:
         if member not in self._standing:
@@ -183,133 +182,60 @@ class Day:
         agenda = self.state.scan(settle_agenda, (self.commons_id, self.day))
         if not agenda:
             return
-        self._preload([a["contribution_id"] for a in agenda])
-        rows = [
-            self.state.get(contributions, (self.commons_id, a["contribution_id"])) for a in agenda
-        ]
-        live = sorted((row for row in rows if row is not None), key=lambda row: row["seq"])
-        accepted = [row for row in (self._decide(dict(row)) for row in live) if row is not None]
-        for approver, author in self._approvals:
-            key = {"commons_id": self.commons_id, "approver": approver, "author": author}
-            self.state.put(approval_pairs, {**key, "day": self.day})
+        accepted = self._decide_all([a["contribution_id"] for a in agenda])
+        self._preload_people(accepted)
         for row in accepted:
             Credit(self, row).apply()
 
     def decide_only(self, ids: list[str]) -> None:
-        """What settling the day decides for these contributions alone — acceptance, weights,
-        quantity, points, task closing — without the members' credits (which depend on every
-        contribution of the day). Exact for them: each is decided from settled state only."""
-        self._preload(ids)
-        rows = [self.state.get(contributions, (self.commons_id, cid)) for cid in ids]
-        for row in sorted((row for row in rows if row is not None), key=lambda row: row["seq"]):
-            accepted = self._decide(dict(row))
-            if accepted is not None:
-                Credit(self, accepted).mark()
+        """What settling the day decides for these contributions alone — acceptance, quantity,
+        points, task closing — without the members' credits (which depend on every
+        contribution of the day). Exact for them: each is decided from its own row."""
+        for row in self._decide_all(ids):
+            Credit(self, row).mark()
 
-    def credit_only(self, accepted: list[Row]) -> None:
+    def credit_only(self, accepted: list[Row], members: set[str] | None = None) -> None:
         """The members' credits of contributions already decided and marked accepted today (in
-        journal order, as ``settle`` gives them): the other half of ``decide_only``."""
-        state, commons_id = self.state, self.commons_id
-        ids = [row["contribution_id"] for row in accepted]
-        state.preload(contribution_shares, [(commons_id, cid) for cid in ids])
-        people = {row["contributor"] for row in accepted}
-        for cid in ids:
-            people.update(s["member"] for s in state.scan(contribution_shares, (commons_id, cid)))
-        state.preload(member_standing, [(commons_id, person) for person in people])
+        journal order, as ``settle`` gives them): the other half of ``decide_only``. With
+        ``members``, only theirs: a member's credits depend on their own contributions only."""
+        self._preload_people(accepted)
         for row in sorted(accepted, key=lambda row: row["seq"]):
-            Credit(self, row).credit_members(int(row["points_milli"]))
+            Credit(self, row).credit_members(int(row["points_milli"]), members)
 
-    def _preload(self, ids: list[str]) -> None:
-        """Load what the day will read with a few queries instead of a few per contribution:
-        the contributions, their validations and shares, then the people involved."""
+    def _decide_all(self, ids: list[str]) -> list[Row]:
+        """Decide these contributions in journal order; those accepted today."""
         state, commons_id = self.state, self.commons_id
         state.preload(contributions, [(commons_id, cid) for cid in ids])
-        pending = []  # only pending work is decided: settled work returns at once
-        for contribution_id in ids:
-            row = state.get(contributions, (commons_id, contribution_id))
-            if row is not None and row["status"] == "pending":
-                pending.append(contribution_id)
-        prefixes = [(commons_id, contribution_id) for contribution_id in pending]
-        for table in (validations, contribution_shares):
-            state.preload(table, prefixes)
-        people: set[str] = set()
-        pairs: set[tuple[str, str, str]] = set()  # (commons, contributor, validator)
-        for contribution_id in pending:
-            row = state.get(contributions, (commons_id, contribution_id))
-            key = (commons_id, contribution_id)
-            validators = {v["validator"] for v in state.scan(validations, key)}
-            people.update(validators)
-            people.update(s["member"] for s in state.scan(contribution_shares, key))
-            if row is not None:
-                people.add(row["contributor"])
-                pairs.update((commons_id, row["contributor"], who) for who in validators)
-        state.preload(member_standing, [(commons_id, person) for person in people])
-        state.load_exact(approval_pairs, pairs)
+        rows = [state.get(contributions, (commons_id, cid)) for cid in ids]
+        live = sorted((row for row in rows if row is not None), key=lambda row: row["seq"])
+        lazy = [row for row in live if row["lazy_on"] == self.day and row["status"] == "pending"]
+        self._preload_people(lazy)
+        return [row for row in (self._decide(dict(row)) for row in live) if row is not None]
+
+    def _preload_people(self, rows: list[Row]) -> None:
+        """The standing rows of these contributions' authors, in a few queries."""
+        people = {member for row in rows for member, _ in authors(row)}
+        self.state.preload(member_standing, [(self.commons_id, person) for person in people])
 
     def _decide(self, row: Row) -> Row | None:
-        """Weigh the day's validations of one contribution; the row if it is accepted today."""
+        """The row if it is accepted today; held work is marked so. The weights were set as the
+        validations were recorded (commonwork.standing.weigh)."""
         if row["status"] != "pending":
             return None
-        rules = self.policies.validation
-        changed = (row["corrected_at"] or row["recorded_at"])[:10]
-        if changed == self.day:  # recorded or corrected today: when lazy acceptance is checked
-            row["lazy_on"] = add_days(self.day, rules.challenge_days)
-            self._agenda(row["contribution_id"], row["lazy_on"])
-        held = self._weigh(row)
-        if held:
-            row["status"] = "disputed"
-        elif row["weight_milli"] >= _ceil_milli(rules.threshold) or self._lazy(row):
-            self.state.put(contributions, row)
+        if row["dispute_weight_milli"] > 0:
+            self.state.put(contributions, {**row, "status": "disputed"})
+            return None
+        threshold = ceil_milli(self.policies.validation.threshold)
+        if row["weight_milli"] >= threshold or self._lazy(row):
             return row
-        self.state.put(contributions, row)
         return None
-
-    def _agenda(self, contribution_id: str, day: str) -> None:
-        key = {"commons_id": self.commons_id, "day": day, "contribution_id": contribution_id}
-        self.state.put(settle_agenda, {**key, "why": "lazy"})
-
-    def _weigh(self, row: Row) -> bool:
-        """Add today's approvals' weights to the row; True when a weighted dispute holds it."""
-        rules = self.policies.validation
-        minimum, cap = milli(rules.validator_minimum), milli(rules.validator_cap)
-        held = False
-        found = self.state.scan(validations, (self.commons_id, row["contribution_id"]))
-        today = [
-            v
-            for v in found
-            if v["version"] == row["corrections"] and v["recorded_at"][:10] == self.day
-        ]
-        for validation in sorted(today, key=lambda v: v["seq"]):
-            standing = self.standing(validation["validator"])
-            weight = min(standing, cap) if standing >= minimum else 0
-            if validation["verdict"] == "dispute":
-                held = held or weight > 0
-            else:
-                weight = self._reciprocal(row["contributor"], validation["validator"], weight)
-                row["weight_milli"] += weight
-                self._approvals.append((validation["validator"], row["contributor"]))
-            self.state.put(validations, {**validation, "weight_milli": weight})
-        return held
-
-    def _reciprocal(self, contributor: str, validator: str, weight: int) -> int:
-        """The weight, discounted when the contributor approved the validator's work lately."""
-        rules = self.policies.validation
-        pair = self.state.get(approval_pairs, (self.commons_id, contributor, validator))
-        if (
-            weight
-            and pair is not None
-            and days_between(pair["day"], self.day) <= rules.reciprocity_days
-        ):
-            discounted = Decimal(weight) * rules.reciprocity_discount
-            return int(discounted.to_integral_value(rounding=ROUND_FLOOR))
-        return weight
 
     def _lazy(self, row: Row) -> bool:
         """Due today, not held (held rows never get here), every author standing high enough."""
         if row["lazy_on"] != self.day:
             return False
         minimum = milli(self.policies.validation.lazy_minimum)
-        return all(self.standing(member) >= minimum for member, _ in authors(self.state, row))
+        return all(self.standing(member) >= minimum for member, _ in authors(row))
 
 
 @lru_cache(maxsize=1024)
@@ -319,17 +245,23 @@ def _ratio(value: Decimal) -> tuple[int, int]:
     return fraction.numerator, fraction.denominator
 
 
-def _ceil_milli(value: Decimal) -> int:
+def ceil_milli(value: Decimal) -> int:
+    """A decimal as whole thousandths, rounded up."""
     return -milli(-value)
 
 
-def authors(state: State, row: Row) -> list[tuple[str, Decimal]]:
-    """The contribution's authors with their shares (the recorder included), by did."""
-    shares = state.scan(contribution_shares, (row["commons_id"], row["contribution_id"]))
-    found = [
-        (share["member"], Decimal(share["share"])) for share in shares if share["share"] != "0"
-    ]
-    return found or [(row["contributor"], Decimal(1))]
+def authors(row: Row) -> list[tuple[str, Decimal]]:
+    """The contribution's authors with their shares (the recorder's: 1 minus the co-authors'),
+    by did: from the row's ``co_authors``, as its ``contribution_shares`` rows hold them."""
+    return _authors(row["contributor"], row["co_authors"])
+
+
+@lru_cache(maxsize=4096)
+def _authors(contributor: str, co_authors: str | None) -> list[tuple[str, Decimal]]:
+    listed = orjson.loads(co_authors) if co_authors else []
+    shares = {item["member"]: Decimal(item["share"]) for item in listed}
+    shares[contributor] = Decimal(1) - sum(shares.values(), Decimal(0))
+    return sorted(shares.items())
 
 
 @dataclass
@@ -342,9 +274,10 @@ class Credit:
     def apply(self) -> None:
         self.credit_members(self.mark())
 
-    def credit_members(self, points: int) -> None:
-        for member, credit in split(points, authors(self.day.state, self.row)):
-            self._credit(member, credit)
+    def credit_members(self, points: int, members: set[str] | None = None) -> None:
+        for member, credit in split(points, authors(self.row)):
+            if members is None or member in members:
+                self._credit(member, credit)
 
     def mark(self) -> int:
         """The contribution accepted today at its settled quantity, its task closed; its points.
@@ -363,6 +296,8 @@ class Credit:
     def _quantity(self) -> int:
         """The claimed quantity, or the weighted lower median of the counted validations'."""
         claimed = milli(self.row["quantity"])
+        if not self.row["adjust_weight_milli"]:
+            return claimed  # no adjustment with weight: the median is the claimed quantity
         key = (self.row["commons_id"], self.row["contribution_id"])
         counted = [
             v

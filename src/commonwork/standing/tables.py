@@ -63,7 +63,8 @@ standing_credits = sa.Table(
     sqlite_with_rowid=False,
 )
 
-#: The last settled day on which ``approver`` approved work recorded by ``author``: reciprocity.
+#: The last day on which ``approver`` approved pending work recorded by ``author``, and the last
+#: one before it: reciprocity, read as of the start of a day, looks at the last day before it.
 approval_pairs = sa.Table(
     "approval_pairs",
     metadata,
@@ -71,6 +72,7 @@ approval_pairs = sa.Table(
     sa.Column("approver", sa.String(100), primary_key=True),
     sa.Column("author", sa.String(100), primary_key=True),
     sa.Column("day", sa.String(10), nullable=False),
+    sa.Column("before", sa.String(10), nullable=True),
     sqlite_with_rowid=False,
 )
 
