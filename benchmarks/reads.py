@@ -1554,15 +1554,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             report.add(f"{name}: FAILED", type(exc).__name__, note=str(exc)[:300])
 
     try:
-        facts = journal_facts(node, commons_id)
-        db_bytes = sum(path.stat().st_size for path in data_dir.glob("commonwork.db*"))
-        describe_journal(console, facts, db_bytes)
-        report.facts["journal"] = {**facts, "database_bytes": db_bytes}
+        # The facts describe the projection the phases read: after the rebuild when it runs (a
+        # journal kept from older code may have no settlement until it is rebuilt).
         if "rebuild" not in skip:
             attempt(
                 "rebuild",
                 lambda: rebuild_in_child(data_dir, commons_id, console, report, args.memory_limit),
             )
+        facts = journal_facts(node, commons_id)
+        db_bytes = sum(path.stat().st_size for path in data_dir.glob("commonwork.db*"))
+        describe_journal(console, facts, db_bytes)
+        report.facts["journal"] = {**facts, "database_bytes": db_bytes}
         if "busy" not in skip:
             attempt(
                 "busy day",

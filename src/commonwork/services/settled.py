@@ -27,10 +27,11 @@ from commonwork.journal.projection import Key, Row, key_of
 from commonwork.node.journal_store import iter_lines
 from commonwork.node.node import Node
 from commonwork.node.state import DbState
+from commonwork.node.tables import entries
 from commonwork.production.actions import RECORD
 from commonwork.production.tables import contributions, settle_agenda, tasks, validations
 from commonwork.services.journals import require_head
-from commonwork.standing.settle import Day, add_days, policies_in_force, settle_until
+from commonwork.standing.settle import Day, add_days, authors, policies_in_force, settle_until
 from commonwork.standing.tables import settlements
 
 VIEW_CACHE_SIZE = 64
@@ -119,24 +120,33 @@ def current(node: Node, commons_id: str, *, as_of: str | None = None) -> View | 
 
 @dataclass
 class Today:
-    """The provisional settlement of the head's own day, kept per contribution: a new head
-    decides again only the contributions its new entries touched, then credits the day's
-    acceptances afresh (cheap). The same as settling the day whole, for every row a read shows
-    (contributions, validations' weights, tasks, members' standing, history and credits)."""
+    """The provisional settlement of the head's own day, kept per contribution and per member: a
+    new head decides again only the contributions its new entries touched, and credits again
+    only the members whose accepted contributions those changed (a member's credits depend on
+    their own contributions only). The same as settling the day whole, for every row a read
+    shows (contributions, tasks, members' standing, history and credits)."""
 
     day: str
     head_seq: int
+    ids: frozenset[str]  # the day's agenda as of this head
     decided: dict[str, dict[str, dict[Key, Row]]]  # contribution id → its rows by table
-    credits: dict[str, dict[Key, Row]]
+    credits: dict[str, dict[str, dict[Key, Row]]]  # member → their rows by table
 
     def rows(self) -> dict[str, dict[Key, Row]]:
-        merged: dict[str, dict[Key, Row]] = {
-            name: dict(found) for name, found in self.credits.items()
-        }
-        for tables in self.decided.values():
+        merged: dict[str, dict[Key, Row]] = {}
+        for tables in (*self.credits.values(), *self.decided.values()):
             for name, found in tables.items():
                 merged.setdefault(name, {}).update(found)
         return merged
+
+    def accepted(self) -> dict[str, Row]:
+        """The contributions accepted today, by id."""
+        return {
+            key[1]: row
+            for rows in self.decided.values()
+            for key, row in rows.get(contributions.name, {}).items()
+            if row["status"] == "accepted" and row["accepted_on"] == self.day
+        }
 
 
 def _today(node: Node, conn: sa.Connection, head: Head, policies: Policies) -> Today:
@@ -145,34 +155,68 @@ def _today(node: Node, conn: sa.Connection, head: Head, policies: Policies) -> T
     earlier = node.figures_cache.get(key)
     if isinstance(earlier, Today) and earlier.day == day and earlier.head_seq == head.seq:
         return earlier
-    agenda = conn.execute(
-        sa.select(settle_agenda.c.contribution_id).where(
-            settle_agenda.c.commons_id == commons_id, settle_agenda.c.day == day
-        )
-    ).scalars()
-    ids = set(agenda)
-    decided: dict[str, dict[str, dict[Key, Row]]] = {}
-    reusable = isinstance(earlier, Today) and earlier.day == day
-    if isinstance(earlier, Today) and reusable and 0 < head.seq - earlier.head_seq <= REUSE_WITHIN:
+    reuse = (
+        isinstance(earlier, Today)
+        and earlier.day == day
+        and 0 < head.seq - earlier.head_seq <= REUSE_WITHIN
+    )
+    if isinstance(earlier, Today) and reuse:
         touched = _touched(conn, commons_id, earlier.head_seq)
+        ids = earlier.ids | _agenda(conn, commons_id, day, sorted(touched))
         decided = {cid: rows for cid, rows in earlier.decided.items() if cid not in touched}
+    else:
+        touched, ids, decided = set(), _agenda(conn, commons_id, day, None), {}
     todo = sorted(ids - set(decided))
     overlay = DbState(conn)
     Day(overlay, commons_id, policies, day).decide_only(todo)
     decided.update(_by_contribution(overlay.pending, todo))
-    accepted = [
-        row
-        for rows in decided.values()
-        for row in rows.get(contributions.name, {}).values()
-        if row["status"] == "accepted" and row["accepted_on"] == day
-    ]
-    crediting = DbState(conn)
-    Day(crediting, commons_id, policies, day).credit_only(accepted)
-    made = Today(
-        day, head.seq, decided, {name: dict(rows) for name, rows in crediting.pending.items()}
-    )
+    made = Today(day, head.seq, ids, decided, {})
+    now = made.accepted()
+    if isinstance(earlier, Today) and reuse:
+        before = earlier.accepted()
+        changed = {cid for cid in touched if cid in before or cid in now}
+        changed |= set(before) ^ set(now)
+        affected = {
+            member
+            for cid in changed
+            for row in (before.get(cid), now.get(cid))
+            if row is not None
+            for member, _ in authors(row)
+        }
+        made.credits = {m: rows for m, rows in earlier.credits.items() if m not in affected}
+        crediting = [row for row in now.values() if any(m in affected for m, _ in authors(row))]
+    else:
+        affected, crediting = None, list(now.values())
+    if crediting:
+        credited = DbState(conn)
+        Day(credited, commons_id, policies, day).credit_only(crediting, affected)
+        made.credits.update(_by_member(credited.pending))
     keep(node, key, made)
     return made
+
+
+def _agenda(
+    conn: sa.Connection, commons_id: str, day: str, among: list[str] | None
+) -> frozenset[str]:
+    """The contributions on the day's agenda (of ``among`` only, when given)."""
+    query = sa.select(settle_agenda.c.contribution_id).where(
+        settle_agenda.c.commons_id == commons_id, settle_agenda.c.day == day
+    )
+    if among is not None:
+        if not among:
+            return frozenset()
+        query = query.where(settle_agenda.c.contribution_id.in_(among))
+    return frozenset(conn.execute(query).scalars())
+
+
+def _by_member(pending: dict[str, dict[Key, Row]]) -> dict[str, dict[str, dict[Key, Row]]]:
+    """Crediting's rows (standing, history, credits: each keyed by commons then member) by
+    member."""
+    out: dict[str, dict[str, dict[Key, Row]]] = {}
+    for name, rows in pending.items():
+        for key, row in rows.items():
+            out.setdefault(key[1], {}).setdefault(name, {})[key] = row
+    return out
 
 
 def _touched(conn: sa.Connection, commons_id: str, after: int) -> set[str]:
@@ -187,6 +231,16 @@ def _touched(conn: sa.Connection, commons_id: str, after: int) -> set[str]:
             if isinstance(target, str):
                 found.add(target)
     return found
+
+
+def types_after(conn: sa.Connection, commons_id: str, after: int, upto: int) -> set[str]:
+    """The action types of the entries after seq ``after`` up to ``upto``."""
+    query = (
+        sa.select(entries.c.type)
+        .where(entries.c.commons_id == commons_id, entries.c.seq > after, entries.c.seq <= upto)
+        .distinct()
+    )
+    return {str(kind) for kind in conn.execute(query).scalars()}
 
 
 def _by_contribution(

@@ -11,7 +11,9 @@ keeps exact milli-points and decays them with the exact table of standing.decay.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -31,7 +33,7 @@ from commonwork.production.tables import contributions, validations
 from commonwork.services import settled
 from commonwork.services.journals import require_head
 from commonwork.services.queries import member_row, points_text
-from commonwork.services.settled import View
+from commonwork.services.settled import REUSE_WITHIN, View
 from commonwork.services.standing import gini, lorenz
 from commonwork.standing import tables as standing_tables
 from commonwork.standing.decay import SCALE, decayed, factor
@@ -93,6 +95,52 @@ def _past_rows(conn: sa.Connection, view: View) -> dict[str, Row]:
     return rows
 
 
+def _current_row(conn: sa.Connection, view: View, did: str) -> Row | None:
+    """One member's standing row as of now: settled, or the provisional view's."""
+    newer = view.changed(standing_tables.member_standing).get((view.commons_id, did))
+    if newer is not None:
+        return newer
+    table = standing_tables.member_standing
+    found = (
+        conn.execute(
+            sa.select(table).where(table.c.commons_id == view.commons_id, table.c.member == did)
+        )
+        .mappings()
+        .first()
+    )
+    return plain_row(found) if found is not None else None
+
+
+def _past_row(conn: sa.Connection, view: View, did: str) -> Row | None:
+    """One member's last standing history row on or before the as-of day."""
+    found = (
+        conn.execute(
+            sa.select(standing_history)
+            .where(
+                standing_history.c.commons_id == view.commons_id,
+                standing_history.c.member == did,
+                standing_history.c.day <= view.as_of_day,
+            )
+            .order_by(standing_history.c.day.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    if found is None:
+        return None
+    return {**plain_row(found), "month": "", "month_points_milli": 0}
+
+
+def _names(conn: sa.Connection, commons_id: str, dids: list[str]) -> dict[str, str]:
+    if not dids:
+        return {}
+    query = sa.select(members.c.member, members.c.name).where(
+        members.c.commons_id == commons_id, members.c.member.in_(dids)
+    )
+    return {str(member): str(name) for member, name in conn.execute(query)}
+
+
 def member_rows(conn: sa.Connection, view: View) -> dict[str, Row]:
     """Per member: the standing row that holds as of the view (current or from history)."""
     if view.as_of_day >= view.settled_through:
@@ -138,45 +186,123 @@ def standing_table(
     page once it is made."""
     view = require_view(node, commons_id, as_of)
     key = ("standing-table", view.head.id, view.as_of_day)
-    table = settled.remembered(node, key, lambda: _standing_table(node, view))
+    table = settled.remembered(node, key, lambda: _made_or_patched(node, view).table)
     shown = table["members"] if limit is None else table["members"][offset : offset + limit]
     return {**table, "members": shown, "total_members": len(table["members"]), "offset": offset}
 
 
-def _standing_table(node: Node, view: View) -> dict[str, Any]:
-    commons_id = view.commons_id
+@dataclass
+class Made:
+    """The last standing table made for a commons, and what it was made from: a new head on
+    the same day with the same members patches it instead of remaking it."""
+
+    view: View
+    table: dict[str, Any]
+    entries: dict[str, dict[str, Any]]  # member → their entry in the table
+
+
+def _made_or_patched(node: Node, view: View) -> Made:
+    key = ("standing-table-last", view.commons_id, view.as_of_day)
+    last = node.figures_cache.get(key)
+    made = None
+    if isinstance(last, Made) and _patchable(node, last.view, view):
+        made = _patched(node, last, view)
+    if made is None:
+        made = _standing_table(node, view)
+    settled.keep(node, key, made)
+    return made
+
+
+def _patchable(node: Node, before: View, now: View) -> bool:
+    """Whether the table of ``before`` differs from that of ``now`` only by the members whose
+    provisional standing rows differ: same day, same settled days and policies, and no entry in
+    between that changed the members (a join, a leave, a charter)."""
+    if (before.as_of_day, before.next_day) != (now.as_of_day, now.next_day):
+        return False
+    if before.policies != now.policies or not 0 < now.head.seq - before.head.seq <= REUSE_WITHIN:
+        return False
     with node.reading() as conn:
-        rows = member_rows(conn, view)
-        people = _people(conn, commons_id)
+        types = settled.types_after(conn, now.commons_id, before.head.seq, now.head.seq)
+    return not any(kind.startswith("commons.") for kind in types)
+
+
+def _patched(node: Node, last: Made, view: View) -> Made | None:
+    """The last table with the entries of the members whose provisional rows changed redone
+    and moved to their place (None: a member it does not know, so remake it)."""
+    ms = standing_tables.member_standing
+    old, new = last.view.changed(ms), view.changed(ms)
+    differ = sorted({key[1] for key in old.keys() | new.keys() if old.get(key) != new.get(key)})
+    if not differ:
+        return Made(view, {**last.table, **_labels(view)}, last.entries)
+    if any(did not in last.entries for did in differ):
+        return None
+    back = [did for did in differ if (view.commons_id, did) not in new]
+    settled_rows: dict[str, Row] = {}
+    if back:  # no longer changed provisionally: the settled row holds again
+        with node.reading() as conn:
+            query = sa.select(ms).where(ms.c.commons_id == view.commons_id, ms.c.member.in_(back))
+            settled_rows = {r["member"]: plain_row(r) for r in conn.execute(query).mappings()}
+    entries = dict(last.entries)
+    members = list(last.table["members"])
+    for did in differ:
+        before = entries[did]
+        members.pop(bisect.bisect_left(members, _order(before), key=_order))
+        row = new.get((view.commons_id, did)) or settled_rows.get(did)
+        entries[did] = _entry(view, did, before["name"], before["active"], row)
+        bisect.insort(members, entries[did], key=_order)
+    return Made(view, _table(view, members), entries)
+
+
+def _order(entry: dict[str, Any]) -> tuple[int, str]:
+    """Highest standing first, then by did."""
+    return -entry["standing_milli"], entry["member"]
+
+
+def _entry(view: View, did: str, name: str, active: bool, row: Row | None) -> dict[str, Any]:
+    milli = standing_milli(row, view)
+    points = int(row["value_points_milli"]) if row else 0
     month = view.as_of_day[:7]
-    table: list[dict[str, Any]] = []
-    for person in people:
-        row = rows.get(person["member"])
-        milli = standing_milli(row, view)
-        points = int(row["value_points_milli"]) if row else 0
-        this_month = int(row["month_points_milli"]) if row and row["month"] == month else 0
-        table.append(
-            {
-                "member": person["member"],
-                "name": person["name"],
-                "active": person["status"] == "active",
-                "standing": shown(milli),
-                "standing_milli": milli,
-                "value_points": points_text(points),
-                "value_points_milli": points,
-                "value_points_this_month": points_text(this_month),
-                "privileges": privileges_of(view.policies, milli),
-            }
-        )
-    table.sort(key=lambda item: (-item["standing_milli"], item["member"]))
+    this_month = int(row["month_points_milli"]) if row and row["month"] == month else 0
+    return {
+        "member": did,
+        "name": name,
+        "active": active,
+        "standing": shown(milli),
+        "standing_milli": milli,
+        "value_points": points_text(points),
+        "value_points_milli": points,
+        "value_points_this_month": points_text(this_month),
+        "privileges": privileges_of(view.policies, milli),
+    }
+
+
+def _table(view: View, members: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         **_labels(view),
-        "month": month,
-        "members": table,
-        "distribution": distribution(table),
+        "month": view.as_of_day[:7],
+        "members": members,
+        "distribution": distribution(members),
         "policies": view.policies.as_json(),
-        "digest": figures_digest(view, table),
+        "digest": figures_digest(view, members),
     }
+
+
+def _standing_table(node: Node, view: View) -> Made:
+    with node.reading() as conn:
+        rows = member_rows(conn, view)
+        people = _people(conn, view.commons_id)
+    entries = {
+        person["member"]: _entry(
+            view,
+            person["member"],
+            person["name"],
+            person["status"] == "active",
+            rows.get(person["member"]),
+        )
+        for person in people
+    }
+    members = sorted(entries.values(), key=_order)
+    return Made(view, _table(view, members), entries)
 
 
 def distribution(table: list[dict[str, Any]]) -> dict[str, Any]:
@@ -317,8 +443,8 @@ def member_standing(
         person = member_row(conn, commons_id, did)
         if person is None:
             raise NotFound(f"{did} is not a member of this commons ({commons_id})")
-        row = member_rows(conn, view).get(did)
-        current = _current_rows(conn, view).get(did)
+        current = _current_row(conn, view, did)
+        row = current if view.as_of_day >= view.settled_through else _past_row(conn, view, did)
         founded = conn.execute(
             sa.select(commons.c.founded_at).where(commons.c.commons_id == commons_id)
         ).scalar_one()
@@ -327,7 +453,8 @@ def member_standing(
         about = _contributions(conn, commons_id, ids)
         approvals = _approvals(conn, view, ids)
         _name_entries(conn, commons_id, approvals)
-        names = {r["member"]: r["name"] for r in _people(conn, commons_id)}
+        validators = {row["validator"] for rows in approvals.values() for row in rows}
+        names = _names(conn, commons_id, sorted(validators))
         history = _history(conn, commons_id, did)
     return _member_json(
         view,
