@@ -451,7 +451,9 @@ def test_the_incremental_view_of_today_equals_settling_the_day_whole_for_random_
             if move < 0.3 or not works:
                 partner = pick.choice([p for p in people if p is not who])
                 extra = {"co_authors": {partner.did: "0.4"}} if pick.random() < 0.3 else {}
-                works.append((work(any_node, commons_id, who, str(pick.randint(1, 6)), **extra), who))
+                works.append(
+                    (work(any_node, commons_id, who, str(pick.randint(1, 6)), **extra), who)
+                )
             elif move < 0.85:
                 target, _ = pick.choice(works)
                 verdict = pick.choice(["approve"] * 6 + ["adjust", "dispute"])
