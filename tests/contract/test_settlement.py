@@ -490,7 +490,7 @@ def test_the_incremental_view_of_today_equals_settling_the_day_whole_for_random_
             assert view.overlay.get(name, {}) == full.get(name, {}), (seed, step, name)
         # The standing table a new head patches from the last one equals one made afresh.
         patched = standing_read.standing_table(any_node, commons_id)
-        afresh = standing_read._standing_table(any_node, view).table  # noqa: SLF001 (the oracle)
+        afresh = standing_read._standing_table(any_node, view).table  # the oracle: made afresh
         assert {**patched, "members": patched["members"]} == {
             **afresh,
             "total_members": len(afresh["members"]),
