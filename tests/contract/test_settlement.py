@@ -496,3 +496,53 @@ def test_the_incremental_view_of_today_equals_settling_the_day_whole_for_random_
             "total_members": len(afresh["members"]),
             "offset": 0,
         }, (seed, step)
+
+
+def test_a_charter_version_governs_from_the_next_day_boundary_and_forward_only(
+    any_node: Node,
+) -> None:
+    """A version of the charter set by an entry on day 1 (what a passed amendment will do, with
+    governance) leaves day 1 and before as they were and governs day 2 on: here it raises the
+    threshold, so the founder's one approval accepts work on day 1 but no longer on day 2."""
+    from commonwork.commons.charter import Charter
+    from commonwork.commons.tables import charter_versions, commons
+    from commonwork.journal.canonical import canon
+    from commonwork.journal.entries import parse_entry
+    from commonwork.node.state import MemoryState
+    from commonwork.standing.settle import schedule_charter
+
+    a, b, c = Keypair.generate(), Keypair.generate(), Keypair.generate()
+    any_node.clock = lambda: day(0)
+    founding = charter(a, c)  # two founders: together they reach the stricter threshold too
+    commons_id = found(any_node, a, founding)
+    join(any_node, commons_id, b, "B")
+    join(any_node, commons_id, c, "C")
+    any_node.clock = lambda: day(1)
+    first = work(any_node, commons_id, b)
+    approve(any_node, commons_id, a, first)
+    any_node.clock = lambda: day(2)
+    second = work(any_node, commons_id, b)
+    approve(any_node, commons_id, a, second)
+    any_node.clock = lambda: day(3)
+    post(any_node, commons_id, a)  # settles day 2
+    assert status(any_node, commons_id, second) == "accepted"  # unamended: one approval does
+    stricter = {**founding, "validation_policy": {**VALIDATION, "threshold": "20"}}
+    text = canon(Charter.model_validate(stricter).as_json()).decode()
+    state = MemoryState()
+    amended_at = None
+    for line in _journal(any_node, commons_id):
+        entry = parse_entry(line)
+        state.replay(commons_id, entry)
+        if entry.id == first:  # an amendment recorded on day 1, right after the work
+            amended_at = schedule_charter(state, commons_id, entry.seq, entry.recorded_at, text)
+            assert state.get(commons, (commons_id,))["charter"] != text  # not in force yet
+    assert amended_at == "2030-01-03"  # set on day 1 (2030-01-02), governs from day 2
+    rows = state.rows["contributions"]
+    assert rows[(commons_id, first)]["status"] == "accepted"  # day 1: the version in force then
+    assert rows[(commons_id, second)]["status"] == "pending"  # day 2: 10 of the new 20
+    assert state.get(commons, (commons_id,))["charter"] == text
+    versions = sorted(state.rows[charter_versions.name].values(), key=lambda row: row["seq"])
+    assert [(row["seq"], row["effective_on"]) for row in versions] == [
+        (0, "2030-01-01"),
+        (versions[1]["seq"], "2030-01-03"),
+    ]

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from commonwork.commons.charter import Charter
 from commonwork.commons.charter_policies import charter_text_has_policies
-from commonwork.commons.tables import commons, invitations, members
+from commonwork.commons.tables import charter_versions, commons, invitations, members
 from commonwork.errors import AlreadyDone, NotAllowed, NotAMember, NotFound
 from commonwork.journal.canonical import canon
 from commonwork.journal.keys import public_key_from_did
@@ -119,6 +119,33 @@ def apply_found(state: State, ctx: Context) -> None:
         },
     )
     state.put(members, _member_row(ctx, body.founder_name, "founder"))
+    version = {"commons_id": ctx.commons_id, "seq": ctx.entry.seq}
+    state.insert(
+        charter_versions,
+        {
+            **version,
+            "charter": canon(charter.as_json()).decode(),
+            "recorded_at": ctx.entry.recorded_at,
+            "effective_on": ctx.entry.recorded_at[:10],
+        },
+    )
+
+
+def charter_takes_effect(state: State, commons_id: str, charter_text: str) -> None:
+    """Put a charter version in force: the commons row shows it and every rule reads it."""
+    charter = Charter.model_validate_json(charter_text)
+    row = commons_row(state, commons_id)
+    state.put(
+        commons,
+        {
+            **row,
+            "name": charter.name,
+            "purpose": charter.purpose,
+            "charter": charter_text,
+            "licence": charter.licence,
+            "join_policy": charter.join_policy,
+        },
+    )
 
 
 def check_join(state: State, ctx: Context) -> None:

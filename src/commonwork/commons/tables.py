@@ -45,4 +45,19 @@ invitations = sa.Table(
     sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
 )
 
-TABLES = (commons, members, invitations)
+#: Every version of a commons' charter, by the entry that set it: the genesis, then each
+#: amendment (a decision under the charter, with governance). A version takes effect at the
+#: next day boundary after its entry (the genesis' on its own day) and applies forward only;
+#: ``commons.charter`` holds the version in force.
+charter_versions = sa.Table(
+    "charter_versions",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),  # the entry that set it
+    sa.Column("charter", sa.Text, nullable=False),  # canonical JSON of the whole charter
+    sa.Column("recorded_at", sa.String(24), nullable=False),
+    sa.Column("effective_on", sa.String(10), nullable=False),  # the first day it governs
+    sqlite_with_rowid=False,
+)
+
+TABLES = (commons, members, invitations, charter_versions)

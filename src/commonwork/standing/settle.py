@@ -33,10 +33,11 @@ from functools import lru_cache
 
 import orjson
 
+from commonwork.commons.actions import charter_takes_effect
 from commonwork.commons.charter_policies import ENGINE_VERSION, charter_policies
 from commonwork.commons.policy import Policies
-from commonwork.commons.tables import commons
-from commonwork.errors import NotSettledYet
+from commonwork.commons.tables import charter_versions, commons
+from commonwork.errors import InvalidAction, NotSettledYet
 from commonwork.journal.projection import Row, State
 from commonwork.production.tables import contributions, settle_agenda, tasks, validations
 from commonwork.standing.decay import decayed
@@ -85,7 +86,8 @@ def begin(state: State, commons_id: str, recorded_at: str) -> None:
     day = recorded_at[:10]
     row = state.get(commons, (commons_id,))
     engine = orjson.loads(row["charter"]).get("engine", ENGINE_VERSION) if row else ENGINE_VERSION
-    state.put(settlements, {"commons_id": commons_id, "next_day": day, "engine": engine})
+    checkpoint = {"commons_id": commons_id, "next_day": day, "engine": engine}
+    state.put(settlements, {**checkpoint, "pending_charter": None})
     for member, seed in sorted(policies.standing.founders.items(), key=lambda item: str(item[0])):
         amount = int(seed) * MILLI
         state.put(member_standing, _standing_row(commons_id, str(member), amount, day, amount))
@@ -142,14 +144,43 @@ def settle_until(state: State, commons_id: str, day: str) -> None:
         return
     if checkpoint["next_day"] >= day:
         return
-    policies = policies_in_force(state, commons_id)
-    if policies is None:
-        return
+    checkpoint = dict(checkpoint)
     current = checkpoint["next_day"]
     while current < day:
-        Day(state, commons_id, policies, current).settle()
+        _charter_on(state, checkpoint, current)
+        policies = policies_in_force(state, commons_id)
+        if policies is not None:
+            Day(state, commons_id, policies, current).settle()
         current = add_days(current, 1)
+    _charter_on(state, checkpoint, day)  # a version may take effect on the entry's own day
     state.put(settlements, {**checkpoint, "next_day": day})
+
+
+def schedule_charter(state: State, commons_id: str, seq: int, recorded_at: str, text: str) -> str:
+    """Set a new version of the charter by the entry ``seq`` (an amendment a decision passed):
+    it takes effect at the next day boundary and applies forward only — the day of the entry
+    and every day before it are settled under the version in force then. The day it governs
+    from. A later version set on the same day replaces it before it takes effect."""
+    checkpoint = state.get(settlements, (commons_id,))
+    if checkpoint is None:
+        raise InvalidAction("only a commons under a settlement engine keeps charter versions")
+    effective = add_days(recorded_at[:10], 1)
+    row = {"commons_id": commons_id, "seq": seq, "charter": text}
+    state.put(charter_versions, {**row, "recorded_at": recorded_at, "effective_on": effective})
+    state.put(settlements, {**checkpoint, "pending_charter": seq})
+    return effective
+
+
+def _charter_on(state: State, checkpoint: Row, day: str) -> None:
+    """Put the pending charter version in force if ``day`` is the day it governs from."""
+    pending = checkpoint.get("pending_charter")
+    if pending is None:
+        return
+    version = state.get(charter_versions, (checkpoint["commons_id"], pending))
+    if version is None or version["effective_on"] > day:
+        return
+    charter_takes_effect(state, checkpoint["commons_id"], version["charter"])
+    checkpoint["pending_charter"] = None
 
 
 def standing_at(state: State, commons_id: str, member: str, day: str, half_life: int) -> int:

@@ -19,6 +19,9 @@ settlements = sa.Table(
     sa.Column("commons_id", sa.String(64), primary_key=True),
     sa.Column("next_day", sa.String(10), nullable=False),  # ISO date
     sa.Column("engine", sa.Integer, nullable=False),
+    # A charter version set on a day not settled yet (commons.charter_versions.seq): it takes
+    # effect when settlement reaches its day.
+    sa.Column("pending_charter", sa.BigInteger, nullable=True),
     sqlite_with_rowid=False,
 )
 
