@@ -911,7 +911,7 @@ def describe_journal(console: Console, facts: dict[str, Any], db_bytes: int) -> 
         "below the threshold)\n"
         f"  validations: {verdicts}; "
         + ", ".join(f"{count:,} {name}" for name, count in sorted(facts["weighed"].items()))
-        + " (not weighed: the contribution was decided before their day)\n"
+        + " (not weighed: the contribution was no longer pending when they were recorded)\n"
         f"  {facts['validators_with_weight']:,} members at validator_minimum; the last day "
         f"{facts['next_day']} is not settled yet: {facts['agenda']:,} contributions on its "
         f"agenda, {facts['day_validations']:,} validations"
@@ -1281,16 +1281,21 @@ def timed_get(client: httpx.Client, url: str, html: bool) -> tuple[float, int]:
 
 
 class Actor:
-    """Appends one new action at a time on the open last day, as a member would."""
+    """Appends one new action at a time on the open last day, as members would: in turn a
+    record, then another founder's approval of that record, which accepts it provisionally (a
+    founder weighs the threshold), so that half of the reads follow an action that changes
+    nobody's figures and half one that changes its author's standing and value points."""
 
     def __init__(self, node: Node, sizes: Sizes, commons_id: str, last_day: str) -> None:
         self.node = node
         self.commons_id = commons_id
         self.rng = random.Random()
-        self.keys = [Keypair(member_seed(sizes.seed, i)) for i in range(min(sizes.members, 50))]
+        self.keys = [Keypair(member_seed(sizes.seed, i)) for i in range(min(sizes.founders, 50))]
         self.floor = f"{last_day}T23:00:00.000Z"
+        self.recorded: tuple[str, Keypair] | None = None
 
-    def act(self) -> None:
+    def act(self) -> str:
+        """Append the next action; which kind it was: 'record' or 'approval'."""
         with self.node.reading() as conn:
             head = journal_store.read_head(conn, self.commons_id)
             assert head is not None
@@ -1298,12 +1303,28 @@ class Actor:
         moment = datetime.fromisoformat(after[:-1]) + timedelta(milliseconds=1)
         when = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
         self.node.clock = lambda: when
-        key = self.rng.choice(self.keys)
-        body = {"kind": "work", "quantity": "1.5", "description": "swept the workshop floor"}
+        if self.recorded is None:
+            key = self.rng.choice(self.keys)
+            body: dict[str, Any] = {
+                "kind": "work",
+                "quantity": "1.5",
+                "description": "swept the workshop floor",
+            }
+            action = build_action(
+                type=RECORD, author=key.did, body=body, commons=self.commons_id, at=when
+            )
+            appended = append_actions(self.node, self.commons_id, [sign_action(key, action)])
+            self.recorded = (appended[0].entry.id, key)
+            return "record"
+        contribution, author = self.recorded
+        self.recorded = None
+        key = self.rng.choice([k for k in self.keys if k.did != author.did])
+        body = {"contribution": contribution, "verdict": "approve"}
         action = build_action(
-            type=RECORD, author=key.did, body=body, commons=self.commons_id, at=when
+            type=VALIDATE, author=key.did, body=body, commons=self.commons_id, at=when
         )
         append_actions(self.node, self.commons_id, [sign_action(key, action)])
+        return "approval"
 
 
 def phase_reads(
@@ -1337,9 +1358,10 @@ def phase_reads(
                 task = progress.add_task(name, total=repeats)
                 cold: list[float] = []
                 warm: list[float] = []
+                kinds: list[str] = []
                 size = 0
                 for _ in range(repeats):
-                    actor.act()
+                    kinds.append(actor.act())
                     seconds, size = timed_get(client, url, html)
                     cold.append(seconds)
                     warm.append(timed_get(client, url, html)[0])
@@ -1347,16 +1369,25 @@ def phase_reads(
                     if sum(cold) > budget:
                         break
                 first, again = statistics.median(cold), statistics.median(warm)
+                by_kind = {
+                    kind: statistics.median(
+                        t for t, k in zip(cold, kinds, strict=True) if k == kind
+                    )
+                    for kind in sorted(set(kinds))
+                }
+                worst = max(by_kind.values())
                 report.add(
                     f"{name}: first read after one new action",
                     ms(first),
                     f"<= {FIRST_READ_RATIO:.0f}x warm",
-                    first <= FIRST_READ_RATIO * again,
+                    worst <= FIRST_READ_RATIO * again,
                     f"median of {len(cold)} (min {ms(min(cold))}, max {ms(max(cold))}) = "
-                    f"{first / again:,.1f}x warm; {size / 1024:,.0f} KiB",
+                    f"{first / again:,.1f}x warm; after a record {ms(by_kind.get('record', 0))}, "
+                    f"after an approval that accepts work {ms(by_kind.get('approval', 0))} "
+                    f"(the target is checked on the slower); {size / 1024:,.0f} KiB",
                 )
                 report.add(f"{name}: warm", ms(again), note=f"median of {len(warm)}")
-                results[name] = {"first": cold, "warm": warm, "bytes": size}
+                results[name] = {"first": cold, "warm": warm, "kinds": kinds, "bytes": size}
         report.facts["reads"] = results
         with node.reading() as conn:
             head = journal_store.read_head(conn, commons_id)
