@@ -146,10 +146,25 @@ def test_without_an_invitation_joining_is_refused(node: Node, people: People) ->
     commons_id = found_as(node, "ann@example.org")
     sign_up(bob, "Bob", "bob@example.org")
     page = f"/commons/{commons_id}"
+    shown = bob.get(page).text  # no button that could only fail: the way in, in words
+    assert 'data-testid="join-button"' not in shown
+    assert 'data-testid="invitation-only"' in shown
     refused = bob.post(f"{page}/join", data={"csrf": token_on(bob, page)})
     assert refused.status_code == 403
     assert "by invitation" in refused.text
     assert head_seq(node, commons_id) == 0
+    founder = accounts.sign_in(node, email="ann@example.org", password="correct horse")[0]
+    acting.invite_member(
+        node,
+        actor=accounts.custodial_keypair(node, founder),
+        commons_id=commons_id,
+        invitee=did_of(node, "bob@example.org"),
+    )
+    invited = bob.get(page).text  # a member's invite entry names Bob's key: he may join
+    assert "Accept your invitation and join" in invited
+    joined = bob.post(f"{page}/join", data={"csrf": token_on(bob, page)})
+    assert joined.status_code in (200, 303), joined.text
+    assert is_member(node, commons_id, did_of(node, "bob@example.org"))
     anonymous = people().get(f"/commons/{commons_id}/invitations")
     assert anonymous.status_code == 303  # sign in first, and come back
     assert anonymous.headers["location"].startswith("/signin?next=")

@@ -11,7 +11,7 @@ import orjson
 import sqlalchemy as sa
 
 from commonwork.commons.charter import claim_lapse_days
-from commonwork.commons.tables import commons, members
+from commonwork.commons.tables import commons, invitations, members
 from commonwork.errors import BadInput, NotFound
 from commonwork.journal.actions import format_time, parse_time
 from commonwork.node import journal_store
@@ -256,6 +256,16 @@ def contribution_detail(node: Node, commons_id: str, contribution_id: str) -> di
 def membership(node: Node, commons_id: str, did: str) -> dict[str, Any] | None:
     with node.reading() as conn:
         return member_row(conn, commons_id, did)
+
+
+def is_invited(node: Node, commons_id: str, did: str) -> bool:
+    """Whether a member's invite entry names this key (so it may join an invitation-only
+    commons)."""
+    query = sa.select(invitations.c.invitee).where(
+        invitations.c.commons_id == commons_id, invitations.c.invitee == did
+    )
+    with node.reading() as conn:
+        return conn.execute(query).first() is not None
 
 
 def member_row(conn: sa.Connection, commons_id: str, did: str) -> dict[str, Any] | None:

@@ -243,7 +243,11 @@ def commons_view(
     members = queries.list_members(node, commons_id, limit=MEMBERS_SHOWN, active_only=True)
     is_member = _is_member(node, commons_id, account)
     shown = _with_task_titles(node, commons_id, contributions[:CONTRIBUTIONS_PER_PAGE])
+    may_join = account is not None and not is_member
+    if may_join and account is not None and detail.get("join_policy") == "invitation":
+        may_join = queries.is_invited(node, commons_id, account.did)
     return {
+        "may_join": may_join,
         "commons": detail,
         "charter": detail.get("charter", {}),
         "rules": rules_in_force(node, commons_id, detail),
