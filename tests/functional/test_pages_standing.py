@@ -170,6 +170,7 @@ def test_the_terms_of_several_contributions_add_up_to_the_standing_shown(
     text = browser.get(f"/commons/{commons}/members/{ben.did}").text
     assert cells(text, "term-points") == ["15", "3"]
     assert text.count('data-testid="term-entry"') == 2
+    assert "checked the germination log" in cells(text, "term-description")  # what it was
     assert text.count('data-testid="approval-entry"') == 2
     [shown] = cells(text, "member-standing")
     terms = sum(Decimal(value) for value in cells(text, "term-standing"))

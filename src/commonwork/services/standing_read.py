@@ -401,6 +401,8 @@ def _term(view: View, credit: Row, about: Row, approvals: list[Row], names: dict
         "standing": shown(now),
         "standing_milli": now,
         "settled_quantity": about.get("accepted_quantity"),
+        "description": about.get("description"),
+        "contribution_kind": about.get("kind"),
         "approvals": [
             {
                 "validator": row["validator"],
