@@ -51,10 +51,12 @@ from commonwork.standing.tables import (
 MILLI = 1000
 
 
+@lru_cache(maxsize=65536)
 def add_days(day: str, days: int) -> str:
     return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
 
 
+@lru_cache(maxsize=65536)
 def days_between(earlier: str, later: str) -> int:
     return (date.fromisoformat(later) - date.fromisoformat(earlier)).days
 
@@ -276,6 +278,7 @@ def _ratio(value: Decimal) -> tuple[int, int]:
     return fraction.numerator, fraction.denominator
 
 
+@lru_cache(maxsize=1024)
 def ceil_milli(value: Decimal) -> int:
     """A decimal as whole thousandths, rounded up."""
     return -milli(-value)
@@ -374,8 +377,8 @@ class Credit:
         cap = policies.value.per_member_per_month
         if cap is not None:
             credit = max(0, min(credit, cap * MILLI - current["month_points_milli"]))
-        weight = policies.value.standing_weight(self.row["kind"])
-        gained = int((Decimal(credit) * weight).to_integral_value(rounding=ROUND_FLOOR))
+        numerator, denominator = _ratio(policies.value.standing_weight(self.row["kind"]))
+        gained = credit * numerator // denominator  # rounded down: credits are not negative
         half_life = policies.standing.half_life_days
         amount = decayed(current["amount_milli"], days_between(current["day"], day), half_life)
         current.update(
@@ -403,6 +406,8 @@ class Credit:
 def split(points: int, shares: list[tuple[str, Decimal]]) -> list[tuple[str, int]]:
     """``points`` split by share, rounded down, the rest one each to the largest remainders (ties:
     the lower did), so that the parts sum exactly to ``points``."""
+    if len(shares) == 1:  # one author (most work): the share is 1
+        return [(shares[0][0], points)]
     exact = [(member, Fraction(points) * Fraction(share)) for member, share in shares]
     parts = {member: int(value) for member, value in exact}
     left = points - sum(parts.values())
