@@ -174,14 +174,20 @@ class DbState:
     def preload(self, table: sa.Table, prefixes: Iterable[Key]) -> None:
         """Load every row whose first two key columns are one of ``prefixes`` (one query per
         500), once: later gets and scans of them read the cache."""
-        todo = {prefix for prefix in prefixes if (table.name, prefix) not in self.complete}
+        exact = len(table.primary_key.columns) == 2  # the prefix is the whole key
+        cached, pending = self.cache[table.name], self.pending.get(table.name, {})
+        todo = {
+            prefix
+            for prefix in prefixes
+            if (table.name, prefix) not in self.complete
+            and not (exact and (prefix in cached or prefix in pending))  # known already
+        }
         if not todo:
             return
         groups: dict[Any, set[Any]] = defaultdict(set)
         for first, second in todo:
             groups[first].add(second)
         self._load_groups(table, groups)
-        exact = len(table.primary_key.columns) == 2  # the prefix is the whole key
         for prefix in todo:
             self.complete.add((table.name, prefix))
             if exact and prefix not in self.cache[table.name]:
@@ -238,10 +244,16 @@ class DbState:
             if not rows:
                 continue
             stored = self._stored(tables[name], rows)
+            fixed = _fixed(tables[name])
             for key, row in rows.items():
                 parts = deltas[row["commons_id"]]
                 old = stored.get(key)
                 if old is not None:
+                    if any(old[column] != row[column] for column in fixed):
+                        raise ChainBroken(
+                            f"a projection changed a fixed column of {name} row {key} "
+                            f"({', '.join(fixed)}): a programming error, nothing was written"
+                        )
                     add_row(parts, name, old, -1)
                 add_row(parts, name, row)
             execute_many(self.conn, upsert_statement(self.conn, tables[name]), list(rows.values()))
@@ -297,6 +309,12 @@ def _lookup(table: sa.Table) -> sa.Select[Any]:
 
 
 @cache
+def _fixed(table: sa.Table) -> tuple[str, ...]:
+    """The columns a row gets when it is made and keeps (the upsert does not set them)."""
+    return tuple(str(c.name) for c in table.columns if c.info.get("fixed"))
+
+
+@cache
 def _shape(table: sa.Table) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """The table's column names (plain str) and where its key columns stand among them."""
     names = tuple(str(column.name) for column in table.columns)
@@ -330,7 +348,11 @@ def _upsert(dialect: str, table: sa.Table) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table)
     keys = [column.name for column in table.primary_key.columns]
-    others = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+    others = {
+        c.name: statement.excluded[c.name]
+        for c in table.columns
+        if c.name not in keys and not c.info.get("fixed")  # fixed: indexed, never changed
+    }
     return statement.on_conflict_do_update(index_elements=keys, set_=others)
 
 

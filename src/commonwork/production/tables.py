@@ -12,7 +12,8 @@ contributions = sa.Table(
     metadata,
     sa.Column("commons_id", sa.String(64), primary_key=True),
     sa.Column("contribution_id", sa.String(64), primary_key=True),  # id of its record entry
-    sa.Column("seq", sa.BigInteger, nullable=False),
+    # ``fixed``: set when the row is made, never changed (an update leaves its indexes alone).
+    sa.Column("seq", sa.BigInteger, nullable=False, info={"fixed": True}),
     sa.Column("contributor", sa.String(100), nullable=False),
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("quantity", sa.String(40), nullable=False),  # decimal string
@@ -22,7 +23,7 @@ contributions = sa.Table(
     sa.Column("status", sa.String(10), nullable=False),  # pending | accepted | disputed
     sa.Column("approvals", sa.Integer, nullable=False),
     sa.Column("disputes", sa.Integer, nullable=False),
-    sa.Column("task", sa.String(64), nullable=True),  # the task it was linked to, if any
+    sa.Column("task", sa.String(64), nullable=True, info={"fixed": True}),  # its linked task
     sa.Column("happened_at", sa.String(24), nullable=True),  # the author's claim, if made
     sa.Column("artifact", sa.Text, nullable=True),  # canonical JSON {sha256, url, size, …}
     sa.Column("resource", sa.String(200), nullable=True),  # the lent tool, for resource_use
@@ -76,7 +77,9 @@ settle_agenda = sa.Table(
     sa.Column("commons_id", sa.String(64), primary_key=True),
     sa.Column("day", sa.String(10), primary_key=True),  # ISO date of journal time
     sa.Column("contribution_id", sa.String(64), primary_key=True),
-    sa.Column("why", sa.String(10), nullable=False),  # reached | held | lazy: what may decide it
+    sa.Column(
+        "why", sa.String(10), nullable=False
+    ),  # reached | held | lazy | moot (nothing left to check)
     sqlite_with_rowid=False,
 )
 

@@ -200,7 +200,9 @@ def _agenda(
 ) -> frozenset[str]:
     """The contributions on the day's agenda (of ``among`` only, when given)."""
     query = sa.select(settle_agenda.c.contribution_id).where(
-        settle_agenda.c.commons_id == commons_id, settle_agenda.c.day == day
+        settle_agenda.c.commons_id == commons_id,
+        settle_agenda.c.day == day,
+        settle_agenda.c.why != "moot",
     )
     if among is not None:
         if not among:
@@ -315,6 +317,7 @@ def for_tasks(node: Node, commons_id: str, *, as_of: str | None = None) -> View 
             .where(
                 settle_agenda.c.commons_id == commons_id,
                 settle_agenda.c.day == head.recorded_at[:10],
+                settle_agenda.c.why != "moot",
                 contributions.c.task.is_not(None),
             )
         ).scalars()

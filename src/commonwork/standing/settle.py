@@ -215,7 +215,8 @@ class Day:
         agenda = self.state.scan(settle_agenda, (self.commons_id, self.day))
         if not agenda:
             return
-        accepted = self._decide_all([a["contribution_id"] for a in agenda])
+        live = [a["contribution_id"] for a in agenda if a["why"] != "moot"]
+        accepted = self._decide_all(live)
         self._preload_people(accepted)
         for row in accepted:
             Credit(self, row).apply()

@@ -15,7 +15,8 @@ settlement only reads sums (commonwork.standing.settle):
 * the contribution goes on the day's agenda when its weight reaches the threshold (``reached``)
   or a dispute with weight holds it (``held``);
 * a contribution recorded or corrected gets the day its lazy acceptance is checked
-  (``lazy_on``: ``challenge_days`` later) and goes on that day's agenda (``lazy``).
+  (``lazy_on``: ``challenge_days`` later) and goes on that day's agenda (``lazy``); once it
+  reaches the threshold or is held, that later entry is marked ``moot``.
 
 Validations of work that is not pending (accepted, held, withdrawn) weigh nothing and stay
 ``null``: they are recorded as history.
@@ -95,10 +96,20 @@ def _weigh(state: State, ctx: Context, policies: Policies) -> None:
     if recorded is not None:
         state.put(validations, {**recorded, "weight_milli": weight})
     state.put(contributions, changed)
+    threshold = ceil_milli(rules.threshold)
     if changed["dispute_weight_milli"] > 0:
         _agenda(state, commons_id, day, row["contribution_id"], "held")
-    elif changed["weight_milli"] >= ceil_milli(rules.threshold):
+    elif changed["weight_milli"] >= threshold:
         _agenda(state, commons_id, day, row["contribution_id"], "reached")
+    else:
+        return
+    lazy_on = row["lazy_on"]
+    decided_before = row["dispute_weight_milli"] > 0 or row["weight_milli"] >= threshold
+    if lazy_on is not None and lazy_on > day and not decided_before:
+        # This day's settlement decides it (accepted or held), or a correction today gives it
+        # a new lazy day: either way its lazy day has nothing to check, so that day's
+        # settlement need not load it.
+        _agenda(state, commons_id, lazy_on, row["contribution_id"], "moot")
 
 
 def _reciprocal(
