@@ -27,8 +27,7 @@ from commonwork.journal.projection import Key, Row, key_of
 from commonwork.node.journal_store import iter_lines
 from commonwork.node.node import Node
 from commonwork.node.state import DbState
-from commonwork.node.tables import entries
-from commonwork.production.actions import RECORD
+from commonwork.production.actions import RECORD, VALIDATE
 from commonwork.production.tables import contributions, settle_agenda, tasks, validations
 from commonwork.services.journals import require_head
 from commonwork.standing.settle import Day, add_days, authors, policies_in_force, settle_until
@@ -98,7 +97,7 @@ def current(node: Node, commons_id: str, *, as_of: str | None = None) -> View | 
             sa.select(settlements.c.next_day).where(settlements.c.commons_id == commons_id)
         ).scalar_one_or_none()
         overlay = DbState(conn)
-        policies = policies_in_force(overlay, commons_id)
+        policies = _policies(node, overlay, commons_id, checkpoint)
         if policies is None:
             return None
         if checkpoint is None:
@@ -116,6 +115,23 @@ def current(node: Node, commons_id: str, *, as_of: str | None = None) -> View | 
     made = View(commons_id, head, when, when[:10], checkpoint, policies, rows)
     keep(node, key, made)
     return made
+
+
+def _policies(
+    node: Node, state: DbState, commons_id: str, checkpoint: str | None
+) -> Policies | None:
+    """The policies in force, kept by the checkpoint: a charter version takes effect only as
+    settlement moves the checkpoint, so heads with the same checkpoint share them."""
+    if checkpoint is None:
+        return policies_in_force(state, commons_id)
+    key = ("policies", commons_id, checkpoint)
+    found = node.figures_cache.get(key)
+    if isinstance(found, Policies):
+        return found
+    policies = policies_in_force(state, commons_id)
+    if policies is not None:
+        keep(node, key, policies)
+    return policies
 
 
 @dataclass
@@ -161,8 +177,11 @@ def _today(node: Node, conn: sa.Connection, head: Head, policies: Policies) -> T
         and 0 < head.seq - earlier.head_seq <= REUSE_WITHIN
     )
     if isinstance(earlier, Today) and reuse:
-        touched = _touched(conn, commons_id, earlier.head_seq)
-        ids = earlier.ids | _agenda(conn, commons_id, day, sorted(touched))
+        changes = changes_since(node, conn, commons_id, earlier.head_seq, head.seq)
+        touched = set(changes.touched)
+        ids = earlier.ids  # only a validation puts work on its own day's agenda
+        if VALIDATE in changes.types:
+            ids = ids | _agenda(conn, commons_id, day, sorted(touched))
         decided = {cid: rows for cid, rows in earlier.decided.items() if cid not in touched}
     else:
         touched, ids, decided = set(), _agenda(conn, commons_id, day, None), {}
@@ -221,28 +240,42 @@ def _by_member(pending: dict[str, dict[Key, Row]]) -> dict[str, dict[str, dict[K
     return out
 
 
-def _touched(conn: sa.Connection, commons_id: str, after: int) -> set[str]:
-    """The contributions the entries after seq ``after`` record, correct, validate or withdraw."""
-    found: set[str] = set()
-    for line in iter_lines(conn, commons_id, after=after):
+@dataclass(frozen=True)
+class Changes:
+    """What the entries after one head up to another did: their action types, and the
+    contributions they record, correct, validate or withdraw."""
+
+    types: frozenset[str]
+    touched: frozenset[str]
+
+
+def changes_since(
+    node: Node, conn: sa.Connection | None, commons_id: str, after: int, upto: int
+) -> Changes:
+    """The changes between two heads, read once (one query, in a read transaction of its own
+    when ``conn`` is None) and kept: the provisional view and the standing table of a new
+    head both ask."""
+    key = ("changes", commons_id, str(after), str(upto))
+    found = node.figures_cache.get(key)
+    if isinstance(found, Changes):
+        return found
+    if conn is None:
+        with node.reading() as reading:
+            return changes_since(node, reading, commons_id, after, upto)
+    types: set[str] = set()
+    touched: set[str] = set()
+    for line in iter_lines(conn, commons_id, after=after, limit=upto - after):
         entry = parse_entry(line)
+        types.add(entry.type)
         if entry.type == RECORD:
-            found.add(entry.id)
+            touched.add(entry.id)
         else:
             target = entry.body_json().get("contribution")
             if isinstance(target, str):
-                found.add(target)
-    return found
-
-
-def types_after(conn: sa.Connection, commons_id: str, after: int, upto: int) -> set[str]:
-    """The action types of the entries after seq ``after`` up to ``upto``."""
-    query = (
-        sa.select(entries.c.type)
-        .where(entries.c.commons_id == commons_id, entries.c.seq > after, entries.c.seq <= upto)
-        .distinct()
-    )
-    return {str(kind) for kind in conn.execute(query).scalars()}
+                touched.add(target)
+    made = Changes(frozenset(types), frozenset(touched))
+    keep(node, key, made)
+    return made
 
 
 def _by_contribution(
@@ -291,7 +324,7 @@ def for_rows(
         if isinstance(cached, View):
             return cached
         overlay = DbState(conn)
-        policies = policies_in_force(overlay, commons_id)
+        policies = _policies(node, overlay, commons_id, checkpoint)
         if policies is None:
             return None
         Day(overlay, commons_id, policies, checkpoint).decide_only(wanted)

@@ -221,9 +221,8 @@ def _patchable(node: Node, before: View, now: View) -> bool:
         return False
     if before.policies != now.policies or not 0 < now.head.seq - before.head.seq <= REUSE_WITHIN:
         return False
-    with node.reading() as conn:
-        types = settled.types_after(conn, now.commons_id, before.head.seq, now.head.seq)
-    return not any(kind.startswith("commons.") for kind in types)
+    changes = settled.changes_since(node, None, now.commons_id, before.head.seq, now.head.seq)
+    return not any(kind.startswith("commons.") for kind in changes.types)
 
 
 def _patched(node: Node, last: Made, view: View) -> Made | None:
