@@ -148,3 +148,45 @@ def head_seq(node: Node, commons_id: str) -> int:
 
     with node.reading() as conn:
         return require_head(conn, commons_id).seq
+
+
+def test_a_flush_updates_changed_columns_only_and_refuses_a_changed_fixed_column(
+    any_node: Node,
+) -> None:
+    """A replaced row is written as an update of the columns that changed (an unchanged one
+    not at all), with the kept digest still equal to one computed from every row; a
+    projection that changes a fixed column (set once, indexed) is refused with nothing written."""
+    from commonwork.errors import ChainBroken
+    from commonwork.node.state import DbState, plain_row
+
+    commons_id = busy_commons(any_node)
+    with any_node.reading() as conn:
+        rows = [plain_row(r) for r in conn.execute(sa.select(contributions)).mappings()]
+    first, second = rows[0], rows[1]
+    with any_node.writing() as conn:
+        state = DbState(conn)
+        state.put(contributions, {**first, "description": "said better"})
+        state.put(contributions, dict(second))  # the same row again
+        state.flush()
+    with any_node.reading() as conn:
+        assert stored_digest(conn, commons_id) == database_digest(conn, commons_id)
+        described = conn.execute(
+            sa.select(contributions.c.description).where(
+                contributions.c.contribution_id == first["contribution_id"]
+            )
+        ).scalar_one()
+    assert described == "said better"
+    with pytest.raises(ChainBroken, match="fixed column"), any_node.writing() as conn:
+        state = DbState(conn)
+        state.put(contributions, {**first, "description": "again", "seq": first["seq"] + 99})
+        state.flush()
+    with any_node.reading() as conn:
+        assert stored_digest(conn, commons_id) == database_digest(conn, commons_id)
+        assert (
+            conn.execute(
+                sa.select(contributions.c.seq).where(
+                    contributions.c.contribution_id == first["contribution_id"]
+                )
+            ).scalar_one()
+            == first["seq"]
+        )

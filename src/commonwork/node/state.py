@@ -235,28 +235,44 @@ class DbState:
                 self.complete.update((table.name, (first, value)) for value in values)
 
     def flush(self) -> None:
-        """Write every pending row (one multi-row upsert per table) and keep the state digest's
-        parts up to date in the same transaction: each new row's hash is added and the hash of
-        the row it replaces, as the database held it, is taken away."""
+        """Write every pending row and keep the state digest's parts up to date in the same
+        transaction: each new row's hash is added and the hash of the row it replaces, as the
+        database held it, is taken away. New rows go in with one multi-row upsert per table; a
+        replaced row is updated in the columns that changed only (grouped by which), and a row
+        put unchanged is not written at all."""
         tables = {table.name: table for table in PROJECTED_TABLES}
         deltas: dict[str, Parts] = defaultdict(dict)
         for name, rows in self.pending.items():
             if not rows:
                 continue
-            stored = self._stored(tables[name], rows)
-            fixed = _fixed(tables[name])
+            table = tables[name]
+            stored = self._stored(table, rows)
+            fixed, settable, keys = _fixed(table), _settable(table), _key_names(table)
+            made: list[Row] = []
+            changes: dict[tuple[str, ...], list[Row]] = defaultdict(list)
             for key, row in rows.items():
                 parts = deltas[row["commons_id"]]
                 old = stored.get(key)
-                if old is not None:
-                    if any(old[column] != row[column] for column in fixed):
-                        raise ChainBroken(
-                            f"a projection changed a fixed column of {name} row {key} "
-                            f"({', '.join(fixed)}): a programming error, nothing was written"
-                        )
-                    add_row(parts, name, old, -1)
+                if old is None:
+                    made.append(row)
+                    add_row(parts, name, row)
+                    continue
+                if any(old[column] != row[column] for column in fixed):
+                    raise ChainBroken(
+                        f"a projection changed a fixed column of {name} row {key} "
+                        f"({', '.join(fixed)}): a programming error, nothing was written"
+                    )
+                changed = tuple(column for column in settable if old[column] != row[column])
+                if not changed:
+                    continue  # the same row: nothing to write, the digest unchanged
+                add_row(parts, name, old, -1)
                 add_row(parts, name, row)
-            execute_many(self.conn, upsert_statement(self.conn, tables[name]), list(rows.values()))
+                values = {f"k_{column}": row[column] for column in keys}
+                values.update({f"v_{column}": row[column] for column in changed})
+                changes[changed].append(values)
+            execute_many(self.conn, upsert_statement(self.conn, table), made)
+            for changed, grouped in changes.items():
+                execute_many(self.conn, _update(table, changed), grouped)
             for key, row in rows.items():
                 self._cache(name, key, row)
         add_deltas(self.conn, deltas)
@@ -306,6 +322,28 @@ def _lookup(table: sa.Table) -> sa.Select[Any]:
     return sa.select(table).where(
         *(column == sa.bindparam(f"k{index}") for index, column in enumerate(columns))
     )
+
+
+@cache
+def _key_names(table: sa.Table) -> tuple[str, ...]:
+    return tuple(str(column.name) for column in table.primary_key.columns)
+
+
+@cache
+def _settable(table: sa.Table) -> tuple[str, ...]:
+    """The columns an update may change: neither key nor fixed."""
+    return tuple(
+        str(c.name) for c in table.columns if not c.primary_key and not c.info.get("fixed")
+    )
+
+
+@cache
+def _update(table: sa.Table, changed: tuple[str, ...]) -> Any:
+    """UPDATE these columns of the row with this key (bind names k_<key>, v_<column>), built
+    once per table and set of columns."""
+    where = [column == sa.bindparam(f"k_{column.name}") for column in table.primary_key.columns]
+    values: dict[str, Any] = {name: sa.bindparam(f"v_{name}") for name in changed}
+    return sa.update(table).where(*where).values(values)
 
 
 @cache
