@@ -155,7 +155,8 @@ def test_a_flush_updates_changed_columns_only_and_refuses_a_changed_fixed_column
 ) -> None:
     """A replaced row is written as an update of the columns that changed (an unchanged one
     not at all), with the kept digest still equal to one computed from every row; a
-    projection that changes a fixed column (set once, indexed) is refused with nothing written."""
+    projection that changes a fixed column (set once, indexed) is refused and its transaction
+    rolled back."""
     from commonwork.errors import ChainBroken
     from commonwork.node.state import DbState, plain_row
 
@@ -176,10 +177,15 @@ def test_a_flush_updates_changed_columns_only_and_refuses_a_changed_fixed_column
             )
         ).scalar_one()
     assert described == "said better"
-    with pytest.raises(ChainBroken, match="fixed column"), any_node.writing() as conn:
-        state = DbState(conn)
-        state.put(contributions, {**first, "description": "again", "seq": first["seq"] + 99})
-        state.flush()
+
+    def change_a_fixed_column() -> None:
+        with any_node.writing() as conn:
+            state = DbState(conn)
+            state.put(contributions, {**first, "description": "again", "seq": first["seq"] + 99})
+            state.flush()
+
+    with pytest.raises(ChainBroken, match="fixed column"):
+        change_a_fixed_column()
     with any_node.reading() as conn:
         assert stored_digest(conn, commons_id) == database_digest(conn, commons_id)
         assert (

@@ -546,3 +546,31 @@ def test_a_charter_version_governs_from_the_next_day_boundary_and_forward_only(
         (0, "2030-01-01"),
         (versions[1]["seq"], "2030-01-03"),
     ]
+
+
+def test_why_this_number_names_only_the_approvals_of_the_accepted_version(
+    any_node: Node,
+) -> None:
+    """An approval of a version corrected later the same day kept the weight it was recorded
+    with, but did not count: "why this number" lists only the approvals that did."""
+    a, c, b = Keypair.generate(), Keypair.generate(), Keypair.generate()
+    any_node.clock = lambda: day(0)
+    commons_id = found(any_node, a, charter(a, c))
+    join(any_node, commons_id, c, "C")
+    join(any_node, commons_id, b, "B")
+    b_work = work(any_node, commons_id, b)
+    approve(any_node, commons_id, a, b_work)
+    acting.correct_contribution(
+        any_node,
+        actor=b,
+        commons_id=commons_id,
+        contribution_id=b_work,
+        reason="it was four hours",
+        changes={"quantity": "4"},
+    )
+    approve(any_node, commons_id, c, b_work)
+    any_node.clock = lambda: day(1)
+    post(any_node, commons_id, a)  # settles day 0
+    assert status(any_node, commons_id, b_work) == "accepted"
+    [term] = [t for t in member_standing(any_node, commons_id, b.did)["why"] if t["kind"] != "seed"]
+    assert [approval["validator"] for approval in term["approvals"]] == [c.did]

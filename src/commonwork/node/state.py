@@ -260,7 +260,7 @@ class DbState:
                 if any(old[column] != row[column] for column in fixed):
                     raise ChainBroken(
                         f"a projection changed a fixed column of {name} row {key} "
-                        f"({', '.join(fixed)}): a programming error, nothing was written"
+                        f"({', '.join(fixed)}): a programming error (the transaction rolls back)"
                     )
                 changed = tuple(column for column in settable if old[column] != row[column])
                 if not changed:
@@ -299,14 +299,15 @@ class DbState:
         return {key: cached.get(key) for key in rows}
 
     def load_exact(self, table: sa.Table, keys: Iterable[Key]) -> None:
-        """Cache exactly these rows (absent ones as None), 300 keys a statement: unlike a
+        """Cache exactly these rows (absent ones as None), up to 900 values a statement: unlike a
         prefix load, a key such as (commons, member, day) does not bring every day of the
         member, and keys that share nothing but the commons still cost one statement."""
         cached = self.cache[table.name]
         todo = sorted({key for key in keys if key not in cached})
         names, key_positions = _shape(table)
-        for start in range(0, len(todo), 300):
-            part = todo[start : start + 300]
+        per_statement = max(1, 900 // len(key_positions))  # bound values: SQLite's old limit 999
+        for start in range(0, len(todo), per_statement):
+            part = todo[start : start + per_statement]
             for stored in select_exact(self.conn, table, part):
                 key = tuple(stored[position] for position in key_positions)
                 self._cache(table.name, key, dict(zip(names, stored, strict=True)))

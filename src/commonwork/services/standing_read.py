@@ -351,8 +351,18 @@ def _contributions(conn: sa.Connection, commons_id: str, ids: list[str]) -> dict
 
 
 def _approvals(conn: sa.Connection, view: View, ids: list[str]) -> dict[str, list[Row]]:
+    """The approvals (and adjustments) that counted towards each accepted contribution: of its
+    accepted version, with weight."""
     query = (
         sa.select(validations)
+        .join(
+            contributions,
+            sa.and_(
+                contributions.c.commons_id == validations.c.commons_id,
+                contributions.c.contribution_id == validations.c.contribution_id,
+                contributions.c.corrections == validations.c.version,
+            ),
+        )
         .where(validations.c.commons_id == view.commons_id, validations.c.contribution_id.in_(ids))
         .order_by(validations.c.seq)
     )
