@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from commonwork.cli import acting, contributions, journal
+from commonwork.cli.act import act
 from commonwork.cli.commons import commons_group
 from commonwork.cli.context import CliState, CommonworkGroup, pass_state
 from commonwork.cli.emails import email_group
@@ -79,6 +80,7 @@ for command in (
     journal.rebuild,
     email_group,
     import_git,
+    act,
 ):
     cli.add_command(command)
 

@@ -16,6 +16,7 @@ from commonwork.journal.actions import SignedAction, build_action, check_signed,
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
 from commonwork.node.pipeline import Appended, append_actions
+from commonwork.node.registry import spec_for
 from commonwork.production.actions import CORRECT, RECORD, VALIDATE, WITHDRAW
 from commonwork.production.tasks import CLAIM, POST, UNCLAIM
 
@@ -56,6 +57,28 @@ def _act(
 ) -> Appended:
     action = build_action(type=type_, author=actor.did, body=body, commons=commons_id)
     return append_actions(node, commons_id, [sign_action(actor, action)])[0]
+
+
+def act(
+    node: Node, *, actor: Keypair, commons_id: str | None, action_type: str, body: dict[str, Any]
+) -> Appended:
+    """Sign one action of any type as ``actor`` and append it: the generic door that the API's
+    ``/act/{type}`` operations and ``commonwork act`` use (the friendly commands are aliases).
+    The body is checked against the type's own schema before signing; a founding gets its
+    charter completed from the default preset, as every founding door does."""
+    spec = spec_for(action_type)
+    if action_type == FOUND:
+        if commons_id is not None:
+            raise InvalidAction("a founding starts a new commons: it names no commons")
+        spec.parse_body(body)
+        parsed = dict(body)
+        return found_commons(
+            node, actor=actor, charter=parsed["charter"], founder_name=parsed["founder_name"]
+        )
+    if commons_id is None:
+        raise InvalidAction(f"{action_type} acts in a commons: name it")
+    spec.parse_body(body)
+    return _act(node, actor, commons_id, action_type, body)
 
 
 def found_commons(

@@ -55,6 +55,7 @@ def create_app(node: Node) -> FastAPI:
     from commonwork.web import (
         api,
         api_account,
+        api_act,
         api_invitations,
         api_standing,
         pages,
@@ -73,6 +74,7 @@ def create_app(node: Node) -> FastAPI:
     app.state.node = node
     app.include_router(api.router)
     app.include_router(api_account.router)
+    app.include_router(api_act.router)
     app.include_router(api_standing.router)
     app.include_router(pages.router)
     app.include_router(pages_standing.router)

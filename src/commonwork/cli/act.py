@@ -1,0 +1,93 @@
+"""``commonwork act TYPE [ID]``: sign and append one action of any type the node knows.
+
+The body is the action type's own schema, exactly as it is signed into the journal
+(``commonwork act --list`` names the types and their fields). The friendly commands (``task
+claim``, ``contribute``, ``validate``…) are shorthands for some of these.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from commonwork.cli.acting import report
+from commonwork.cli.context import CliState, as_option, json_option, pass_state
+from commonwork.cli.output import emit
+from commonwork.errors import BadInput
+from commonwork.node.registry import ACTION_SPECS
+from commonwork.services import acting
+
+
+def _body(raw: str | None, fields: tuple[str, ...]) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if raw is not None:
+        text = Path(raw[1:]).read_text() if raw.startswith("@") else raw
+        try:
+            parsed = json.loads(text)
+        except ValueError as exc:
+            raise BadInput(f"--body is not JSON: {exc}") from exc
+        if not isinstance(parsed, dict):
+            raise BadInput('--body must be a JSON object, such as \'{"task": "…"}\'')
+        body.update(parsed)
+    for field in fields:
+        name, sep, value = field.partition("=")
+        if not sep or not name:
+            raise BadInput(f"--field takes NAME=VALUE, not {field!r}")
+        body[name] = value
+    return body
+
+
+def _describe() -> None:
+    for action_type, spec in sorted(ACTION_SPECS.items()):
+        fields = ", ".join(
+            name + ("" if info.is_required() else "?")
+            for name, info in spec.body.model_fields.items()
+        )
+        emit(f"{action_type}  {{{fields}}}  {spec.summary}")
+
+
+@click.command("act")
+@click.argument("action_type", metavar="TYPE", required=False)
+@click.argument("commons_id", metavar="[ID]", required=False)
+@click.option(
+    "--body",
+    metavar="JSON|@FILE",
+    help="The action's body as a JSON object, or @file to read it from a file.",
+)
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="One field of the body as text (repeatable; after --body, so it wins).",
+)
+@click.option("--list", "list_types", is_flag=True, help="List the action types and their fields.")
+@as_option
+@json_option
+@pass_state
+def act(
+    state: CliState,
+    action_type: str | None,
+    commons_id: str | None,
+    body: str | None,
+    fields: tuple[str, ...],
+    list_types: bool,
+    identity: str,
+    as_json: bool,
+) -> None:
+    """Sign one action of type TYPE in commons ID (none for commons.commons.found) and append it;
+    print its entry id. Example: commonwork act production.task.claim ID --field task=TASK_ID"""
+    if list_types or action_type is None:
+        _describe()
+        return
+    appended = acting.act(
+        state.node(),
+        actor=state.keypair(identity),
+        commons_id=commons_id,
+        action_type=action_type,
+        body=_body(body, fields),
+    )
+    report(state, appended, as_json, f"appended {action_type}")
