@@ -2,5 +2,20 @@
 
 from commonwork.commons.actions import ACTIONS
 from commonwork.commons.tables import TABLES
+from commonwork.journal.area import Area
 
-__all__ = ["ACTIONS", "TABLES"]
+AREA = Area(
+    name="commons",
+    summary="A commons, its charter (versioned) and its members, who join without asking",
+    actions=ACTIONS,
+    tables=TABLES,
+    # A fork founds a new commons with its own genesis and charter; its people come along.
+    fork={
+        "commons": "reset",
+        "charter_versions": "reset",
+        "members": "carry",
+        "invitations": "carry",
+    },
+)
+
+__all__ = ["ACTIONS", "AREA", "TABLES"]

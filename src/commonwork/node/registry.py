@@ -1,24 +1,28 @@
-"""Every area's action types and projected tables, gathered in one place for the node."""
+"""The areas installed, and what the node derives from their declarations
+(commonwork.journal.area): the action types, the projected tables and the fold's hooks."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from commonwork import commons, production
 from commonwork.errors import UnknownActionType
+from commonwork.journal.area import Area, installed
 from commonwork.journal.projection import ActionSpec
-from commonwork.standing import tables as standing_tables
 
-ACTION_SPECS: dict[str, ActionSpec] = {
-    spec.type: spec for area in (commons, production) for spec in area.ACTIONS
-}
+#: Every area installed, each after the areas it builds on.
+AREAS: tuple[Area, ...] = installed()
+
+ACTION_SPECS: dict[str, ActionSpec] = {spec.type: spec for area in AREAS for spec in area.actions}
 
 #: The projected tables, in the fixed order the state digest and rebuild use.
 PROJECTED_TABLES: tuple[sa.Table, ...] = tuple(
-    sorted(
-        (*commons.TABLES, *production.TABLES, *standing_tables.TABLES), key=lambda table: table.name
-    )
+    sorted((table for area in AREAS for table in area.tables), key=lambda table: table.name)
 )
+
+BEGIN = tuple(area.begin for area in AREAS if area.begin is not None)
+BEFORE_ENTRY = tuple(area.before_entry for area in AREAS if area.before_entry is not None)
+AFTER_ENTRY = tuple(area.after_entry for area in AREAS if area.after_entry is not None)
+READS_AFTER = tuple(area.reads_after for area in AREAS if area.reads_after is not None)
 
 
 def spec_for(action_type: str) -> ActionSpec:

@@ -21,9 +21,14 @@ from commonwork.journal.entries import Entry
 from commonwork.journal.projection import Context, Key, Parts, Row, add_row, digest_rows, key_of
 from commonwork.node.db import execute_many, select_exact, select_keyed
 from commonwork.node.digests import add_deltas
-from commonwork.node.registry import PROJECTED_TABLES, spec_for
-from commonwork.standing.settle import begin, settle_until
-from commonwork.standing.weigh import on_entry, reads_after
+from commonwork.node.registry import (
+    AFTER_ENTRY,
+    BEFORE_ENTRY,
+    BEGIN,
+    PROJECTED_TABLES,
+    READS_AFTER,
+    spec_for,
+)
 
 
 def prefetch_reads(
@@ -39,8 +44,9 @@ def prefetch_reads(
     state.prefetch(wanted)
     after: dict[str, tuple[sa.Table, set[Key]]] = {}  # named from the rows just loaded
     for action_type, author, body in listed:
-        for table, key in reads_after(state, commons_id, action_type, author, body):
-            after.setdefault(table.name, (table, set()))[1].add(key)
+        for reads_after in READS_AFTER:
+            for table, key in reads_after(state, commons_id, action_type, author, body):
+                after.setdefault(table.name, (table, set()))[1].add(key)
     for table, keys in after.values():
         state.load_exact(table, keys)
 
@@ -58,14 +64,17 @@ def run_rules(state: Any, commons_id: str, entry: Entry, body: Any = None) -> No
     spec = spec_for(entry.type)
     parsed = body if body is not None else spec.parse_body(entry.action["body"])
     ctx = Context(commons_id, entry, parsed)
-    if not entry.is_genesis:  # the first entry of a day settles the finished days first
-        settle_until(state, commons_id, entry.recorded_at[:10])
+    if not entry.is_genesis:  # e.g. the first entry of a day settles the finished days first
+        for before in BEFORE_ENTRY:
+            before(state, commons_id, entry.recorded_at[:10])
     spec.check(state, ctx)
     spec.apply(state, ctx)
     if entry.is_genesis:
-        begin(state, commons_id, entry.recorded_at)
+        for begin in BEGIN:
+            begin(state, commons_id, entry.recorded_at)
     else:
-        on_entry(state, ctx)  # what the settlement engine fixes with the entry: weights, agenda
+        for after in AFTER_ENTRY:
+            after(state, ctx)  # e.g. what the settlement engine fixes with the entry: weights
 
 
 class MemoryState:

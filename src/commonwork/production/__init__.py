@@ -1,8 +1,18 @@
 """The production area: broadcast tasks and claims, contributions and their validation by peers."""
 
+from commonwork.journal.area import Area
 from commonwork.production import actions, tasks
 from commonwork.production.tables import TABLES
 
 ACTIONS = (*actions.ACTIONS, *tasks.ACTIONS)
 
-__all__ = ["ACTIONS", "TABLES"]
+AREA = Area(
+    name="production",
+    summary="Tasks anyone posts and claims; contributions of every kind, validated by peers",
+    builds_on=("commons",),
+    actions=ACTIONS,
+    tables=TABLES,
+    fork={table.name: "carry" for table in TABLES},  # history and attribution are kept
+)
+
+__all__ = ["ACTIONS", "AREA", "TABLES"]

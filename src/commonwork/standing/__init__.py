@@ -1,2 +1,21 @@
-"""Standing and value points: a deterministic, vectorised function of the journal (see
+"""Standing and value points, settled by day inside the journal's fold (docs/standing.md,
 docs/design/standing.md)."""
+
+from commonwork.journal.area import Area
+from commonwork.standing.settle import begin, settle_until
+from commonwork.standing.tables import TABLES
+from commonwork.standing.weigh import on_entry, reads_after
+
+AREA = Area(
+    name="standing",
+    summary="Acceptance, value points and standing, settled by day; weights fixed with each entry",
+    builds_on=("commons", "production"),
+    tables=TABLES,
+    begin=begin,
+    before_entry=settle_until,
+    after_entry=on_entry,
+    reads_after=reads_after,
+    fork={table.name: "carry" for table in TABLES},  # earned standing stays earned
+)
+
+__all__ = ["AREA", "TABLES"]

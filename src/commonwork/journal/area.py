@@ -1,0 +1,119 @@
+"""What an area declares once, and how the node finds the areas installed.
+
+An area is a package that owns a part of what a commons does — the commons and its members,
+production, standing, later governance, property, the economy… It declares itself with one
+:class:`Area` value (conventionally ``AREA`` in the package's ``__init__``), registered as an
+entry point of the group ``commonwork.areas`` in the project's metadata. The node, the HTTP
+API and the command line are built from these declarations: no central file lists action types
+or tables by hand.
+
+The fold's hooks run area by area, in the order of ``builds_on`` (an area after the areas it
+builds on, ties by name): ``begin`` after a commons' genesis, ``before_entry`` before the rule of
+every later entry (day settlement runs there: the first entry of a day settles the days before
+it), ``after_entry`` after an entry's own projection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from commonwork.journal.projection import ActionSpec, Context, Key, State
+
+ENTRY_POINT_GROUP = "commonwork.areas"
+
+#: What a fork does with a table's rows: carry them into the fork, start it empty, or keep them
+#: frozen as they were at the fork's entry (money, mutual credit and bookings are never carried,
+#: so that nothing is duplicated by a fork).
+ForkRule = Literal["carry", "reset", "freeze"]
+
+#: (state, commons id, recorded_at of the genesis)
+Begin = Callable[[State, str, str], None]
+#: (state, commons id, the UTC day of the entry about to be checked)
+BeforeEntry = Callable[[State, str, str], None]
+#: (state, the entry just applied)
+AfterEntry = Callable[[State, Context], None]
+#: (a database state with the batch's rows loaded, commons id, action type, author, body):
+#: the rows ``after_entry`` will read, named once the rows the rules read are in the cache.
+ReadsAfter = Callable[[Any, str, str, str, Any], list[tuple[sa.Table, Key]]]
+
+
+@dataclass(frozen=True)
+class Area:
+    """One area's declaration."""
+
+    name: str
+    summary: str
+    builds_on: tuple[str, ...] = ()
+    actions: tuple[ActionSpec, ...] = ()
+    tables: tuple[sa.Table, ...] = ()
+    begin: Begin | None = None
+    before_entry: BeforeEntry | None = None
+    after_entry: AfterEntry | None = None
+    reads_after: ReadsAfter | None = None
+    fork: Mapping[str, ForkRule] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = {table.name for table in self.tables}
+        unknown = sorted(set(self.fork) - names)
+        if unknown:
+            raise ValueError(f"area {self.name}: fork rules for tables it does not own: {unknown}")
+        missing = sorted(names - set(self.fork))
+        if missing:
+            raise ValueError(f"area {self.name}: say what a fork does with {missing}")
+
+
+def ordered(areas: Iterable[Area]) -> tuple[Area, ...]:
+    """The areas, each after those it builds on (ties by name); an unknown or circular
+    dependency, or two areas declaring the same action type or table, is an error."""
+    by_name: dict[str, Area] = {}
+    for area in areas:
+        if area.name in by_name:
+            raise ValueError(f"two areas are named {area.name!r}")
+        by_name[area.name] = area
+    for area in by_name.values():
+        for needed in area.builds_on:
+            if needed not in by_name:
+                raise ValueError(f"area {area.name} builds on {needed!r}, which is not installed")
+    done: list[Area] = []
+    placed: set[str] = set()
+    while len(done) < len(by_name):
+        ready = sorted(
+            name
+            for name, area in by_name.items()
+            if name not in placed and set(area.builds_on) <= placed
+        )
+        if not ready:
+            stuck = sorted(set(by_name) - placed)
+            raise ValueError(f"areas that build on each other in a circle: {stuck}")
+        done.append(by_name[ready[0]])
+        placed.add(ready[0])
+    _check_unique(done)
+    return tuple(done)
+
+
+def _check_unique(areas: list[Area]) -> None:
+    owner: dict[str, str] = {}
+    for area in areas:
+        for name in [spec.type for spec in area.actions] + [t.name for t in area.tables]:
+            if name in owner:
+                raise ValueError(f"{name} is declared by both {owner[name]} and {area.name}")
+            owner[name] = area.name
+
+
+def installed() -> tuple[Area, ...]:
+    """The areas installed (entry points of the group ``commonwork.areas``), ordered."""
+    found = [point.load() for point in entry_points(group=ENTRY_POINT_GROUP)]
+    if not found:
+        raise RuntimeError(
+            "no commonwork areas are installed: the package's metadata names them "
+            "(install it, e.g. `pip install -e .`)"
+        )
+    areas = [area for area in found if isinstance(area, Area)]
+    if len(areas) != len(found):
+        raise RuntimeError(f"an entry point of {ENTRY_POINT_GROUP} is not an Area")
+    return ordered(areas)
