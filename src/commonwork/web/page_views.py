@@ -23,8 +23,10 @@ from commonwork.commons.rules_text import describe
 from commonwork.errors import BadInput, CommonworkError
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
+from commonwork.production.tasks import CLAIM, UNCLAIM
 from commonwork.services import accounts, journals, queries, settled
 from commonwork.services.accounts import Account
+from commonwork.services.dry_run import dry_run
 from commonwork.web.auth import (
     check_csrf,
     csrf_token,
@@ -294,17 +296,26 @@ class TaskState:
     error: str | None = None
 
 
-def _task_row(
-    task: dict[str, Any], names: dict[str, str], account: Account | None, is_member: bool
-) -> dict[str, Any]:
-    claimants = task["claimants"]
-    holds = account is not None and any(c["member"] == account.did for c in claimants)
-    is_open = task["status"] == "open"
-    task["poster_name"] = names.get(task["poster"], "")
-    task["i_hold_claim"] = holds
-    task["can_claim"] = is_open and is_member and not holds
-    task["can_unclaim"] = is_open and holds
-    return task
+def _task_rows(
+    node: Node,
+    commons_id: str,
+    tasks: list[dict[str, Any]],
+    names: dict[str, str],
+    account: Account | None,
+) -> list[dict[str, Any]]:
+    """The tasks with who posted them, whether the reader holds a claim, and which of claim and
+    unclaim the rules would take from the reader now (asked of the rules by a dry run)."""
+    candidates = [(kind, {"task": task["id"]}) for task in tasks for kind in (CLAIM, UNCLAIM)]
+    verdicts = (
+        dry_run(node, commons_id, account.did, candidates) if account is not None and tasks else []
+    )
+    for index, task in enumerate(tasks):
+        holds = account is not None and any(c["member"] == account.did for c in task["claimants"])
+        task["poster_name"] = names.get(task["poster"], "")
+        task["i_hold_claim"] = holds
+        task["can_claim"] = bool(verdicts) and verdicts[2 * index].allowed
+        task["can_unclaim"] = bool(verdicts) and verdicts[2 * index + 1].allowed
+    return tasks
 
 
 def _task_section(
@@ -337,7 +348,7 @@ def task_board_view(
     names = _names(node, commons_id)
 
     def rows_for(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [_task_row(row, names, account, is_member) for row in rows]
+        return _task_rows(node, commons_id, rows, names, account)
 
     statuses = [flt.status] if flt.status else list(TASK_STATUSES)
     return {
@@ -361,7 +372,7 @@ def task_view(node: Node, commons_id: str, task_id: str, account: Account | None
     return {
         "commons": detail,
         "is_member": is_member,
-        "task": _task_row(task, names, account, is_member),
+        "task": _task_rows(node, commons_id, [task], names, account)[0],
         "contributions": task["contributions"],
         "open_tasks": open_task_count(node, commons_id),
         "lapse_days": claim_lapse_days(detail.get("charter", {})),
