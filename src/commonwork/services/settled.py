@@ -51,6 +51,10 @@ class View:
     next_day: str  # the first day not settled
     policies: Policies
     overlay: dict[str, dict[Key, Row]]
+    # When the view was updated from the view of head seq ``previous`` (the head's own day, one
+    # head after another): the members whose provisional rows may differ from that view's.
+    moved: frozenset[str] | None = None
+    previous: int | None = None
 
     @property
     def settled_through(self) -> str:
@@ -106,13 +110,15 @@ def current(node: Node, commons_id: str, *, as_of: str | None = None) -> View | 
                 "yet (it was upgraded from a release before day settlement): run "
                 "`commonwork rebuild` once, then its figures are here"
             )
+        moved, previous = None, None
         if when[:10] == checkpoint == head.recorded_at[:10]:  # only the head's own day is open
-            rows = _today(node, conn, head, policies).rows()
+            today = _today(node, conn, head, policies)
+            rows, moved, previous = today.rows(), today.moved, today.previous
         else:
             if when[:10] >= checkpoint:
                 settle_until(overlay, commons_id, add_days(when[:10], 1))
             rows = {name: dict(found) for name, found in overlay.pending.items()}
-    made = View(commons_id, head, when, when[:10], checkpoint, policies, rows)
+    made = View(commons_id, head, when, when[:10], checkpoint, policies, rows, moved, previous)
     keep(node, key, made)
     return made
 
@@ -140,29 +146,22 @@ class Today:
     new head decides again only the contributions its new entries touched, and credits again
     only the members whose accepted contributions those changed (a member's credits depend on
     their own contributions only). The same as settling the day whole, for every row a read
-    shows (contributions, tasks, members' standing, history and credits)."""
+    shows (contributions, tasks, members' standing, history and credits). What it holds is
+    updated, not rebuilt: a new head costs what its entries changed."""
 
     day: str
     head_seq: int
     ids: frozenset[str]  # the day's agenda as of this head
     decided: dict[str, dict[str, dict[Key, Row]]]  # contribution id → its rows by table
     credits: dict[str, dict[str, dict[Key, Row]]]  # member → their rows by table
+    accepted: dict[str, Row]  # the contributions accepted today, by id
+    by_author: dict[str, set[str]]  # member → the accepted contributions they author
+    merged: dict[str, dict[Key, Row]]  # every row by table: the view's overlay
+    moved: frozenset[str] | None = None  # members whose rows changed since ``previous``
+    previous: int | None = None  # the head seq this one was updated from
 
     def rows(self) -> dict[str, dict[Key, Row]]:
-        merged: dict[str, dict[Key, Row]] = {}
-        for tables in (*self.credits.values(), *self.decided.values()):
-            for name, found in tables.items():
-                merged.setdefault(name, {}).update(found)
-        return merged
-
-    def accepted(self) -> dict[str, Row]:
-        """The contributions accepted today, by id."""
-        return {
-            key[1]: row
-            for rows in self.decided.values()
-            for key, row in rows.get(contributions.name, {}).items()
-            if row["status"] == "accepted" and row["accepted_on"] == self.day
-        }
+        return self.merged
 
 
 def _today(node: Node, conn: sa.Connection, head: Head, policies: Policies) -> Today:
@@ -171,47 +170,144 @@ def _today(node: Node, conn: sa.Connection, head: Head, policies: Policies) -> T
     earlier = node.figures_cache.get(key)
     if isinstance(earlier, Today) and earlier.day == day and earlier.head_seq == head.seq:
         return earlier
-    reuse = (
+    if (
         isinstance(earlier, Today)
         and earlier.day == day
         and 0 < head.seq - earlier.head_seq <= REUSE_WITHIN
-    )
-    if isinstance(earlier, Today) and reuse:
-        changes = changes_since(node, conn, commons_id, earlier.head_seq, head.seq)
-        touched = set(changes.touched)
-        ids = earlier.ids  # only a validation puts work on its own day's agenda
-        if VALIDATE in changes.types:
-            ids = ids | _agenda(conn, commons_id, day, sorted(touched))
-        decided = {cid: rows for cid, rows in earlier.decided.items() if cid not in touched}
+    ):
+        made = _updated(node, conn, earlier, head, policies)
     else:
-        touched, ids, decided = set(), _agenda(conn, commons_id, day, None), {}
-    todo = sorted(ids - set(decided))
-    overlay = DbState(conn)
-    Day(overlay, commons_id, policies, day).decide_only(todo)
-    decided.update(_by_contribution(overlay.pending, todo))
-    made = Today(day, head.seq, ids, decided, {})
-    now = made.accepted()
-    if isinstance(earlier, Today) and reuse:
-        before = earlier.accepted()
-        changed = {cid for cid in touched if cid in before or cid in now}
-        changed |= set(before) ^ set(now)
-        affected = {
-            member
-            for cid in changed
-            for row in (before.get(cid), now.get(cid))
-            if row is not None
-            for member, _ in authors(row)
-        }
-        made.credits = {m: rows for m, rows in earlier.credits.items() if m not in affected}
-        crediting = [row for row in now.values() if any(m in affected for m, _ in authors(row))]
-    else:
-        affected, crediting = None, list(now.values())
-    if crediting:
-        credited = DbState(conn)
-        Day(credited, commons_id, policies, day).credit_only(crediting, affected)
-        made.credits.update(_by_member(credited.pending))
+        made = _afresh(conn, head, policies)
     keep(node, key, made)
     return made
+
+
+def _afresh(conn: sa.Connection, head: Head, policies: Policies) -> Today:
+    commons_id, day = head.commons_id, head.recorded_at[:10]
+    ids = _agenda(conn, commons_id, day, None)
+    todo = sorted(ids)
+    overlay = DbState(conn)
+    Day(overlay, commons_id, policies, day).decide_only(todo)
+    decided = _by_contribution(overlay.pending, todo)
+    accepted = _accepted_in(decided, todo, day)
+    credits: dict[str, dict[str, dict[Key, Row]]] = {}
+    if accepted:
+        credited = DbState(conn)
+        Day(credited, commons_id, policies, day).credit_only(list(accepted.values()))
+        credits = _by_member(credited.pending)
+    by_author: dict[str, set[str]] = {}
+    for cid, row in accepted.items():
+        for member, _ in authors(row):
+            by_author.setdefault(member, set()).add(cid)
+    merged: dict[str, dict[Key, Row]] = {}
+    for tables in (*credits.values(), *decided.values()):
+        _add(merged, tables)
+    made = Today(day, head.seq, ids, decided, credits, accepted, by_author, merged)
+    _merge_tasks(made)
+    return made
+
+
+def _updated(
+    node: Node, conn: sa.Connection, earlier: Today, head: Head, policies: Policies
+) -> Today:
+    commons_id, day = head.commons_id, head.recorded_at[:10]
+    changes = changes_since(node, conn, commons_id, earlier.head_seq, head.seq)
+    touched = set(changes.touched)
+    ids = earlier.ids  # only a validation puts work on its own day's agenda
+    if VALIDATE in changes.types:
+        ids = ids | _agenda(conn, commons_id, day, sorted(touched))
+    todo = sorted(ids & touched)
+    overlay = DbState(conn)
+    Day(overlay, commons_id, policies, day).decide_only(todo)
+    fresh = _by_contribution(overlay.pending, todo)
+    decided = dict(earlier.decided)
+    merged = {name: dict(found) for name, found in earlier.merged.items()}
+    for cid in touched & set(decided):
+        _drop(merged, decided.pop(cid))
+    decided.update(fresh)
+    for tables in fresh.values():
+        _add(merged, tables)
+    accepted = dict(earlier.accepted)
+    before = {cid: accepted.pop(cid) for cid in touched if cid in accepted}
+    now = _accepted_in(fresh, todo, day)
+    accepted.update(now)
+    changed = {cid for cid in touched if cid in before or cid in now}
+    affected = {
+        member
+        for cid in changed
+        for row in (before.get(cid), now.get(cid))
+        if row is not None
+        for member, _ in authors(row)
+    }
+    by_author = dict(earlier.by_author)
+    for member in affected:
+        by_author[member] = set(by_author.get(member, ()))
+    for cid, row in before.items():
+        for member, _ in authors(row):
+            by_author[member].discard(cid)
+    for cid, row in now.items():
+        for member, _ in authors(row):
+            by_author[member].add(cid)
+    credits = dict(earlier.credits)
+    for member in affected & set(credits):
+        _drop(merged, credits.pop(member))
+    crediting = sorted({cid for member in affected for cid in by_author.get(member, ())})
+    if crediting:
+        credited = DbState(conn)
+        rows = [accepted[cid] for cid in crediting]
+        Day(credited, commons_id, policies, day).credit_only(rows, affected)
+        for member, tables in _by_member(credited.pending).items():
+            credits[member] = tables
+            _add(merged, tables)
+    made = Today(
+        day,
+        head.seq,
+        ids,
+        decided,
+        credits,
+        accepted,
+        by_author,
+        merged,
+        frozenset(affected),
+        earlier.head_seq,
+    )
+    _merge_tasks(made)
+    return made
+
+
+def _accepted_in(
+    decided: dict[str, dict[str, dict[Key, Row]]], ids: list[str], day: str
+) -> dict[str, Row]:
+    found: dict[str, Row] = {}
+    for cid in ids:
+        for row in decided.get(cid, {}).get(contributions.name, {}).values():
+            if row["status"] == "accepted" and row["accepted_on"] == day:
+                found[cid] = row
+    return found
+
+
+def _drop(merged: dict[str, dict[Key, Row]], tables: dict[str, dict[Key, Row]]) -> None:
+    for name, found in tables.items():
+        if name != tasks.name:
+            for key in found:
+                merged.get(name, {}).pop(key, None)
+
+
+def _add(merged: dict[str, dict[Key, Row]], tables: dict[str, dict[Key, Row]]) -> None:
+    for name, found in tables.items():
+        if name != tasks.name:
+            merged.setdefault(name, {}).update(found)
+
+
+def _merge_tasks(made: Today) -> None:
+    """A task closes by the first contribution linked to it that the day accepts (in journal
+    order), as settling the day whole closes it."""
+    closing: dict[Key, tuple[int, Row]] = {}
+    for cid, accepted in made.accepted.items():
+        for key, row in made.decided.get(cid, {}).get(tasks.name, {}).items():
+            if key not in closing or accepted["seq"] < closing[key][0]:
+                closing[key] = (accepted["seq"], row)
+    made.merged[tasks.name] = {key: row for key, (_, row) in closing.items()}
 
 
 def _agenda(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import orjson
 import sqlalchemy as sa
+from numpy.typing import NDArray
 
 from commonwork.commons.policy import PRIVILEGES, Policies
 from commonwork.commons.tables import commons, members
@@ -199,6 +200,10 @@ class Made:
     view: View
     table: dict[str, Any]
     entries: dict[str, dict[str, Any]]  # member → their entry in the table
+    index: dict[str, int]  # member → their place in ``points`` and ``active``
+    points: NDArray[np.int64]  # lifetime value points (milli), by index
+    active: NDArray[np.bool_]
+    hash_sum: int  # the sum of the members' figure hashes: the digest's part
 
 
 def _made_or_patched(node: Node, view: View) -> Made:
@@ -230,12 +235,17 @@ def _patched(node: Node, last: Made, view: View) -> Made | None:
     and moved to their place (None: a member it does not know, so remake it)."""
     ms = standing_tables.member_standing
     old, new = last.view.changed(ms), view.changed(ms)
-    differ = sorted({key[1] for key in old.keys() | new.keys() if old.get(key) != new.get(key)})
+    if view.moved is not None and view.previous == last.view.head.seq:
+        differ = sorted(
+            did for did in view.moved if old.get(_key(view, did)) != new.get(_key(view, did))
+        )
+    else:
+        differ = sorted({key[1] for key in old.keys() | new.keys() if old.get(key) != new.get(key)})
     if not differ:
-        return Made(view, {**last.table, **_labels(view)}, last.entries)
+        return replace(last, view=view, table={**last.table, **_labels(view)})
     if any(did not in last.entries for did in differ):
         return None
-    back = [did for did in differ if (view.commons_id, did) not in new]
+    back = [did for did in differ if _key(view, did) not in new]
     settled_rows: dict[str, Row] = {}
     if back:  # no longer changed provisionally: the settled row holds again
         with node.reading() as conn:
@@ -243,13 +253,22 @@ def _patched(node: Node, last: Made, view: View) -> Made | None:
             settled_rows = {r["member"]: plain_row(r) for r in conn.execute(query).mappings()}
     entries = dict(last.entries)
     members = list(last.table["members"])
+    points, hash_sum = last.points.copy(), last.hash_sum
     for did in differ:
         before = entries[did]
         members.pop(bisect.bisect_left(members, _order(before), key=_order))
-        row = new.get((view.commons_id, did)) or settled_rows.get(did)
-        entries[did] = _entry(view, did, before["name"], before["active"], row)
-        bisect.insort(members, entries[did], key=_order)
-    return Made(view, _table(view, members), entries)
+        row = new.get(_key(view, did)) or settled_rows.get(did)
+        after = _entry(view, did, before["name"], before["active"], row)
+        entries[did] = after
+        bisect.insort(members, after, key=_order)
+        points[last.index[did]] = after["value_points_milli"]
+        hash_sum = (hash_sum - _figure_hash(before) + _figure_hash(after)) % DIGEST_MODULUS
+    table = _table(view, members, points[last.active], hash_sum)
+    return Made(view, table, entries, last.index, points, last.active, hash_sum)
+
+
+def _key(view: View, did: str) -> tuple[str, str]:
+    return (view.commons_id, did)
 
 
 def _order(entry: dict[str, Any]) -> tuple[int, str]:
@@ -275,14 +294,16 @@ def _entry(view: View, did: str, name: str, active: bool, row: Row | None) -> di
     }
 
 
-def _table(view: View, members: list[dict[str, Any]]) -> dict[str, Any]:
+def _table(
+    view: View, members: list[dict[str, Any]], active_points: NDArray[np.int64], hash_sum: int
+) -> dict[str, Any]:
     return {
         **_labels(view),
         "month": view.as_of_day[:7],
         "members": members,
-        "distribution": distribution(members),
+        "distribution": distribution_of(active_points),
         "policies": view.policies.as_json(),
-        "digest": figures_digest(view, members),
+        "digest": figures_digest(view.as_of_day, hash_sum),
     }
 
 
@@ -300,13 +321,18 @@ def _standing_table(node: Node, view: View) -> Made:
         )
         for person in people
     }
+    index = {did: place for place, did in enumerate(entries)}
+    points = np.fromiter(
+        (entry["value_points_milli"] for entry in entries.values()), np.int64, len(entries)
+    )
+    active = np.fromiter((entry["active"] for entry in entries.values()), np.bool_, len(entries))
+    hash_sum = sum(_figure_hash(entry) for entry in entries.values()) % DIGEST_MODULUS
     members = sorted(entries.values(), key=_order)
-    return Made(view, _table(view, members), entries)
+    table = _table(view, members, points[active], hash_sum)
+    return Made(view, table, entries, index, points, active, hash_sum)
 
 
-def distribution(table: list[dict[str, Any]]) -> dict[str, Any]:
-    """How lifetime value points are spread over the active members."""
-    values = np.asarray([row["value_points_milli"] for row in table if row["active"]], np.int64)
+def distribution_of(values: NDArray[np.int64]) -> dict[str, Any]:
     return {
         "members": len(values),
         "total_value_points": points_text(int(values.sum())),
@@ -315,15 +341,20 @@ def distribution(table: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def figures_digest(view: View, table: list[dict[str, Any]]) -> str:
-    """sha256 over the as-of day and every member's exact standing and value points."""
-    rows = {
-        "as_of_day": view.as_of_day,
-        "members": sorted(
-            [row["member"], row["standing_milli"], row["value_points_milli"]] for row in table
-        ),
-    }
-    return hashlib.sha256(orjson.dumps(rows)).hexdigest()
+DIGEST_MODULUS = 1 << 256
+
+
+def _figure_hash(entry: dict[str, Any]) -> int:
+    """One member's figures hashed: sha256 of [did, standing, value points] (exact milli)."""
+    figures = [entry["member"], entry["standing_milli"], entry["value_points_milli"]]
+    return int.from_bytes(hashlib.sha256(orjson.dumps(figures)).digest(), "big")
+
+
+def figures_digest(as_of_day: str, hash_sum: int) -> str:
+    """sha256 over the as-of day and the sum modulo 2^256 of every member's figure hash: equal
+    figures give equal digests, and a new head that moves a few members' figures updates it
+    without rehashing the others."""
+    return hashlib.sha256(f"{as_of_day}\n{hash_sum:064x}".encode()).hexdigest()
 
 
 def _credits(conn: sa.Connection, view: View, member: str) -> list[Row]:
