@@ -157,6 +157,7 @@ class Today:
     accepted: dict[str, Row]  # the contributions accepted today, by id
     by_author: dict[str, set[str]]  # member → the accepted contributions they author
     merged: dict[str, dict[Key, Row]]  # every row by table: the view's overlay
+    closers: frozenset[str]  # the decided contributions that close a task
     moved: frozenset[str] | None = None  # members whose rows changed since ``previous``
     previous: int | None = None  # the head seq this one was updated from
 
@@ -202,7 +203,8 @@ def _afresh(conn: sa.Connection, head: Head, policies: Policies) -> Today:
     merged: dict[str, dict[Key, Row]] = {}
     for tables in (*credits.values(), *decided.values()):
         _add(merged, tables)
-    made = Today(day, head.seq, ids, decided, credits, accepted, by_author, merged)
+    closers = frozenset(cid for cid, tables in decided.items() if tables.get(tasks.name))
+    made = Today(day, head.seq, ids, decided, credits, accepted, by_author, merged, closers)
     _merge_tasks(made)
     return made
 
@@ -222,7 +224,7 @@ def _updated(
     fresh = _by_contribution(overlay.pending, todo)
     decided = dict(earlier.decided)
     merged = {name: dict(found) for name, found in earlier.merged.items()}
-    for cid in touched & set(decided):
+    for cid in [cid for cid in touched if cid in decided]:
         _drop(merged, decided.pop(cid))
     decided.update(fresh)
     for tables in fresh.values():
@@ -249,7 +251,7 @@ def _updated(
         for member, _ in authors(row):
             by_author[member].add(cid)
     credits = dict(earlier.credits)
-    for member in affected & set(credits):
+    for member in [member for member in affected if member in credits]:
         _drop(merged, credits.pop(member))
     crediting = sorted({cid for member in affected for cid in by_author.get(member, ())})
     if crediting:
@@ -259,6 +261,8 @@ def _updated(
         for member, tables in _by_member(credited.pending).items():
             credits[member] = tables
             _add(merged, tables)
+    closers = set(earlier.closers) - touched
+    closers.update(cid for cid, tables in fresh.items() if tables.get(tasks.name))
     made = Today(
         day,
         head.seq,
@@ -268,6 +272,7 @@ def _updated(
         accepted,
         by_author,
         merged,
+        frozenset(closers),
         frozenset(affected),
         earlier.head_seq,
     )
@@ -303,7 +308,10 @@ def _merge_tasks(made: Today) -> None:
     """A task closes by the first contribution linked to it that the day accepts (in journal
     order), as settling the day whole closes it."""
     closing: dict[Key, tuple[int, Row]] = {}
-    for cid, accepted in made.accepted.items():
+    for cid in made.closers:
+        accepted = made.accepted.get(cid)
+        if accepted is None:
+            continue
         for key, row in made.decided.get(cid, {}).get(tasks.name, {}).items():
             if key not in closing or accepted["seq"] < closing[key][0]:
                 closing[key] = (accepted["seq"], row)
