@@ -27,7 +27,7 @@ from commonwork.journal.projection import Key, Row, key_of
 from commonwork.node.journal_store import iter_lines
 from commonwork.node.node import Node
 from commonwork.node.state import DbState
-from commonwork.production.actions import RECORD, VALIDATE
+from commonwork.production.actions import CORRECT, RECORD, VALIDATE, WITHDRAW
 from commonwork.production.tables import contributions, settle_agenda, tasks, validations
 from commonwork.services.journals import require_head
 from commonwork.standing.settle import Day, add_days, authors, policies_in_force, settle_until
@@ -97,9 +97,7 @@ def current(node: Node, commons_id: str, *, as_of: str | None = None) -> View | 
         cached = node.figures_cache.get(key)
         if isinstance(cached, View):
             return cached
-        checkpoint = conn.execute(
-            sa.select(settlements.c.next_day).where(settlements.c.commons_id == commons_id)
-        ).scalar_one_or_none()
+        checkpoint = _checkpoint(node, conn, commons_id, head)
         overlay = DbState(conn)
         policies = _policies(node, overlay, commons_id, checkpoint)
         if policies is None:
@@ -121,6 +119,18 @@ def current(node: Node, commons_id: str, *, as_of: str | None = None) -> View | 
     made = View(commons_id, head, when, when[:10], checkpoint, policies, rows, moved, previous)
     keep(node, key, made)
     return made
+
+
+def _checkpoint(node: Node, conn: sa.Connection, commons_id: str, head: Head) -> str | None:
+    """The first day not settled. Known without asking while the head stays on the day of the
+    kept view of today: only an entry of a later day settles anything."""
+    today = node.figures_cache.get(("today", commons_id))
+    if isinstance(today, Today) and today.day == head.recorded_at[:10]:
+        return today.day
+    found: str | None = conn.execute(
+        sa.select(settlements.c.next_day).where(settlements.c.commons_id == commons_id)
+    ).scalar_one_or_none()
+    return found
 
 
 def _policies(
@@ -215,10 +225,11 @@ def _updated(
     commons_id, day = head.commons_id, head.recorded_at[:10]
     changes = changes_since(node, conn, commons_id, earlier.head_seq, head.seq)
     touched = set(changes.touched)
-    ids = earlier.ids  # only a validation puts work on its own day's agenda
-    if VALIDATE in changes.types:
-        ids = ids | _agenda(conn, commons_id, day, sorted(touched))
-    todo = sorted(ids & touched)
+    # Only a validation, a correction or a withdrawal changes what today decides for the work it
+    # names; deciding such work whether or not it is on the agenda gives what settlement gives
+    # (work off the agenda stays as it is). A record changes nothing today.
+    todo = sorted(touched) if changes.types & {VALIDATE, CORRECT, WITHDRAW} else []
+    ids = earlier.ids | frozenset(todo)
     overlay = DbState(conn)
     Day(overlay, commons_id, policies, day).decide_only(todo)
     fresh = _by_contribution(overlay.pending, todo)
@@ -415,9 +426,7 @@ def for_rows(
     with node.reading() as conn:
         head = require_head(conn, commons_id)
         when = max(when, head.recorded_at) if as_of is None else when
-        checkpoint = conn.execute(
-            sa.select(settlements.c.next_day).where(settlements.c.commons_id == commons_id)
-        ).scalar_one_or_none()
+        checkpoint = _checkpoint(node, conn, commons_id, head)
         if checkpoint is None:
             return None  # no engine, or not settled yet on this node: the rows as they stand
         if when[:10] != head.recorded_at[:10] or checkpoint != when[:10]:
