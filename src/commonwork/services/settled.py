@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
@@ -229,6 +229,8 @@ def _updated(
     # names; deciding such work whether or not it is on the agenda gives what settlement gives
     # (work off the agenda stays as it is). A record changes nothing today.
     todo = sorted(touched) if changes.types & {VALIDATE, CORRECT, WITHDRAW} else []
+    if not todo:  # nothing today decides changed: the same rows, shared (never changed in place)
+        return replace(earlier, head_seq=head.seq, moved=frozenset(), previous=earlier.head_seq)
     ids = earlier.ids | frozenset(todo)
     overlay = DbState(conn)
     Day(overlay, commons_id, policies, day).decide_only(todo)

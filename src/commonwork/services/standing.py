@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -144,8 +145,17 @@ def lorenz(values: NDArray[Any], points: int = 101) -> list[list[float]]:
     if n == 0 or total <= 0:
         return [[0.0, 0.0], [1.0, 1.0]]
     cumulative = np.r_[0.0, np.cumsum(ordered)] / total
-    picks = np.unique(np.linspace(0, n, min(points, n + 1)).round().astype(int))
-    return [[round(i / n, 4), round(float(cumulative[i]), 4)] for i in picks.tolist()]
+    shares = cumulative[list(_picks(n, points))].tolist()
+    return [
+        [round(i / n, 4), round(share, 4)]
+        for i, share in zip(_picks(n, points), shares, strict=True)
+    ]
+
+
+@lru_cache(maxsize=64)
+def _picks(n: int, points: int) -> tuple[int, ...]:
+    """Which of the n + 1 cumulative shares the curve shows: at most ``points``, evenly."""
+    return tuple(np.unique(np.linspace(0, n, min(points, n + 1)).round().astype(int)).tolist())
 
 
 def month_key(genesis: date, day: int) -> str:

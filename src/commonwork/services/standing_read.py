@@ -263,7 +263,7 @@ def _patched(node: Node, last: Made, view: View) -> Made | None:
         bisect.insort(members, after, key=_order)
         points[last.index[did]] = after["value_points_milli"]
         hash_sum = (hash_sum - _figure_hash(before) + _figure_hash(after)) % DIGEST_MODULUS
-    table = _table(view, members, points[last.active], hash_sum)
+    table = _table(view, members, points[last.active], hash_sum, last.table["policies"])
     return Made(view, table, entries, last.index, points, last.active, hash_sum)
 
 
@@ -295,14 +295,19 @@ def _entry(view: View, did: str, name: str, active: bool, row: Row | None) -> di
 
 
 def _table(
-    view: View, members: list[dict[str, Any]], active_points: NDArray[np.int64], hash_sum: int
+    view: View,
+    members: list[dict[str, Any]],
+    active_points: NDArray[np.int64],
+    hash_sum: int,
+    policies: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """``policies``: the policies as JSON when the caller has them already (the same)."""
     return {
         **_labels(view),
         "month": view.as_of_day[:7],
         "members": members,
         "distribution": distribution_of(active_points),
-        "policies": view.policies.as_json(),
+        "policies": policies if policies is not None else view.policies.as_json(),
         "digest": figures_digest(view.as_of_day, hash_sum),
     }
 
@@ -333,11 +338,12 @@ def _standing_table(node: Node, view: View) -> Made:
 
 
 def distribution_of(values: NDArray[np.int64]) -> dict[str, Any]:
+    ordered = np.sort(values)  # once, for both (they sort what they are given again: cheap)
     return {
         "members": len(values),
         "total_value_points": points_text(int(values.sum())),
-        "gini": round(gini(values), 4),
-        "lorenz": lorenz(values),
+        "gini": round(gini(ordered), 4),
+        "lorenz": lorenz(ordered),
     }
 
 
