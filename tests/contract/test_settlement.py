@@ -80,16 +80,22 @@ def post(node: Node, commons_id: str, person: Keypair, title: str = "Sort the be
     ).entry.id
 
 
+def founders_a_and_c_with_b(node: Node) -> tuple[str, Keypair, Keypair, Keypair]:
+    """On day 0: a commons whose policies seed founders A and C (A founds it), and member B."""
+    a, c, b = Keypair.generate(), Keypair.generate(), Keypair.generate()
+    node.clock = lambda: day(0)
+    commons_id = found(node, a, charter(a, c))
+    join(node, commons_id, c, "C")
+    join(node, commons_id, b, "B")
+    return commons_id, a, c, b
+
+
 def test_approvals_in_the_other_direction_never_rewrite_a_settled_acceptance(
     any_node: Node,
 ) -> None:
     """The reproduction from the issue: founders A and C approve B's linked work; then C records
     work and B approves it. B's work stays accepted and the task stays closed."""
-    a, b, c = Keypair.generate(), Keypair.generate(), Keypair.generate()
-    any_node.clock = lambda: day(0)
-    commons_id = found(any_node, a, charter(a, c))
-    join(any_node, commons_id, c, "C")
-    join(any_node, commons_id, b, "B")
+    commons_id, a, c, b = founders_a_and_c_with_b(any_node)
     task = post(any_node, commons_id, a)
     b_work = work(any_node, commons_id, b, task=task)
     approve(any_node, commons_id, a, b_work)
@@ -378,11 +384,7 @@ def test_a_validation_weighs_as_it_is_recorded_and_reciprocity_counts_from_the_n
     """The weight is fixed with the entry (standing as of the start of its day, known because
     the days before are settled), shown at once and never changed by the day's settlement; an
     approval in the other direction discounts approvals from the next day on, not the same day."""
-    a, c, b = Keypair.generate(), Keypair.generate(), Keypair.generate()
-    any_node.clock = lambda: day(0)
-    commons_id = found(any_node, a, charter(a, c))
-    join(any_node, commons_id, c, "C")
-    join(any_node, commons_id, b, "B")
+    commons_id, a, c, b = founders_a_and_c_with_b(any_node)
     a_work = work(any_node, commons_id, a)
     c_work = work(any_node, commons_id, c)
     approve(any_node, commons_id, c, a_work)  # C approves A's work on day 0 …
@@ -553,11 +555,7 @@ def test_why_this_number_names_only_the_approvals_of_the_accepted_version(
 ) -> None:
     """An approval of a version corrected later the same day kept the weight it was recorded
     with, but did not count: "why this number" lists only the approvals that did."""
-    a, c, b = Keypair.generate(), Keypair.generate(), Keypair.generate()
-    any_node.clock = lambda: day(0)
-    commons_id = found(any_node, a, charter(a, c))
-    join(any_node, commons_id, c, "C")
-    join(any_node, commons_id, b, "B")
+    commons_id, a, c, b = founders_a_and_c_with_b(any_node)
     b_work = work(any_node, commons_id, b)
     approve(any_node, commons_id, a, b_work)
     acting.correct_contribution(
