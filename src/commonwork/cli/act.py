@@ -17,6 +17,7 @@ from commonwork.cli.acting import report
 from commonwork.cli.context import CliState, as_option, json_option, pass_state
 from commonwork.cli.output import emit
 from commonwork.errors import BadInput
+from commonwork.journal.projection import ActionSpec, Door
 from commonwork.node.registry import ACTION_SPECS
 from commonwork.services import acting
 
@@ -91,3 +92,47 @@ def act(
         body=_body(body, fields),
     )
     report(state, appended, as_json, f"appended {action_type}")
+
+
+def _door_command(spec: ActionSpec, door: Door) -> click.Command:
+    """``commonwork NOUN VERB ID THING_ID [--reason …]``, derived from the action type's door."""
+
+    @click.command(door.verb, help=f"{door.hint or spec.summary} ({spec.type}; ID is the commons).")
+    @click.argument("commons_id", metavar="ID")
+    @click.argument("thing", metavar=f"{door.noun.upper()}_ID")
+    @click.option("--reason", default="", help="Why, in a sentence (kept in the journal).")
+    @as_option
+    @json_option
+    @pass_state
+    def command(
+        state: CliState, commons_id: str, thing: str, reason: str, identity: str, as_json: bool
+    ) -> None:
+        body: dict[str, Any] = {door.target: thing}
+        if door.reason and reason.strip():
+            body["reason"] = reason.strip()
+        elif reason.strip():
+            raise BadInput(f"{spec.type} takes no reason")
+        appended = acting.act(
+            state.node(),
+            actor=state.keypair(identity),
+            commons_id=commons_id,
+            action_type=spec.type,
+            body=body,
+        )
+        report(state, appended, as_json, f"{door.verb}: {door.noun} {thing}")
+
+    return command
+
+
+def attach_doors(cli: click.Group, groups: dict[str, click.Group]) -> None:
+    """Add the command of every action type that declares a door, to the group of its noun (a
+    new group when there is none)."""
+    for spec in sorted(ACTION_SPECS.values(), key=lambda spec: spec.type):
+        door = spec.door
+        if door is None:
+            continue
+        group = groups.get(door.noun)
+        if group is None:
+            group = groups[door.noun] = click.Group(door.noun, help=f"Act on a {door.noun}.")
+            cli.add_command(group)
+        group.add_command(_door_command(spec, door))

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from commonwork.cli import acting, contributions, journal
-from commonwork.cli.act import act
+from commonwork.cli.act import act, attach_doors
 from commonwork.cli.commons import commons_group
 from commonwork.cli.context import CliState, CommonworkGroup, pass_state
 from commonwork.cli.emails import email_group
@@ -83,6 +83,7 @@ for command in (
     act,
 ):
     cli.add_command(command)
+attach_doors(cli, {"task": task_group})  # the commands action types declare (ActionSpec.door)
 
 
 def main() -> None:

@@ -73,6 +73,20 @@ Reads = Callable[[str, str, Any], Iterable[tuple[sa.Table, Key]]]
 
 
 @dataclass(frozen=True)
+class Door:
+    """How the friendly doors offer an action type that acts on one thing of a commons: a
+    button on that thing's page (shown when a dry run of the rule allows it) and a command
+    ``commonwork NOUN VERB ID THING_ID`` — both derived from this declaration."""
+
+    noun: str  # the kind of thing it acts on, e.g. "task": the page and the command group
+    verb: str  # e.g. "withdraw": the command's name
+    target: str  # the body field that names the thing, e.g. "task"
+    label: str  # the button's text, e.g. "Withdraw this task"
+    hint: str = ""  # what it does, in a sentence: the button's title and the command's help
+    reason: bool = False  # whether the body takes an optional free-text "reason"
+
+
+@dataclass(frozen=True)
 class ActionSpec:
     """One action type: its schema, rule and projection.
 
@@ -87,6 +101,7 @@ class ActionSpec:
     check: Callable[[State, Context], None]
     apply: Callable[[State, Context], None]
     reads: Reads | None = None
+    door: Door | None = None
 
     def parse_body(self, body: dict[str, Any]) -> pydantic.BaseModel:
         try:

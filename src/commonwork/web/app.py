@@ -59,6 +59,7 @@ def create_app(node: Node) -> FastAPI:
         api_invitations,
         api_standing,
         pages,
+        pages_act,
         pages_contributions,
         pages_invitations,
         pages_standing,
@@ -78,6 +79,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(api_standing.router)
     app.include_router(pages.router)
     app.include_router(pages_standing.router)
+    app.include_router(pages_act.router)
     app.include_router(pages_contributions.router)
     app.include_router(api_invitations.router)
     app.include_router(pages_invitations.router)

@@ -7,7 +7,7 @@ collect what anyone may read (holoptism) plus, for a signed-in person, what they
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -23,6 +23,7 @@ from commonwork.commons.rules_text import describe
 from commonwork.errors import BadInput, CommonworkError
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
+from commonwork.node.registry import ACTION_SPECS
 from commonwork.production.tasks import CLAIM, UNCLAIM
 from commonwork.services import accounts, journals, queries, settled
 from commonwork.services.accounts import Account
@@ -360,6 +361,23 @@ def task_board_view(
     }
 
 
+def doors_for(
+    node: Node, commons_id: str, noun: str, thing: str, account: Account | None
+) -> list[dict[str, Any]]:
+    """The buttons for the action types that declare a door on this kind of thing, each shown
+    only when a dry run of its rule says the reader may take it now."""
+    if account is None:
+        return []
+    specs = [s for s in ACTION_SPECS.values() if s.door is not None and s.door.noun == noun]
+    candidates = [(spec.type, {spec.door.target: thing}) for spec in specs if spec.door]
+    verdicts = dry_run(node, commons_id, account.did, candidates) if candidates else []
+    return [
+        {"type": spec.type, "value": thing, **asdict(spec.door)}
+        for spec, verdict in zip(specs, verdicts, strict=True)
+        if verdict.allowed and spec.door is not None
+    ]
+
+
 def task_view(node: Node, commons_id: str, task_id: str, account: Account | None) -> dict[str, Any]:
     """One task: its description, every claim with its state, the contributions linked."""
     detail = queries.commons_detail(node, commons_id)
@@ -372,6 +390,7 @@ def task_view(node: Node, commons_id: str, task_id: str, account: Account | None
     return {
         "commons": detail,
         "is_member": is_member,
+        "doors": doors_for(node, commons_id, "task", task_id, account),
         "task": _task_rows(node, commons_id, [task], names, account)[0],
         "contributions": task["contributions"],
         "open_tasks": open_task_count(node, commons_id),
