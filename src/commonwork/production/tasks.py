@@ -25,13 +25,14 @@ from commonwork.commons.charter import claim_lapse_days
 from commonwork.errors import AlreadyDone, NotAllowed, NotFound
 from commonwork.journal.actions import format_time, parse_time
 from commonwork.journal.canonical import canon
-from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
+from commonwork.journal.projection import ActionSpec, Context, Door, Key, Row, State
 from commonwork.production.decimals import positive_decimal
 from commonwork.production.tables import task_claims, tasks
 
 POST = "production.task.post"
 CLAIM = "production.task.claim"
 UNCLAIM = "production.task.unclaim"
+WITHDRAW_TASK = "production.task.withdraw"
 
 TaskId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Skill = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[a-z0-9-]+$")]
@@ -64,6 +65,12 @@ class TaskBody(BaseModel):
     task: TaskId
 
 
+class WithdrawTaskBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    task: TaskId
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = ""
+
+
 def lapse_cutoff(as_of: str, days: int) -> str:
     """The oldest ``last_activity_at`` of a claim still live at ``as_of``.
 
@@ -93,6 +100,11 @@ def _task(state: State, commons_id: str, task_id: str) -> Row:
 def open_task(state: State, commons_id: str, task_id: str) -> Row:
     """The task's row; NotFound if there is none, NotAllowed if it is closed."""
     row = _task(state, commons_id, task_id)
+    if row["status"] == "withdrawn":
+        raise NotAllowed(
+            f"the task was withdrawn by the member who posted it, on {row['closed_at']}; "
+            "post a new task if the work is wanted after all"
+        )
     if row["status"] == "closed":
         raise NotAllowed(
             f"the task is closed: contribution {row['closed_by']} completed it on "
@@ -177,6 +189,30 @@ def apply_unclaim(state: State, ctx: Context) -> None:
     _count_claims(state, _task(state, ctx.commons_id, ctx.body.task), -1)
 
 
+def check_withdraw_task(state: State, ctx: Context) -> None:
+    """The poster withdraws an open task that nobody holds a live claim on."""
+    active_member(state, ctx.commons_id, ctx.author)
+    task = open_task(state, ctx.commons_id, ctx.body.task)
+    if task["poster"] != ctx.author:
+        raise NotAllowed("only the member who posted a task may withdraw it")
+    cutoff = _cutoff(state, ctx)
+    holders = [
+        claim["member"]
+        for claim in state.scan(task_claims, (ctx.commons_id, ctx.body.task))
+        if claim_is_live(claim, cutoff)
+    ]
+    if holders:
+        raise NotAllowed(
+            f"{len(holders)} member(s) hold a live claim on this task ({', '.join(holders)}): "
+            "it can be withdrawn once they unclaim it or their claims lapse"
+        )
+
+
+def apply_withdraw_task(state: State, ctx: Context) -> None:
+    task = _task(state, ctx.commons_id, ctx.body.task)
+    state.put(tasks, {**task, "status": "withdrawn", "closed_at": ctx.entry.recorded_at})
+
+
 def check_link(state: State, ctx: Context, task_id: str) -> None:
     """A contribution may name a task of its commons that is still open."""
     open_task(state, ctx.commons_id, task_id)
@@ -229,5 +265,21 @@ ACTIONS = (
         check_unclaim,
         apply_unclaim,
         _reads_claim,
+    ),
+    ActionSpec(
+        WITHDRAW_TASK,
+        "Withdraw a task you posted, while it is open and nobody holds a live claim on it",
+        WithdrawTaskBody,
+        check_withdraw_task,
+        apply_withdraw_task,
+        _reads_claim,
+        Door(
+            noun="task",
+            verb="withdraw",
+            target="task",
+            label="Withdraw this task",
+            hint="Take back a task you posted that nobody is working on",
+            reason=True,
+        ),
     ),
 )
