@@ -97,3 +97,40 @@ def test_post_a_task_claim_it_and_unclaim_it(
     expect(task.get_by_test_id("unclaim-button")).to_have_count(0)
     ann.close()
     bob.close()
+
+
+def test_the_poster_withdraws_a_task_nobody_works_on_with_its_declared_button(
+    served_node: str, chromium: Browser, tmp_path: Path
+) -> None:
+    """The "Withdraw this task" button comes from production.task.withdraw's declaration and
+    shows only when the rule allows it: not while someone holds a claim, not to others."""
+    ann = chromium.new_context(viewport={"width": 1200, "height": 900})
+    bob = chromium.new_context(viewport={"width": 1200, "height": 900})
+    ann_page, bob_page = ann.new_page(), bob.new_page()
+    sign_up(ann_page, served_node, "Ann", "ann@example.org")
+    commons_url = found_commons(ann_page)
+    post_task(ann_page, commons_url)
+    ann_page.get_by_test_id("task").get_by_test_id("task-link").click()
+    task_url = ann_page.url
+    expect(ann_page.get_by_test_id("door-withdraw")).to_be_visible()
+
+    sign_up(bob_page, served_node, "Bob", "bob@example.org")
+    bob_page.goto(commons_url)
+    bob_page.get_by_test_id("join-button").click()
+    bob_page.goto(task_url)
+    expect(bob_page.get_by_test_id("door-withdraw")).to_have_count(0)  # not his task
+    bob_page.get_by_test_id("claim-button").click()
+    ann_page.reload()
+    expect(ann_page.get_by_test_id("door-withdraw")).to_have_count(0)  # Bob holds a claim
+    bob_page.goto(task_url)
+    bob_page.get_by_test_id("unclaim-button").click()
+
+    ann_page.reload()
+    ann_page.get_by_test_id("door-withdraw-reason").fill("We bought new shears")
+    ann_page.get_by_test_id("door-withdraw").click()
+    ann_page.wait_for_url(task_url)
+    expect(ann_page.get_by_test_id("task-status")).to_have_text("withdrawn")
+    expect(ann_page.get_by_test_id("door-withdraw")).to_have_count(0)
+    ann_page.screenshot(path=str(tmp_path / "task-withdrawn.png"), full_page=True)
+    ann.close()
+    bob.close()
