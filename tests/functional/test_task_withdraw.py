@@ -64,6 +64,9 @@ def test_the_poster_withdraws_from_the_task_page_once_nobody_holds_a_claim(
     assert withdrawn.headers["location"] == page
     detail = queries.task_detail(node, commons_id, task)
     assert detail["status"] == "withdrawn"
+    board = ann.get(f"/commons/{commons_id}/tasks?status=withdrawn").text
+    assert task in board
+    assert task not in ann.get(f"/commons/{commons_id}/tasks?status=open").text
     _, [entry] = acting_entry(node, commons_id)
     assert entry.body_json() == {"task": task, "reason": "done another way"}
 

@@ -104,7 +104,11 @@ def _line(row: dict[str, Any]) -> str:
 
 @task_group.command("list")
 @commons_argument
-@click.option("--status", type=click.Choice(["open", "closed"]), help="Only tasks in this state.")
+@click.option(
+    "--status",
+    type=click.Choice(["open", "closed", "withdrawn"]),
+    help="Only tasks in this state.",
+)
 @click.option("--skill", help="Only tasks needing this skill.")
 @page_options
 @json_option

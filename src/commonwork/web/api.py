@@ -141,7 +141,7 @@ def get_tasks(
     limit: Limit = 50,
     offset: Offset = 0,
     status: Annotated[
-        str | None, Query(pattern="^(open|closed)$", description="Filter by status.")
+        str | None, Query(pattern="^(open|closed|withdrawn)$", description="Filter by status.")
     ] = None,
     skill: Annotated[
         str | None, Query(pattern="^[a-z0-9-]{1,50}$", description="Only tasks needing this skill.")

@@ -54,7 +54,7 @@ MEMBERS_SHOWN = 100
 ENTRIES_PER_PAGE = 50
 NAMES_LOOKED_UP = 500
 TASKS_PER_PAGE = 20
-TASK_STATUSES = {"open": "Open tasks", "closed": "Closed tasks"}
+TASK_STATUSES = {"open": "Open tasks", "closed": "Closed tasks", "withdrawn": "Withdrawn tasks"}
 #: A contribution's status as the pages say it.
 STATUS_LABELS = {
     "pending": "pending",
@@ -274,7 +274,7 @@ class TaskFilter:
     @classmethod
     def of(cls, status: str, skill: str, page: int) -> TaskFilter:
         if status not in ("", *TASK_STATUSES):
-            raise BadInput(f"{status!r} is not a task status: use open or closed")
+            raise BadInput(f"{status!r} is not a task status: use open, closed or withdrawn")
         return cls(status, skill_of(skill), max(1, page) if status else 1)
 
     def url(self, base: str, **changes: Any) -> str:
