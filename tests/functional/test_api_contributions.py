@@ -109,7 +109,7 @@ ARTIFACT = {"sha256": "0f" * 32, "url": "https://seeds.example/catalogue.pdf", "
         ({"kind": "artifact", "artifact": {**ARTIFACT, "size": -1}}, 422, "invalid_action"),
         ({"kind": "resource_use"}, 422, "invalid_action"),
         ({"kind": "work", "artifact": ARTIFACT}, 422, "invalid_action"),
-        ({"share": "1"}, 422, "invalid_request"),
+        ({"share": "1"}, 422, "invalid_action"),  # the body's schema: one code on every door
     ],
 )  # fmt: skip
 def test_bad_contributions_write_nothing(

@@ -88,7 +88,7 @@ def test_post_claim_link_accept_close(api: httpx.Client, crew: dict[str, Any], n
         ({"title": ""}, 422, "invalid_action"),
         ({"skills": ["Seed Press"]}, 422, "invalid_action"),
         ({"estimate": "-1"}, 422, "invalid_action"),
-        ({"assignee": "did:key:z6Mkxyz"}, 422, "invalid_request"),
+        ({"assignee": "did:key:z6Mkxyz"}, 422, "invalid_action"),  # one code on every door
     ],
 )
 def test_bad_tasks_are_refused_and_write_nothing(

@@ -269,7 +269,6 @@ def test_rules_refuse_with_exit_2(run: Cli, session: Session) -> None:
         (("commons", "found", "--name", "x", "--purpose", "y", "--licence", "MIT", "--metric", "m"),
          "NAME=DESCRIPTION"),
         (("import", "no-such-file.ndjson"), "does not exist"),
-        (("contribute", "a", "--kind", "gift", "--quantity", "1", "--description", "x"), "gift"),
     ],
 )  # fmt: skip
 def test_usage_errors_exit_2(run: Cli, args: tuple[str, ...], says: str) -> None:

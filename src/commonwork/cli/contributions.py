@@ -67,9 +67,9 @@ def detail_options(function: F) -> F:
 @commons_argument
 @click.option(
     "--kind",
-    type=click.Choice(KINDS),
     required=True,
-    help="work, review, resource_use and care in hours; artifact in items; money in minor units.",
+    help="work, review, resource_use and care in hours; artifact in items; money in minor units "
+    "(the action type's schema decides, as on every door).",
 )
 @click.option(
     "--quantity", required=True, help="A positive decimal string: '2.5' hours, '2500' cents."

@@ -139,18 +139,18 @@ class RecordBody(BaseModel):
     @model_validator(mode="after")
     def _fits_its_kind(self) -> RecordBody:
         if self.kind == "money":
-            if self.currency is None or "." in self.quantity:
-                raise ValueError(
-                    "money is recorded as whole minor units (e.g. '2500' cents) with a currency"
-                )
+            if self.currency is None:
+                raise ValueError("money needs its currency, as a 3-letter code such as EUR")
+            if "." in self.quantity:
+                raise ValueError("money is recorded as whole minor units (e.g. '2500' cents)")
         elif self.currency is not None:
             raise ValueError("only money contributions carry a currency")
         if self.artifact is not None and self.kind != "artifact":
             raise ValueError("only artifact contributions carry an artifact (sha256, url, size)")
-        if (self.resource is None) == (self.kind == "resource_use"):
-            raise ValueError(
-                "resource_use names the lent tool or machine in 'resource'; no other kind does"
-            )
+        if self.kind == "resource_use" and self.resource is None:
+            raise ValueError("name the tool or machine you used (the lent resource, 'resource')")
+        if self.kind != "resource_use" and self.resource is not None:
+            raise ValueError("only resource_use contributions name a lent resource")
         _check_co_authors(self.co_authors)
         return self
 

@@ -12,6 +12,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from commonwork.production.actions import RECORD
+from commonwork.production.contribution_bodies import RecordBody
 from commonwork.services import accounts, acting, emails
 from commonwork.web.api import written
 from commonwork.web.auth import (
@@ -23,7 +25,6 @@ from commonwork.web.auth import (
 )
 from commonwork.web.schemas import (
     PROBLEM_RESPONSES,
-    ContributionRequest,
     CorrectionRequest,
     FoundRequest,
     JoinRequest,
@@ -210,22 +211,15 @@ def leave(request: Request, commons_id: str) -> JSONResponse:
     status_code=201,
     response_model=WriteResult,
 )
-def contribute(request: Request, commons_id: str, form: ContributionRequest) -> JSONResponse:
+def contribute(request: Request, commons_id: str, body: RecordBody) -> JSONResponse:
+    """The body is the action type's own (production.contribution.record), as every door's is."""
     actor, _ = _actor(request)
-    appended = acting.record_contribution(
+    appended = acting.act(
         node_of(request),
         actor=actor,
         commons_id=commons_id,
-        kind=form.kind,
-        quantity=form.quantity,
-        description=form.description,
-        currency=form.currency,
-        task=form.task,
-        co_authors=form.co_author_shares(),
-        happened_at=form.happened_at,
-        artifact=form.artifact.model_dump(exclude_none=True) if form.artifact else None,
-        resource=form.resource,
-        skill=form.skill,
+        action_type=RECORD,
+        body=body.model_dump(mode="json", exclude_unset=True),
     )
     return written([appended])
 

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from commonwork.errors import CommonworkError, MalformedJson, TooLarge
+from commonwork.errors import CommonworkError, InvalidAction, MalformedJson, TooLarge
 from commonwork.node.node import Node
 
 log = logging.getLogger("commonwork.web")
@@ -49,6 +49,13 @@ class _Problem(CommonworkError):
     def __init__(self, status: int, code: str, title: str, detail: str, **extra: Any) -> None:
         super().__init__(detail, **extra)
         self.status, self.code, self.title = status, code, title
+
+
+def _acts(request: Request) -> bool:
+    """Whether the request went to a route that signs an action (tagged write or act)."""
+    route = request.scope.get("route")
+    tags = getattr(route, "tags", None) or []
+    return "write" in tags or "act" in tags
 
 
 def create_app(node: Node) -> FastAPI:
@@ -100,6 +107,11 @@ def create_app(node: Node) -> FastAPI:
             for err in exc.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        if _acts(request) and all(e["field"].startswith("body") for e in errors):
+            # An action's body refused by its type's schema: the same code as every other door
+            # (the pipeline, the command line, the pages) gives for it.
+            action = InvalidAction(f"the action's body is invalid: {detail}", errors=errors)
+            return problem_response(request, action)
         problem = _Problem(422, "invalid_request", "Invalid request", detail, errors=errors)
         return problem_response(request, problem)
 

@@ -283,18 +283,12 @@ class ContributionForm:
     resource: str = ""
 
     def arguments(self) -> dict[str, Any]:
-        """Keyword arguments for ``record_contribution``: the currency only for money, the
-        resource only for the use of a lent tool."""
-        if self.kind not in CONTRIBUTION_KINDS:
-            raise BadInput(
-                "choose what kind of contribution this is: " + ", ".join(CONTRIBUTION_KINDS)
-            )
-        currency = self.currency.strip().upper() if self.kind == "money" else None
-        if self.kind == "money" and not currency:
-            raise BadInput("money needs its currency, as a 3-letter code such as EUR")
-        resource = self.resource.strip() if self.kind == "resource_use" else None
-        if self.kind == "resource_use" and not resource:
-            raise BadInput("name the tool or machine you used (the lent resource)")
+        """Keyword arguments for ``record_contribution``: what the form holds, the currency
+        only for money and the resource only for the use of a lent tool (the form shows both
+        fields). Nothing is checked here: the action type's own schema decides, as it does for
+        the API and the command line."""
+        currency = self.currency.strip().upper() or None if self.kind == "money" else None
+        resource = self.resource.strip() or None if self.kind == "resource_use" else None
         arguments: dict[str, Any] = {
             "kind": self.kind,
             "quantity": self.quantity.strip(),

@@ -145,33 +145,6 @@ HAPPENED_AT = (
 )
 
 
-class ContributionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    kind: Literal["work", "artifact", "money", "review", "resource_use", "care"]
-    quantity: Annotated[str, Field(description="A positive decimal string, e.g. '2.5'.")]
-    description: Text
-    currency: Annotated[str, Field(pattern="^[A-Z]{3}$")] | None = None
-    task: Annotated[str, Field(description="The id of the open task this work is for.")] | None = (
-        None
-    )
-    co_authors: Annotated[list[CoAuthorRequest], Field(description=CO_AUTHORS)] | None = None
-    happened_at: Annotated[str, Field(description=HAPPENED_AT)] | None = None
-    artifact: ArtifactRequest | None = None
-    resource: (
-        Annotated[str, Field(description="The lent tool or machine (resource_use only).")] | None
-    ) = None
-    skill: (
-        Annotated[
-            str,
-            Field(description="The skill the value policy multiplies this work's points by."),
-        ]
-        | None
-    ) = None
-
-    def co_author_shares(self) -> dict[str, str] | None:
-        return {item.member: item.share for item in self.co_authors} if self.co_authors else None
-
-
 class CorrectionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: Annotated[str, Field(description="Why: 1 to 4000 characters.")]
