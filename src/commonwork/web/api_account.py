@@ -12,8 +12,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from commonwork.production.actions import RECORD
+from commonwork.commons.actions import JOIN, LEAVE
+from commonwork.production.actions import CORRECT, RECORD, VALIDATE, WITHDRAW
 from commonwork.production.contribution_bodies import RecordBody
+from commonwork.production.tasks import CLAIM, POST, UNCLAIM
 from commonwork.services import accounts, acting, emails
 from commonwork.web.api import written
 from commonwork.web.auth import (
@@ -158,6 +160,20 @@ def _actor(request: Request) -> tuple[Any, accounts.Account]:
     return accounts.custodial_keypair(node_of(request), account), account
 
 
+def _signed(
+    request: Request, commons_id: str, action_type: str, body: dict[str, Any]
+) -> JSONResponse:
+    """Sign ``body`` as an action of ``action_type`` with the signed-in account's key and
+    append it: every friendly write route is this, with its body put together from the path and
+    the form (the action type's schema checks it, as on every door)."""
+    actor, _ = _actor(request)
+    node = node_of(request)
+    appended = acting.act(
+        node, actor=actor, commons_id=commons_id, action_type=action_type, body=body
+    )
+    return written([appended])
+
+
 @router.post(
     "/me/commons",
     summary="Found a commons, signed with the account's key",
@@ -185,11 +201,8 @@ def found(request: Request, form: FoundRequest) -> JSONResponse:
     response_model=WriteResult,
 )
 def join(request: Request, commons_id: str, form: JoinRequest | None = None) -> JSONResponse:
-    actor, account = _actor(request)
-    name = (form.name if form else None) or account.display_name
-    return written(
-        [acting.join_commons(node_of(request), actor=actor, commons_id=commons_id, name=name)]
-    )
+    name = (form.name if form else None) or require_account(request).display_name
+    return _signed(request, commons_id, JOIN, {"name": name})
 
 
 @router.post(
@@ -200,8 +213,7 @@ def join(request: Request, commons_id: str, form: JoinRequest | None = None) -> 
     response_model=WriteResult,
 )
 def leave(request: Request, commons_id: str) -> JSONResponse:
-    actor, _ = _actor(request)
-    return written([acting.leave_commons(node_of(request), actor=actor, commons_id=commons_id)])
+    return _signed(request, commons_id, LEAVE, {})
 
 
 @router.post(
@@ -213,15 +225,7 @@ def leave(request: Request, commons_id: str) -> JSONResponse:
 )
 def contribute(request: Request, commons_id: str, body: RecordBody) -> JSONResponse:
     """The body is the action type's own (production.contribution.record), as every door's is."""
-    actor, _ = _actor(request)
-    appended = acting.act(
-        node_of(request),
-        actor=actor,
-        commons_id=commons_id,
-        action_type=RECORD,
-        body=body.model_dump(mode="json", exclude_unset=True),
-    )
-    return written([appended])
+    return _signed(request, commons_id, RECORD, body.model_dump(mode="json", exclude_unset=True))
 
 
 @router.post(
@@ -234,16 +238,8 @@ def contribute(request: Request, commons_id: str, body: RecordBody) -> JSONRespo
 def correct(
     request: Request, commons_id: str, contribution_id: str, form: CorrectionRequest
 ) -> JSONResponse:
-    actor, _ = _actor(request)
-    appended = acting.correct_contribution(
-        node_of(request),
-        actor=actor,
-        commons_id=commons_id,
-        contribution_id=contribution_id,
-        reason=form.reason,
-        changes=form.changes(),
-    )
-    return written([appended])
+    body = {"contribution": contribution_id, **form.model_dump(mode="json", exclude_none=True)}
+    return _signed(request, commons_id, CORRECT, body)
 
 
 @router.post(
@@ -256,15 +252,8 @@ def correct(
 def withdraw(
     request: Request, commons_id: str, contribution_id: str, form: WithdrawRequest
 ) -> JSONResponse:
-    actor, _ = _actor(request)
-    appended = acting.withdraw_contribution(
-        node_of(request),
-        actor=actor,
-        commons_id=commons_id,
-        contribution_id=contribution_id,
-        reason=form.reason,
-    )
-    return written([appended])
+    body = {"contribution": contribution_id, "reason": form.reason}
+    return _signed(request, commons_id, WITHDRAW, body)
 
 
 @router.post(
@@ -278,17 +267,8 @@ def withdraw(
 def validate(
     request: Request, commons_id: str, contribution_id: str, form: ValidationRequest
 ) -> JSONResponse:
-    actor, _ = _actor(request)
-    appended = acting.validate_contribution(
-        node_of(request),
-        actor=actor,
-        commons_id=commons_id,
-        contribution_id=contribution_id,
-        verdict=form.verdict,
-        reason=form.reason,
-        quantity=form.quantity,
-    )
-    return written([appended])
+    body = {"contribution": contribution_id, **form.model_dump(mode="json", exclude_none=True)}
+    return _signed(request, commons_id, VALIDATE, body)
 
 
 @router.post(
@@ -299,17 +279,7 @@ def validate(
     response_model=WriteResult,
 )
 def post_task(request: Request, commons_id: str, form: TaskRequest) -> JSONResponse:
-    actor, _ = _actor(request)
-    appended = acting.post_task(
-        node_of(request),
-        actor=actor,
-        commons_id=commons_id,
-        title=form.title,
-        description=form.description,
-        skills=form.skills,
-        estimate=form.estimate,
-    )
-    return written([appended])
+    return _signed(request, commons_id, POST, form.model_dump(mode="json", exclude_none=True))
 
 
 @router.post(
@@ -320,9 +290,7 @@ def post_task(request: Request, commons_id: str, form: TaskRequest) -> JSONRespo
     response_model=WriteResult,
 )
 def claim_task(request: Request, commons_id: str, task_id: str) -> JSONResponse:
-    actor, _ = _actor(request)
-    node = node_of(request)
-    return written([acting.claim_task(node, actor=actor, commons_id=commons_id, task_id=task_id)])
+    return _signed(request, commons_id, CLAIM, {"task": task_id})
 
 
 @router.post(
@@ -333,7 +301,4 @@ def claim_task(request: Request, commons_id: str, task_id: str) -> JSONResponse:
     response_model=WriteResult,
 )
 def unclaim_task(request: Request, commons_id: str, task_id: str) -> JSONResponse:
-    actor, _ = _actor(request)
-    node = node_of(request)
-    appended = acting.unclaim_task(node, actor=actor, commons_id=commons_id, task_id=task_id)
-    return written([appended])
+    return _signed(request, commons_id, UNCLAIM, {"task": task_id})

@@ -158,13 +158,6 @@ class CorrectionRequest(BaseModel):
         | None
     ) = None
 
-    def changes(self) -> dict[str, Any]:
-        """The corrected fields, as ``correct_contribution`` takes them."""
-        given = self.model_dump(exclude={"reason"}, exclude_none=True)
-        if self.co_authors is not None:
-            given["co_authors"] = {item.member: item.share for item in self.co_authors}
-        return given
-
 
 class TaskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
