@@ -1,0 +1,65 @@
+"""The state digests of the kept journal fixtures, pinned: a release that changes them changes
+every mirror's figures for the same journal, so it must do so on purpose (update the values here
+and say why in docs/journal.md, "Rules that changed"). Installing a new area, with tables of its
+own that these journals never touch, leaves them unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from commonwork.journal.area import Area, installed, ordered
+from commonwork.journal.entries import parse_entry
+from commonwork.journal.projection import digest_rows
+from commonwork.node.state import MemoryState
+from commonwork.services.journals import verify_lines_offline
+from tests.support.builders import BEFORE_SETTLEMENT_JOURNAL, FIRST_RELEASE_JOURNAL
+
+GOLDEN = {
+    FIRST_RELEASE_JOURNAL: "773e45bf0ab49034ef914fef8e2d0fb0da53f7bdce75379e3f5fc7ffcb165e22",
+    BEFORE_SETTLEMENT_JOURNAL: "2fe3c0c26c3df64d82661795cdb9a9ebb43f3fd845138863e59e3d3bc1e1d597",
+}
+
+
+def lines_of(path: Path) -> list[bytes]:
+    return [line for line in path.read_bytes().splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("path", list(GOLDEN), ids=lambda path: path.name)
+def test_the_fixtures_verify_to_their_pinned_digests(path: Path) -> None:
+    report = verify_lines_offline(lines_of(path))
+    assert report.ok
+    assert report.digest == GOLDEN[path]
+
+
+@pytest.mark.parametrize("path", list(GOLDEN), ids=lambda path: path.name)
+def test_a_new_area_with_tables_of_its_own_leaves_the_digests_unchanged(path: Path) -> None:
+    ledger = sa.Table(
+        "dummy_ledger",
+        sa.MetaData(),
+        sa.Column("commons_id", sa.String(64), primary_key=True),
+        sa.Column("entry", sa.String(64), primary_key=True),
+        sa.Column("amount", sa.BigInteger, nullable=False),
+    )
+    dummy = Area(
+        "dummy",
+        "an area these journals never use",
+        builds_on=("commons",),
+        tables=(ledger,),
+        fork={"dummy_ledger": "reset"},
+    )
+    areas = ordered([*installed(), dummy])
+    assert [area.name for area in areas] == ["commons", "dummy", "production", "standing"]
+    state = MemoryState()
+    lines = lines_of(path)
+    commons_id = parse_entry(lines[0]).id
+    for line in lines:
+        state.replay(commons_id, parse_entry(line))
+    tables = sorted((table for area in areas for table in area.tables), key=lambda t: t.name)
+    assert ledger in tables
+    with_dummy = digest_rows(
+        (table, (row for _, row in sorted(state.rows[table.name].items()))) for table in tables
+    )
+    assert with_dummy == GOLDEN[path]
