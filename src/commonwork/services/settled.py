@@ -28,7 +28,7 @@ from commonwork.node.journal_store import iter_lines
 from commonwork.node.node import Node
 from commonwork.node.state import DbState
 from commonwork.production.actions import CORRECT, RECORD, VALIDATE, WITHDRAW
-from commonwork.production.tables import contributions, settle_agenda, tasks, validations
+from commonwork.production.tables import contributions, settle_agenda, tasks
 from commonwork.services.journals import require_head
 from commonwork.standing.settle import Day, add_days, authors, policies_in_force, settle_until
 from commonwork.standing.tables import settlements
@@ -161,7 +161,6 @@ class Today:
 
     day: str
     head_seq: int
-    ids: frozenset[str]  # the day's agenda as of this head
     decided: dict[str, dict[str, dict[Key, Row]]]  # contribution id → its rows by table
     credits: dict[str, dict[str, dict[Key, Row]]]  # member → their rows by table
     accepted: dict[str, Row]  # the contributions accepted today, by id
@@ -195,8 +194,7 @@ def _today(node: Node, conn: sa.Connection, head: Head, policies: Policies) -> T
 
 def _afresh(conn: sa.Connection, head: Head, policies: Policies) -> Today:
     commons_id, day = head.commons_id, head.recorded_at[:10]
-    ids = _agenda(conn, commons_id, day, None)
-    todo = sorted(ids)
+    todo = sorted(_agenda(conn, commons_id, day))
     overlay = DbState(conn)
     Day(overlay, commons_id, policies, day).decide_only(todo)
     decided = _by_contribution(overlay.pending, todo)
@@ -214,7 +212,7 @@ def _afresh(conn: sa.Connection, head: Head, policies: Policies) -> Today:
     for tables in (*credits.values(), *decided.values()):
         _add(merged, tables)
     closers = frozenset(cid for cid, tables in decided.items() if tables.get(tasks.name))
-    made = Today(day, head.seq, ids, decided, credits, accepted, by_author, merged, closers)
+    made = Today(day, head.seq, decided, credits, accepted, by_author, merged, closers)
     _merge_tasks(made)
     return made
 
@@ -231,7 +229,6 @@ def _updated(
     todo = sorted(touched) if changes.types & {VALIDATE, CORRECT, WITHDRAW} else []
     if not todo:  # nothing today decides changed: the same rows, shared (never changed in place)
         return replace(earlier, head_seq=head.seq, moved=frozenset(), previous=earlier.head_seq)
-    ids = earlier.ids | frozenset(todo)
     overlay = DbState(conn)
     Day(overlay, commons_id, policies, day).decide_only(todo)
     fresh = _by_contribution(overlay.pending, todo)
@@ -279,7 +276,6 @@ def _updated(
     made = Today(
         day,
         head.seq,
-        ids,
         decided,
         credits,
         accepted,
@@ -331,19 +327,13 @@ def _merge_tasks(made: Today) -> None:
     made.merged[tasks.name] = {key: row for key, (_, row) in closing.items()}
 
 
-def _agenda(
-    conn: sa.Connection, commons_id: str, day: str, among: list[str] | None
-) -> frozenset[str]:
-    """The contributions on the day's agenda (of ``among`` only, when given)."""
+def _agenda(conn: sa.Connection, commons_id: str, day: str) -> frozenset[str]:
+    """The contributions the day's settlement would decide (its agenda, less moot entries)."""
     query = sa.select(settle_agenda.c.contribution_id).where(
         settle_agenda.c.commons_id == commons_id,
         settle_agenda.c.day == day,
         settle_agenda.c.why != "moot",
     )
-    if among is not None:
-        if not among:
-            return frozenset()
-        query = query.where(settle_agenda.c.contribution_id.in_(among))
     return frozenset(conn.execute(query).scalars())
 
 
@@ -398,13 +388,12 @@ def changes_since(
 def _by_contribution(
     pending: dict[str, dict[Key, Row]], ids: list[str]
 ) -> dict[str, dict[str, dict[Key, Row]]]:
-    """The overlay's rows of each decided contribution: its own row, its validations (keyed by
-    it) and the task it closed."""
+    """The overlay's rows of each decided contribution: its own row and the task it closed
+    (deciding writes no validation: their weights were fixed as they were recorded)."""
     out: dict[str, dict[str, dict[Key, Row]]] = {cid: {} for cid in ids}
-    for name in (contributions.name, validations.name):
-        for key, row in pending.get(name, {}).items():
-            if key[1] in out:
-                out[key[1]].setdefault(name, {})[key] = row
+    for key, row in pending.get(contributions.name, {}).items():
+        if key[1] in out:
+            out[key[1]].setdefault(contributions.name, {})[key] = row
     for key, row in pending.get(tasks.name, {}).items():
         if row.get("closed_by") in out:
             out[row["closed_by"]].setdefault(tasks.name, {})[key] = row
