@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -70,18 +71,27 @@ def privileges_of(policies: Policies, standing_milli: int) -> dict[str, bool]:
     return held
 
 
-def _current_rows(conn: sa.Connection, view: View) -> dict[str, Row]:
-    query = sa.select(standing_tables.member_standing).where(
-        standing_tables.member_standing.c.commons_id == view.commons_id
-    )
+def _current_rows(
+    conn: sa.Connection, view: View, only: Sequence[str] | None = None
+) -> dict[str, Row]:
+    """Per member (of ``only``, when given): the settled standing row, or the provisional
+    view's where it changed one."""
+    table = standing_tables.member_standing
+    query = sa.select(table).where(table.c.commons_id == view.commons_id)
+    if only is not None:
+        query = query.where(table.c.member.in_(list(only)))
     rows = {row["member"]: plain_row(row) for row in conn.execute(query).mappings()}
-    for key, row in view.changed(standing_tables.member_standing).items():
-        rows[key[1]] = row
+    for key, row in view.changed(table).items():
+        if only is None or key[1] in only:
+            rows[key[1]] = row
     return rows
 
 
-def _past_rows(conn: sa.Connection, view: View) -> dict[str, Row]:
-    """Each member's last standing history row on or before the as-of day."""
+def _past_rows(
+    conn: sa.Connection, view: View, only: Sequence[str] | None = None
+) -> dict[str, Row]:
+    """Per member (of ``only``, when given): the last standing history row on or before the
+    as-of day."""
     query = (
         sa.select(standing_history)
         .where(
@@ -90,47 +100,12 @@ def _past_rows(conn: sa.Connection, view: View) -> dict[str, Row]:
         )
         .order_by(standing_history.c.member, standing_history.c.day)
     )
+    if only is not None:
+        query = query.where(standing_history.c.member.in_(list(only)))
     rows: dict[str, Row] = {}
     for row in conn.execute(query).mappings():
         rows[row["member"]] = {**plain_row(row), "month": "", "month_points_milli": 0}
     return rows
-
-
-def _current_row(conn: sa.Connection, view: View, did: str) -> Row | None:
-    """One member's standing row as of now: settled, or the provisional view's."""
-    newer = view.changed(standing_tables.member_standing).get((view.commons_id, did))
-    if newer is not None:
-        return newer
-    table = standing_tables.member_standing
-    found = (
-        conn.execute(
-            sa.select(table).where(table.c.commons_id == view.commons_id, table.c.member == did)
-        )
-        .mappings()
-        .first()
-    )
-    return plain_row(found) if found is not None else None
-
-
-def _past_row(conn: sa.Connection, view: View, did: str) -> Row | None:
-    """One member's last standing history row on or before the as-of day."""
-    found = (
-        conn.execute(
-            sa.select(standing_history)
-            .where(
-                standing_history.c.commons_id == view.commons_id,
-                standing_history.c.member == did,
-                standing_history.c.day <= view.as_of_day,
-            )
-            .order_by(standing_history.c.day.desc())
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
-    if found is None:
-        return None
-    return {**plain_row(found), "month": "", "month_points_milli": 0}
 
 
 def _names(conn: sa.Connection, commons_id: str, dids: list[str]) -> dict[str, str]:
@@ -249,8 +224,7 @@ def _patched(node: Node, last: Made, view: View) -> Made | None:
     settled_rows: dict[str, Row] = {}
     if back:  # no longer changed provisionally: the settled row holds again
         with node.reading() as conn:
-            query = sa.select(ms).where(ms.c.commons_id == view.commons_id, ms.c.member.in_(back))
-            settled_rows = {r["member"]: plain_row(r) for r in conn.execute(query).mappings()}
+            settled_rows = _current_rows(conn, view, back)
     entries = dict(last.entries)
     members = list(last.table["members"])
     points, hash_sum = last.points.copy(), last.hash_sum
@@ -491,8 +465,9 @@ def member_standing(
         person = member_row(conn, commons_id, did)
         if person is None:
             raise NotFound(f"{did} is not a member of this commons ({commons_id})")
-        current = _current_row(conn, view, did)
-        row = current if view.as_of_day >= view.settled_through else _past_row(conn, view, did)
+        current = _current_rows(conn, view, [did]).get(did)
+        past = view.as_of_day < view.settled_through
+        row = _past_rows(conn, view, [did]).get(did) if past else current
         founded = conn.execute(
             sa.select(commons.c.founded_at).where(commons.c.commons_id == commons_id)
         ).scalar_one()
