@@ -55,6 +55,7 @@ from rich.progress import (
 from rich.table import Table
 
 from _machine import describe_machine, machine_facts
+from _workload import WORDS
 from commonwork.commons.actions import FOUND, JOIN
 from commonwork.commons.charter_policies import complete_charter
 from commonwork.journal.actions import ACTION_DOMAIN, build_action
@@ -83,13 +84,6 @@ CHARTER: dict[str, Any] = {
     "metrics": [{"name": "entries", "description": "Entries appended per second"}],
     "licence": "CC-BY-SA-4.0",
 }
-_DIARY = (
-    "weeded seed beds catalogued varieties repaired the press translated manual reviewed "
-    "pull request soldered board wrote documentation tested firmware cleaned workshop "
-    "coordinated meeting harvested beans packed envelopes mended fence designed label "
-    "planted tomatoes answered questions sorted library calibrated printer"
-)
-WORDS = tuple(_DIARY.split())
 KINDS = (("work", 70), ("review", 15), ("artifact", 10), ("money", 5))
 DISPUTE_SHARE = 0.08
 

@@ -71,6 +71,7 @@ from rich.progress import (
 from rich.table import Table
 
 from _machine import describe_machine, machine_facts
+from _workload import WORDS
 from commonwork.commons.actions import FOUND, JOIN
 from commonwork.commons.charter_policies import complete_charter, default_seed
 from commonwork.commons.policy import ValidationPolicy
@@ -114,13 +115,6 @@ CHARTER: dict[str, Any] = {
     "metrics": [{"name": "entries", "description": "Entries in the journal"}],
     "licence": "CC-BY-SA-4.0",
 }
-_DIARY = (
-    "weeded seed beds catalogued varieties repaired the press translated manual reviewed pull "
-    "request soldered board wrote documentation tested firmware cleaned workshop coordinated "
-    "meeting harvested beans packed envelopes mended fence designed label planted tomatoes "
-    "answered questions sorted library calibrated printer"
-)
-WORDS = tuple(_DIARY.split())
 KINDS = ("work", "review", "artifact", "money", "care", "resource_use")
 KIND_WEIGHTS = (60, 15, 10, 5, 7, 3)
 HOURS = ("0.5", "1", "1.5", "2", "2.5", "3", "4", "6", "8")
@@ -690,8 +684,7 @@ class Builder:
         new_ids: list[str] = []
         for number, start in enumerate(range(0, len(signed), BATCH)):
             when = stamp(job.day, hour, 60 * (job.skip // BATCH + number))
-            # a clock fixed at this batch's time (the lambda's default binds it; mypy flags it)
-            self.node.clock = lambda when=when: when  # type: ignore[misc]
+            self.node.clock = fixed_clock(when)  # this batch's time
             results = append_actions(self.node, self.commons_id, signed[start : start + BATCH])
             new_ids += [r.entry.id for r in results if r.entry.type == RECORD]
             self.appended += len(results)
@@ -923,6 +916,23 @@ def describe_journal(console: Console, facts: dict[str, Any], db_bytes: int) -> 
 # ---------------------------------------------------------------------------------------------
 
 
+@contextmanager
+def swapped(target: Any, name: str, value: Any) -> Iterator[None]:
+    """``value`` in place of ``target.name`` for the block, the original back after: how the
+    benchmark wraps a function of the code under test to time or count it."""
+    original = getattr(target, name)
+    setattr(target, name, value)
+    try:
+        yield
+    finally:
+        setattr(target, name, original)
+
+
+def fixed_clock(when: str) -> Callable[[], str]:
+    """A node clock that always says ``when``."""
+    return lambda: when
+
+
 def phase_rebuild(node: Node, commons_id: str, console: Console, report: Report) -> None:
     console.print("[bold]1. rebuild_projections[/] with day settlement timed…")
     spent = {"settle": 0.0, "digest": 0.0}
@@ -957,34 +967,29 @@ def phase_rebuild(node: Node, commons_id: str, console: Console, report: Report)
     gc.collect()
     baseline = current_rss()
     reset = reset_peak_rss()
-    # The benchmark times settlement by wrapping the functions in place for one run and putting
-    # them back after (mypy would refuse assigning to a module constant or a method).
-    node_state.BEFORE_ENTRY = tuple(  # type: ignore[misc]
-        timed_until if hook is original_until else hook for hook in original_hooks
-    )
-    settle.Day.settle = timed_day  # type: ignore[method-assign]
-    journals.database_digest = timed_digest  # type: ignore[assignment]
-    try:
-        with make_progress(console) as progress:
-            task = progress.add_task("rebuild_projections", total=head.seq + 1)
-            began = time.perf_counter()
-            logged = [began]
+    # Settlement is timed by wrapping the functions in place for this one run (put back after).
+    hooks = tuple(timed_until if hook is original_until else hook for hook in original_hooks)
+    with (
+        swapped(node_state, "BEFORE_ENTRY", hooks),
+        swapped(settle.Day, "settle", timed_day),
+        swapped(journals, "database_digest", timed_digest),
+        make_progress(console) as progress,
+    ):
+        task = progress.add_task("rebuild_projections", total=head.seq + 1)
+        began = time.perf_counter()
+        logged = [began]
 
-            def advance(done: int) -> None:
-                progress.update(task, completed=done)
-                if not console.is_terminal and time.perf_counter() - logged[0] > 60:
-                    logged[0] = time.perf_counter()
-                    console.print(
-                        f"  rebuild: {done:,} of {head.seq + 1:,} entries in "
-                        f"{logged[0] - began:,.0f} s, {spent['settle']:,.1f} s of it settling"
-                    )
+        def advance(done: int) -> None:
+            progress.update(task, completed=done)
+            if not console.is_terminal and time.perf_counter() - logged[0] > 60:
+                logged[0] = time.perf_counter()
+                console.print(
+                    f"  rebuild: {done:,} of {head.seq + 1:,} entries in "
+                    f"{logged[0] - began:,.0f} s, {spent['settle']:,.1f} s of it settling"
+                )
 
-            rebuilt = journals.rebuild_projections(node, commons_id, progress=advance)
-            total = time.perf_counter() - began
-    finally:
-        node_state.BEFORE_ENTRY = original_hooks  # type: ignore[misc]
-        settle.Day.settle = original_settle  # type: ignore[method-assign]
-        journals.database_digest = original_digest  # type: ignore[assignment]
+        rebuilt = journals.rebuild_projections(node, commons_id, progress=advance)
+        total = time.perf_counter() - began
     peak = peak_rss()
     slowest = sorted(days, reverse=True)[:3]
     in_days = sum(seconds for seconds, _ in days)
@@ -1192,11 +1197,8 @@ def counting_loads() -> Iterator[dict[tuple[str, str], list[float]]]:
         entry[2] += time.perf_counter() - began
 
     # counts the rows loaded by wrapping the loader for one measurement, restored after
-    DbState._load_groups = counted  # type: ignore[method-assign]
-    try:
+    with swapped(DbState, "_load_groups", counted):
         yield loads
-    finally:
-        DbState._load_groups = original  # type: ignore[method-assign]
 
 
 def print_loads(console: Console, loads: dict[tuple[str, str], list[float]], what: str) -> None:

@@ -165,9 +165,10 @@ def select_exact(
     row = "(" + ", ".join([mark] * len(columns)) + ")"
     wanted = ", ".join(f"k{index}" for index in range(len(columns)))
     joined = " AND ".join(f"t.{name} = v.k{index}" for index, name in enumerate(columns))
+    values = ", ".join([row] * len(keys))
     # Only our own declared table and column names are formatted in; every value is bound.
     sql = (
-        f"WITH v({wanted}) AS (VALUES {', '.join([row] * len(keys))}) "  # noqa: S608
+        f"WITH v({wanted}) AS (VALUES {values}) "  # noqa: S608 - declared names only, values bound
         f"SELECT {names} FROM v {join} {table.name} AS t ON {joined}"
     )
     params = [value for key in keys for value in key]
@@ -195,8 +196,9 @@ def select_keyed(
     else:
         where.append(f"{keys[len(equal)]} IN ({', '.join('?' * len(among))})")
         params = [*equal, *among]
+    conditions = " AND ".join(where)
     # Only our own declared table and column names are formatted in; every value is bound.
-    sql = f"SELECT {names} FROM {table.name} WHERE {' AND '.join(where)}"  # noqa: S608
+    sql = f"SELECT {names} FROM {table.name} WHERE {conditions}"  # noqa: S608 - names only
     with _driver_cursor(conn) as cursor:
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]
