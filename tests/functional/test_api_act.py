@@ -3,6 +3,8 @@ type's own body schema, derived from the node's declarations; acting through it 
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from commonwork.node.node import Node
@@ -12,6 +14,22 @@ from commonwork.web.api_act import act_path
 from tests.functional.test_api_emails import account
 from tests.functional.test_pages import head_seq
 from tests.support.builders import CHARTER
+
+
+def found_through_act(api: httpx.Client, founder: dict[str, Any], name: str) -> str:
+    """A commons founded through the generic door by ``founder`` (an ``account``); its id."""
+    founded = api.post(
+        act_path("commons.commons.found"),
+        json={"charter": CHARTER, "founder_name": name},
+        headers=founder["auth"],
+    )
+    assert founded.status_code == 201, founded.text
+    return str(founded.json()["items"][0]["commons"])
+
+
+def act_route(action_type: str, commons_id: str) -> str:
+    """The path of an action type's operation in this commons."""
+    return act_path(action_type).replace("{commons_id}", commons_id)
 
 
 def test_every_action_type_has_its_own_operation_and_schema(api: httpx.Client) -> None:
@@ -28,26 +46,20 @@ def test_founding_posting_and_claiming_through_the_generic_door(
     api: httpx.Client, node: Node
 ) -> None:
     ada, ben = account(api, "ada"), account(api, "ben")
-    founded = api.post(
-        act_path("commons.commons.found"),
-        json={"charter": CHARTER, "founder_name": "Ada"},
-        headers=ada["auth"],
-    )
-    assert founded.status_code == 201, founded.text
-    commons_id = founded.json()["items"][0]["commons"]
+    commons_id = found_through_act(api, ada, "Ada")
     detail = queries.commons_detail(node, commons_id)
     assert detail["charter"]["engine"] == 1  # completed from the default preset, as ever
-    door = act_path("commons.member.join").replace("{commons_id}", commons_id)
+    door = act_route("commons.member.join", commons_id)
     assert api.post(door, json={"name": "Ben"}, headers=ben["auth"]).status_code == 201
     posted = api.post(
-        act_path("production.task.post").replace("{commons_id}", commons_id),
+        act_route("production.task.post", commons_id),
         json={"title": "Sort the beans", "description": "by variety"},
         headers=ada["auth"],
     )
     assert posted.status_code == 201, posted.text
     task_id = posted.json()["items"][0]["id"]
     claimed = api.post(
-        act_path("production.task.claim").replace("{commons_id}", commons_id),
+        act_route("production.task.claim", commons_id),
         json={"task": task_id},
         headers=ben["auth"],
     )
@@ -60,13 +72,8 @@ def test_bad_bodies_and_strangers_are_refused_with_nothing_written(
     api: httpx.Client, node: Node
 ) -> None:
     ada = account(api, "ada")
-    founded = api.post(
-        act_path("commons.commons.found"),
-        json={"charter": CHARTER, "founder_name": "Ada"},
-        headers=ada["auth"],
-    )
-    commons_id = founded.json()["items"][0]["commons"]
-    door = act_path("production.task.post").replace("{commons_id}", commons_id)
+    commons_id = found_through_act(api, ada, "Ada")
+    door = act_route("production.task.post", commons_id)
     before = head_seq(node, commons_id)
     unknown_field = api.post(
         door, json={"title": "t", "description": "d", "colour": "red"}, headers=ada["auth"]

@@ -12,12 +12,11 @@ import httpx
 import pytest
 
 from commonwork.node.node import Node
-from commonwork.web.api_act import act_path
 from tests.functional.server import People
+from tests.functional.test_api_act import act_route, found_through_act
 from tests.functional.test_api_emails import account
 from tests.functional.test_cli import FOUND
 from tests.functional.test_pages import head_seq, sign_up, token_on
-from tests.support.builders import CHARTER
 from tests.support.cli import Cli
 
 BAD: list[tuple[dict[str, str], str]] = [
@@ -35,12 +34,7 @@ IDS = ["negative", "not-a-number", "unknown-kind", "no-currency", "cents", "no-t
 @pytest.fixture
 def commons(api: httpx.Client, node: Node) -> dict[str, Any]:
     ann = account(api, "ann")
-    founded = api.post(
-        act_path("commons.commons.found"),
-        json={"charter": CHARTER, "founder_name": "Ann"},
-        headers=ann["auth"],
-    )
-    return {"id": founded.json()["items"][0]["commons"], "ann": ann}
+    return {"id": found_through_act(api, ann, "Ann"), "ann": ann}
 
 
 @pytest.mark.parametrize(("body", "says"), BAD, ids=IDS)
@@ -51,7 +45,7 @@ def test_the_api_routes_refuse_alike(
     before = head_seq(node, commons_id)
     routes = [
         f"/api/v1/commons/{commons_id}/contributions",
-        act_path("production.contribution.record").replace("{commons_id}", commons_id),
+        act_route("production.contribution.record", commons_id),
     ]
     for route in routes:
         refused = api.post(route, json=body, headers=auth)

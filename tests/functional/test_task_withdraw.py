@@ -11,8 +11,9 @@ from commonwork.journal.entries import Entry
 from commonwork.node.node import Node
 from commonwork.production.tasks import WITHDRAW_TASK
 from commonwork.services import accounts, acting, journals, queries
-from commonwork.web.api_act import act_path
 from tests.functional.server import People
+from tests.functional.test_api_act import act_route, found_through_act
+from tests.functional.test_api_emails import account
 from tests.functional.test_cli import FOUND
 from tests.functional.test_pages import found, head_seq, sign_up, token_on
 from tests.support.cli import Cli
@@ -80,27 +81,20 @@ def acting_entry(node: Node, commons_id: str) -> tuple[Head, list[Entry]]:
 def test_its_own_api_operation_refuses_others_and_closed_doors(
     api: httpx.Client, node: Node
 ) -> None:
-    from tests.functional.test_api_emails import account
-    from tests.support.builders import CHARTER
 
     ann, bob = account(api, "ann"), account(api, "bob")
-    founded = api.post(
-        act_path("commons.commons.found"),
-        json={"charter": CHARTER, "founder_name": "Ann"},
-        headers=ann["auth"],
-    )
-    commons_id = founded.json()["items"][0]["commons"]
+    commons_id = found_through_act(api, ann, "Ann")
     api.post(
-        act_path("commons.member.join").replace("{commons_id}", commons_id),
+        act_route("commons.member.join", commons_id),
         json={"name": "Bob"},
         headers=bob["auth"],
     )
     posted = api.post(
-        act_path("production.task.post").replace("{commons_id}", commons_id),
+        act_route("production.task.post", commons_id),
         json={"title": "Water", "description": "daily"}, headers=ann["auth"],
     )  # fmt: skip
     task = posted.json()["items"][0]["id"]
-    door = act_path(WITHDRAW_TASK).replace("{commons_id}", commons_id)
+    door = act_route(WITHDRAW_TASK, commons_id)
     not_yours = api.post(door, json={"task": task}, headers=bob["auth"])
     assert (not_yours.status_code, not_yours.json()["code"]) == (403, "not_allowed")
     done = api.post(door, json={"task": task, "reason": "rain"}, headers=ann["auth"])
@@ -109,7 +103,7 @@ def test_its_own_api_operation_refuses_others_and_closed_doors(
     assert again.status_code == 403
     assert "withdrawn" in again.json()["detail"]
     claim = api.post(
-        act_path("production.task.claim").replace("{commons_id}", commons_id),
+        act_route("production.task.claim", commons_id),
         json={"task": task}, headers=bob["auth"],
     )  # fmt: skip
     assert claim.status_code == 403
