@@ -35,4 +35,6 @@ def test_the_rules_answer_for_claims_as_they_would_on_append(any_node: Node) -> 
     [tomorrow] = dry_run(any_node, commons_id, ada.did, [claim])
     assert not tomorrow.allowed
     assert "closed" in tomorrow.reason
+    [again] = dry_run(any_node, commons_id, ada.did, [claim])  # the night settled once, kept
+    assert (again.allowed, again.reason) == (False, tomorrow.reason)
     assert head_seq(any_node, commons_id) == before + 2

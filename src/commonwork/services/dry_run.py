@@ -2,7 +2,8 @@
 
 A dry run checks candidate actions exactly as the node would if they were appended now: the
 area's own rule (``ActionSpec.check``) on the projected state, after the hooks that run before
-any entry (the settlement of finished days, on a throwaway overlay that is never written). The
+any entry (the settlement of finished days, on a throwaway overlay that is never written, kept
+by (head, day) so that page views after a quiet night settle the night once, not each). The
 pages show a button only when the dry run allows its action; the answer for a refused action is
 the rule's own message, which a page can show as the reason.
 """
@@ -17,9 +18,10 @@ from commonwork.errors import CommonworkError
 from commonwork.journal.entries import Entry
 from commonwork.journal.projection import Context
 from commonwork.node.node import Node
-from commonwork.node.registry import BEFORE_ENTRY, spec_for
+from commonwork.node.registry import BEFORE_ENTRY, PROJECTED_TABLES, spec_for
 from commonwork.node.state import DbState
 from commonwork.services.journals import require_head
+from commonwork.services.settled import keep
 
 DRY_RUN_ID = "0" * 64  # no entry has it: a dry run appends nothing
 
@@ -42,8 +44,17 @@ def dry_run(
         head = require_head(conn, commons_id)
         at = max(node.clock(), head.recorded_at)
         state = DbState(conn)
-        for before in BEFORE_ENTRY:
-            before(state, commons_id, at[:10])
+        key = ("dry-run", head.id, at[:10])
+        settled = node.figures_cache.get(key)
+        if isinstance(settled, dict):  # what the hooks before an entry of this day put, kept
+            tables = {table.name: table for table in PROJECTED_TABLES}
+            for name, rows in settled.items():
+                for row in rows.values():
+                    state.put(tables[name], row)
+        else:
+            for before in BEFORE_ENTRY:
+                before(state, commons_id, at[:10])
+            keep(node, key, {name: dict(rows) for name, rows in state.pending.items()})
         verdicts = []
         for action_type, body in candidates:
             try:
