@@ -56,8 +56,14 @@ class Area:
     after_entry: AfterEntry | None = None
     reads_after: ReadsAfter | None = None
     fork: Mapping[str, ForkRule] = field(default_factory=dict)
+    #: The shape of what the area projects. Raise it when its tables or what its projection
+    #: writes change: a node whose stored version differs rebuilds every projection from the
+    #: journal (no data migration imitating a rebuild), and the state digest names it.
+    projection_version: int = 1
 
     def __post_init__(self) -> None:
+        if self.projection_version < 1:
+            raise ValueError(f"area {self.name}: projection_version starts at 1")
         names = {table.name for table in self.tables}
         unknown = sorted(set(self.fork) - names)
         if unknown:

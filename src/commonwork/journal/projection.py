@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-from collections.abc import Callable, Iterable
+import operator
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
@@ -125,15 +126,26 @@ def describe_validation_error(exc: pydantic.ValidationError) -> str:
     return "; ".join(parts)
 
 
-_KEY_NAMES: dict[str, tuple[str, ...]] = {}
+_KEY_GETTERS: dict[str, Callable[[Row], Key]] = {}
 
 
 def key_of(table: sa.Table, row: Row) -> Key:
     """The row's primary key (by the table's name: hashing the table itself costs more)."""
-    names = _KEY_NAMES.get(table.name)
-    if names is None:
-        names = _KEY_NAMES[table.name] = key_names(table)
-    return tuple(row[name] for name in names)
+    getter = _KEY_GETTERS.get(table.name)
+    if getter is None:
+        getter = _KEY_GETTERS[table.name] = tuple_getter(key_names(table))
+    return getter(row)
+
+
+def tuple_getter(names: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:
+    """A function giving these columns of a row as a tuple, in C (itemgetter) for any count."""
+    if len(names) == 1:
+        (name,) = names
+        return lambda row: (row[name],)
+    if not names:
+        return lambda row: ()
+    getter: Callable[[Row], tuple[Any, ...]] = operator.itemgetter(*names)
+    return getter
 
 
 @cache
@@ -142,12 +154,16 @@ def key_names(table: sa.Table) -> tuple[str, ...]:
     return tuple(str(column.name) for column in table.primary_key.columns)
 
 
-#: Names the digest's definition; a change of definition is a new version.
-DIGEST_VERSION = "commonwork/state/v2"
+#: Names the digest's definition; a change of definition is a new version. v3: a hash over
+#: per-area digests (v2 hashed the tables' parts directly).
+DIGEST_VERSION = "commonwork/state/v3"
 _MODULUS = 1 << 256
 
 #: Per projected table: how many rows, and the sum of their row hashes modulo 2^256.
 Parts = dict[str, tuple[int, int]]
+
+#: Per projected table: the area that owns it and that area's projection version.
+TableAreas = Mapping[str, tuple[str, int]]
 
 
 def row_hash(table_name: str, row: Row) -> int:
@@ -162,23 +178,45 @@ def add_row(parts: Parts, table_name: str, row: Row, sign: int = 1) -> None:
     parts[table_name] = (count + sign, (total + sign * row_hash(table_name, row)) % _MODULUS)
 
 
-def digest_of_parts(parts: Parts) -> str:
-    """The state digest: sha256 over the version and, for each table holding rows (by name), its
-    name, row count and the sum of its rows' hashes. A sum over rows does not depend on their
-    order, so it is kept up to date row by row in the append transaction (node.digests) instead
-    of rehashing every row; a table (or an area) with no rows contributes nothing."""
-    digest = hashlib.sha256(DIGEST_VERSION.encode() + b"\n")
+def area_digests(parts: Parts, areas: TableAreas) -> dict[tuple[str, int], str]:
+    """Per (area, projection version) holding rows: sha256 over, for each of its tables holding
+    rows (by name), the table's name, row count and the sum of its rows' hashes. An area with no
+    rows (a commons that never used it) has no digest."""
+    lines: dict[tuple[str, int], list[str]] = {}
     for name in sorted(parts):
         count, total = parts[name]
-        if count:
-            digest.update(f"{name} {count} {total:064x}\n".encode())
+        if not count:
+            continue
+        area = areas.get(name)
+        if area is None:
+            raise ValueError(f"the projected table {name} belongs to no area installed")
+        lines.setdefault(area, []).append(f"{name} {count} {total:064x}\n")
+    return {
+        area: hashlib.sha256("".join(found).encode()).hexdigest() for area, found in lines.items()
+    }
+
+
+def digest_of_parts(parts: Parts, areas: TableAreas) -> str:
+    """The state digest: sha256 over the version and, for each area holding rows (by name), its
+    name, projection version and digest (area_digests). A sum over rows does not depend on their
+    order, so it is kept up to date row by row in the append transaction (node.digests) instead
+    of rehashing every row; an area with no rows contributes nothing, so installing an area
+    changes no existing commons' digest."""
+    digest = hashlib.sha256(DIGEST_VERSION.encode() + b"\n")
+    for (area, version), area_digest in sorted(area_digests(parts, areas).items()):
+        digest.update(f"{area} {version} {area_digest}\n".encode())
     return digest.hexdigest()
 
 
-def digest_rows(tables: Iterable[tuple[sa.Table, Iterable[Row]]]) -> str:
-    """The state digest of these rows, computed from scratch (verify, rebuild, tests)."""
+def rows_parts(tables: Iterable[tuple[sa.Table, Iterable[Row]]]) -> Parts:
+    """The digest's parts of these rows, computed from scratch (verify, rebuild, tests)."""
     parts: Parts = {}
     for table, rows in tables:
         for row in rows:
             add_row(parts, table.name, row)
-    return digest_of_parts(parts)
+    return parts
+
+
+def digest_rows(tables: Iterable[tuple[sa.Table, Iterable[Row]]], areas: TableAreas) -> str:
+    """The state digest of these rows, computed from scratch (verify, rebuild, tests)."""
+    return digest_of_parts(rows_parts(tables), areas)

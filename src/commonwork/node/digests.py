@@ -3,8 +3,9 @@
 Per commons and projected table, ``digest_parts`` holds the number of rows and the sum of their
 row hashes (journal.projection.row_hash) modulo 2^256. Every flush of projected rows adds the new
 rows' hashes and takes away those of the rows they replace, in the same transaction; the commons'
-digest is then a hash over a handful of parts (journal.projection.digest_of_parts). Verify and
-rebuild recompute it from every row and compare: the parts are derived data, like the rows.
+digest is then a hash over per-area digests of those parts (journal.projection.digest_of_parts).
+Verify and rebuild recompute it from every row and compare: the parts are derived data, like the
+rows.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from commonwork.journal.projection import Parts, add_row, digest_of_parts
 from commonwork.node.db import execute_many
+from commonwork.node.registry import TABLE_AREAS
 from commonwork.tables import metadata
 
 digest_parts = sa.Table(
@@ -39,7 +41,7 @@ def read_parts(conn: sa.Connection, commons_id: str) -> Parts:
 
 def stored_digest(conn: sa.Connection, commons_id: str) -> str:
     """The commons' state digest from its kept parts: a few rows read, none hashed."""
-    return digest_of_parts(read_parts(conn, commons_id))
+    return digest_of_parts(read_parts(conn, commons_id), TABLE_AREAS)
 
 
 def add_deltas(conn: sa.Connection, deltas: dict[str, Parts]) -> None:

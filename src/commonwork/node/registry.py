@@ -19,6 +19,11 @@ PROJECTED_TABLES: tuple[sa.Table, ...] = tuple(
     sorted((table for area in AREAS for table in area.tables), key=lambda table: table.name)
 )
 
+#: Per projected table: its area and that area's projection version (the digest's grouping).
+TABLE_AREAS: dict[str, tuple[str, int]] = {
+    table.name: (area.name, area.projection_version) for area in AREAS for table in area.tables
+}
+
 BEGIN = tuple(area.begin for area in AREAS if area.begin is not None)
 BEFORE_ENTRY = tuple(area.before_entry for area in AREAS if area.before_entry is not None)
 AFTER_ENTRY = tuple(area.after_entry for area in AREAS if area.after_entry is not None)

@@ -27,6 +27,7 @@ from commonwork.node.registry import (
     BEGIN,
     PROJECTED_TABLES,
     READS_AFTER,
+    TABLE_AREAS,
     spec_for,
 )
 
@@ -111,8 +112,11 @@ class MemoryState:
 
     def digest(self) -> str:
         return digest_rows(
-            (table, (row for _, row in sorted(self.rows[table.name].items())))
-            for table in PROJECTED_TABLES
+            (
+                (table, (row for _, row in sorted(self.rows[table.name].items())))
+                for table in PROJECTED_TABLES
+            ),
+            TABLE_AREAS,
         )
 
     def replay(self, commons_id: str, entry: Entry) -> None:
@@ -419,7 +423,9 @@ def table_rows(conn: sa.Connection, table: sa.Table, commons_id: str | None) -> 
 
 def database_digest(conn: sa.Connection, commons_id: str | None = None) -> str:
     """The state digest of the projected rows in the database (one commons, or the node)."""
-    return digest_rows((table, table_rows(conn, table, commons_id)) for table in PROJECTED_TABLES)
+    return digest_rows(
+        ((table, table_rows(conn, table, commons_id)) for table in PROJECTED_TABLES), TABLE_AREAS
+    )
 
 
 def memory_digest_of(states: Iterable[MemoryState]) -> str:
