@@ -27,7 +27,8 @@ detail and exits non-zero.
     ├── Conflict                      409
     ├── ChainBroken                   422  an imported or verified journal fails a check
     ├── StorageUnavailable            503
-    └── NotSettledYet                 503  an upgraded node has not settled a journal yet
+    ├── NotSettledYet                 503  an upgraded node has not settled a journal yet
+    └── Rebuilding                    503  projections are being rebuilt: try again later
 """
 
 from __future__ import annotations
@@ -185,6 +186,16 @@ class NotSettledYet(CommonworkError):
     code = "not_settled_yet"
     status = 503
     title = "The figures are not settled on this node yet"
+
+
+class Rebuilding(CommonworkError):
+    """Writes wait while the node rebuilds its projections (an area's projection version
+    changed); the HTTP API answers with ``Retry-After``."""
+
+    code = "rebuilding"
+    status = 503
+    title = "The node is rebuilding its projections"
+    retry_after = 30  # seconds
 
 
 def all_error_classes() -> list[type[CommonworkError]]:

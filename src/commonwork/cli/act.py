@@ -17,9 +17,8 @@ from commonwork.cli.acting import report
 from commonwork.cli.context import CliState, as_option, json_option, pass_state
 from commonwork.cli.output import emit
 from commonwork.errors import BadInput
-from commonwork.journal.projection import ActionSpec, Door
-from commonwork.node.registry import ACTION_SPECS
 from commonwork.services import acting
+from commonwork.services.catalog import ACTION_SPECS, ActionSpec, Door
 
 
 def _body(raw: str | None, fields: tuple[str, ...]) -> dict[str, Any]:

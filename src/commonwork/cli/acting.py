@@ -16,8 +16,8 @@ from commonwork.cli.commons import appended_json, commons_group, page_options
 from commonwork.cli.context import CliState, as_option, commons_argument, json_option, pass_state
 from commonwork.cli.invitations import join_with_code
 from commonwork.cli.output import emit, emit_json, note
-from commonwork.node.pipeline import Appended
 from commonwork.services import acting, queries
+from commonwork.services.acting import Appended
 
 
 def report(state: CliState, appended: Appended, as_json: bool, done: str) -> None:

@@ -10,9 +10,9 @@ import orjson
 
 from commonwork.cli.context import CliState, as_option, commons_argument, json_option, pass_state
 from commonwork.cli.output import emit, emit_json, fields, note
-from commonwork.commons.charter_policies import DEFAULT_PRESET, PRESETS
-from commonwork.node.pipeline import Appended
 from commonwork.services import acting, queries
+from commonwork.services.acting import Appended
+from commonwork.services.charters import DEFAULT_PRESET, PRESETS
 
 
 @click.group("commons")

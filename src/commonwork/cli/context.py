@@ -17,12 +17,14 @@ import click
 
 from commonwork.cli.output import EXIT_REFUSED, note
 from commonwork.errors import CommonworkError
-from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
 from commonwork.node.settings import Settings
+from commonwork.services.identities import Keypair
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_IDENTITY = "default"
+#: The commands that rebuild stale projections themselves (no warning before them).
+REBUILDING_COMMANDS = ("rebuild", "serve")
 
 
 class CommonworkGroup(click.Group):
@@ -53,7 +55,15 @@ class CliState:
         """The node of this data directory, opened on first use and closed at the end."""
         if self._node is None:
             self._node = Node.open(self.settings())
-            click.get_current_context().find_root().call_on_close(self._node.close)
+            context = click.get_current_context()
+            context.find_root().call_on_close(self._node.close)
+            if self._node.due and context.info_name not in REBUILDING_COMMANDS:
+                changed = ", ".join(str(due) for due in self._node.due)
+                note(
+                    f"warning: this node's projections are older than this release projects "
+                    f"(projection versions {changed}): what it reads is stale and nothing can be "
+                    f"written until `commonwork rebuild` has run once"
+                )
         return self._node
 
     def keypair(self, identity: str) -> Keypair:

@@ -9,8 +9,8 @@ import click
 
 from commonwork.cli.context import DEFAULT_IDENTITY, CliState, json_option, pass_state
 from commonwork.cli.output import emit, emit_json, note
-from commonwork.journal.keys import Keypair
-from commonwork.node.keystore import Identity
+from commonwork.services import identities
+from commonwork.services.identities import Identity
 
 
 @click.group("id")
@@ -60,8 +60,8 @@ def show_identity(state: CliState, name: str, as_json: bool) -> None:
 @pass_state
 def list_identities(state: CliState, as_json: bool) -> None:
     """List the local identities, one per line: name and did:key."""
-    identities = state.node().identities
-    found = [identities.load(name) for name in identities.names()]
+    kept = state.node().identities
+    found = [kept.load(name) for name in kept.names()]
     if as_json:
         emit_json([_identity_json(identity) for identity in found])
         return
@@ -116,8 +116,7 @@ def import_identity(state: CliState, name: str, secret_file: Path | None, as_jso
     The secret (base64url, as 'commonwork id export' or the web account prints it) is read from
     stdin, or from --secret-file.
     """
-    keypair = Keypair.from_secret(_read_secret(secret_file))
-    identity = state.node().identities.create(name, keypair)
+    identity = identities.import_identity(state.node(), name, _read_secret(secret_file))
     _print_identity(identity, as_json)
     if not as_json:
         note(f"imported identity {name!r}")

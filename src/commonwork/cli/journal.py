@@ -24,8 +24,8 @@ from commonwork.cli.output import (
     note,
     progress_bar,
 )
-from commonwork.journal.entries import parse_entry
 from commonwork.services import journals, queries
+from commonwork.services.journals import parse_entry
 
 JournalFile = click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path)
 
@@ -263,6 +263,8 @@ def rebuild(state: CliState, commons_id: str | None, as_json: bool) -> None:
     """Drop the projections (of commons ID, or of all) and replay the journal into them.
 
     Prints the state digest before and after; they must be equal. Exit status 1 if it changed.
+    When this release projects an area differently (a new projection version), its tables are
+    made afresh and every commons is rebuilt: then there is no digest before to compare.
     """
     total, head = _journal_size(state, commons_id)
     with progress_bar("replaying", total) as progress:
@@ -276,9 +278,18 @@ def rebuild(state: CliState, commons_id: str | None, as_json: bool) -> None:
         "digest_after": rebuilt.digest_after,
         "digest": rebuilt.digest_after,
         "unchanged": rebuilt.unchanged,
+        "remade": rebuilt.remade,
     }
     if as_json:
         emit_json(result)
+    elif rebuilt.remade:
+        fields(
+            [
+                ("rebuilt", f"{len(rebuilt.commons)} commons from {rebuilt.entries} entries"),
+                ("made afresh", ", ".join(rebuilt.remade) + " (a new projection version)"),
+                ("digest", rebuilt.digest_after),
+            ]
+        )
     else:
         fields(
             [
@@ -288,6 +299,6 @@ def rebuild(state: CliState, commons_id: str | None, as_json: bool) -> None:
                 ("result", "unchanged" if rebuilt.unchanged else "CHANGED"),
             ]
         )
-    if not rebuilt.unchanged:
+    if not rebuilt.unchanged and not rebuilt.remade:
         note("the projections held state the journal does not explain; they now match it")
         click.get_current_context().exit(EXIT_PROBLEM)

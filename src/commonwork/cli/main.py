@@ -16,7 +16,7 @@ from commonwork.cli.identity import identity_group
 from commonwork.cli.invitations import invite
 from commonwork.cli.standing import standing_group
 from commonwork.cli.tasks import task_group
-from commonwork.node.settings import SETTINGS_HELP
+from commonwork.services.nodes import SETTINGS_HELP
 
 SETTINGS_EPILOG = "\b\nSettings (environment variables):\n" + "\n".join(
     f"  {name}: {text}" for name, text in SETTINGS_HELP.items()

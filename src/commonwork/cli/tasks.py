@@ -12,8 +12,8 @@ import click
 from commonwork.cli.commons import appended_json, page_options
 from commonwork.cli.context import CliState, as_option, commons_argument, json_option, pass_state
 from commonwork.cli.output import emit, emit_json, note
-from commonwork.node.pipeline import Appended
 from commonwork.services import acting, queries
+from commonwork.services.acting import Appended
 
 
 @click.group("task")

@@ -9,14 +9,27 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from commonwork.errors import Rebuilding
 from commonwork.journal.actions import now
 from commonwork.journal.keys import Keypair
 from commonwork.node.db import create_engine, migrate, storage_errors
 from commonwork.node.digests import initialise_missing
 from commonwork.node.keystore import KeyEncryptionKey, LocalIdentities, load_host_key
+from commonwork.node.projections import Due, check_versions, ensure_tables
 from commonwork.node.registry import PROJECTED_TABLES
 from commonwork.node.settings import Settings
 from commonwork.node.signatures import SignatureChecker
+
+
+@dataclass
+class RebuildStatus:
+    """A rebuild of every projection, for the areas whose projection version changed."""
+
+    areas: tuple[str, ...]
+    total: int  # entries to replay
+    done: int = 0
+    finished: bool = False
+    error: str | None = None
 
 
 @dataclass
@@ -32,6 +45,11 @@ class Node:
     digest_cache: dict[str, str] = field(default_factory=dict)
     #: Standing figures by (head entry id, as-of day or time): pure functions of both.
     figures_cache: dict[tuple[str, ...], Any] = field(default_factory=dict)
+    #: Areas whose projection version changed since this node's tables were built: until a
+    #: rebuild has replayed the journal, writes are refused and reads are stale.
+    due: tuple[Due, ...] = ()
+    #: The rebuild under way or done in this process, if any (for progress and the stale label).
+    rebuild: RebuildStatus | None = None
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Callable[[], str] = now) -> Node:
@@ -41,7 +59,9 @@ class Node:
         with storage_errors():
             migrate(engine)
             with engine.begin() as conn:
+                ensure_tables(conn)
                 initialise_missing(conn, PROJECTED_TABLES)
+                due = check_versions(conn, clock())
         return cls(
             settings=settings,
             engine=engine,
@@ -50,6 +70,28 @@ class Node:
             identities=LocalIdentities(settings.data_dir),
             signatures=SignatureChecker(settings.verify_workers),
             clock=clock,
+            due=tuple(due),
+        )
+
+    def refuse_writes_while_stale(self) -> None:
+        """Raise Rebuilding while an area's projection waits for (or is in) a rebuild."""
+        if not self.due:
+            return
+        changed = ", ".join(str(due) for due in self.due)
+        status = self.rebuild
+        if status is not None and status.error is None:
+            raise Rebuilding(
+                f"this node is rebuilding its projections from the journal (projection versions "
+                f"{changed}): {status.done:,} of {status.total:,} entries replayed; nothing can "
+                f"be written until it is done, try again in a moment",
+                retry_after=Rebuilding.retry_after,
+            )
+        failed = f" (the last attempt failed: {status.error})" if status and status.error else ""
+        raise Rebuilding(
+            f"this node's projections are older than this release projects (projection "
+            f"versions {changed}){failed}: run `commonwork rebuild` once (a web node started "
+            f"with `commonwork serve` rebuilds by itself); nothing can be written before",
+            retry_after=Rebuilding.retry_after,
         )
 
     @contextmanager

@@ -69,6 +69,7 @@ def append_actions(
             bodies.append(spec_for(signed.type).parse_body(signed.body))
         except CommonworkError as exc:
             raise _numbered(exc, index, len(batch)) from exc
+    node.refuse_writes_while_stale()
     signatures = node.signatures.start(batch)
     with node.writing() as conn:
         head = None if commons_id is None else _writable_head(node, conn, commons_id)
@@ -190,6 +191,7 @@ def import_lines(
     Entries this node already holds must be identical (else the journals have diverged). All or
     nothing: a bad entry aborts the import and names the line.
     """
+    node.refuse_writes_while_stale()
     with node.writing() as conn:
         importer = _Importer(conn, progress)
         chunk: list[tuple[int, bytes]] = []

@@ -127,3 +127,15 @@ NODE_TABLES = (
     verifications,
     invitation_codes,
 )
+
+#: The projection version of each area (commonwork.journal.area.Area.projection_version) that the
+#: projected tables of this node were last rebuilt with. An area whose declared version differs
+#: has its tables made afresh and every projection rebuilt from the journal. Node-local.
+projection_versions = sa.Table(
+    "projection_versions",
+    metadata,
+    sa.Column("area", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("recorded_at", sa.String(24), nullable=False),  # this node's clock
+    sqlite_with_rowid=False,
+)

@@ -11,14 +11,27 @@ from typing import Any
 
 from commonwork.commons.actions import FOUND, INVITE, JOIN, LEAVE
 from commonwork.commons.charter_policies import DEFAULT_PRESET, complete_charter
-from commonwork.errors import CommonworkError, InvalidAction
+from commonwork.errors import BadInput, CommonworkError, InvalidAction
 from commonwork.journal.actions import SignedAction, build_action, check_signed, sign_action
+from commonwork.journal.canonical import parse_json
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
-from commonwork.node.pipeline import Appended, append_actions
+from commonwork.node.pipeline import Appended as Appended  # what every use case here returns
+from commonwork.node.pipeline import append_actions
 from commonwork.node.registry import spec_for
 from commonwork.production.actions import CORRECT, RECORD, VALIDATE, WITHDRAW
 from commonwork.production.tasks import CLAIM, POST, UNCLAIM
+
+
+def signed_batch(raw: bytes, *, ndjson: bool = False) -> list[Any]:
+    """The signed actions in a request body: one JSON object, a JSON array, or (``ndjson``)
+    one object per line."""
+    if not raw.strip():
+        raise BadInput('the body is empty; send a signed action {"action": …, "author_sig": …}')
+    if ndjson:
+        return [parse_json(line) for line in raw.splitlines() if line.strip()]
+    value = parse_json(raw)
+    return value if isinstance(value, list) else [value]
 
 
 def submit_signed(node: Node, commons_id: str | None, batch: list[Any]) -> list[Appended]:

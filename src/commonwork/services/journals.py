@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
 from commonwork.commons.tables import commons, members
-from commonwork.errors import NotFound
+from commonwork.errors import BadInput, NotFound
 from commonwork.journal.chain import Head, VerifyReport, verify_lines
-from commonwork.journal.entries import Entry, parse_entry
-from commonwork.node import digests, journal_store
+from commonwork.journal.entries import Entry
+from commonwork.journal.entries import parse_entry as parse_entry  # a door reads a line back
+from commonwork.node import digests, journal_store, projections
 from commonwork.node.digests import stored_digest
 from commonwork.node.node import Node
 from commonwork.node.pipeline import Imported, import_lines
@@ -110,6 +111,7 @@ class Rebuilt:
     entries: int
     digest_before: str
     digest_after: str
+    remade: list[str] = field(default_factory=list)  # areas whose tables were made afresh
 
     @property
     def unchanged(self) -> bool:
@@ -119,15 +121,27 @@ class Rebuilt:
 def rebuild_projections(
     node: Node, commons_id: str | None = None, *, progress: Progress = None
 ) -> Rebuilt:
-    """Drop the projected rows (of one commons, or all) and replay the journal into them."""
+    """Drop the projected rows (of one commons, or all) and replay the journal into them.
+
+    When an area's projection version changed (``node.due``), only a rebuild of all commons is
+    possible: the changed areas' tables are made afresh from their declaration first, and the
+    versions are recorded when the replay is done (in the same transaction)."""
     replayed = 0
+    remade = [due.area for due in node.due]
+    if remade and commons_id is not None:
+        raise BadInput(
+            "this node's projection versions changed "
+            f"({', '.join(str(due) for due in node.due)}): rebuild every commons at once "
+            "(`commonwork rebuild` without --commons)"
+        )
     with node.writing() as conn:
         heads = (
             [require_head(conn, commons_id)]
             if commons_id is not None
             else journal_store.all_heads(conn)
         )
-        before = database_digest(conn, commons_id)
+        before = database_digest(conn, commons_id) if not remade else ""
+        projections.remake_tables(conn, remade)
         for table in PROJECTED_TABLES:
             query = sa.delete(table)
             if commons_id is not None:
@@ -144,10 +158,14 @@ def rebuild_projections(
                     chunk = []
             replayed = _replay(state, head.commons_id, chunk, replayed, progress)
         after = database_digest(conn, commons_id)
+        if commons_id is None:
+            projections.record_versions(conn, node.clock())
+    node.due = ()
     node.digest_cache.clear()
+    node.figures_cache.clear()
     if progress is not None:
         progress(replayed)
-    return Rebuilt([head.commons_id for head in heads], replayed, before, after)
+    return Rebuilt([head.commons_id for head in heads], replayed, before, after, remade)
 
 
 def _replay(
@@ -177,6 +195,16 @@ def import_journal(node: Node, lines: Iterable[bytes], *, progress: Progress = N
     imported = import_lines(node, lines, progress=progress)
     node.digest_cache.pop(imported.head.id, None)
     return imported
+
+
+def journal_entry(node: Node, commons_id: str, seq: int) -> Entry:
+    """The entry at ``seq`` of a commons' journal; NotFound when there is none."""
+    with node.reading() as conn:
+        require_head(conn, commons_id)
+        entry = journal_store.entry_at(conn, commons_id, seq)
+    if entry is None:
+        raise NotFound(f"commons {commons_id} has no entry {seq}")
+    return entry
 
 
 def journal_page(

@@ -7,11 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from commonwork.errors import BadInput, NotFound
-from commonwork.journal.canonical import parse_json
-from commonwork.node import journal_store
-from commonwork.node.pipeline import Appended
 from commonwork.services import acting, journals, queries
+from commonwork.services.acting import Appended
 from commonwork.web.auth import node_of
 from commonwork.web.schemas import (
     PROBLEM_RESPONSES,
@@ -47,13 +44,8 @@ def written(results: list[Appended]) -> JSONResponse:
 
 async def signed_batch(request: Request) -> list[Any]:
     """The signed actions in the body: one JSON object, a JSON array, or NDJSON lines."""
-    raw = await request.body()
-    if not raw.strip():
-        raise BadInput('the body is empty; send a signed action {"action": …, "author_sig": …}')
-    if "ndjson" in request.headers.get("content-type", ""):
-        return [parse_json(line) for line in raw.splitlines() if line.strip()]
-    value = parse_json(raw)
-    return value if isinstance(value, list) else [value]
+    ndjson = "ndjson" in request.headers.get("content-type", "")
+    return acting.signed_batch(await request.body(), ndjson=ndjson)
 
 
 @router.get("/node", summary="This node: its host key and what it holds", tags=["node"])
@@ -196,12 +188,7 @@ def get_journal(
 
 @router.get("/commons/{commons_id}/entries/{seq}", summary="One journal entry", tags=["journal"])
 def get_entry(request: Request, commons_id: str, seq: int) -> dict[str, Any]:
-    node = node_of(request)
-    with node.reading() as conn:
-        journals.require_head(conn, commons_id)
-        entry = journal_store.entry_at(conn, commons_id, seq)
-    if entry is None:
-        raise NotFound(f"commons {commons_id} has no entry {seq}")
+    entry = journals.journal_entry(node_of(request), commons_id, seq)
     return {"id": entry.id, "entry": entry.as_json()}
 
 

@@ -12,11 +12,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from commonwork.commons.actions import JOIN, LEAVE
-from commonwork.production.actions import CORRECT, RECORD, VALIDATE, WITHDRAW
-from commonwork.production.contribution_bodies import RecordBody
-from commonwork.production.tasks import CLAIM, POST, UNCLAIM
 from commonwork.services import accounts, acting, emails
+from commonwork.services.catalog import (
+    CLAIM,
+    CORRECT,
+    JOIN,
+    LEAVE,
+    POST,
+    RECORD,
+    UNCLAIM,
+    VALIDATE,
+    WITHDRAW,
+    RecordBody,
+)
 from commonwork.web.api import written
 from commonwork.web.auth import (
     SESSION_COOKIE,

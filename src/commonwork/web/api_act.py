@@ -16,10 +16,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from commonwork.commons.actions import FOUND
-from commonwork.journal.projection import ActionSpec
-from commonwork.node.registry import ACTION_SPECS
 from commonwork.services import accounts, acting
+from commonwork.services.catalog import ACTION_SPECS, FOUND, ActionSpec
 from commonwork.web.api import written
 from commonwork.web.auth import node_of, require_account
 from commonwork.web.schemas import PROBLEM_RESPONSES, WriteResult

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commonwork.errors import CommonworkError, InvalidAction, MalformedJson, TooLarge
 from commonwork.node.node import Node
+from commonwork.services.rebuilding import stale_label, start_rebuild_if_due
 
 log = logging.getLogger("commonwork.web")
 STATIC = Path(__file__).parent / "static"
@@ -32,15 +35,21 @@ Errors are RFC 9457 problem details (`application/problem+json`) with a stable `
 
 
 def problem_response(request: Request, error: CommonworkError) -> Response:
+    retry_after = error.extra.get("retry_after")
     if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
-        return JSONResponse(
+        response: Response = JSONResponse(
             error.as_problem(instance=request.url.path),
             status_code=error.status,
             media_type="application/problem+json",
         )
-    from commonwork.web.pages import render_problem_page
+    else:
+        from commonwork.web.pages import render_problem_page
 
-    return render_problem_page(request, error.as_problem(instance=request.url.path), error.status)
+        problem = error.as_problem(instance=request.url.path)
+        response = render_problem_page(request, problem, error.status)
+    if isinstance(retry_after, int):
+        response.headers["retry-after"] = str(retry_after)
+    return response
 
 
 class _Problem(CommonworkError):
@@ -72,7 +81,13 @@ def create_app(node: Node) -> FastAPI:
         pages_standing,
     )
 
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        start_rebuild_if_due(node)  # an area's projection changed: rebuild in the background
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="commonwork",
         version="1",
         description=API_DESCRIPTION,
@@ -141,7 +156,33 @@ def create_app(node: Node) -> FastAPI:
         return problem_response(request, problem)
 
     app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
+    app.add_middleware(StaleLabel, node=node)
     return app
+
+
+class StaleLabel:
+    """While the projections wait for a rebuild, every response says so in the header
+    ``Commonwork-Stale`` and pages show it (``request.state.stale``)."""
+
+    def __init__(self, app: ASGIApp, node: Node) -> None:
+        self.app = app
+        self.node = node
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        label = stale_label(self.node) if scope["type"] == "http" else None
+        if label is None:
+            await self.app(scope, receive, send)
+            return
+        scope.setdefault("state", {})["stale"] = label
+
+        async def labelled(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                headers.append((b"commonwork-stale", label.removeprefix("stale: ").encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, labelled)
 
 
 class BodyLimit:

@@ -8,8 +8,8 @@ import hmac
 from fastapi import Request, Response
 
 from commonwork.errors import AuthenticationRequired, NotAllowed
-from commonwork.node.node import Node
 from commonwork.services.accounts import SESSION_DAYS, Account, account_for_session
+from commonwork.services.nodes import Node
 
 SESSION_COOKIE = "commonwork_session"
 

@@ -14,9 +14,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Form
 from fastapi.responses import RedirectResponse
 
-from commonwork.commons.charter_policies import DEFAULT_PRESET, PRESETS, default_seed
-from commonwork.commons.policy import ValidationPolicy, decimal_text
 from commonwork.errors import BadInput, CommonworkError
+from commonwork.services.charters import DEFAULT_PRESET, PRESETS, decimal_text, founder_seed
 
 JOIN_POLICIES = {"open": "open: anyone may join", "invitation": "by invitation"}
 FormText = Annotated[str, Form()]
@@ -165,7 +164,7 @@ def preset_numbers(preset: str) -> dict[str, str]:
         "lazy_minimum": str(validation["lazy_minimum"]),
         "cap_per_contribution": str(value["cap_per_contribution"]),
         "half_life_days": str(chosen["standing_policy"]["half_life_days"]),
-        "founder_seed": str(default_seed(ValidationPolicy.from_json(validation))),
+        "founder_seed": str(founder_seed(validation)),
         "money_standing_weight": str(value.get("standing_weights", {}).get("money", "1")),
     }
 
@@ -238,7 +237,7 @@ class PolicyForm:
             else:
                 seed = number
         if seed is None:  # left as filled in: follows the minimums finally chosen
-            seed = default_seed(ValidationPolicy.from_json(validation))
+            seed = founder_seed(validation)
         standing["founders"] = [{"member": founder, "standing": seed}]
         return {"validation_policy": validation, "value_policy": value, "standing_policy": standing}
 

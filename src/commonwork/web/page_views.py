@@ -17,17 +17,14 @@ from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
-from commonwork.commons.charter import claim_lapse_days
-from commonwork.commons.charter_policies import PRESETS, charter_policies
-from commonwork.commons.rules_text import describe
 from commonwork.errors import BadInput, CommonworkError
-from commonwork.journal.keys import Keypair
-from commonwork.node.node import Node
-from commonwork.node.registry import ACTION_SPECS
-from commonwork.production.tasks import CLAIM, UNCLAIM
-from commonwork.services import accounts, journals, queries, settled
+from commonwork.services import accounts, charters, journals, queries
 from commonwork.services.accounts import Account
+from commonwork.services.catalog import CLAIM, UNCLAIM, doors_on
+from commonwork.services.charters import PRESETS, claim_lapse_days, describe
 from commonwork.services.dry_run import dry_run
+from commonwork.services.identities import Keypair
+from commonwork.services.nodes import Node
 from commonwork.web.auth import (
     check_csrf,
     csrf_token,
@@ -224,14 +221,11 @@ def found_choices() -> dict[str, Any]:
 def rules_in_force(node: Node, commons_id: str, detail: dict[str, Any]) -> list[str]:
     """The commons' rules in plain words, from the policies in force now (those the day's
     settlement reads), or from its charter when it keeps no settled state."""
-    charter = detail.get("charter", {})
+    charter, founder = detail.get("charter", {}), str(detail.get("founder", ""))
     try:
-        policies = settled.policies_now(node, commons_id)
-        if policies is None:
-            policies = charter_policies(charter, str(detail.get("founder", "")))
+        return charters.rules_in_force(node, commons_id, charter=charter, founder=founder)
     except CommonworkError as exc:
         return [f"This node cannot read the rules of this commons: {exc.detail}."]
-    return describe(policies, charter)
 
 
 def commons_view(
@@ -368,7 +362,7 @@ def doors_for(
     only when a dry run of its rule says the reader may take it now."""
     if account is None:
         return []
-    specs = [s for s in ACTION_SPECS.values() if s.door is not None and s.door.noun == noun]
+    specs = doors_on(noun)
     candidates = [(spec.type, {spec.door.target: thing}) for spec in specs if spec.door]
     verdicts = dry_run(node, commons_id, account.did, candidates) if candidates else []
     return [

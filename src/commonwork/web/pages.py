@@ -15,9 +15,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from commonwork.commons.charter_policies import DEFAULT_PRESET
 from commonwork.errors import CommonworkError
 from commonwork.services import accounts, acting, emails, journals
+from commonwork.services.charters import DEFAULT_PRESET
 from commonwork.web import pages_tasks
 from commonwork.web.auth import (
     SESSION_COOKIE,

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from commonwork.errors import CommonworkError, NotFound
-from commonwork.journal.projection import Door
-from commonwork.node.registry import spec_for
 from commonwork.services import acting
+from commonwork.services.catalog import Door, spec_for
 from commonwork.web.auth import node_of
 from commonwork.web.page_forms import FormText, see_other
 from commonwork.web.page_views import TaskState, acting_as

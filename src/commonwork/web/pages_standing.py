@@ -20,10 +20,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from commonwork.commons.policy import decimal_text
 from commonwork.errors import BadInput, CommonworkError, NotFound
-from commonwork.node.node import Node
 from commonwork.services import queries, standing, standing_read, standing_views
+from commonwork.services.charters import decimal_text
+from commonwork.services.nodes import Node
 from commonwork.web.auth import node_of
 from commonwork.web.charts import line_chart, lorenz_chart
 from commonwork.web.page_views import open_task_count, render

@@ -17,10 +17,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from commonwork.errors import CommonworkError
-from commonwork.journal.keys import Keypair
-from commonwork.node.node import Node
-from commonwork.node.pipeline import Appended
 from commonwork.services import acting
+from commonwork.services.acting import Appended
+from commonwork.services.identities import Keypair
+from commonwork.services.nodes import Node
 from commonwork.web.auth import current_account, node_of
 from commonwork.web.page_forms import (
     CONTRIBUTION_LABELS,
