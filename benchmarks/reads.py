@@ -936,23 +936,26 @@ def fixed_clock(when: str) -> Callable[[], str]:
 def phase_rebuild(node: Node, commons_id: str, console: Console, report: Report) -> None:
     console.print("[bold]1. rebuild_projections[/] with day settlement timed…")
     spent = {"settle": 0.0, "digest": 0.0}
-    days: list[tuple[float, str]] = []
-    original_until = settle.settle_until
-    original_hooks = node_state.BEFORE_ENTRY  # the areas' hooks; settlement is the standing one's
-    original_settle = settle.Day.settle
+    original_until = node_state.DAY_BOUNDARY  # the standing area's: settles finished days
+    original_steps = node_state.SETTLE_STEPS  # every area's part of settling one day
     original_digest = journals.database_digest
+    assert original_until is not None
+    per_day: dict[str, float] = {}
 
-    def timed_until(state: Any, cid: str, day: str) -> None:
+    def timed_until(state: Any, cid: str, day: str, steps: Any) -> None:
         began = time.perf_counter()
         try:
-            original_until(state, cid, day)
+            original_until(state, cid, day, steps)
         finally:
             spent["settle"] += time.perf_counter() - began
 
-    def timed_day(self: settle.Day) -> None:
-        began = time.perf_counter()
-        original_settle(self)
-        days.append((time.perf_counter() - began, self.day))
+    def timed(step: Any) -> Any:
+        def run(state: Any, cid: str, day: str) -> None:
+            began = time.perf_counter()
+            step(state, cid, day)
+            per_day[day] = per_day.get(day, 0.0) + time.perf_counter() - began
+
+        return run
 
     def timed_digest(conn: sa.Connection, cid: str | None = None) -> str:
         began = time.perf_counter()
@@ -968,10 +971,9 @@ def phase_rebuild(node: Node, commons_id: str, console: Console, report: Report)
     baseline = current_rss()
     reset = reset_peak_rss()
     # Settlement is timed by wrapping the functions in place for this one run (put back after).
-    hooks = tuple(timed_until if hook is original_until else hook for hook in original_hooks)
     with (
-        swapped(node_state, "BEFORE_ENTRY", hooks),
-        swapped(settle.Day, "settle", timed_day),
+        swapped(node_state, "DAY_BOUNDARY", timed_until),
+        swapped(node_state, "SETTLE_STEPS", tuple(timed(step) for step in original_steps)),
         swapped(journals, "database_digest", timed_digest),
         make_progress(console) as progress,
     ):
@@ -991,6 +993,7 @@ def phase_rebuild(node: Node, commons_id: str, console: Console, report: Report)
         rebuilt = journals.rebuild_projections(node, commons_id, progress=advance)
         total = time.perf_counter() - began
     peak = peak_rss()
+    days = [(seconds, day) for day, seconds in per_day.items()]
     slowest = sorted(days, reverse=True)[:3]
     in_days = sum(seconds for seconds, _ in days)
     report.add(
@@ -998,7 +1001,7 @@ def phase_rebuild(node: Node, commons_id: str, console: Console, report: Report)
         f"{spent['settle']:,.1f} s",
         f"< {SETTLEMENT_SECONDS:.0f} s",
         spent["settle"] < SETTLEMENT_SECONDS,
-        f"{len(days):,} days settled ({in_days:,.1f} s in Day.settle; median "
+        f"{len(days):,} days settled ({in_days:,.1f} s in their settle steps; median "
         f"{ms(statistics.median(s for s, _ in days)) if days else '-'}, slowest "
         + ", ".join(f"{day} {ms(s)}" for s, day in slowest)
         + ")",
@@ -1107,7 +1110,7 @@ def settle_day_once(
             if profiler is not None:
                 profiler.enable()
             began = time.perf_counter()
-            settle.settle_until(state, commons_id, until)
+            settle.settle_until(state, commons_id, until, node_state.SETTLE_STEPS)
             settled = time.perf_counter()
             rows = sum(len(found) for found in state.pending.values())
             state.flush()

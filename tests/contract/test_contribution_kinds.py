@@ -4,6 +4,7 @@ validation by co-authors, corrections, and journals recorded before any of these
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ def act(node: Node, commons_id: str, person: Keypair, type_: str, body: dict[str
 
 def shares(node: Node, commons_id: str, contribution: str) -> dict[str, str]:
     detail = queries.contribution_detail(node, commons_id, contribution)
-    return {item["name"]: item["share"] for item in detail["shares"]}
+    return {item.name: item.share for item in detail.shares}
 
 
 def all_is_well(node: Node, commons_id: str) -> None:
@@ -95,8 +96,8 @@ def test_every_kind(any_node: Node, commons_id: str, people: dict[str, Keypair])
         {**WORK, "kind": "money", "quantity": "2500", "currency": "EUR"},
     ]
     ids = [act(any_node, commons_id, people["ben"], RECORD, body) for body in bodies]
-    rows = {row["id"]: row for row in queries.list_contributions(any_node, commons_id)}
-    assert [(rows[i]["kind"], rows[i]["unit"]) for i in ids] == [
+    rows = {row.id: row for row in queries.list_contributions(any_node, commons_id)}
+    assert [(rows[i].kind, rows[i].unit) for i in ids] == [
         ("work", "hours"),
         ("review", "hours"),
         ("care", "hours"),
@@ -105,11 +106,11 @@ def test_every_kind(any_node: Node, commons_id: str, people: dict[str, Keypair])
         ("artifact", "items"),
         ("money", "EUR"),
     ]
-    assert rows[ids[3]]["resource"] == "the seed press"
-    assert rows[ids[4]]["artifact"] == artifact
-    assert rows[ids[5]]["artifact"] is None
+    assert rows[ids[3]].resource == "the seed press"
+    assert rows[ids[4]].artifact == artifact
+    assert rows[ids[5]].artifact is None
     only_ben = [{"member": people["ben"].did, "name": "Ben", "share": "1"}]
-    assert all(rows[i]["shares"] == only_ben for i in ids)
+    assert all([asdict(share) for share in rows[i].shares] == only_ben for i in ids)
     all_is_well(any_node, commons_id)
 
 
@@ -210,7 +211,7 @@ def test_happened_at_is_the_authors_claim(
     if error is None:
         contribution = act(any_node, commons_id, people["ben"], RECORD, body)
         detail = queries.contribution_detail(any_node, commons_id, contribution)
-        assert (detail["happened_at"], detail["recorded_at"]) == (happened_at, NOW)
+        assert (detail.happened_at, detail.recorded_at) == (happened_at, NOW)
         return
     with pytest.raises(error, match="happened_at"):
         act(any_node, commons_id, people["ben"], RECORD, body)
@@ -230,7 +231,7 @@ def test_co_authors_do_not_validate(
         act(any_node, commons_id, people["ben"], VALIDATE, approve)
     assert head_of(any_node, commons_id) == before
     act(any_node, commons_id, people["ada"], VALIDATE, approve)
-    assert queries.contribution_detail(any_node, commons_id, contribution)["status"] == "accepted"
+    assert queries.contribution_detail(any_node, commons_id, contribution).status == "accepted"
 
 
 def test_a_correction_restarts_validation(
@@ -256,18 +257,18 @@ def test_a_correction_restarts_validation(
     ]
     append_actions(any_node, commons_id, batch)
     detail = queries.contribution_detail(any_node, commons_id, contribution)
-    assert (detail["status"], detail["quantity"], detail["corrections"]) == ("accepted", "3", 1)
-    assert (detail["approvals"], detail["disputes"], detail["corrected_at"]) == (1, 0, NOW)
-    assert detail["happened_at"] == "2029-12-31T09:00:00.000Z"
-    assert [(v["verdict"], v["superseded"]) for v in detail["validations"]] == [
+    assert (detail.status, detail.quantity, detail.corrections) == ("accepted", "3", 1)
+    assert (detail.approvals, detail.disputes, detail.corrected_at) == (1, 0, NOW)
+    assert detail.happened_at == "2029-12-31T09:00:00.000Z"
+    assert [(v.verdict, v.superseded) for v in detail.validations] == [
         ("dispute", True),
         ("approve", False),
     ]
     assert shares(any_node, commons_id, contribution) == {"Ben": "1"}  # Cy removed
-    [history] = detail["correction_history"]
-    assert history["reason"] == "Ada is right"
-    assert history["changes"]["quantity"] == {"from": "2", "to": "3"}
-    assert history["changes"]["co_authors"] == {
+    [history] = detail.correction_history
+    assert history.reason == "Ada is right"
+    assert history.changes["quantity"] == {"from": "2", "to": "3"}
+    assert history.changes["co_authors"] == {
         "from": [{"member": cy.did, "share": "0.25"}],
         "to": None,
     }
@@ -298,9 +299,9 @@ def test_several_corrections_and_revalidation(
     co_author = [{"member": cy.did, "share": "0.5"}]
     act(any_node, commons_id, ben, CORRECT, {**fix, "reason": "Cy helped", "co_authors": co_author})
     detail = queries.contribution_detail(any_node, commons_id, contribution)
-    assert (detail["status"], detail["corrections"]) == ("pending", 2)
-    assert [v["superseded"] for v in detail["validations"]] == [True, True]
-    assert [c["reason"] for c in detail["correction_history"]] == ["say which", "Cy helped"]
+    assert (detail.status, detail.corrections) == ("pending", 2)
+    assert [v.superseded for v in detail.validations] == [True, True]
+    assert [c.reason for c in detail.correction_history] == ["say which", "Cy helped"]
     assert shares(any_node, commons_id, contribution) == {"Ben": "0.5", "Cy": "0.5"}
     with pytest.raises(NotAllowed, match="co-authored"):
         act(
@@ -360,7 +361,7 @@ def test_money_corrections_stay_whole(
         act(any_node, commons_id, people["ben"], CORRECT, {**fix, "quantity": "25.00"})
     assert head_of(any_node, commons_id) == before
     act(any_node, commons_id, people["ben"], CORRECT, {**fix, "quantity": "2550"})
-    assert queries.contribution_detail(any_node, commons_id, contribution)["quantity"] == "2550"
+    assert queries.contribution_detail(any_node, commons_id, contribution).quantity == "2550"
 
 
 def test_a_journal_recorded_before_these_fields_verifies_and_imports(any_node: Node) -> None:
@@ -372,15 +373,15 @@ def test_a_journal_recorded_before_these_fields_verifies_and_imports(any_node: N
     report = verify_commons(any_node, commons_id)
     assert report.ok
     assert report.extra["projections_match"] is True
-    digest = queries.commons_detail(any_node, commons_id)["digest"]
+    digest = queries.commons_detail(any_node, commons_id).digest
     assert rebuild_projections(any_node, commons_id).unchanged
-    assert queries.commons_detail(any_node, commons_id)["digest"] == digest
+    assert queries.commons_detail(any_node, commons_id).digest == digest
     rows = queries.list_contributions(any_node, commons_id)
-    assert {row["status"] for row in rows} == {"accepted", "disputed", "pending"}
+    assert {row.status for row in rows} == {"accepted", "disputed", "pending"}
     for row in rows:
-        assert (row["corrections"], row["co_authors"], row["happened_at"]) == (0, None, None)
-        assert [share["share"] for share in row["shares"]] == ["1"]
-        assert all(not v["superseded"] for v in row["validations"])
+        assert (row.corrections, row.co_authors, row.happened_at) == (0, None, None)
+        assert [share.share for share in row.shares] == ["1"]
+        assert all(not v.superseded for v in row.validations)
     assert b"".join(export_journal(any_node, commons_id)) == b"".join(lines)
 
 
@@ -393,8 +394,8 @@ def test_old_shapes_and_new_ones_move_to_another_node(
     care = {**WORK, "kind": "care", "co_authors": [{"member": cy.did, "share": "0.5"}]}
     new = act(any_node, commons_id, ben, RECORD, care)
     act(any_node, commons_id, ben, CORRECT, {"contribution": new, "reason": "r", "quantity": "1"})
-    digest = queries.commons_detail(any_node, commons_id)["digest"]
+    digest = queries.commons_detail(any_node, commons_id).digest
     all_is_well(any_node, commons_id)
     import_journal(empty_node, list(export_journal(any_node, commons_id)))
-    assert queries.commons_detail(empty_node, commons_id)["digest"] == digest
+    assert queries.commons_detail(empty_node, commons_id).digest == digest
     assert verify_commons(empty_node, commons_id).extra["projections_match"] is True

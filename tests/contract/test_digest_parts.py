@@ -42,7 +42,7 @@ def test_the_kept_digest_equals_one_computed_from_every_row(any_node: Node) -> N
     commons_id = busy_commons(any_node)
     with any_node.reading() as conn:
         assert stored_digest(conn, commons_id) == database_digest(conn, commons_id)
-    assert queries.commons_detail(any_node, commons_id)["digest"] == database_digest_of(
+    assert queries.commons_detail(any_node, commons_id).digest == database_digest_of(
         any_node, commons_id
     )
 
@@ -54,11 +54,11 @@ def database_digest_of(node: Node, commons_id: str) -> str:
 
 def test_reads_take_the_kept_digest_and_never_rehash_rows(any_node: Node) -> None:
     commons_id = busy_commons(any_node)
-    kept = queries.commons_detail(any_node, commons_id)["digest"]
+    kept = queries.commons_detail(any_node, commons_id).digest
     with any_node.writing() as conn:  # change a row behind the projection's back
         conn.execute(sa.update(contributions).values(description="edited in the database"))
     any_node.digest_cache.clear()
-    assert queries.commons_detail(any_node, commons_id)["digest"] == kept
+    assert queries.commons_detail(any_node, commons_id).digest == kept
     assert database_digest_of(any_node, commons_id) != kept  # only a full recompute sees it
 
 
@@ -76,7 +76,7 @@ def test_a_database_without_parts_gets_them_when_the_node_opens(
         node.close()
     reopened = open_node(tmp_path / "n", url)
     try:
-        assert queries.commons_detail(reopened, commons_id)["digest"] == expected
+        assert queries.commons_detail(reopened, commons_id).digest == expected
     finally:
         reopened.close()
 
@@ -97,7 +97,7 @@ def test_an_upgraded_node_says_to_rebuild_until_it_has_settled_a_journal(any_nod
         standing_table(any_node, commons_id)
     assert "commonwork rebuild" in refused.value.detail
     rebuild_projections(any_node, commons_id)
-    assert standing_table(any_node, commons_id)["members"]
+    assert standing_table(any_node, commons_id).members
 
 
 def test_upgrading_to_weights_on_entry_refuses_appends_until_rebuilt(

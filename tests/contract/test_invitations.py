@@ -57,7 +57,7 @@ def code_rows(node: Node) -> list[dict[str, Any]]:
 
 def is_member(node: Node, commons_id: str, did: str) -> bool:
     row = queries.membership(node, commons_id, did)
-    return row is not None and row["status"] == "active"
+    return row is not None and row.status == "active"
 
 
 def test_a_member_invites_and_a_new_person_redeems_the_code(any_node: Node) -> None:

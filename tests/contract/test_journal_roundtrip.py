@@ -61,7 +61,7 @@ def lines_of(node: Node, commons_id: str, *, after: int = -1) -> list[bytes]:
 
 def digest_and_head(node: Node, commons_id: str) -> tuple[str, str, int]:
     detail = queries.commons_detail(node, commons_id)
-    return detail["digest"], detail["head"], detail["head_seq"]
+    return detail.digest, detail.head, detail.head_seq
 
 
 def entry_count(node: Node, commons_id: str) -> int:
@@ -90,8 +90,8 @@ def test_export_then_import_into_an_empty_node(any_node: Node, empty_node: Node)
         any_node, commons_id
     )
     detail = queries.commons_detail(empty_node, commons_id)
-    assert detail["host"] == any_node.host_key.did
-    assert not detail["hosted_here"]
+    assert detail.host == any_node.host_key.did
+    assert not detail.hosted_here
     report = verify_commons(empty_node, commons_id)
     assert report.ok
     assert report.extra["projections_match"]

@@ -124,9 +124,7 @@ class Script:
                 .where(tasks.c.closed_at <= end)
                 .order_by(tasks.c.task_id)
             ).all()
-        figures = [
-            (r["member"], r["standing_milli"], r["value_points_milli"]) for r in table["members"]
-        ]
+        figures = [(r.member, r.standing_milli, r.value_points_milli) for r in table.members]
         return {
             "figures": sorted(figures),
             "accepted": [tuple(row) for row in accepted],
@@ -206,11 +204,11 @@ def test_a_commons_grows_out_of_its_founder(node: Node) -> None:
             ).all()
         )
     assert set(statuses.values()) == {"accepted"}
-    table = {row["member"]: row for row in standing_table(node, commons_id)["members"]}
-    seed_now = table[founder.did]["standing_milli"]
+    table = {row.member: row for row in standing_table(node, commons_id).members}
+    seed_now = table[founder.did].standing_milli
     assert 0 < seed_now < 60_000 * 2 ** (-300 / 180)  # decayed with no exemption
-    assert not table[founder.did]["privileges"]["validate_with_weight"]
-    assert all(table[person.did]["privileges"]["validate_with_weight"] for person in members)
+    assert not table[founder.did].privileges["validate_with_weight"]
+    assert all(table[person.did].privileges["validate_with_weight"] for person in members)
 
 
 def _week(week: int, hour: int) -> str:

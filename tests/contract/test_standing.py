@@ -12,8 +12,9 @@ import pytest
 from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed, NotFound
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
-from commonwork.services import acting, queries
+from commonwork.services import acting, queries, tasks_read
 from commonwork.services.journals import rebuild_projections
+from commonwork.services.standing_models import MemberStanding
 from commonwork.services.standing_read import member_standing, standing_table
 from commonwork.services.standing_views import preview_value_policy
 from tests.contract.test_submit_pipeline import head_of
@@ -87,10 +88,10 @@ def approve(node: Node, commons_id: str, person: Keypair, contribution: str, **e
 
 
 def status(node: Node, commons_id: str, contribution: str) -> str:
-    return str(queries.contribution_detail(node, commons_id, contribution)["status"])
+    return str(queries.contribution_detail(node, commons_id, contribution).status)
 
 
-def figures_of(node: Node, commons_id: str, did: str) -> dict[str, Any]:
+def figures_of(node: Node, commons_id: str, did: str) -> MemberStanding:
     return member_standing(node, commons_id, did)
 
 
@@ -103,18 +104,18 @@ def test_an_approval_with_weight_accepts_a_newcomers_work(
     assert status(any_node, commons_id, ben_work) == "accepted"
     ben = figures_of(any_node, commons_id, people["ben"].did)
     # 5 hours * weight 2 * python 1.5 = 15 points, not decayed on the day it was accepted
-    assert (ben["value_points"], ben["standing"]) == ("15", 15.0)
-    assert ben["standing_by_skill"] == {"python": 15.0}
-    assert ben["privileges"] == {
+    assert (ben.value_points, ben.standing) == ("15", 15.0)
+    assert ben.standing_by_skill == {"python": 15.0}
+    assert ben.privileges == {
         "validate_with_weight": False,
         "arbitrate": False,
         "bounty_tasks": False,
     }
-    [term] = ben["why"]
-    assert (term["contribution"], term["entry"], term["points"]) == (ben_work, ben_work, "15")
-    [approval] = term["approvals"]
-    assert (approval["validator"], approval["weight"]) == (people["ada"].did, "10")
-    assert isinstance(approval["seq"], int)  # the validation's journal entry
+    [term] = ben.why
+    assert (term.contribution, term.entry, term.points) == (ben_work, ben_work, "15")
+    [approval] = term.approvals
+    assert (approval.validator, approval.weight) == (people["ada"].did, "10")
+    assert isinstance(approval.seq, int)  # the validation's journal entry
 
 
 def test_approvals_without_standing_weigh_nothing_and_newcomers_get_no_lazy_acceptance(
@@ -125,7 +126,7 @@ def test_approvals_without_standing_weigh_nothing_and_newcomers_get_no_lazy_acce
     approve(any_node, commons_id, people["dee"], cy_work)
     any_node.clock = lambda: day(30)  # well past the challenge window
     assert status(any_node, commons_id, cy_work) == "pending"
-    assert figures_of(any_node, commons_id, people["cy"].did)["standing"] == 0.0
+    assert figures_of(any_node, commons_id, people["cy"].did).standing == 0.0
 
 
 def test_a_member_with_standing_is_accepted_lazily_once_the_window_passes(
@@ -137,13 +138,13 @@ def test_a_member_with_standing_is_accepted_lazily_once_the_window_passes(
     any_node.clock = lambda: day(7)
     assert status(any_node, commons_id, ada_work) == "accepted"
     table = standing_table(any_node, commons_id, as_of=day(7))
-    ada = next(row for row in table["members"] if row["member"] == people["ada"].did)
-    assert ada["value_points"] == "6"
+    ada = next(row for row in table.members if row.member == people["ada"].did)
+    assert ada.value_points == "6"
     expected = 100 * 2 ** (-7 / 180) + 6
-    assert ada["standing"] == pytest.approx(expected, abs=0.001)
-    why = figures_of(any_node, commons_id, people["ada"].did)["why"]
-    assert [term["kind"] for term in why] == ["seed", "contribution"]
-    assert sum(term["standing"] for term in why) == pytest.approx(ada["standing"], abs=0.002)
+    assert ada.standing == pytest.approx(expected, abs=0.001)
+    why = figures_of(any_node, commons_id, people["ada"].did).why
+    assert [term.kind for term in why] == ["seed", "contribution"]
+    assert sum(term.standing for term in why) == pytest.approx(ada.standing, abs=0.002)
 
 
 def test_an_adjustment_settles_the_quantity_and_a_dispute_holds_work_for_arbitration(
@@ -160,14 +161,14 @@ def test_an_adjustment_settles_the_quantity_and_a_dispute_holds_work_for_arbitra
         reason="the trays took four hours",
     )
     detail = queries.contribution_detail(any_node, commons_id, adjusted)
-    assert (detail["status"], detail["accepted_quantity"]) == ("accepted", "4")
-    assert figures_of(any_node, commons_id, people["ben"].did)["value_points"] == "8"
+    assert (detail.status, detail.accepted_quantity) == ("accepted", "4")
+    assert figures_of(any_node, commons_id, people["ben"].did).value_points == "8"
     disputed = work(any_node, commons_id, people["cy"])
     approve(any_node, commons_id, people["ada"], disputed, verdict="dispute", reason="not seen")
     listed = queries.list_contributions(any_node, commons_id, status="disputed")
-    assert [item["id"] for item in listed] == [disputed]
+    assert [item.id for item in listed] == [disputed]
     accepted = queries.list_contributions(any_node, commons_id, status="accepted")
-    assert [item["id"] for item in accepted] == [adjusted]
+    assert [item.id for item in accepted] == [adjusted]
 
 
 def test_an_accepted_linked_contribution_closes_its_task_and_claims_are_then_refused(
@@ -182,13 +183,13 @@ def test_an_accepted_linked_contribution_closes_its_task_and_claims_are_then_ref
         skills=["sorting"],
     ).entry.id
     linked = work(any_node, commons_id, people["ben"], task=task)
-    assert queries.task_detail(any_node, commons_id, task)["status"] == "open"
+    assert tasks_read.task_detail(any_node, commons_id, task).status == "open"
     approve(any_node, commons_id, people["ada"], linked)
-    detail = queries.task_detail(any_node, commons_id, task)
-    assert (detail["status"], detail["closed_by"]) == ("closed", linked)
-    assert [t["id"] for t in queries.list_tasks(any_node, commons_id, status="closed")] == [task]
-    assert queries.count_tasks(any_node, commons_id, status="open") == 0
-    assert detail["provisional"]  # accepted today: settled when the day is over
+    detail = tasks_read.task_detail(any_node, commons_id, task)
+    assert (detail.status, detail.closed_by) == ("closed", linked)
+    assert [t.id for t in tasks_read.list_tasks(any_node, commons_id, status="closed")] == [task]
+    assert tasks_read.count_tasks(any_node, commons_id, status="open") == 0
+    assert detail.provisional  # accepted today: settled when the day is over
     any_node.clock = lambda: day(1)
     before = head_of(any_node, commons_id)
     with pytest.raises(NotAllowed, match="the task is closed"):
@@ -210,10 +211,10 @@ def test_rebuild_gives_identical_standing_and_value_points(
     before = standing_table(any_node, commons_id)
     rebuild_projections(any_node, commons_id)
     after = standing_table(any_node, commons_id)
-    assert before["digest"] == after["digest"]
-    assert before["members"] == after["members"]
+    assert before.digest == after.digest
+    assert before.members == after.members
     # highest standing first: Ada (seed 100, decayed, and 8 points), then Ben, Cy and Dee
-    assert [row["value_points"] for row in after["members"]] == ["8", "10", "5", "2"]
+    assert [row.value_points for row in after.members] == ["8", "10", "5", "2"]
 
 
 def test_a_candidate_value_policy_changes_the_preview_and_not_the_live_figures(
@@ -224,9 +225,9 @@ def test_a_candidate_value_policy_changes_the_preview_and_not_the_live_figures(
     head = head_of(any_node, commons_id)
     candidate = {**VALUE, "version": 2, "kinds": {**VALUE["kinds"], "work": "3"}}
     preview = preview_value_policy(any_node, commons_id, candidate)
-    ben = next(row for row in preview["members"] if row["member"] == people["ben"].did)
-    assert (ben["live_value_points"], ben["candidate_value_points"]) == ("10", "15")
-    assert ben["live_share"] == ben["candidate_share"] == 1.0
+    ben = next(row for row in preview.members if row.member == people["ben"].did)
+    assert (ben.live_value_points, ben.candidate_value_points) == ("10", "15")
+    assert ben.live_share == ben.candidate_share == 1.0
     assert standing_table(any_node, commons_id) == live
     assert head_of(any_node, commons_id) == head
     with pytest.raises(InvalidAction, match="unknown contribution kinds in the value policy: gold"):
@@ -245,7 +246,7 @@ def test_shares_split_value_points_exactly(
     )
     approve(any_node, commons_id, people["ada"], shared)
     points = [
-        Decimal(figures_of(any_node, commons_id, people[name].did)["value_points"])
+        Decimal(figures_of(any_node, commons_id, people[name].did).value_points)
         for name in ("ben", "cy", "dee")
     ]
     assert sum(points) == Decimal("2")  # 1.000 hours counted (the fourth decimal dropped) * 2

@@ -10,7 +10,7 @@ from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed, NotAMember
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
 from commonwork.node.pipeline import append_actions
-from commonwork.services import queries
+from commonwork.services import queries, tasks_read
 from commonwork.services.journals import rebuild_projections, verify_commons
 from tests.contract.test_submit_pipeline import head_of
 from tests.support.builders import CHARTER, found, join, signed, validate
@@ -41,7 +41,7 @@ def work(node: Node, commons_id: str, person: Keypair, task: str | None = None) 
 
 
 def claimants(node: Node, commons_id: str, task: str) -> list[str]:
-    return sorted(c["name"] for c in queries.task_detail(node, commons_id, task)["claimants"])
+    return sorted(c.name for c in tasks_read.task_detail(node, commons_id, task).claimants)
 
 
 @pytest.fixture
@@ -67,14 +67,14 @@ def test_post_claim_unclaim_with_several_claimants(
     append_actions(any_node, commons_id, batch)
     assert claimants(any_node, commons_id, task) == ["Cy", "Founder"]
     act(any_node, commons_id, people["ada"], UNCLAIM, {"task": task})
-    [listed] = queries.list_tasks(any_node, commons_id, skill="seeds")
-    assert (listed["id"], listed["estimate"], listed["claims"]) == (task, "3.5", 1)
-    assert listed["skills"] == ["sorting", "seeds"]
-    assert [claim["name"] for claim in listed["claimants"]] == ["Cy"]
-    assert queries.list_tasks(any_node, commons_id, skill="welding") == []
-    assert queries.list_tasks(any_node, commons_id, status="closed") == []
+    [listed] = tasks_read.list_tasks(any_node, commons_id, skill="seeds")
+    assert (listed.id, listed.estimate, listed.claims) == (task, "3.5", 1)
+    assert listed.skills == ("sorting", "seeds")
+    assert [claim.name for claim in listed.claimants] == ["Cy"]
+    assert tasks_read.list_tasks(any_node, commons_id, skill="welding") == []
+    assert tasks_read.list_tasks(any_node, commons_id, status="closed") == []
     act(any_node, commons_id, people["ada"], CLAIM, {"task": task})  # a withdrawn claim renewed
-    assert queries.list_tasks(any_node, commons_id)[0]["claims"] == 2
+    assert tasks_read.list_tasks(any_node, commons_id)[0].claims == 2
 
 
 def test_a_claim_lapses_after_the_charters_days_and_may_be_renewed(
@@ -88,13 +88,13 @@ def test_a_claim_lapses_after_the_charters_days_and_may_be_renewed(
     any_node.clock = lambda: day(2.5)
     work(any_node, commons_id, people["cy"])  # moves the head's time; reads use it
     assert claimants(any_node, commons_id, task) == []
-    history = queries.task_detail(any_node, commons_id, task)["claim_history"]
-    assert [(claim["name"], claim["status"]) for claim in history] == [("Ben", "lapsed")]
+    history = tasks_read.task_detail(any_node, commons_id, task).claim_history
+    assert [(claim.name, claim.status) for claim in history] == [("Ben", "lapsed")]
     with pytest.raises(NotFound, match="lapsed"):
         act(any_node, commons_id, people["ben"], UNCLAIM, {"task": task})
     act(any_node, commons_id, people["ben"], CLAIM, {"task": task})
     assert claimants(any_node, commons_id, task) == ["Ben"]
-    assert queries.list_tasks(any_node, commons_id)[0]["claims"] == 1
+    assert tasks_read.list_tasks(any_node, commons_id)[0].claims == 1
 
 
 def test_linking_a_contribution_keeps_the_claim_alive(
@@ -121,13 +121,13 @@ def test_an_accepted_linked_contribution_closes_the_task(
     contribution = work(any_node, commons_id, people["ben"], task)
     other = work(any_node, commons_id, people["cy"], task)
     validate(any_node, commons_id, people["ada"], contribution)
-    detail = queries.task_detail(any_node, commons_id, task)
-    assert (detail["status"], detail["closed_by"]) == ("closed", contribution)
-    assert [row["contribution_id"] for row in detail["contributions"]] == [contribution, other]
-    assert [claim["name"] for claim in detail["claim_history"]] == ["Ben"]  # kept as history
-    assert detail["claimants"] == []
+    detail = tasks_read.task_detail(any_node, commons_id, task)
+    assert (detail.status, detail.closed_by) == ("closed", contribution)
+    assert [row.contribution_id for row in detail.contributions] == [contribution, other]
+    assert [claim.name for claim in detail.claim_history] == ["Ben"]  # kept as history
+    assert detail.claimants == ()
     validate(any_node, commons_id, people["ada"], other)  # accepting another leaves it closed
-    assert queries.task_detail(any_node, commons_id, task)["closed_by"] == contribution
+    assert tasks_read.task_detail(any_node, commons_id, task).closed_by == contribution
     before = head_of(any_node, commons_id)
     for person, type_, body in [
         (people["cy"], CLAIM, {"task": task}),
@@ -184,8 +184,8 @@ def test_refusals_leave_the_head_unchanged(
 
 def test_the_charters_claim_lapse(any_node: Node, commons_id: str) -> None:
     old = found(any_node, Keypair.generate())  # founded without the field: stored as before
-    assert "claim_lapse_days" not in queries.commons_detail(any_node, old)["charter"]
-    assert queries.commons_detail(any_node, commons_id)["charter"]["claim_lapse_days"] == 2
+    assert "claim_lapse_days" not in queries.commons_detail(any_node, old).charter
+    assert queries.commons_detail(any_node, commons_id).charter["claim_lapse_days"] == 2
     before = head_of(any_node, commons_id)
     for days in (0, 366):
         with pytest.raises(InvalidAction):
@@ -198,11 +198,11 @@ def test_task_counts_and_titles(
 ) -> None:
     first = post(any_node, commons_id, people["ada"], title="Sort the seed trays")
     second = post(any_node, commons_id, people["ben"], title="Label the jars")
-    assert queries.count_tasks(any_node, commons_id) == 2
-    assert queries.count_tasks(any_node, commons_id, status="open") == 2
+    assert tasks_read.count_tasks(any_node, commons_id) == 2
+    assert tasks_read.count_tasks(any_node, commons_id, status="open") == 2
     validate(any_node, commons_id, people["ada"], work(any_node, commons_id, people["cy"], second))
-    assert queries.count_tasks(any_node, commons_id, status="open") == 1
-    assert queries.count_tasks(any_node, commons_id, status="closed") == 1
-    titles = queries.task_titles(any_node, commons_id, [first, second, first, "f" * 64])
+    assert tasks_read.count_tasks(any_node, commons_id, status="open") == 1
+    assert tasks_read.count_tasks(any_node, commons_id, status="closed") == 1
+    titles = tasks_read.task_titles(any_node, commons_id, [first, second, first, "f" * 64])
     assert titles == {first: "Sort the seed trays", second: "Label the jars"}
-    assert queries.task_titles(any_node, commons_id, []) == {}
+    assert tasks_read.task_titles(any_node, commons_id, []) == {}

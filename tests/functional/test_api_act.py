@@ -9,7 +9,7 @@ import httpx
 
 from commonwork.node.node import Node
 from commonwork.node.registry import ACTION_SPECS
-from commonwork.services import queries
+from commonwork.services import queries, tasks_read
 from commonwork.web.api_act import act_path
 from tests.functional.test_api_emails import account
 from tests.functional.test_pages import head_seq
@@ -48,7 +48,7 @@ def test_founding_posting_and_claiming_through_the_generic_door(
     ada, ben = account(api, "ada"), account(api, "ben")
     commons_id = found_through_act(api, ada, "Ada")
     detail = queries.commons_detail(node, commons_id)
-    assert detail["charter"]["engine"] == 1  # completed from the default preset, as ever
+    assert detail.charter["engine"] == 1  # completed from the default preset, as ever
     door = act_route("commons.member.join", commons_id)
     assert api.post(door, json={"name": "Ben"}, headers=ben["auth"]).status_code == 201
     posted = api.post(
@@ -64,8 +64,8 @@ def test_founding_posting_and_claiming_through_the_generic_door(
         headers=ben["auth"],
     )
     assert claimed.status_code == 201, claimed.text
-    claims = queries.task_detail(node, commons_id, task_id)["claim_history"]
-    assert [claim["member"] for claim in claims] == [ben["did"]]
+    claims = tasks_read.task_detail(node, commons_id, task_id).claim_history
+    assert [claim.member for claim in claims] == [ben["did"]]
 
 
 def test_bad_bodies_and_strangers_are_refused_with_nothing_written(

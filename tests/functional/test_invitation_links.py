@@ -62,7 +62,7 @@ def journal_entry(node: Node, commons_id: str, seq: int) -> dict[str, Any]:
 
 def is_member(node: Node, commons_id: str, did: str) -> bool:
     row = queries.membership(node, commons_id, did)
-    return row is not None and row["status"] == "active"
+    return row is not None and row.status == "active"
 
 
 def test_a_member_invites_by_link_and_a_new_person_signs_up_and_joins(

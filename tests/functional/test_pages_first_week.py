@@ -121,7 +121,7 @@ def test_the_first_week_of_a_seed_library(node: Node, people: People) -> None:
     sign_up(founder, "Rosa", "rosa@example.org")
     commons_id = founded(found_on_the_web(founder))
 
-    charter = queries.commons_detail(node, commons_id)["charter"]
+    charter = queries.commons_detail(node, commons_id).charter
     small_group = PRESETS["small-group"]
     assert charter["engine"] == 1
     assert charter["licence"] == "CC-BY-SA-4.0"
@@ -317,7 +317,7 @@ def test_a_changed_number_overrides_the_chosen_preset_and_the_rest_follow_it(
     ann = people()
     sign_up(ann, "Ann", "ann@example.org")
     commons_id = founded(found_on_the_web(ann, preset="open", threshold="12", validator_cap="12"))
-    charter: dict[str, Any] = queries.commons_detail(node, commons_id)["charter"]
+    charter: dict[str, Any] = queries.commons_detail(node, commons_id).charter
     validation = charter["validation_policy"]
     assert validation == {
         **PRESETS["open"]["validation_policy"],
@@ -331,7 +331,7 @@ def test_a_changed_number_overrides_the_chosen_preset_and_the_rest_follow_it(
     assert "(each approval weighs up to 12; 12 is needed)" in rules
 
     seeded = founded(found_on_the_web(ann, founder_seed="80", money_standing_weight="0.5"))
-    charter = queries.commons_detail(node, seeded)["charter"]
+    charter = queries.commons_detail(node, seeded).charter
     assert charter["standing_policy"]["founders"][0]["standing"] == 80
     assert charter["value_policy"]["standing_weights"] == {"money": "0.5"}
     rules = ann.get(f"/commons/{seeded}").text

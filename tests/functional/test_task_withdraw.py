@@ -10,7 +10,7 @@ from commonwork.journal.chain import Head
 from commonwork.journal.entries import Entry
 from commonwork.node.node import Node
 from commonwork.production.tasks import WITHDRAW_TASK
-from commonwork.services import accounts, acting, journals, queries
+from commonwork.services import accounts, acting, journals, tasks_read
 from tests.functional.server import People
 from tests.functional.test_api_act import act_route, found_through_act
 from tests.functional.test_api_emails import account
@@ -63,8 +63,8 @@ def test_the_poster_withdraws_from_the_task_page_once_nobody_holds_a_claim(
     )
     assert withdrawn.status_code == 303
     assert withdrawn.headers["location"] == page
-    detail = queries.task_detail(node, commons_id, task)
-    assert detail["status"] == "withdrawn"
+    detail = tasks_read.task_detail(node, commons_id, task)
+    assert detail.status == "withdrawn"
     board = ann.get(f"/commons/{commons_id}/tasks?status=withdrawn").text
     assert task in board
     assert task not in ann.get(f"/commons/{commons_id}/tasks?status=open").text

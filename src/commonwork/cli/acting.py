@@ -8,8 +8,6 @@ service the web node uses.
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from commonwork.cli.commons import appended_json, commons_group, page_options
@@ -18,6 +16,8 @@ from commonwork.cli.invitations import join_with_code
 from commonwork.cli.output import emit, emit_json, note
 from commonwork.services import acting, queries
 from commonwork.services.acting import Appended
+from commonwork.services.models import as_json as json_of
+from commonwork.services.read_models import ContributionRow
 
 
 def report(state: CliState, appended: Appended, as_json: bool, done: str) -> None:
@@ -138,10 +138,10 @@ def members(
         state.node(), commons_id, limit=limit, offset=offset, active_only=active
     )
     if as_json:
-        emit_json([{"id": row["member"], **row} for row in rows])
+        emit_json([{"id": row.member, **json_of(row)} for row in rows])
         return
     for row in rows:
-        emit(f"{row['member']}  {row['status']:<6}  {row['role']:<7}  {row['name']}")
+        emit(f"{row.member}  {row.status:<6}  {row.role:<7}  {row.name}")
 
 
 @commons_group.command("contributions")
@@ -167,24 +167,24 @@ def contributions(
         state.node(), commons_id, limit=limit, offset=offset, status=status
     )
     if as_json:
-        emit_json([{"id": row["contribution_id"], **row} for row in rows])
+        emit_json([{"id": row.contribution_id, **json_of(row)} for row in rows])
         return
     for row in rows:
         emit(
-            f"{row['contribution_id']}  {_status_text(row):<22}  {_quantity_text(row)}  "
-            f"{row['contributor_name']}: {row['description']}"
+            f"{row.contribution_id}  {_status_text(row):<22}  {_quantity_text(row)}  "
+            f"{row.contributor_name}: {row.description}"
         )
 
 
-def _status_text(row: dict[str, Any]) -> str:
+def _status_text(row: ContributionRow) -> str:
     """The status as of now; 'accepted (provisional)' until the day that changed it is settled,
     'held' for work a weighted dispute holds for arbitration."""
-    shown = "held" if row["status"] == "disputed" else row["status"]
-    return f"{shown} (provisional)" if row.get("provisional") else shown
+    shown = "held" if row.status == "disputed" else row.status
+    return f"{shown} (provisional)" if row.provisional else shown
 
 
-def _quantity_text(row: dict[str, Any]) -> str:
+def _quantity_text(row: ContributionRow) -> str:
     """The quantity claimed, and the one accepted when validators adjusted it."""
-    claimed = f"{row['quantity']} {row['unit']}"
-    accepted = row.get("accepted_quantity")
-    return claimed if accepted is None else f"{claimed}, accepted at {accepted} {row['unit']}"
+    claimed = f"{row.quantity} {row.unit}"
+    accepted = row.accepted_quantity
+    return claimed if accepted is None else f"{claimed}, accepted at {accepted} {row.unit}"

@@ -13,6 +13,8 @@ from commonwork.cli.output import emit, emit_json, fields, note
 from commonwork.services import acting, queries
 from commonwork.services.acting import Appended
 from commonwork.services.charters import DEFAULT_PRESET, PRESETS
+from commonwork.services.models import as_json as json_of
+from commonwork.services.read_models import CommonsDetail
 
 
 @click.group("commons")
@@ -40,9 +42,9 @@ def appended_json(state: CliState, appended: Appended) -> dict[str, Any]:
         "commons": appended.commons_id,
         "seq": appended.entry.seq,
         "created": appended.created,
-        "head": detail["head"],
-        "head_seq": detail["head_seq"],
-        "digest": detail["digest"],
+        "head": detail.head,
+        "head_seq": detail.head_seq,
+        "digest": detail.digest,
     }
 
 
@@ -146,24 +148,27 @@ def found(
         )
 
 
-def _print_detail(detail: dict[str, Any]) -> None:
-    charter = detail.get("charter", {})
-    hosted = " (hosted here)" if detail["hosted_here"] else " (a mirror)"
+def _print_detail(detail: CommonsDetail) -> None:
+    charter = detail.charter or {}
+    aims, metrics = charter.get("aims", []), charter.get("metrics", [])
+    hosted = " (hosted here)" if detail.hosted_here else " (a mirror)"
     pairs: list[tuple[str, Any]] = [
-        ("commons", detail["id"]),
+        ("commons", detail.id),
         ("name", charter.get("name", "")),
         ("purpose", charter.get("purpose", "")),
         ("licence", charter.get("licence", "")),
         ("join policy", charter.get("join_policy", "")),
     ]
-    pairs += [("aim", aim) for aim in charter.get("aims", [])]
-    pairs += [("metric", f"{m['name']}: {m['description']}") for m in charter.get("metrics", [])]
+    pairs += [("aim", aim) for aim in aims] if isinstance(aims, list) else []
+    if isinstance(metrics, list):
+        shown = [m for m in metrics if isinstance(m, dict)]
+        pairs += [("metric", f"{m['name']}: {m['description']}") for m in shown]
     pairs += [
-        ("members", detail.get("member_count", 0)),
-        ("founded", f"{detail.get('founded_at', '')} by {detail.get('founder', '')}"),
-        ("host", f"{detail['host']}{hosted}"),
-        ("head", f"seq {detail['head_seq']} {detail['head']}"),
-        ("digest", detail["digest"]),
+        ("members", detail.member_count or 0),
+        ("founded", f"{detail.founded_at or ''} by {detail.founder or ''}"),
+        ("host", f"{detail.host}{hosted}"),
+        ("head", f"seq {detail.head_seq} {detail.head}"),
+        ("digest", detail.digest),
     ]
     fields(pairs)
 
@@ -176,7 +181,7 @@ def show(state: CliState, commons_id: str, as_json: bool) -> None:
     """Show a commons: its charter, members, host, journal head and state digest."""
     detail = queries.commons_detail(state.node(), commons_id)
     if as_json:
-        emit_json(detail)
+        emit_json(json_of(detail))
     else:
         _print_detail(detail)
 
@@ -203,13 +208,10 @@ def list_(state: CliState, limit: int, offset: int, as_json: bool) -> None:
     """List the commons this node holds, newest first: id, name, members, entries."""
     rows = queries.list_commons(state.node(), limit=limit, offset=offset)
     if as_json:
-        emit_json([{"id": row["commons_id"], **row} for row in rows])
+        emit_json([{"id": row.commons_id, **json_of(row)} for row in rows])
         return
     if not rows and offset == 0:
         note("no commons here yet; found one with: commonwork commons found --help")
     for row in rows:
-        entries = 0 if row["head_seq"] is None else row["head_seq"] + 1
-        emit(
-            f"{row['commons_id']}  {row['name']}  "
-            f"({row['member_count']} members, {entries} entries)"
-        )
+        entries = 0 if row.head_seq is None else row.head_seq + 1
+        emit(f"{row.commons_id}  {row.name}  ({row.member_count} members, {entries} entries)")

@@ -26,6 +26,7 @@ from commonwork.cli.output import (
 )
 from commonwork.services import journals, queries
 from commonwork.services.journals import parse_entry
+from commonwork.services.read_models import CommonsDetail
 
 JournalFile = click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path)
 
@@ -98,7 +99,7 @@ def export(
     """
     node = state.node()
     detail = queries.commons_detail(node, commons_id)
-    total = max(0, detail["head_seq"] - after)
+    total = max(0, detail.head_seq - after)
     count, last = 0, b""
     with progress_bar("exporting", total) as progress, _output(output) as handle:
         lines = journals.export_journal(node, commons_id, after=after) if total else iter(())
@@ -116,19 +117,19 @@ def export(
 
 
 def _export_summary(
-    state: CliState, detail: dict[str, Any], count: int, last: bytes
+    state: CliState, detail: CommonsDetail, count: int, last: bytes
 ) -> dict[str, Any]:
     """The head actually exported (the journal may have grown meanwhile) and its digest."""
-    head, head_seq = detail["head"], detail["head_seq"]
+    head, head_seq = detail.head, detail.head_seq
     if count:
         entry = parse_entry(last)
         head, head_seq = entry.id, entry.seq
-        if head != detail["head"]:
-            detail = queries.commons_detail(state.node(), detail["id"])
-    digest = detail["digest"] if detail["head"] == head else None
+        if head != detail.head:
+            detail = queries.commons_detail(state.node(), detail.id)
+    digest = detail.digest if detail.head == head else None
     return {
-        "id": detail["id"],
-        "commons": detail["id"],
+        "id": detail.id,
+        "commons": detail.id,
         "entries": count,
         "head": head,
         "head_seq": head_seq,
@@ -157,7 +158,7 @@ def import_(state: CliState, file: Path, as_json: bool) -> None:
         "already_held": imported.already_held,
         "head": imported.head.id,
         "head_seq": imported.head.seq,
-        "digest": detail["digest"],
+        "digest": detail.digest,
     }
     if as_json:
         emit_json(result)
@@ -201,7 +202,7 @@ def _verify_file(path: Path) -> dict[str, Any]:
 
 def _verify_held(state: CliState, commons_id: str) -> dict[str, Any]:
     node = state.node()
-    total = queries.commons_detail(node, commons_id)["head_seq"] + 1
+    total = queries.commons_detail(node, commons_id).head_seq + 1
     with progress_bar("verifying", total) as progress:
         return journals.verify_commons(node, commons_id, progress=progress).as_json()
 
@@ -250,7 +251,7 @@ def _journal_size(state: CliState, commons_id: str | None) -> tuple[int, str | N
         return head.seq + 1, head.id
     total, offset = 0, 0
     while rows := queries.list_commons(node, limit=queries.MAX_PAGE, offset=offset):
-        total += sum(row["head_seq"] + 1 for row in rows if row["head_seq"] is not None)
+        total += sum(row.head_seq + 1 for row in rows if row.head_seq is not None)
         offset += len(rows)
     return total, None
 

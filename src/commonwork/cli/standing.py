@@ -4,7 +4,6 @@ preview of a candidate value policy (which writes nothing)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 import orjson
@@ -13,6 +12,9 @@ from commonwork.cli.context import CliState, commons_argument, json_option, pass
 from commonwork.cli.output import emit, emit_json, fields
 from commonwork.errors import BadInput
 from commonwork.services import standing_read, standing_views
+from commonwork.services.models import JsonValue
+from commonwork.services.models import as_json as json_of
+from commonwork.services.standing_models import Labels, SeedTerm
 
 as_of_option = click.option(
     "--as-of",
@@ -39,31 +41,31 @@ def show(state: CliState, commons_id: str, as_of: str | None, as_json: bool) -> 
     then the Gini coefficient of value points and the digest of the figures."""
     table = standing_read.standing_table(state.node(), commons_id, as_of=as_of)
     if as_json:
-        emit_json(table)
+        emit_json(json_of(table))
         return
     emit(f"{'standing':>10}  {'points':>10}  {'month':>8}  member")
-    for row in table["members"]:
+    for row in table.members:
         emit(
-            f"{row['standing']:>10.3f}  {row['value_points']:>10}  "
-            f"{row['value_points_this_month']:>8}  {row['name']} ({row['member']}) "
-            f"[{_privileges(row['privileges'])}]"
+            f"{row.standing:>10.3f}  {row.value_points:>10}  "
+            f"{row.value_points_this_month:>8}  {row.name} ({row.member}) "
+            f"[{_privileges(row.privileges)}]"
         )
-    spread = table["distribution"]
+    spread = table.distribution
     fields(
         [
-            ("as of", table["as_of"]),
+            ("as of", table.as_of),
             ("settled", _settled_text(table)),
-            ("value points", f"{spread['total_value_points']} over {spread['members']} members"),
-            ("gini", spread["gini"]),
-            ("digest", table["digest"]),
+            ("value points", f"{spread.total_value_points} over {spread.members} members"),
+            ("gini", spread.gini),
+            ("digest", table.digest),
         ]
     )
 
 
-def _settled_text(figures: dict[str, Any]) -> str:
+def _settled_text(figures: Labels) -> str:
     """Which day is settled, and whether the figures include the provisional rest."""
-    through = f"through {figures['settled_through']}"
-    return f"{through}; later days provisional" if figures["provisional"] else through
+    through = f"through {figures.settled_through}"
+    return f"{through}; later days provisional" if figures.provisional else through
 
 
 @standing_group.command("why")
@@ -77,30 +79,31 @@ def why(state: CliState, commons_id: str, member: str, as_of: str | None, as_jso
     and each accepted contribution, with the approvals that accepted it and their entries."""
     found = standing_read.member_standing(state.node(), commons_id, member, as_of=as_of)
     if as_json:
-        emit_json(found)
+        emit_json(json_of(found))
         return
     fields(
         [
-            ("member", f"{found['name']} ({found['member']})"),
-            ("standing", f"{found['standing']:.3f} (half-life {found['half_life_days']} days)"),
-            ("value points", f"{found['value_points']} (policy version {found['policy_version']})"),
-            ("privileges", _privileges(found["privileges"])),
+            ("member", f"{found.name} ({found.member})"),
+            ("standing", f"{found.standing:.3f} (half-life {found.half_life_days} days)"),
+            ("value points", f"{found.value_points} (policy version {found.policy_version})"),
+            ("privileges", _privileges(found.privileges)),
         ]
     )
-    for term in found["why"]:
-        what = "founder's seed" if term["kind"] == "seed" else f"contribution {term['entry']}"
+    for term in found.why:
+        what = "founder's seed" if isinstance(term, SeedTerm) else f"contribution {term.entry}"
         emit(
-            f"  {term['standing']:>10.3f} = {term['points']} points x {term['decay']} decay  "
-            f"{what} (accepted {term['accepted_on']})"
+            f"  {term.standing:>10.3f} = {term.points} points x {term.decay} decay  "
+            f"{what} (accepted {term.accepted_on})"
         )
-        for approval in term.get("approvals", []):
-            who, weight = approval["name"], approval["weight"]
-            emit(f"      approved by {who} weight {weight} in {approval['entry']}")
+        for approval in term.approvals:
+            who, weight = approval.name, approval.weight
+            emit(f"      approved by {who} weight {weight} in {approval.entry}")
 
 
-def _read_policy(path: Path) -> Any:
+def _read_policy(path: Path) -> JsonValue:
     try:
-        return orjson.loads(path.read_bytes())
+        candidate: JsonValue = orjson.loads(path.read_bytes())
+        return candidate
     except orjson.JSONDecodeError as exc:
         raise BadInput(f"{path} is not valid JSON: {exc}") from exc
 
@@ -125,12 +128,12 @@ def preview(
     candidate = _read_policy(policy_path)
     found = standing_views.preview_value_policy(state.node(), commons_id, candidate, as_of=as_of)
     if as_json:
-        emit_json(found)
+        emit_json(json_of(found))
         return
     emit(f"{'live':>10}  {'candidate':>10}  {'share now':>9}  {'share then':>10}  member")
-    for row in found["members"]:
+    for row in found.members:
         emit(
-            f"{row['live_value_points']:>10}  {row['candidate_value_points']:>10}  "
-            f"{row['live_share']:>9.2%}  {row['candidate_share']:>10.2%}  {row['name']}"
+            f"{row.live_value_points:>10}  {row.candidate_value_points:>10}  "
+            f"{row.live_share:>9.2%}  {row.candidate_share:>10.2%}  {row.name}"
         )
-    fields([("total", f"{found['live_total']} -> {found['candidate_total']}")])
+    fields([("total", f"{found.live_total} -> {found.candidate_total}")])

@@ -5,15 +5,15 @@ Nobody assigns work: a claim is always made by the identity that signs it (``--a
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from commonwork.cli.commons import appended_json, page_options
 from commonwork.cli.context import CliState, as_option, commons_argument, json_option, pass_state
 from commonwork.cli.output import emit, emit_json, note
-from commonwork.services import acting, queries
+from commonwork.services import acting, tasks_read
 from commonwork.services.acting import Appended
+from commonwork.services.models import as_json as json_of
+from commonwork.services.read_models import TaskRow
 
 
 @click.group("task")
@@ -91,15 +91,13 @@ def unclaim(state: CliState, commons_id: str, task_id: str, identity: str, as_js
     _report(state, appended, as_json, f"withdrew your claim on task {task_id}")
 
 
-def _line(row: dict[str, Any]) -> str:
-    names = ", ".join(claimant["name"] for claimant in row["claimants"]) or "unclaimed"
-    if row["status"] == "closed":
-        names = f"done by contribution {row['closed_by']}"
-    estimate = f"{row['estimate']}h" if row["estimate"] else "-"
-    skills = ",".join(row["skills"]) or "-"
-    return (
-        f"{row['task_id']}  {row['status']:<6}  {estimate:<6}  {skills}  {row['title']}  [{names}]"
-    )
+def _line(row: TaskRow) -> str:
+    names = ", ".join(claimant.name for claimant in row.claimants) or "unclaimed"
+    if row.status == "closed":
+        names = f"done by contribution {row.closed_by}"
+    estimate = f"{row.estimate}h" if row.estimate else "-"
+    skills = ",".join(row.skills) or "-"
+    return f"{row.task_id}  {row.status:<6}  {estimate:<6}  {skills}  {row.title}  [{names}]"
 
 
 @task_group.command("list")
@@ -123,11 +121,11 @@ def list_(
     as_json: bool,
 ) -> None:
     """List the tasks of commons ID, newest first, with who holds a live claim on each."""
-    rows = queries.list_tasks(
+    rows = tasks_read.list_tasks(
         state.node(), commons_id, status=status, skill=skill, limit=limit, offset=offset
     )
     if as_json:
-        emit_json(rows)
+        emit_json([json_of(row) for row in rows])
         return
     for row in rows:
         emit(_line(row))

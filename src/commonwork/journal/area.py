@@ -9,13 +9,18 @@ or tables by hand.
 
 The fold's hooks run area by area, in the order of ``builds_on`` (an area after the areas it
 builds on, ties by name): ``begin`` after a commons' genesis, ``before_entry`` before the rule of
-every later entry (day settlement runs there: the first entry of a day settles the days before
-it), ``after_entry`` after an entry's own projection.
+every later entry, ``after_entry`` after an entry's own projection.
+
+Day settlement: before the rule of the first entry of a new day, the one area that keeps the
+commons' settlement checkpoint (its ``day_boundary``; the standing area's) settles every finished
+day since it, and for each day runs every area's ``settle`` steps in the order of
+:data:`SETTLE_PHASES` (then area order): acceptance of work, value points and standing, bounties
+paid on acceptance, tallies of decisions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Literal
@@ -30,6 +35,28 @@ ENTRY_POINT_GROUP = "commonwork.areas"
 #: frozen as they were at the fork's entry (money, mutual credit and bookings are never carried,
 #: so that nothing is duplicated by a fork).
 ForkRule = Literal["carry", "reset", "freeze"]
+
+#: The phases of a day's settlement, in the order they run for each finished day.
+SETTLE_PHASES = ("acceptance", "points", "bounties", "tallies")
+
+#: (state, commons id, the day being settled): one area's part of settling a finished day.
+SettleDay = Callable[[State, str, str], None]
+#: (state, commons id, the UTC day of the entry about to be checked, every area's settle steps
+#: in order): settle each finished day since the checkpoint with the steps, move the checkpoint.
+DayBoundary = Callable[[State, str, str, Sequence[SettleDay]], None]
+
+
+@dataclass(frozen=True)
+class SettleStep:
+    """One area's part of settling a day, and the phase it belongs to (SETTLE_PHASES)."""
+
+    phase: str
+    run: SettleDay
+
+    def __post_init__(self) -> None:
+        if self.phase not in SETTLE_PHASES:
+            raise ValueError(f"settle phase {self.phase!r} is not one of {SETTLE_PHASES}")
+
 
 #: (state, commons id, recorded_at of the genesis)
 Begin = Callable[[State, str, str], None]
@@ -56,6 +83,8 @@ class Area:
     after_entry: AfterEntry | None = None
     reads_after: ReadsAfter | None = None
     fork: Mapping[str, ForkRule] = field(default_factory=dict)
+    settle: tuple[SettleStep, ...] = ()
+    day_boundary: DayBoundary | None = None
     #: The shape of what the area projects. Raise it when its tables or what its projection
     #: writes change: a node whose stored version differs rebuilds every projection from the
     #: journal (no data migration imitating a rebuild), and the state digest names it.
@@ -102,7 +131,27 @@ def ordered(areas: Iterable[Area]) -> tuple[Area, ...]:
     return tuple(done)
 
 
+def settle_steps(areas: Iterable[Area]) -> tuple[SettleDay, ...]:
+    """Every area's settle steps, by phase, then in area order."""
+    listed = list(areas)
+    return tuple(
+        step.run
+        for phase in SETTLE_PHASES
+        for area in listed
+        for step in area.settle
+        if step.phase == phase
+    )
+
+
+def day_boundary(areas: Iterable[Area]) -> DayBoundary | None:
+    """The one area's day boundary (None when no area settles days)."""
+    found = [area.day_boundary for area in areas if area.day_boundary is not None]
+    return found[0] if found else None
+
+
 def _check_unique(areas: list[Area]) -> None:
+    if sum(area.day_boundary is not None for area in areas) > 1:
+        raise ValueError("more than one area declares a day boundary: one keeps the checkpoint")
     owner: dict[str, str] = {}
     for area in areas:
         for name in [spec.type for spec in area.actions] + [t.name for t in area.tables]:

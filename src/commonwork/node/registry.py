@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from commonwork.errors import UnknownActionType
-from commonwork.journal.area import Area, installed
+from commonwork.journal.area import Area, day_boundary, installed, settle_steps
 from commonwork.journal.projection import ActionSpec
 
 #: Every area installed, each after the areas it builds on.
@@ -23,6 +23,11 @@ PROJECTED_TABLES: tuple[sa.Table, ...] = tuple(
 TABLE_AREAS: dict[str, tuple[str, int]] = {
     table.name: (area.name, area.projection_version) for area in AREAS for table in area.tables
 }
+
+#: Every area's part of settling a finished day, in phase order, and the area that keeps the
+#: settlement checkpoint (it runs them for each finished day before an entry of a later day).
+SETTLE_STEPS = settle_steps(AREAS)
+DAY_BOUNDARY = day_boundary(AREAS)
 
 BEGIN = tuple(area.begin for area in AREAS if area.begin is not None)
 BEFORE_ENTRY = tuple(area.before_entry for area in AREAS if area.before_entry is not None)

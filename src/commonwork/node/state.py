@@ -25,8 +25,10 @@ from commonwork.node.registry import (
     AFTER_ENTRY,
     BEFORE_ENTRY,
     BEGIN,
+    DAY_BOUNDARY,
     PROJECTED_TABLES,
     READS_AFTER,
+    SETTLE_STEPS,
     TABLE_AREAS,
     spec_for,
 )
@@ -66,8 +68,7 @@ def run_rules(state: Any, commons_id: str, entry: Entry, body: Any = None) -> No
     parsed = body if body is not None else spec.parse_body(entry.action["body"])
     ctx = Context(commons_id, entry, parsed)
     if not entry.is_genesis:  # e.g. the first entry of a day settles the finished days first
-        for before in BEFORE_ENTRY:
-            before(state, commons_id, entry.recorded_at[:10])
+        before_rules(state, commons_id, entry.recorded_at[:10])
     spec.check(state, ctx)
     spec.apply(state, ctx)
     if entry.is_genesis:
@@ -76,6 +77,15 @@ def run_rules(state: Any, commons_id: str, entry: Entry, body: Any = None) -> No
     else:
         for after in AFTER_ENTRY:
             after(state, ctx)  # e.g. what the settlement engine fixes with the entry: weights
+
+
+def before_rules(state: Any, commons_id: str, day: str) -> None:
+    """What runs before the rule of an entry of ``day`` (not a genesis): the settlement of every
+    finished day since the checkpoint, with every area's steps, then the areas' before_entry."""
+    if DAY_BOUNDARY is not None:
+        DAY_BOUNDARY(state, commons_id, day, SETTLE_STEPS)
+    for before in BEFORE_ENTRY:
+        before(state, commons_id, day)
 
 
 class MemoryState:

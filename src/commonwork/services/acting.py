@@ -7,6 +7,7 @@ sends it through the same submit pipeline as a client-signed action.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from commonwork.commons.actions import FOUND, INVITE, JOIN, LEAVE
@@ -21,9 +22,10 @@ from commonwork.node.pipeline import append_actions
 from commonwork.node.registry import spec_for
 from commonwork.production.actions import CORRECT, RECORD, VALIDATE, WITHDRAW
 from commonwork.production.tasks import CLAIM, POST, UNCLAIM
+from commonwork.services.models import JsonMapping, JsonValue
 
 
-def signed_batch(raw: bytes, *, ndjson: bool = False) -> list[Any]:
+def signed_batch(raw: bytes, *, ndjson: bool = False) -> list[JsonValue]:
     """The signed actions in a request body: one JSON object, a JSON array, or (``ndjson``)
     one object per line."""
     if not raw.strip():
@@ -34,7 +36,7 @@ def signed_batch(raw: bytes, *, ndjson: bool = False) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def submit_signed(node: Node, commons_id: str | None, batch: list[Any]) -> list[Appended]:
+def submit_signed(node: Node, commons_id: str | None, batch: Sequence[JsonValue]) -> list[Appended]:
     """Append actions signed by their authors elsewhere (``{"action", "author_sig"}`` objects)."""
     signed: list[SignedAction] = []
     for index, item in enumerate(batch):
@@ -66,14 +68,14 @@ def _refuse_incomplete_genesis(signed: SignedAction) -> None:
 
 
 def _act(
-    node: Node, actor: Keypair, commons_id: str | None, type_: str, body: dict[str, Any]
+    node: Node, actor: Keypair, commons_id: str | None, type_: str, body: JsonMapping
 ) -> Appended:
-    action = build_action(type=type_, author=actor.did, body=body, commons=commons_id)
+    action = build_action(type=type_, author=actor.did, body=dict(body), commons=commons_id)
     return append_actions(node, commons_id, [sign_action(actor, action)])[0]
 
 
 def act(
-    node: Node, *, actor: Keypair, commons_id: str | None, action_type: str, body: dict[str, Any]
+    node: Node, *, actor: Keypair, commons_id: str | None, action_type: str, body: JsonMapping
 ) -> Appended:
     """Sign one action of any type as ``actor`` and append it: the generic door that the API's
     ``/act/{type}`` operations and ``commonwork act`` use (the friendly commands are aliases).
@@ -83,14 +85,14 @@ def act(
     if action_type == FOUND:
         if commons_id is not None:
             raise InvalidAction("a founding starts a new commons: it names no commons")
-        spec.parse_body(body)
-        parsed = dict(body)
-        return found_commons(
-            node, actor=actor, charter=parsed["charter"], founder_name=parsed["founder_name"]
-        )
+        spec.parse_body(dict(body))
+        charter, founder_name = body["charter"], body["founder_name"]
+        if not isinstance(charter, dict) or not isinstance(founder_name, str):  # parsed: never
+            raise InvalidAction("a founding's body holds a charter and the founder's name")
+        return found_commons(node, actor=actor, charter=charter, founder_name=founder_name)
     if commons_id is None:
         raise InvalidAction(f"{action_type} acts in a commons: name it")
-    spec.parse_body(body)
+    spec.parse_body(dict(body))
     return _act(node, actor, commons_id, action_type, body)
 
 
@@ -98,7 +100,7 @@ def found_commons(
     node: Node,
     *,
     actor: Keypair,
-    charter: dict[str, Any],
+    charter: JsonMapping,
     founder_name: str,
     preset: str = DEFAULT_PRESET,
 ) -> Appended:
@@ -137,7 +139,7 @@ def record_contribution(
     task: str | None = None,
     co_authors: dict[str, str] | None = None,
     happened_at: str | None = None,
-    artifact: dict[str, Any] | None = None,
+    artifact: JsonMapping | None = None,
     resource: str | None = None,
     skill: str | None = None,
     source: str | None = None,
@@ -168,7 +170,7 @@ def correct_contribution(
     commons_id: str,
     contribution_id: str,
     reason: str,
-    changes: dict[str, Any],
+    changes: JsonMapping,
 ) -> Appended:
     """Correct the actor's own contribution that is not accepted yet: ``changes`` holds the
     corrected fields (quantity, description, happened_at, artifact, resource, co_authors — the

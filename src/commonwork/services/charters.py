@@ -4,9 +4,6 @@ write them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from commonwork.commons.charter import claim_lapse_days
 from commonwork.commons.charter_policies import (
     DEFAULT_PRESET,
@@ -18,6 +15,7 @@ from commonwork.commons.policy import ValidationPolicy, decimal_text
 from commonwork.commons.rules_text import describe
 from commonwork.node.node import Node
 from commonwork.services import settled
+from commonwork.services.models import JsonMapping
 
 __all__ = [
     "DEFAULT_PRESET",
@@ -30,15 +28,13 @@ __all__ = [
 ]
 
 
-def founder_seed(validation_policy: Mapping[str, Any]) -> int:
+def founder_seed(validation_policy: JsonMapping) -> int:
     """The founder's standing when the charter names none: twice the higher of the two
     minimums of this validation policy (as a charter holds it)."""
     return default_seed(ValidationPolicy.from_json(validation_policy))
 
 
-def rules_in_force(
-    node: Node, commons_id: str, *, charter: Mapping[str, Any], founder: str
-) -> list[str]:
+def rules_in_force(node: Node, commons_id: str, *, charter: JsonMapping, founder: str) -> list[str]:
     """A commons' rules in plain words, from the policies in force now (those the day's
     settlement reads), or from its charter when it keeps no settled state. A CommonworkError
     when this node cannot read them."""

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from commonwork.errors import CommonworkError
 from commonwork.journal.entries import Entry
 from commonwork.journal.projection import Context
 from commonwork.node.node import Node
-from commonwork.node.registry import BEFORE_ENTRY, PROJECTED_TABLES, spec_for
-from commonwork.node.state import DbState
+from commonwork.node.registry import PROJECTED_TABLES, spec_for
+from commonwork.node.state import DbState, before_rules
 from commonwork.services.journals import require_head
+from commonwork.services.models import JsonMapping
 from commonwork.services.settled import keep
 
 DRY_RUN_ID = "0" * 64  # no entry has it: a dry run appends nothing
@@ -36,7 +36,7 @@ class Verdict:
 
 
 def dry_run(
-    node: Node, commons_id: str, author: str, candidates: Sequence[tuple[str, dict[str, Any]]]
+    node: Node, commons_id: str, author: str, candidates: Sequence[tuple[str, JsonMapping]]
 ) -> list[Verdict]:
     """Check each (action type, body) as if ``author`` appended it now, alone, next: one
     read transaction and one settlement overlay for all of them."""
@@ -52,14 +52,13 @@ def dry_run(
                 for row in rows.values():
                     state.put(tables[name], row)
         else:
-            for before in BEFORE_ENTRY:
-                before(state, commons_id, at[:10])
+            before_rules(state, commons_id, at[:10])
             keep(node, key, {name: dict(rows) for name, rows in state.pending.items()})
         verdicts = []
         for action_type, body in candidates:
             try:
                 spec = spec_for(action_type)
-                parsed = spec.parse_body(body)
+                parsed = spec.parse_body(dict(body))
                 entry = _candidate(head.id, head.seq + 1, at, commons_id, author, action_type, body)
                 spec.check(state, Context(commons_id, entry, parsed))
             except CommonworkError as refused:
@@ -70,13 +69,13 @@ def dry_run(
 
 
 def _candidate(
-    prev: str, seq: int, at: str, commons_id: str, author: str, action_type: str, body: Any
+    prev: str, seq: int, at: str, commons_id: str, author: str, action_type: str, body: JsonMapping
 ) -> Entry:
     action = {
         "type": action_type,
         "author": author,
         "commons": commons_id,
-        "body": body,
+        "body": dict(body),
         "nonce": "dry-run",
         "created_at": at,
     }

@@ -14,7 +14,7 @@ import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar, cast
+from typing import Protocol, Self, TypeVar, cast
 
 import sqlalchemy as sa
 
@@ -37,6 +37,15 @@ VIEW_CACHE_SIZE = 64
 _CACHE_LOCK = threading.Lock()
 REUSE_WITHIN = 5000  # entries: beyond that, deciding the day afresh costs less than reading them
 T = TypeVar("T")
+
+
+class Filterable(Protocol):
+    """A statement that can be narrowed with WHERE (a SELECT, of rows or of a count)."""
+
+    def where(self, *whereclause: sa.ColumnElement[bool]) -> Self: ...
+
+
+Q = TypeVar("Q", bound=Filterable)
 
 
 @dataclass(frozen=True, eq=False)
@@ -472,7 +481,7 @@ def remembered(node: Node, key: tuple[str, ...], compute: Callable[[], T]) -> T:
     return cast(T, found)
 
 
-def keep(node: Node, key: tuple[str, ...], value: Any, size: int = VIEW_CACHE_SIZE) -> None:
+def keep(node: Node, key: tuple[str, ...], value: object, size: int = VIEW_CACHE_SIZE) -> None:
     """Keep ``value`` in the node's cache of derived figures, dropping the oldest beyond
     ``size``; safe from the server's threads (a value is a pure function of its key, so two
     threads computing it at once only waste work)."""
@@ -482,9 +491,7 @@ def keep(node: Node, key: tuple[str, ...], value: Any, size: int = VIEW_CACHE_SI
         node.figures_cache[key] = value
 
 
-def status_filter(
-    query: Any, view: View | None, table: sa.Table, id_column: str, status: str
-) -> Any:
+def status_filter(query: Q, view: View | None, table: sa.Table, id_column: str, status: str) -> Q:
     """``query`` narrowed to rows whose status as of the view is ``status``: the settled column,
     corrected by the few rows the provisional settlement changed."""
     column = table.c.status

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import TypeAlias
 
 import numpy as np
 import orjson
@@ -32,6 +32,8 @@ from commonwork.standing.engine import ACCEPTED, DISPUTED, PENDING, Result, comp
 from commonwork.standing.points import month_of
 
 FIGURES_CACHE_SIZE = 32
+#: What gini and lorenz take: value points (milli, integers) or any non-negative numbers.
+Numbers: TypeAlias = NDArray[np.int64] | NDArray[np.float64]
 STATUS_NAMES = {PENDING: "pending", ACCEPTED: "accepted", DISPUTED: "disputed"}
 
 
@@ -125,7 +127,7 @@ def privileges_of(policies: Policies, standing: float) -> dict[str, bool]:
     return held
 
 
-def gini(values: NDArray[Any]) -> float:
+def gini(values: Numbers) -> float:
     """The Gini coefficient of non-negative values: 0 when all are equal (or all 0), towards 1
     when one holds everything."""
     ordered = np.sort(np.asarray(values, np.float64))
@@ -137,17 +139,17 @@ def gini(values: NDArray[Any]) -> float:
     return float(((2 * ranks - n - 1) * ordered).sum() / (n * total))
 
 
-def lorenz(values: NDArray[Any], points: int = 101) -> list[list[float]]:
+def lorenz(values: Numbers, points: int = 101) -> list[tuple[float, float]]:
     """The Lorenz curve as [population share, value share] pairs, from [0, 0] to [1, 1]."""
     ordered = np.sort(np.asarray(values, np.float64))
     n = len(ordered)
     total = ordered.sum()
     if n == 0 or total <= 0:
-        return [[0.0, 0.0], [1.0, 1.0]]
+        return [(0.0, 0.0), (1.0, 1.0)]
     cumulative = np.r_[0.0, np.cumsum(ordered)] / total
     shares = cumulative[list(_picks(n, points))].tolist()
     return [
-        [round(i / n, 4), round(share, 4)]
+        (round(i / n, 4), round(share, 4))
         for i, share in zip(_picks(n, points), shares, strict=True)
     ]
 

@@ -34,9 +34,20 @@ from commonwork.node.tables import entries
 from commonwork.production.tables import contributions, validations
 from commonwork.services import settled
 from commonwork.services.journals import require_head
+from commonwork.services.models import JsonObject
 from commonwork.services.queries import member_row, points_text
 from commonwork.services.settled import REUSE_WITHIN, View
 from commonwork.services.standing import gini, lorenz
+from commonwork.services.standing_models import (
+    Approval,
+    ContributionTerm,
+    Distribution,
+    MemberStanding,
+    SeedTerm,
+    SeriesPoint,
+    StandingEntry,
+    StandingTable,
+)
 from commonwork.standing import tables as standing_tables
 from commonwork.standing.decay import SCALE, decayed, factor
 from commonwork.standing.settle import days_between
@@ -117,14 +128,14 @@ def _names(conn: sa.Connection, commons_id: str, dids: list[str]) -> dict[str, s
     return {str(member): str(name) for member, name in conn.execute(query)}
 
 
-def member_rows(conn: sa.Connection, view: View) -> dict[str, Row]:
+def _member_rows(conn: sa.Connection, view: View) -> dict[str, Row]:
     """Per member: the standing row that holds as of the view (current or from history)."""
     if view.as_of_day >= view.settled_through:
         return _current_rows(conn, view)
     return _past_rows(conn, view)
 
 
-def standing_milli(row: Row | None, view: View) -> int:
+def _standing_milli(row: Row | None, view: View) -> int:
     if row is None:
         return 0
     days = days_between(row["day"], view.as_of_day)
@@ -137,6 +148,7 @@ def _people(conn: sa.Connection, commons_id: str) -> list[Row]:
 
 
 def _labels(view: View) -> dict[str, Any]:
+    """The fields of ``standing_models.Labels``, for the read models that carry them."""
     return {
         "commons_id": view.commons_id,
         "as_of": view.as_of,
@@ -154,7 +166,7 @@ def standing_table(
     as_of: str | None = None,
     limit: int | None = None,
     offset: int = 0,
-) -> dict[str, Any]:
+) -> StandingTable:
     """Members' standing, value points (lifetime and this month) and privileges, highest
     standing first (``limit`` of them from ``offset``; all when ``limit`` is None); with the
     distribution of value points over every active member and a digest of all the figures. The
@@ -163,8 +175,8 @@ def standing_table(
     view = require_view(node, commons_id, as_of)
     key = ("standing-table", view.head.id, view.as_of_day)
     table = settled.remembered(node, key, lambda: _made_or_patched(node, view).table)
-    shown = table["members"] if limit is None else table["members"][offset : offset + limit]
-    return {**table, "members": shown, "total_members": len(table["members"]), "offset": offset}
+    shown = table.members if limit is None else table.members[offset : offset + limit]
+    return replace(table, members=shown, offset=offset)
 
 
 @dataclass
@@ -173,8 +185,8 @@ class Made:
     the same day with the same members patches it instead of remaking it."""
 
     view: View
-    table: dict[str, Any]
-    entries: dict[str, dict[str, Any]]  # member → their entry in the table
+    table: StandingTable  # every member, from offset 0
+    entries: dict[str, StandingEntry]  # member → their entry in the table
     index: dict[str, int]  # member → their place in ``points`` and ``active``
     points: NDArray[np.int64]  # lifetime value points (milli), by index
     active: NDArray[np.bool_]
@@ -217,7 +229,7 @@ def _patched(node: Node, last: Made, view: View) -> Made | None:
     else:
         differ = sorted({key[1] for key in old.keys() | new.keys() if old.get(key) != new.get(key)})
     if not differ:
-        return replace(last, view=view, table={**last.table, **_labels(view)})
+        return replace(last, view=view, table=replace(last.table, **_labels(view)))
     if any(did not in last.entries for did in differ):
         return None
     back = [did for did in differ if _key(view, did) not in new]
@@ -226,18 +238,18 @@ def _patched(node: Node, last: Made, view: View) -> Made | None:
         with node.reading() as conn:
             settled_rows = _current_rows(conn, view, back)
     entries = dict(last.entries)
-    members = list(last.table["members"])
+    members = list(last.table.members)
     points, hash_sum = last.points.copy(), last.hash_sum
     for did in differ:
         before = entries[did]
         members.pop(bisect.bisect_left(members, _order(before), key=_order))
         row = new.get(_key(view, did)) or settled_rows.get(did)
-        after = _entry(view, did, before["name"], before["active"], row)
+        after = _entry(view, did, before.name, before.active, row)
         entries[did] = after
         bisect.insort(members, after, key=_order)
-        points[last.index[did]] = after["value_points_milli"]
+        points[last.index[did]] = after.value_points_milli
         hash_sum = (hash_sum - _figure_hash(before) + _figure_hash(after)) % DIGEST_MODULUS
-    table = _table(view, members, points[last.active], hash_sum, last.table["policies"])
+    table = _table(view, members, points[last.active], hash_sum, last.table.policies)
     return Made(view, table, entries, last.index, points, last.active, hash_sum)
 
 
@@ -245,50 +257,52 @@ def _key(view: View, did: str) -> tuple[str, str]:
     return (view.commons_id, did)
 
 
-def _order(entry: dict[str, Any]) -> tuple[int, str]:
+def _order(entry: StandingEntry) -> tuple[int, str]:
     """Highest standing first, then by did."""
-    return -entry["standing_milli"], entry["member"]
+    return -entry.standing_milli, entry.member
 
 
-def _entry(view: View, did: str, name: str, active: bool, row: Row | None) -> dict[str, Any]:
-    milli = standing_milli(row, view)
+def _entry(view: View, did: str, name: str, active: bool, row: Row | None) -> StandingEntry:
+    milli = _standing_milli(row, view)
     points = int(row["value_points_milli"]) if row else 0
     month = view.as_of_day[:7]
     this_month = int(row["month_points_milli"]) if row and row["month"] == month else 0
-    return {
-        "member": did,
-        "name": name,
-        "active": active,
-        "standing": shown(milli),
-        "standing_milli": milli,
-        "value_points": points_text(points),
-        "value_points_milli": points,
-        "value_points_this_month": points_text(this_month),
-        "privileges": privileges_of(view.policies, milli),
-    }
+    return StandingEntry(
+        member=did,
+        name=name,
+        active=active,
+        standing=shown(milli),
+        standing_milli=milli,
+        value_points=points_text(points),
+        value_points_milli=points,
+        value_points_this_month=points_text(this_month),
+        privileges=privileges_of(view.policies, milli),
+    )
 
 
 def _table(
     view: View,
-    members: list[dict[str, Any]],
+    members: list[StandingEntry],
     active_points: NDArray[np.int64],
     hash_sum: int,
-    policies: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+    policies: JsonObject | None = None,
+) -> StandingTable:
     """``policies``: the policies as JSON when the caller has them already (the same)."""
-    return {
+    return StandingTable(
         **_labels(view),
-        "month": view.as_of_day[:7],
-        "members": members,
-        "distribution": distribution_of(active_points),
-        "policies": policies if policies is not None else view.policies.as_json(),
-        "digest": figures_digest(view.as_of_day, hash_sum),
-    }
+        month=view.as_of_day[:7],
+        members=tuple(members),
+        distribution=distribution_of(active_points),
+        policies=policies if policies is not None else view.policies.as_json(),
+        digest=figures_digest(view.as_of_day, hash_sum),
+        total_members=len(members),
+        offset=0,
+    )
 
 
 def _standing_table(node: Node, view: View) -> Made:
     with node.reading() as conn:
-        rows = member_rows(conn, view)
+        rows = _member_rows(conn, view)
         people = _people(conn, view.commons_id)
     entries = {
         person["member"]: _entry(
@@ -302,31 +316,31 @@ def _standing_table(node: Node, view: View) -> Made:
     }
     index = {did: place for place, did in enumerate(entries)}
     points = np.fromiter(
-        (entry["value_points_milli"] for entry in entries.values()), np.int64, len(entries)
+        (entry.value_points_milli for entry in entries.values()), np.int64, len(entries)
     )
-    active = np.fromiter((entry["active"] for entry in entries.values()), np.bool_, len(entries))
+    active = np.fromiter((entry.active for entry in entries.values()), np.bool_, len(entries))
     hash_sum = sum(_figure_hash(entry) for entry in entries.values()) % DIGEST_MODULUS
     members = sorted(entries.values(), key=_order)
     table = _table(view, members, points[active], hash_sum)
     return Made(view, table, entries, index, points, active, hash_sum)
 
 
-def distribution_of(values: NDArray[np.int64]) -> dict[str, Any]:
+def distribution_of(values: NDArray[np.int64]) -> Distribution:
     ordered = np.sort(values)  # once, for both (they sort what they are given again: cheap)
-    return {
-        "members": len(values),
-        "total_value_points": points_text(int(values.sum())),
-        "gini": round(gini(ordered), 4),
-        "lorenz": lorenz(ordered),
-    }
+    return Distribution(
+        members=len(values),
+        total_value_points=points_text(int(values.sum())),
+        gini=round(gini(ordered), 4),
+        lorenz=tuple(lorenz(ordered)),
+    )
 
 
 DIGEST_MODULUS = 1 << 256
 
 
-def _figure_hash(entry: dict[str, Any]) -> int:
+def _figure_hash(entry: StandingEntry) -> int:
     """One member's figures hashed: sha256 of [did, standing, value points] (exact milli)."""
-    figures = [entry["member"], entry["standing_milli"], entry["value_points_milli"]]
+    figures = [entry.member, entry.standing_milli, entry.value_points_milli]
     return int.from_bytes(hashlib.sha256(orjson.dumps(figures)).digest(), "big")
 
 
@@ -404,60 +418,62 @@ def _decay_text(days: int, half_life: int) -> str:
     return format((Decimal(factor(days, half_life)) / SCALE).quantize(Decimal("0.000001")), "f")
 
 
-def _term(view: View, credit: Row, about: Row, approvals: list[Row], names: dict[str, str]) -> Any:
+def _term(
+    view: View, credit: Row, about: Row, approvals: list[Row], names: dict[str, str]
+) -> ContributionTerm:
     half_life = view.policies.standing.half_life_days
     days = days_between(credit["day"], view.as_of_day)
     now = decayed(int(credit["standing_milli"]), days, half_life)
-    return {
-        "kind": "contribution",
-        "contribution": credit["contribution_id"],
-        "entry": credit["contribution_id"],  # a contribution's id is its record entry's id
-        "seq": about.get("seq"),
-        "accepted_on": credit["day"],
-        "provisional": bool(credit.get("provisional")),
-        "points": points_text(int(credit["points_milli"])),
-        "standing_added": points_text(int(credit["standing_milli"])),
-        "decay": _decay_text(days, half_life),
-        "standing": shown(now),
-        "standing_milli": now,
-        "settled_quantity": about.get("accepted_quantity"),
-        "description": about.get("description"),
-        "contribution_kind": about.get("kind"),
-        "approvals": [
-            {
-                "validator": row["validator"],
-                "name": names.get(row["validator"], ""),
-                "seq": row["seq"],
-                "entry": row.get("entry"),
-                "weight": points_text(int(row["weight_milli"])),
-            }
+    return ContributionTerm(
+        kind="contribution",
+        contribution=credit["contribution_id"],
+        entry=credit["contribution_id"],  # a contribution's id is its record entry's id
+        seq=about.get("seq"),
+        accepted_on=credit["day"],
+        provisional=bool(credit.get("provisional")),
+        points=points_text(int(credit["points_milli"])),
+        standing_added=points_text(int(credit["standing_milli"])),
+        decay=_decay_text(days, half_life),
+        standing=shown(now),
+        standing_milli=now,
+        settled_quantity=about.get("accepted_quantity"),
+        description=about.get("description"),
+        contribution_kind=about.get("kind"),
+        approvals=tuple(
+            Approval(
+                validator=row["validator"],
+                name=names.get(row["validator"], ""),
+                seq=row["seq"],
+                entry=row.get("entry"),
+                weight=points_text(int(row["weight_milli"])),
+            )
             for row in approvals
-        ],
-    }
+        ),
+    )
 
 
-def _seed_term(view: View, row: Row | None, founded_on: str) -> dict[str, Any] | None:
+def _seed_term(view: View, row: Row | None, founded_on: str) -> SeedTerm | None:
     if row is None or not row["seed_milli"]:
         return None
     half_life = view.policies.standing.half_life_days
     days = days_between(founded_on, view.as_of_day)
     now = decayed(int(row["seed_milli"]), days, half_life)
-    return {
-        "kind": "seed",
-        "accepted_on": founded_on,
-        "provisional": False,
-        "points": points_text(int(row["seed_milli"])),
-        "standing_added": points_text(int(row["seed_milli"])),
-        "decay": _decay_text(days, half_life),
-        "standing": shown(now),
-        "standing_milli": now,
-        "approvals": [],
-    }
+    return SeedTerm(
+        kind="seed",
+        accepted_on=founded_on,
+        provisional=False,
+        points=points_text(int(row["seed_milli"])),
+        standing_added=points_text(int(row["seed_milli"])),
+        decay=_decay_text(days, half_life),
+        standing=shown(now),
+        standing_milli=now,
+        approvals=(),
+    )
 
 
 def member_standing(
     node: Node, commons_id: str, did: str, *, as_of: str | None = None
-) -> dict[str, Any]:
+) -> MemberStanding:
     """One member's standing and value points, and why: each term linked to its journal entry."""
     view = require_view(node, commons_id, as_of)
     with node.reading() as conn:
@@ -482,7 +498,7 @@ def member_standing(
     return _member_json(
         view,
         did,
-        person["name"],
+        person.name,
         row,
         current,
         founded[:10],
@@ -515,10 +531,10 @@ def _member_json(
     approvals: dict[str, list[Row]],
     names: dict[str, str],
     history: list[Row],
-) -> dict[str, Any]:
-    milli = standing_milli(row, view)
+) -> MemberStanding:
+    milli = _standing_milli(row, view)
     seed = _seed_term(view, current, founded_on)
-    terms = [] if seed is None else [seed]
+    terms: list[SeedTerm | ContributionTerm] = [] if seed is None else [seed]
     terms += [
         _term(
             view,
@@ -529,7 +545,7 @@ def _member_json(
         )
         for c in credits
     ]
-    rounding = milli - sum(term["standing_milli"] for term in terms)
+    rounding = milli - sum(term.standing_milli for term in terms)
     by_month: dict[str, int] = {}
     by_skill: dict[str, int] = {}
     half_life = view.policies.standing.half_life_days
@@ -542,28 +558,28 @@ def _member_json(
             by_skill[skill] = by_skill.get(skill, 0) + decayed(
                 int(credit["standing_milli"]), days, half_life
             )
-    return {
+    return MemberStanding(
         **_labels(view),
-        "member": did,
-        "name": name,
-        "standing": shown(milli),
-        "standing_milli": milli,
-        "standing_by_skill": {
+        member=did,
+        name=name,
+        standing=shown(milli),
+        standing_milli=milli,
+        standing_by_skill={
             skill: shown(value) for skill, value in sorted(by_skill.items()) if value
         },
-        "value_points": points_text(int(row["value_points_milli"]) if row else 0),
-        "value_points_by_month": {m: points_text(v) for m, v in sorted(by_month.items())},
-        "privileges": privileges_of(view.policies, milli),
-        "policy_version": view.policies.value.version,
-        "half_life_days": half_life,
-        "why": terms,
-        "rounding": points_text(rounding),
-        "series": _series(view, founded_on, history),
-        "contributions_accepted": len(credits),
-    }
+        value_points=points_text(int(row["value_points_milli"]) if row else 0),
+        value_points_by_month={m: points_text(v) for m, v in sorted(by_month.items())},
+        privileges=privileges_of(view.policies, milli),
+        policy_version=view.policies.value.version,
+        half_life_days=half_life,
+        why=tuple(terms),
+        rounding=points_text(rounding),
+        series=tuple(_series(view, founded_on, history)),
+        contributions_accepted=len(credits),
+    )
 
 
-def _series(view: View, founded_on: str, history: list[Row]) -> list[dict[str, Any]]:
+def _series(view: View, founded_on: str, history: list[Row]) -> list[SeriesPoint]:
     """Standing over time, from the founding day to the as-of day, at up to 60 days."""
     last = max(days_between(founded_on, view.as_of_day), 0)
     start = date.fromisoformat(founded_on)
@@ -579,5 +595,5 @@ def _series(view: View, founded_on: str, history: list[Row]) -> list[dict[str, A
         if position >= 0:
             held = history[position]
             value = decayed(int(held["amount_milli"]), days_between(held["day"], day), half_life)
-        out.append({"day": day, "standing": shown(value)})
+        out.append(SeriesPoint(day=day, standing=shown(value)))
     return out

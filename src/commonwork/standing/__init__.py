@@ -1,8 +1,8 @@
 """Standing and value points, settled by day inside the journal's fold (docs/standing.md,
 docs/design/standing.md)."""
 
-from commonwork.journal.area import Area
-from commonwork.standing.settle import begin, settle_until
+from commonwork.journal.area import Area, SettleStep
+from commonwork.standing.settle import begin, settle_acceptance, settle_points, settle_until
 from commonwork.standing.tables import TABLES
 from commonwork.standing.weigh import on_entry, reads_after
 
@@ -12,7 +12,8 @@ AREA = Area(
     builds_on=("commons", "production"),
     tables=TABLES,
     begin=begin,
-    before_entry=settle_until,
+    day_boundary=settle_until,  # keeps the checkpoint: settles finished days with every step
+    settle=(SettleStep("acceptance", settle_acceptance), SettleStep("points", settle_points)),
     after_entry=on_entry,
     reads_after=reads_after,
     fork={table.name: "carry" for table in TABLES},  # earned standing stays earned

@@ -25,6 +25,7 @@ not settled yet (services.standing): the provisional view.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
@@ -38,6 +39,7 @@ from commonwork.commons.charter_policies import ENGINE_VERSION, charter_policies
 from commonwork.commons.policy import Policies
 from commonwork.commons.tables import charter_versions, commons
 from commonwork.errors import InvalidAction, NotSettledYet
+from commonwork.journal.area import SettleDay
 from commonwork.journal.projection import Row, State
 from commonwork.production.tables import contributions, settle_agenda, tasks, validations
 from commonwork.standing.decay import decayed
@@ -133,8 +135,29 @@ def _history(
     )
 
 
-def settle_until(state: State, commons_id: str, day: str) -> None:
-    """Settle every day from the checkpoint up to (not including) ``day``."""
+def settle_acceptance(state: State, commons_id: str, day: str) -> None:
+    """The acceptance phase of settling ``day``: decide the agenda (accept, hold), close tasks."""
+    policies = policies_in_force(state, commons_id)
+    if policies is not None:
+        Day(state, commons_id, policies, day).decide_day()
+
+
+def settle_points(state: State, commons_id: str, day: str) -> None:
+    """The points phase of settling ``day``: credit the authors of the work accepted on it."""
+    policies = policies_in_force(state, commons_id)
+    if policies is not None:
+        Day(state, commons_id, policies, day).credit_day()
+
+
+#: The standing area's part of settling a day, in order (the whole of it, without other areas).
+STEPS: tuple[SettleDay, ...] = (settle_acceptance, settle_points)
+
+
+def settle_until(
+    state: State, commons_id: str, day: str, steps: Sequence[SettleDay] = STEPS
+) -> None:
+    """Settle every day from the checkpoint up to (not including) ``day`` with ``steps`` (in the
+    fold: every installed area's, in phase order; by default the standing area's own)."""
     checkpoint = state.get(settlements, (commons_id,))
     if checkpoint is None:
         if policies_in_force(state, commons_id) is not None:
@@ -150,9 +173,8 @@ def settle_until(state: State, commons_id: str, day: str) -> None:
     current = checkpoint["next_day"]
     while current < day:
         _charter_on(state, checkpoint, current)
-        policies = policies_in_force(state, commons_id)
-        if policies is not None:
-            Day(state, commons_id, policies, current).settle()
+        for step in steps:
+            step(state, commons_id, current)
         current = add_days(current, 1)
     _charter_on(state, checkpoint, day)  # a version may take effect on the entry's own day
     state.put(settlements, {**checkpoint, "next_day": day})
@@ -212,14 +234,30 @@ class Day:
         return self._standing[member]
 
     def settle(self) -> None:
+        """The whole day: acceptance, then points."""
+        self.decide_day()
+        self.credit_day()
+
+    def decide_day(self) -> None:
+        """Decide the day's agenda in journal order: accepted work marked with its quantity and
+        points, held work marked held, linked tasks closed."""
+        self.decide_only(self._live())
+
+    def credit_day(self) -> None:
+        """Credit the authors of the work the day accepted, in journal order."""
+        rows = [self.state.get(contributions, (self.commons_id, cid)) for cid in self._live()]
+        accepted = [
+            row
+            for row in rows
+            if row is not None and row["status"] == "accepted" and row["accepted_on"] == self.day
+        ]
+        if accepted:
+            self.credit_only(accepted)
+
+    def _live(self) -> list[str]:
+        """The contributions on the day's agenda that are not moot."""
         agenda = self.state.scan(settle_agenda, (self.commons_id, self.day))
-        if not agenda:
-            return
-        live = [a["contribution_id"] for a in agenda if a["why"] != "moot"]
-        accepted = self._decide_all(live)
-        self._preload_people(accepted)
-        for row in accepted:
-            Credit(self, row).apply()
+        return [a["contribution_id"] for a in agenda if a["why"] != "moot"]
 
     def decide_only(self, ids: list[str]) -> None:
         """What settling the day decides for these contributions alone — acceptance, quantity,

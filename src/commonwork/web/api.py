@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from commonwork.services import acting, journals, queries
+from commonwork.services import acting, journals, queries, tasks_read
 from commonwork.services.acting import Appended
+from commonwork.services.models import JsonValue, as_json
 from commonwork.web.auth import node_of
 from commonwork.web.schemas import (
     PROBLEM_RESPONSES,
@@ -42,7 +43,7 @@ def written(results: list[Appended]) -> JSONResponse:
     return JSONResponse({"items": items, "head": head}, status_code=status)
 
 
-async def signed_batch(request: Request) -> list[Any]:
+async def signed_batch(request: Request) -> list[JsonValue]:
     """The signed actions in the body: one JSON object, a JSON array, or NDJSON lines."""
     ndjson = "ndjson" in request.headers.get("content-type", "")
     return acting.signed_batch(await request.body(), ndjson=ndjson)
@@ -61,9 +62,8 @@ def node_info(request: Request) -> dict[str, Any]:
 @router.get("/commons", summary="List the commons on this node", tags=["read"], response_model=Page)
 def list_commons(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
     node = node_of(request)
-    items = queries.list_commons(node, limit=limit, offset=offset)
-    for item in items:
-        item["id"] = item["commons_id"]
+    listed = queries.list_commons(node, limit=limit, offset=offset)
+    items = [{**as_json(item), "id": item.commons_id} for item in listed]
     return {"items": items, "total": queries.count_commons(node), "limit": limit, "offset": offset}
 
 
@@ -82,15 +82,15 @@ async def found_signed(request: Request) -> JSONResponse:
 
 @router.get("/commons/{commons_id}", summary="A commons: charter, head, digest", tags=["read"])
 def get_commons(request: Request, commons_id: str) -> dict[str, Any]:
-    return queries.commons_detail(node_of(request), commons_id)
+    return as_json(queries.commons_detail(node_of(request), commons_id))
 
 
 @router.get("/commons/{commons_id}/members", summary="Members of a commons", tags=["read"])
 def get_members(
     request: Request, commons_id: str, limit: Limit = 100, offset: Offset = 0
 ) -> dict[str, Any]:
-    items = queries.list_members(node_of(request), commons_id, limit=limit, offset=offset)
-    return {"items": items, "limit": limit, "offset": offset}
+    listed = queries.list_members(node_of(request), commons_id, limit=limit, offset=offset)
+    return {"items": [as_json(item) for item in listed], "limit": limit, "offset": offset}
 
 
 @router.get(
@@ -107,10 +107,10 @@ def get_contributions(
         str | None, Query(pattern="^(pending|accepted|disputed)$", description="Filter by status.")
     ] = None,
 ) -> dict[str, Any]:
-    items = queries.list_contributions(
+    listed = queries.list_contributions(
         node_of(request), commons_id, limit=limit, offset=offset, status=status
     )
-    return {"items": items, "limit": limit, "offset": offset}
+    return {"items": [as_json(item) for item in listed], "limit": limit, "offset": offset}
 
 
 @router.get(
@@ -119,7 +119,7 @@ def get_contributions(
     tags=["read"],
 )
 def get_contribution(request: Request, commons_id: str, contribution_id: str) -> dict[str, Any]:
-    return queries.contribution_detail(node_of(request), commons_id, contribution_id)
+    return as_json(queries.contribution_detail(node_of(request), commons_id, contribution_id))
 
 
 @router.get(
@@ -139,10 +139,10 @@ def get_tasks(
         str | None, Query(pattern="^[a-z0-9-]{1,50}$", description="Only tasks needing this skill.")
     ] = None,
 ) -> dict[str, Any]:
-    items = queries.list_tasks(
+    listed = tasks_read.list_tasks(
         node_of(request), commons_id, status=status, skill=skill, limit=limit, offset=offset
     )
-    return {"items": items, "limit": limit, "offset": offset}
+    return {"items": [as_json(item) for item in listed], "limit": limit, "offset": offset}
 
 
 @router.get(
@@ -151,7 +151,7 @@ def get_tasks(
     tags=["read"],
 )
 def get_task(request: Request, commons_id: str, task_id: str) -> dict[str, Any]:
-    return queries.task_detail(node_of(request), commons_id, task_id)
+    return as_json(tasks_read.task_detail(node_of(request), commons_id, task_id))
 
 
 JOURNAL_PAGE = 1000  # the most entries one request of the journal returns

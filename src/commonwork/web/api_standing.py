@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from commonwork.services import standing_read, standing_views
+from commonwork.services.models import as_json
 from commonwork.web.auth import node_of
 from commonwork.web.schemas import PROBLEM_RESPONSES, PreviewRequest
 
@@ -40,9 +41,10 @@ def get_standing(
     limit: Annotated[int, Query(ge=1, le=1000, description="Members at most.")] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9, description="Members to skip.")] = 0,
 ) -> dict[str, Any]:
-    return standing_read.standing_table(
+    table = standing_read.standing_table(
         node_of(request), commons_id, as_of=as_of, limit=limit, offset=offset
     )
+    return as_json(table)
 
 
 @router.get(
@@ -58,7 +60,7 @@ def get_standing(
 def get_member_standing(
     request: Request, commons_id: str, member: str, as_of: AsOf = None
 ) -> dict[str, Any]:
-    return standing_read.member_standing(node_of(request), commons_id, member, as_of=as_of)
+    return as_json(standing_read.member_standing(node_of(request), commons_id, member, as_of=as_of))
 
 
 @router.post(
@@ -72,6 +74,7 @@ def get_member_standing(
     ),
 )
 def preview(request: Request, commons_id: str, form: PreviewRequest) -> dict[str, Any]:
-    return standing_views.preview_value_policy(
+    preview = standing_views.preview_value_policy(
         node_of(request), commons_id, form.value_policy, as_of=form.as_of
     )
+    return as_json(preview)

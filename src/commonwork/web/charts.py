@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -218,7 +219,7 @@ def _lorenz_axes(frame: Frame) -> list[str]:
 
 
 def lorenz_chart(
-    lorenz: list[list[float]],
+    lorenz: Sequence[Sequence[float]],
     gini: float,
     *,
     chart_id: str = "lorenz-chart",

@@ -7,6 +7,7 @@ collect what anyone may read (holoptism) plus, for a signed-in person, what they
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -18,19 +19,30 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from commonwork.errors import BadInput, CommonworkError
-from commonwork.services import accounts, charters, journals, queries
+from commonwork.services import accounts, charters, journals, queries, tasks_read
 from commonwork.services.accounts import Account
-from commonwork.services.catalog import CLAIM, UNCLAIM, doors_on
+from commonwork.services.catalog import doors_on
 from commonwork.services.charters import PRESETS, claim_lapse_days, describe
 from commonwork.services.dry_run import dry_run
 from commonwork.services.identities import Keypair
+from commonwork.services.models import JsonObject
 from commonwork.services.nodes import Node
+from commonwork.services.read_models import (
+    CommonsDetail,
+    TaskRow,
+)
 from commonwork.web.auth import (
     check_csrf,
     csrf_token,
     current_account,
     node_of,
     require_account,
+)
+from commonwork.web.page_cards import (
+    TaskCard,
+    contribution_card,
+    contribution_cards,
+    task_cards,
 )
 from commonwork.web.page_forms import (
     CONTRIBUTION_KINDS,
@@ -52,15 +64,6 @@ ENTRIES_PER_PAGE = 50
 NAMES_LOOKED_UP = 500
 TASKS_PER_PAGE = 20
 TASK_STATUSES = {"open": "Open tasks", "closed": "Closed tasks", "withdrawn": "Withdrawn tasks"}
-#: A contribution's status as the pages say it.
-STATUS_LABELS = {
-    "pending": "pending",
-    "accepted": "accepted",
-    "disputed": "held — waiting for arbitration",
-    "withdrawn": "withdrawn",
-}
-#: Statuses in which the contributor may still withdraw or correct their work.
-OPEN_STATUSES = ("pending", "disputed")
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["short"] = shorten
@@ -125,82 +128,19 @@ class CommonsState:
     error: str | None = None
 
 
-def _amount(row: dict[str, Any]) -> str:
-    if row["kind"] == "money":
-        return f"{row['quantity']} {row['unit']} (minor units)"
-    return f"{row['quantity']} {row['unit']}"
-
-
-def _with_validation_weights(row: dict[str, Any]) -> None:
-    """Mark the disputes that weigh nothing (by members without validating standing) as
-    concerns, and count them apart: they do not hold the work."""
-    concerns = 0
-    for item in row.get("validations", []):
-        item["concern"] = item["verdict"] == "dispute" and item.get("weight") == "0"
-        if item["concern"] and not item["superseded"]:
-            concerns += 1
-    row["concerns"] = concerns
-    row["holding_disputes"] = max(0, int(row.get("disputes") or 0) - concerns)
-
-
-def _with_status(row: dict[str, Any]) -> None:
-    """The status in words, and whether it is provisional: changed by a day not settled yet."""
-    status = row["status"]
-    row["status_label"] = STATUS_LABELS.get(status, status)
-    row["provisional_status"] = bool(row.get("provisional")) and status != row.get(
-        "settled_status", status
-    )
-
-
-def _with_permissions(
-    rows: list[dict[str, Any]], account: Account | None, is_member: bool
-) -> list[dict[str, Any]]:
-    for row in rows:
-        # Validations of a version since corrected no longer count: their authors may validate
-        # again. Co-authors never validate their own work.
-        validators = {item["validator"] for item in row["validations"] if not item["superseded"]}
-        authors = {item["member"] for item in row.get("shares", [])} | {row["contributor"]}
-        row["amount"] = _amount(row)
-        row["is_mine"] = account is not None and row["contributor"] == account.did
-        row["is_co_author"] = account is not None and account.did in authors
-        row["can_validate"] = (
-            is_member
-            and account is not None
-            and account.did not in authors
-            and account.did not in validators
-            and row["status"] != "withdrawn"
-        )
-        # Only the one who recorded it withdraws or corrects it, while it is not accepted.
-        row["can_withdraw"] = row["is_mine"] and row["status"] in OPEN_STATUSES
-        _with_status(row)
-        _with_validation_weights(row)
-    return rows
-
-
 def _is_member(node: Node, commons_id: str, account: Account | None) -> bool:
     mine = queries.membership(node, commons_id, account.did) if account is not None else None
-    return mine is not None and mine["status"] == "active"
+    return mine is not None and mine.status == "active"
 
 
 def _names(node: Node, commons_id: str) -> dict[str, str]:
     members = queries.list_members(node, commons_id, limit=NAMES_LOOKED_UP)
-    return {row["member"]: row["name"] for row in members}
+    return {row.member: row.name for row in members}
 
 
 def open_task_count(node: Node, commons_id: str) -> str:
     """How many tasks are open, as text."""
-    return str(queries.count_tasks(node, commons_id, status="open"))
-
-
-def _with_task_titles(
-    node: Node, commons_id: str, rows: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Name the task each contribution is linked to (rows carry only its id)."""
-    titles = queries.task_titles(node, commons_id, [row["task"] for row in rows if row.get("task")])
-    for row in rows:
-        task = row.get("task")
-        row["task_title"] = titles.get(task) if task else None
-    return rows
+    return str(tasks_read.count_tasks(node, commons_id, status="open"))
 
 
 def found_choices() -> dict[str, Any]:
@@ -218,10 +158,10 @@ def found_choices() -> dict[str, Any]:
     return {"presets": presets, "policy_fields": POLICY_FIELDS}
 
 
-def rules_in_force(node: Node, commons_id: str, detail: dict[str, Any]) -> list[str]:
+def rules_in_force(node: Node, commons_id: str, detail: CommonsDetail) -> list[str]:
     """The commons' rules in plain words, from the policies in force now (those the day's
     settlement reads), or from its charter when it keeps no settled state."""
-    charter, founder = detail.get("charter", {}), str(detail.get("founder", ""))
+    charter, founder = _charter(detail), detail.founder or ""
     try:
         return charters.rules_in_force(node, commons_id, charter=charter, founder=founder)
     except CommonworkError as exc:
@@ -239,18 +179,18 @@ def commons_view(
     )
     members = queries.list_members(node, commons_id, limit=MEMBERS_SHOWN, active_only=True)
     is_member = _is_member(node, commons_id, account)
-    shown = _with_task_titles(node, commons_id, contributions[:CONTRIBUTIONS_PER_PAGE])
+    shown = contributions[:CONTRIBUTIONS_PER_PAGE]
     may_join = account is not None and not is_member
-    if may_join and account is not None and detail.get("join_policy") == "invitation":
+    if may_join and account is not None and detail.join_policy == "invitation":
         may_join = queries.is_invited(node, commons_id, account.did)
     return {
         "may_join": may_join,
         "commons": detail,
-        "charter": detail.get("charter", {}),
+        "charter": _charter(detail),
         "rules": rules_in_force(node, commons_id, detail),
         "members": members,
         "is_member": is_member,
-        "contributions": _with_permissions(shown, account, is_member),
+        "contributions": contribution_cards(node, commons_id, shown, account, is_member),
         "open_tasks": open_task_count(node, commons_id),
         "page": page,
         "has_next": len(contributions) > CONTRIBUTIONS_PER_PAGE,
@@ -291,33 +231,15 @@ class TaskState:
     error: str | None = None
 
 
-def _task_rows(
+def _task_section(
     node: Node,
     commons_id: str,
-    tasks: list[dict[str, Any]],
-    names: dict[str, str],
-    account: Account | None,
-) -> list[dict[str, Any]]:
-    """The tasks with who posted them, whether the reader holds a claim, and which of claim and
-    unclaim the rules would take from the reader now (asked of the rules by a dry run)."""
-    candidates = [(kind, {"task": task["id"]}) for task in tasks for kind in (CLAIM, UNCLAIM)]
-    verdicts = (
-        dry_run(node, commons_id, account.did, candidates) if account is not None and tasks else []
-    )
-    for index, task in enumerate(tasks):
-        holds = account is not None and any(c["member"] == account.did for c in task["claimants"])
-        task["poster_name"] = names.get(task["poster"], "")
-        task["i_hold_claim"] = holds
-        task["can_claim"] = bool(verdicts) and verdicts[2 * index].allowed
-        task["can_unclaim"] = bool(verdicts) and verdicts[2 * index + 1].allowed
-    return tasks
-
-
-def _task_section(
-    node: Node, commons_id: str, status: str, flt: TaskFilter, rows_for: Any
+    status: str,
+    flt: TaskFilter,
+    rows_for: Callable[[list[TaskRow]], list[TaskCard]],
 ) -> dict[str, Any]:
     paged = replace(flt, status=status)
-    rows = queries.list_tasks(
+    rows = tasks_read.list_tasks(
         node,
         commons_id,
         status=status,
@@ -342,8 +264,8 @@ def task_board_view(
     is_member = _is_member(node, commons_id, account)
     names = _names(node, commons_id)
 
-    def rows_for(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return _task_rows(node, commons_id, rows, names, account)
+    def rows_for(rows: list[TaskRow]) -> list[TaskCard]:
+        return task_cards(node, commons_id, rows, names, account)
 
     statuses = [flt.status] if flt.status else list(TASK_STATUSES)
     return {
@@ -375,21 +297,27 @@ def doors_for(
 def task_view(node: Node, commons_id: str, task_id: str, account: Account | None) -> dict[str, Any]:
     """One task: its description, every claim with its state, the contributions linked."""
     detail = queries.commons_detail(node, commons_id)
-    task = queries.task_detail(node, commons_id, task_id)
+    task = tasks_read.task_detail(node, commons_id, task_id)
     is_member = _is_member(node, commons_id, account)
     names = _names(node, commons_id)
-    for row in task["contributions"]:
-        row.update(contributor_name=names.get(row["contributor"], ""), validations=[])
-    _with_permissions(task["contributions"], account, False)
+    cards = [
+        contribution_card(row, account, False, names.get(row.contributor, ""))
+        for row in task.contributions
+    ]
     return {
         "commons": detail,
         "is_member": is_member,
         "doors": doors_for(node, commons_id, "task", task_id, account),
-        "task": _task_rows(node, commons_id, [task], names, account)[0],
-        "contributions": task["contributions"],
+        "task": task_cards(node, commons_id, [task], names, account)[0],
+        "contributions": cards,
         "open_tasks": open_task_count(node, commons_id),
-        "lapse_days": claim_lapse_days(detail.get("charter", {})),
+        "lapse_days": claim_lapse_days(_charter(detail)),
     }
+
+
+def _charter(detail: CommonsDetail) -> JsonObject:
+    """The commons' charter (empty while its row is being rebuilt)."""
+    return detail.charter if detail.charter is not None else {}
 
 
 def _entry_view(entry: Any, names: dict[str, str]) -> dict[str, Any]:

@@ -32,7 +32,7 @@ def _is_member(request: Request, commons_id: str, account: accounts.Account | No
     if account is None:
         return False
     row = queries.membership(node_of(request), commons_id, account.did)
-    return row is not None and row["status"] == "active"
+    return row is not None and row.status == "active"
 
 
 def _invitations_page(

@@ -11,7 +11,7 @@ is not JSON, or not a valid value policy, is shown again next to the form with t
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,8 +22,9 @@ from markupsafe import Markup
 
 from commonwork.errors import BadInput, CommonworkError, NotFound
 from commonwork.services import queries, standing, standing_read, standing_views
-from commonwork.services.charters import decimal_text
+from commonwork.services.models import JsonValue
 from commonwork.services.nodes import Node
+from commonwork.services.standing_models import SeriesPoint
 from commonwork.web.auth import node_of
 from commonwork.web.charts import line_chart, lorenz_chart
 from commonwork.web.page_views import open_task_count, render
@@ -81,26 +82,26 @@ def standing_view(node: Node, commons_id: str, as_of: str, page: int = 1) -> dic
         return context
     when = as_of_time(as_of)
     whole = standing_read.standing_table(node, commons_id, as_of=when, limit=1)
-    pages = max(1, -(-whole["total_members"] // MEMBERS_PER_PAGE))
+    pages = max(1, -(-whole.total_members // MEMBERS_PER_PAGE))
     page = min(max(1, page), pages)
     offset = (page - 1) * MEMBERS_PER_PAGE
     table = standing_read.standing_table(
         node, commons_id, as_of=when, limit=MEMBERS_PER_PAGE, offset=offset
     )
-    spread = table["distribution"]
-    chart = lorenz_chart(spread["lorenz"], spread["gini"])
+    spread = table.distribution
+    chart = lorenz_chart(spread.lorenz, spread.gini)
     paging = {"page": page, "pages": pages, "first_rank": offset + 1}
     return {**context, "table": table, "paging": paging, "lorenz_svg": Markup(chart)}  # noqa: S704 - escaped SVG
 
 
-def _series_description(name: str, series: list[dict[str, Any]]) -> str:
+def _series_description(name: str, series: Sequence[SeriesPoint]) -> str:
     if not series:
         return f"{name} has no standing yet."
     first, last = series[0], series[-1]
-    highest = max(point["standing"] for point in series)
+    highest = max(point.standing for point in series)
     return (
-        f"Standing of {name} from {first['day']} to {last['day']}: {first['standing']:g} at the "
-        f"start, {last['standing']:g} at the end, {highest:g} at the highest."
+        f"Standing of {name} from {first.day} to {last.day}: {first.standing:g} at the "
+        f"start, {last.standing:g} at the end, {highest:g} at the highest."
     )
 
 
@@ -110,43 +111,32 @@ def member_view(node: Node, commons_id: str, member: str, as_of: str) -> dict[st
     if context["no_standing"]:
         return context
     figures = standing_read.member_standing(node, commons_id, member, as_of=as_of_time(as_of))
-    name = figures["name"] or member
+    name = figures.name or member
     chart = line_chart(
-        [(point["day"], point["standing"]) for point in figures["series"]],
+        [(point.day, point.standing) for point in figures.series],
         title=f"Standing of {name} over time",
-        description=_series_description(name, figures["series"]),
+        description=_series_description(name, figures.series),
     )
     return {
         **context,
         "figures": figures,
         "chart_svg": Markup(chart),  # noqa: S704 - the chart escapes every text it draws
-        "terms_total": round(sum(term["standing"] for term in figures["why"]), 3),
+        "terms_total": round(sum(term.standing for term in figures.why), 3),
     }
 
 
-def parse_policy(text: str) -> Any:
+def parse_policy(text: str) -> JsonValue:
     """The candidate value policy typed in the form, as JSON; where it stops being JSON if not."""
     if not text.strip():
         raise BadInput("write the candidate value policy as a JSON object, e.g. the live one")
     try:
-        return orjson.loads(text)
+        candidate: JsonValue = orjson.loads(text)
+        return candidate
     except orjson.JSONDecodeError as exc:
         raise BadInput(
             f"the candidate value policy is not valid JSON: {exc.msg} at line {exc.lineno}, "
             f"column {exc.colno}"
         ) from exc
-
-
-def _signed(change: Decimal) -> str:
-    return ("+" if change > 0 else "") + decimal_text(change)
-
-
-def _with_changes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    for row in rows:
-        change = Decimal(row["candidate_value_points"]) - Decimal(row["live_value_points"])
-        row["change"] = _signed(change)
-        row["changed"] = change != 0 or row["candidate_share"] != row["live_share"]
-    return rows
 
 
 def preview_view(
@@ -174,7 +164,6 @@ def preview_view(
     except CommonworkError as exc:
         context["form_error"] = exc.detail
         return context, exc.status
-    result["members"] = _with_changes(result["members"])
     context["preview"] = result
     return context, 200
 

@@ -1,0 +1,163 @@
+"""What a page shows of a contribution and of a task: the record the services read, with what
+only a page adds — the amount and status in words, the validations that are concerns, and what
+the reader may do (validate, withdraw, claim, unclaim: the last two asked of the rules by a dry
+run)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from commonwork.services import tasks_read
+from commonwork.services.accounts import Account
+from commonwork.services.catalog import CLAIM, UNCLAIM
+from commonwork.services.dry_run import dry_run
+from commonwork.services.nodes import Node
+from commonwork.services.read_models import (
+    ContributionRow,
+    LinkedContribution,
+    TaskRow,
+    Validation,
+)
+
+#: A contribution's status as the pages say it.
+STATUS_LABELS = {
+    "pending": "pending",
+    "accepted": "accepted",
+    "disputed": "held — waiting for arbitration",
+    "withdrawn": "withdrawn",
+}
+#: Statuses in which the contributor may still withdraw or correct their work.
+OPEN_STATUSES = ("pending", "disputed")
+
+
+@dataclass(frozen=True)
+class ShownValidation:
+    """A validation on a contribution's card. A ``concern`` is a dispute that weighs nothing (by
+    a member without validating standing): it does not hold the work."""
+
+    validation: Validation
+    concern: bool
+
+
+@dataclass(frozen=True)
+class ContributionCard:
+    """A contribution as a page shows it: the record (``row``), its amount and status in words,
+    its validations, and what the reader may do with it."""
+
+    row: ContributionRow | LinkedContribution
+    contributor_name: str
+    amount: str
+    status_label: str
+    provisional_status: bool  # changed by a day not settled yet
+    is_mine: bool
+    can_validate: bool
+    can_withdraw: bool
+    validations: tuple[ShownValidation, ...]
+    concerns: int  # the disputes that weigh nothing, counted apart
+    holding_disputes: int
+    task_title: str | None = None  # the title of its linked task, where the page names it
+
+
+def _amount(row: ContributionRow | LinkedContribution) -> str:
+    if row.kind == "money":
+        return f"{row.quantity} {row.unit} (minor units)"
+    return f"{row.quantity} {row.unit}"
+
+
+def contribution_card(
+    row: ContributionRow | LinkedContribution,
+    account: Account | None,
+    is_member: bool,
+    contributor_name: str,
+    task_title: str | None = None,
+) -> ContributionCard:
+    validations = row.validations if isinstance(row, ContributionRow) else ()
+    shares = row.shares if isinstance(row, ContributionRow) else ()
+    # Validations of a version since corrected no longer count: their authors may validate
+    # again. Co-authors never validate their own work.
+    validators = {item.validator for item in validations if not item.superseded}
+    authors = {item.member for item in shares} | {row.contributor}
+    shown = tuple(
+        ShownValidation(item, item.verdict == "dispute" and item.weight == "0")
+        for item in validations
+    )
+    concerns = sum(1 for item in shown if item.concern and not item.validation.superseded)
+    is_mine = account is not None and row.contributor == account.did
+    return ContributionCard(
+        row=row,
+        contributor_name=contributor_name,
+        amount=_amount(row),
+        status_label=STATUS_LABELS.get(row.status, row.status),
+        provisional_status=row.provisional and row.status != row.settled_status,
+        is_mine=is_mine,
+        can_validate=(
+            is_member
+            and account is not None
+            and account.did not in authors
+            and account.did not in validators
+            and row.status != "withdrawn"
+        ),
+        # Only the one who recorded it withdraws or corrects it, while it is not accepted.
+        can_withdraw=is_mine and row.status in OPEN_STATUSES,
+        validations=shown,
+        concerns=concerns,
+        holding_disputes=max(0, row.disputes - concerns),
+        task_title=task_title,
+    )
+
+
+def contribution_cards(
+    node: Node,
+    commons_id: str,
+    rows: list[ContributionRow],
+    account: Account | None,
+    is_member: bool,
+) -> list[ContributionCard]:
+    """The contributions' cards, each naming the task it is linked to (rows carry its id)."""
+    titles = tasks_read.task_titles(node, commons_id, [row.task for row in rows if row.task])
+    return [
+        contribution_card(
+            row,
+            account,
+            is_member,
+            row.contributor_name,
+            titles.get(row.task) if row.task else None,
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class TaskCard:
+    """A task as a page shows it: the record (``row``), who posted it, and which of claim and
+    unclaim the rules would take from the reader now."""
+
+    row: TaskRow
+    poster_name: str
+    can_claim: bool
+    can_unclaim: bool
+
+
+def task_cards(
+    node: Node,
+    commons_id: str,
+    tasks: Sequence[TaskRow],
+    names: dict[str, str],
+    account: Account | None,
+) -> list[TaskCard]:
+    """The tasks with who posted them and which of claim and unclaim the rules would take from
+    the reader now (asked of the rules by a dry run)."""
+    candidates = [(kind, {"task": task.id}) for task in tasks for kind in (CLAIM, UNCLAIM)]
+    verdicts = (
+        dry_run(node, commons_id, account.did, candidates) if account is not None and tasks else []
+    )
+    return [
+        TaskCard(
+            row=task,
+            poster_name=names.get(task.poster, ""),
+            can_claim=bool(verdicts) and verdicts[2 * index].allowed,
+            can_unclaim=bool(verdicts) and verdicts[2 * index + 1].allowed,
+        )
+        for index, task in enumerate(tasks)
+    ]
