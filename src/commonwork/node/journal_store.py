@@ -121,6 +121,19 @@ def lines_page(
     return [(row.seq, row.line) for row in conn.execute(query)]
 
 
+def kinds_after(
+    conn: sa.Connection, commons_id: str, *, after: int, upto: int
+) -> list[tuple[str, str, bytes]]:
+    """(entry id, action type, wire line) of the entries after seq ``after`` up to ``upto``, in
+    order, from the kept columns: the lines were checked when appended, so nothing is parsed."""
+    query = (
+        sa.select(entries.c.entry_id, entries.c.type, entries.c.line)
+        .where(entries.c.commons_id == commons_id, entries.c.seq > after, entries.c.seq <= upto)
+        .order_by(entries.c.seq)
+    )
+    return [(row.entry_id, row.type, row.line.encode()) for row in conn.execute(query)]
+
+
 def iter_lines(
     conn: sa.Connection, commons_id: str, *, after: int = -1, limit: int | None = None
 ) -> Iterator[bytes]:

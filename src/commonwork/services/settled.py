@@ -12,20 +12,23 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, ValuesView
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from types import MappingProxyType
 from typing import Protocol, Self, TypeVar, cast
 
+import orjson
 import sqlalchemy as sa
 
 from commonwork.commons.policy import Policies
 from commonwork.errors import BadInput, NotSettledYet
 from commonwork.journal.actions import parse_time
 from commonwork.journal.chain import Head
-from commonwork.journal.entries import parse_entry
 from commonwork.journal.projection import Key, Row, key_of
-from commonwork.node.journal_store import iter_lines
+from commonwork.node.journal_store import kinds_after
 from commonwork.node.node import Node
+from commonwork.node.registry import SETTLE_STEPS
 from commonwork.node.state import DbState
 from commonwork.production.actions import CORRECT, RECORD, VALIDATE, WITHDRAW
 from commonwork.production.tables import contributions, settle_agenda, tasks
@@ -37,6 +40,7 @@ VIEW_CACHE_SIZE = 64
 _CACHE_LOCK = threading.Lock()
 REUSE_WITHIN = 5000  # entries: beyond that, deciding the day afresh costs less than reading them
 T = TypeVar("T")
+_NOTHING: Mapping[Key, Row] = MappingProxyType({})
 
 
 class Filterable(Protocol):
@@ -59,7 +63,7 @@ class View:
     as_of_day: str
     next_day: str  # the first day not settled
     policies: Policies
-    overlay: dict[str, dict[Key, Row]]
+    overlay: Mapping[str, Mapping[Key, Row]]
     # When the view was updated from the view of head seq ``previous`` (the head's own day, one
     # head after another): the members whose provisional rows may differ from that view's.
     moved: frozenset[str] | None = None
@@ -70,9 +74,9 @@ class View:
         """The last settled day."""
         return add_days(self.next_day, -1)
 
-    def changed(self, table: sa.Table) -> dict[Key, Row]:
+    def changed(self, table: sa.Table) -> Mapping[Key, Row]:
         """The rows of ``table`` the provisional settlement changed, by key."""
-        return self.overlay.get(table.name, {})
+        return self.overlay.get(table.name, _NOTHING)
 
     def row(self, table: sa.Table, stored: Row) -> Row:
         """``stored`` (a settled row) as of the as-of time, marked ``provisional`` when the
@@ -123,7 +127,7 @@ def current(node: Node, commons_id: str, *, as_of: str | None = None) -> View | 
             rows, moved, previous = today.rows(), today.moved, today.previous
         else:
             if when[:10] >= checkpoint:
-                settle_until(overlay, commons_id, add_days(when[:10], 1))
+                settle_until(overlay, commons_id, add_days(when[:10], 1), SETTLE_STEPS)
             rows = {name: dict(found) for name, found in overlay.pending.items()}
     made = View(commons_id, head, when, when[:10], checkpoint, policies, rows, moved, previous)
     keep(node, key, made)
@@ -174,13 +178,67 @@ class Today:
     credits: dict[str, dict[str, dict[Key, Row]]]  # member → their rows by table
     accepted: dict[str, Row]  # the contributions accepted today, by id
     by_author: dict[str, set[str]]  # member → the accepted contributions they author
-    merged: dict[str, dict[Key, Row]]  # every row by table: the view's overlay
     closers: frozenset[str]  # the decided contributions that close a task
+    # The tables the decided rows and the credited rows hold (the view's overlay has these).
+    contribution_tables: frozenset[str] = frozenset()
+    member_tables: frozenset[str] = frozenset()
+    closed_tasks: dict[Key, Row] = field(default_factory=dict)  # by the first acceptance
     moved: frozenset[str] | None = None  # members whose rows changed since ``previous``
     previous: int | None = None  # the head seq this one was updated from
 
-    def rows(self) -> dict[str, dict[Key, Row]]:
-        return self.merged
+    @cached_property
+    def overlay(self) -> dict[str, Mapping[Key, Row]]:
+        """Every row by table, read through the rows kept per contribution and per member: a
+        new head shares them instead of copying every row of the day."""
+        tables: dict[str, Mapping[Key, Row]] = {
+            name: _Grouped(name, self.decided) for name in self.contribution_tables
+        }
+        tables.update({name: _Grouped(name, self.credits) for name in self.member_tables})
+        tables[tasks.name] = self.closed_tasks
+        return tables
+
+    def rows(self) -> Mapping[str, Mapping[Key, Row]]:
+        return self.overlay
+
+
+class _Grouped(Mapping[Key, Row]):
+    """One table's rows among rows kept in groups by the key's second column (a contribution
+    id, or a member): looked up in their group, gathered only when iterated."""
+
+    def __init__(self, name: str, groups: Mapping[str, Mapping[str, Mapping[Key, Row]]]) -> None:
+        self.name = name
+        self.groups = groups
+        self._gathered: dict[Key, Row] | None = None
+
+    def __getitem__(self, key: Key) -> Row:
+        return self.groups[key[1]][self.name][key]
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, tuple) or len(key) < 2:
+            return False
+        group = self.groups.get(key[1])
+        return group is not None and key in group.get(self.name, _NOTHING)
+
+    def _all(self) -> dict[Key, Row]:
+        if self._gathered is None:
+            self._gathered = {
+                key: row
+                for group in self.groups.values()
+                for key, row in group.get(self.name, _NOTHING).items()
+            }
+        return self._gathered
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def items(self) -> ItemsView[Key, Row]:
+        return self._all().items()
+
+    def values(self) -> ValuesView[Row]:
+        return self._all().values()
 
 
 def _today(node: Node, conn: sa.Connection, head: Head, policies: Policies) -> Today:
@@ -217,11 +275,18 @@ def _afresh(conn: sa.Connection, head: Head, policies: Policies) -> Today:
     for cid, row in accepted.items():
         for member, _ in authors(row):
             by_author.setdefault(member, set()).add(cid)
-    merged: dict[str, dict[Key, Row]] = {}
-    for tables in (*credits.values(), *decided.values()):
-        _add(merged, tables)
     closers = frozenset(cid for cid, tables in decided.items() if tables.get(tasks.name))
-    made = Today(day, head.seq, decided, credits, accepted, by_author, merged, closers)
+    made = Today(
+        day,
+        head.seq,
+        decided,
+        credits,
+        accepted,
+        by_author,
+        closers,
+        _names(decided.values()),
+        _names(credits.values()),
+    )
     _merge_tasks(made)
     return made
 
@@ -242,12 +307,9 @@ def _updated(
     Day(overlay, commons_id, policies, day).decide_only(todo)
     fresh = _by_contribution(overlay.pending, todo)
     decided = dict(earlier.decided)
-    merged = {name: dict(found) for name, found in earlier.merged.items()}
-    for cid in [cid for cid in touched if cid in decided]:
-        _drop(merged, decided.pop(cid))
+    for cid in touched:
+        decided.pop(cid, None)
     decided.update(fresh)
-    for tables in fresh.values():
-        _add(merged, tables)
     accepted = dict(earlier.accepted)
     before = {cid: accepted.pop(cid) for cid in touched if cid in accepted}
     now = _accepted_in(fresh, todo, day)
@@ -270,16 +332,16 @@ def _updated(
         for member, _ in authors(row):
             by_author[member].add(cid)
     credits = dict(earlier.credits)
-    for member in [member for member in affected if member in credits]:
-        _drop(merged, credits.pop(member))
+    for member in affected:
+        credits.pop(member, None)
     crediting = sorted({cid for member in affected for cid in by_author.get(member, ())})
+    fresh_credits: dict[str, dict[str, dict[Key, Row]]] = {}
     if crediting:
         credited = DbState(conn)
         rows = [accepted[cid] for cid in crediting]
         Day(credited, commons_id, policies, day).credit_only(rows, affected)
-        for member, tables in _by_member(credited.pending).items():
-            credits[member] = tables
-            _add(merged, tables)
+        fresh_credits = _by_member(credited.pending)
+        credits.update(fresh_credits)
     closers = set(earlier.closers) - touched
     closers.update(cid for cid, tables in fresh.items() if tables.get(tasks.name))
     made = Today(
@@ -289,10 +351,11 @@ def _updated(
         credits,
         accepted,
         by_author,
-        merged,
         frozenset(closers),
-        frozenset(affected),
-        earlier.head_seq,
+        earlier.contribution_tables | _names(fresh.values()),
+        earlier.member_tables | _names(fresh_credits.values()),
+        moved=frozenset(affected),
+        previous=earlier.head_seq,
     )
     _merge_tasks(made)
     return made
@@ -309,17 +372,9 @@ def _accepted_in(
     return found
 
 
-def _drop(merged: dict[str, dict[Key, Row]], tables: dict[str, dict[Key, Row]]) -> None:
-    for name, found in tables.items():
-        if name != tasks.name:
-            for key in found:
-                merged.get(name, {}).pop(key, None)
-
-
-def _add(merged: dict[str, dict[Key, Row]], tables: dict[str, dict[Key, Row]]) -> None:
-    for name, found in tables.items():
-        if name != tasks.name:
-            merged.setdefault(name, {}).update(found)
+def _names(groups: Iterable[Mapping[str, object]]) -> frozenset[str]:
+    """The tables these groups of rows hold rows of (tasks apart: closed_tasks has them)."""
+    return frozenset(name for group in groups for name in group if name != tasks.name)
 
 
 def _merge_tasks(made: Today) -> None:
@@ -333,7 +388,7 @@ def _merge_tasks(made: Today) -> None:
         for key, row in made.decided.get(cid, {}).get(tasks.name, {}).items():
             if key not in closing or accepted["seq"] < closing[key][0]:
                 closing[key] = (accepted["seq"], row)
-    made.merged[tasks.name] = {key: row for key, (_, row) in closing.items()}
+    made.closed_tasks = {key: row for key, (_, row) in closing.items()}
 
 
 def _agenda(conn: sa.Connection, commons_id: str, day: str) -> frozenset[str]:
@@ -380,13 +435,13 @@ def changes_since(
             return changes_since(node, reading, commons_id, after, upto)
     types: set[str] = set()
     touched: set[str] = set()
-    for line in iter_lines(conn, commons_id, after=after, limit=upto - after):
-        entry = parse_entry(line)
-        types.add(entry.type)
-        if entry.type == RECORD:
-            touched.add(entry.id)
-        else:
-            target = entry.body_json().get("contribution")
+    for entry_id, action_type, line in kinds_after(conn, commons_id, after=after, upto=upto):
+        types.add(action_type)
+        if action_type == RECORD:
+            touched.add(entry_id)
+        else:  # a line checked when it was appended: only its body's target is read
+            body = orjson.loads(line)["action"]["body"]
+            target = body.get("contribution") if isinstance(body, dict) else None
             if isinstance(target, str):
                 touched.add(target)
     made = Changes(frozenset(types), frozenset(touched))

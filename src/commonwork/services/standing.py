@@ -127,10 +127,12 @@ def privileges_of(policies: Policies, standing: float) -> dict[str, bool]:
     return held
 
 
-def gini(values: Numbers) -> float:
+def gini(values: Numbers, *, ascending: bool = False) -> float:
     """The Gini coefficient of non-negative values: 0 when all are equal (or all 0), towards 1
-    when one holds everything."""
-    ordered = np.sort(np.asarray(values, np.float64))
+    when one holds everything. ``ascending``: the values are sorted already."""
+    ordered = np.asarray(values, np.float64)
+    if not ascending:
+        ordered = np.sort(ordered)
     total = ordered.sum()
     n = len(ordered)
     if n == 0 or total <= 0:
@@ -139,9 +141,14 @@ def gini(values: Numbers) -> float:
     return float(((2 * ranks - n - 1) * ordered).sum() / (n * total))
 
 
-def lorenz(values: Numbers, points: int = 101) -> list[tuple[float, float]]:
-    """The Lorenz curve as [population share, value share] pairs, from [0, 0] to [1, 1]."""
-    ordered = np.sort(np.asarray(values, np.float64))
+def lorenz(
+    values: Numbers, points: int = 101, *, ascending: bool = False
+) -> list[tuple[float, float]]:
+    """The Lorenz curve as [population share, value share] pairs, from [0, 0] to [1, 1].
+    ``ascending``: the values are sorted already."""
+    ordered = np.asarray(values, np.float64)
+    if not ascending:
+        ordered = np.sort(ordered)
     n = len(ordered)
     total = ordered.sum()
     if n == 0 or total <= 0:

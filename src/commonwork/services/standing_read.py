@@ -191,6 +191,7 @@ class Made:
     points: NDArray[np.int64]  # lifetime value points (milli), by index
     active: NDArray[np.bool_]
     hash_sum: int  # the sum of the members' figure hashes: the digest's part
+    ordered: NDArray[np.int64]  # the active members' value points, ascending: the distribution
 
 
 def _made_or_patched(node: Node, view: View) -> Made:
@@ -239,7 +240,7 @@ def _patched(node: Node, last: Made, view: View) -> Made | None:
             settled_rows = _current_rows(conn, view, back)
     entries = dict(last.entries)
     members = list(last.table.members)
-    points, hash_sum = last.points.copy(), last.hash_sum
+    points, hash_sum, ordered = last.points.copy(), last.hash_sum, last.ordered
     for did in differ:
         before = entries[did]
         members.pop(bisect.bisect_left(members, _order(before), key=_order))
@@ -249,8 +250,18 @@ def _patched(node: Node, last: Made, view: View) -> Made | None:
         bisect.insort(members, after, key=_order)
         points[last.index[did]] = after.value_points_milli
         hash_sum = (hash_sum - _figure_hash(before) + _figure_hash(after)) % DIGEST_MODULUS
-    table = _table(view, members, points[last.active], hash_sum, last.table.policies)
-    return Made(view, table, entries, last.index, points, last.active, hash_sum)
+        if last.active[last.index[did]]:  # its place in the ascending points moves
+            ordered = _moved(ordered, before.value_points_milli, after.value_points_milli)
+    table = _table(view, members, ordered, hash_sum, last.table.policies)
+    return Made(view, table, entries, last.index, points, last.active, hash_sum, ordered)
+
+
+def _moved(ordered: NDArray[np.int64], old: int, new: int) -> NDArray[np.int64]:
+    """``ordered`` (ascending) with one ``old`` value replaced by ``new``, still ascending."""
+    if old == new:
+        return ordered
+    without = np.delete(ordered, int(np.searchsorted(ordered, old)))
+    return np.insert(without, int(np.searchsorted(without, new)), new)
 
 
 def _key(view: View, did: str) -> tuple[str, str]:
@@ -283,16 +294,17 @@ def _entry(view: View, did: str, name: str, active: bool, row: Row | None) -> St
 def _table(
     view: View,
     members: list[StandingEntry],
-    active_points: NDArray[np.int64],
+    ordered: NDArray[np.int64],
     hash_sum: int,
     policies: JsonObject | None = None,
 ) -> StandingTable:
-    """``policies``: the policies as JSON when the caller has them already (the same)."""
+    """``ordered``: the active members' value points, ascending. ``policies``: the policies as
+    JSON when the caller has them already (the same)."""
     return StandingTable(
         **_labels(view),
         month=view.as_of_day[:7],
         members=tuple(members),
-        distribution=distribution_of(active_points),
+        distribution=distribution_of(ordered, ascending=True),
         policies=policies if policies is not None else view.policies.as_json(),
         digest=figures_digest(view.as_of_day, hash_sum),
         total_members=len(members),
@@ -321,17 +333,19 @@ def _standing_table(node: Node, view: View) -> Made:
     active = np.fromiter((entry.active for entry in entries.values()), np.bool_, len(entries))
     hash_sum = sum(_figure_hash(entry) for entry in entries.values()) % DIGEST_MODULUS
     members = sorted(entries.values(), key=_order)
-    table = _table(view, members, points[active], hash_sum)
-    return Made(view, table, entries, index, points, active, hash_sum)
+    ordered = np.sort(points[active])
+    table = _table(view, members, ordered, hash_sum)
+    return Made(view, table, entries, index, points, active, hash_sum, ordered)
 
 
-def distribution_of(values: NDArray[np.int64]) -> Distribution:
-    ordered = np.sort(values)  # once, for both (they sort what they are given again: cheap)
+def distribution_of(values: NDArray[np.int64], *, ascending: bool = False) -> Distribution:
+    """How value points are spread among these members' (``ascending``: sorted already)."""
+    ordered = values if ascending else np.sort(values)
     return Distribution(
         members=len(values),
         total_value_points=points_text(int(values.sum())),
-        gini=round(gini(ordered), 4),
-        lorenz=tuple(lorenz(ordered)),
+        gini=round(gini(ordered, ascending=True), 4),
+        lorenz=tuple(lorenz(ordered, ascending=True)),
     )
 
 
