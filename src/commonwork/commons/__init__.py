@@ -1,5 +1,6 @@
 """The commons area: charter, founding and membership."""
 
+from commonwork.commons import inbox
 from commonwork.commons.actions import ACTIONS
 from commonwork.commons.tables import TABLES
 from commonwork.journal.area import Area
@@ -15,7 +16,10 @@ AREA = Area(
         "charter_versions": "reset",
         "members": "carry",
         "invitations": "carry",
+        "inbox": "reset",  # a fork starts with its own news
     },
+    keep_events=inbox.keep,
+    projection_version=2,  # 2: the inbox
 )
 
 __all__ = ["ACTIONS", "AREA", "TABLES"]

@@ -60,4 +60,21 @@ charter_versions = sa.Table(
     sqlite_with_rowid=False,
 )
 
-TABLES = (commons, members, invitations, charter_versions)
+#: What entries told each member (commonwork.journal.area.Event): their inbox. ``n`` orders the
+#: events of one entry.
+inbox = sa.Table(
+    "inbox",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("member", sa.String(100), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("n", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(100), nullable=False),
+    sa.Column("subject", sa.String(100), nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),  # the entry's author
+    sa.Column("recorded_at", sa.String(24), nullable=False),
+    sa.Index("ix_inbox_member", "member", "recorded_at"),  # a person's inbox across commons
+    sqlite_with_rowid=False,
+)
+
+TABLES = (commons, members, invitations, charter_versions, inbox)

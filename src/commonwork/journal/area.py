@@ -9,7 +9,8 @@ or tables by hand.
 
 The fold's hooks run area by area, in the order of ``builds_on`` (an area after the areas it
 builds on, ties by name): ``begin`` after a commons' genesis, ``before_entry`` before the rule of
-every later entry, ``after_entry`` after an entry's own projection.
+every later entry, ``after_entry`` after an entry's own projection; then every area's
+``events`` of the entry go to the one area that keeps them (``keep_events``: the inbox).
 
 Day settlement: before the rule of the first entry of a new day, the one area that keeps the
 commons' settlement checkpoint (its ``day_boundary``; the standing area's) settles every finished
@@ -58,6 +59,23 @@ class SettleStep:
             raise ValueError(f"settle phase {self.phase!r} is not one of {SETTLE_PHASES}")
 
 
+@dataclass(frozen=True)
+class Event:
+    """Something an entry tells one member (their inbox): ``kind`` is stable and dotted, area
+    first (e.g. ``production.contribution.approve``), ``subject`` what it is about (a
+    contribution's or a task's id)."""
+
+    member: str
+    kind: str
+    subject: str
+
+
+#: (state after the entry's own projection, the entry): the events it emits, in order.
+EmitEvents = Callable[[State, Context], Sequence[Event]]
+#: (state, the entry, every area's events of it): keep them (the commons area's inbox).
+KeepEvents = Callable[[State, Context, Sequence[Event]], None]
+
+
 #: (state, commons id, recorded_at of the genesis)
 Begin = Callable[[State, str, str], None]
 #: (state, commons id, the UTC day of the entry about to be checked)
@@ -85,6 +103,11 @@ class Area:
     fork: Mapping[str, ForkRule] = field(default_factory=dict)
     settle: tuple[SettleStep, ...] = ()
     day_boundary: DayBoundary | None = None
+    events: EmitEvents | None = None
+    #: Per event kind the area emits: what it says, after the author's name ("approved your
+    #: contribution"). The doors show it.
+    event_kinds: Mapping[str, str] = field(default_factory=dict)
+    keep_events: KeepEvents | None = None
     #: The shape of what the area projects. Raise it when its tables or what its projection
     #: writes change: a node whose stored version differs rebuilds every projection from the
     #: journal (no data migration imitating a rebuild), and the state digest names it.
@@ -149,9 +172,22 @@ def day_boundary(areas: Iterable[Area]) -> DayBoundary | None:
     return found[0] if found else None
 
 
+def emitters(areas: Iterable[Area]) -> tuple[EmitEvents, ...]:
+    """Every area's events hook, in area order."""
+    return tuple(area.events for area in areas if area.events is not None)
+
+
+def events_keeper(areas: Iterable[Area]) -> KeepEvents | None:
+    """The one area that keeps the events (None: nobody hears of anything)."""
+    found = [area.keep_events for area in areas if area.keep_events is not None]
+    return found[0] if found else None
+
+
 def _check_unique(areas: list[Area]) -> None:
     if sum(area.day_boundary is not None for area in areas) > 1:
         raise ValueError("more than one area declares a day boundary: one keeps the checkpoint")
+    if sum(area.keep_events is not None for area in areas) > 1:
+        raise ValueError("more than one area keeps the events: one inbox")
     owner: dict[str, str] = {}
     for area in areas:
         for name in [spec.type for spec in area.actions] + [t.name for t in area.tables]:

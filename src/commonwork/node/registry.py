@@ -6,7 +6,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from commonwork.errors import UnknownActionType
-from commonwork.journal.area import Area, day_boundary, installed, settle_steps
+from commonwork.journal.area import (
+    Area,
+    day_boundary,
+    emitters,
+    events_keeper,
+    installed,
+    settle_steps,
+)
 from commonwork.journal.projection import ActionSpec
 
 #: Every area installed, each after the areas it builds on.
@@ -28,6 +35,14 @@ TABLE_AREAS: dict[str, tuple[str, int]] = {
 #: settlement checkpoint (it runs them for each finished day before an entry of a later day).
 SETTLE_STEPS = settle_steps(AREAS)
 DAY_BOUNDARY = day_boundary(AREAS)
+
+#: What each entry tells its members (every area's events hook), and who keeps it.
+EMITTERS = emitters(AREAS)
+KEEP_EVENTS = events_keeper(AREAS)
+#: Per event kind, in plain words (after the name of the entry's author).
+EVENT_KINDS: dict[str, str] = {
+    kind: text for area in AREAS for kind, text in area.event_kinds.items()
+}
 
 BEGIN = tuple(area.begin for area in AREAS if area.begin is not None)
 BEFORE_ENTRY = tuple(area.before_entry for area in AREAS if area.before_entry is not None)

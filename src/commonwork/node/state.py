@@ -26,6 +26,8 @@ from commonwork.node.registry import (
     BEFORE_ENTRY,
     BEGIN,
     DAY_BOUNDARY,
+    EMITTERS,
+    KEEP_EVENTS,
     PROJECTED_TABLES,
     READS_AFTER,
     SETTLE_STEPS,
@@ -77,6 +79,10 @@ def run_rules(state: Any, commons_id: str, entry: Entry, body: Any = None) -> No
     else:
         for after in AFTER_ENTRY:
             after(state, ctx)  # e.g. what the settlement engine fixes with the entry: weights
+    if KEEP_EVENTS is not None and EMITTERS:
+        events = [event for emit in EMITTERS for event in emit(state, ctx)]
+        if events:
+            KEEP_EVENTS(state, ctx, events)
 
 
 def before_rules(state: Any, commons_id: str, day: str) -> None:

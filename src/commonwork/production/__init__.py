@@ -1,7 +1,7 @@
 """The production area: broadcast tasks and claims, contributions and their validation by peers."""
 
 from commonwork.journal.area import Area
-from commonwork.production import actions, tasks
+from commonwork.production import actions, events, tasks
 from commonwork.production.tables import TABLES
 
 ACTIONS = (*actions.ACTIONS, *tasks.ACTIONS)
@@ -13,6 +13,8 @@ AREA = Area(
     actions=ACTIONS,
     tables=TABLES,
     fork={table.name: "carry" for table in TABLES},  # history and attribution are kept
+    events=events.events,
+    event_kinds=events.KINDS,
 )
 
 __all__ = ["ACTIONS", "AREA", "TABLES"]
