@@ -990,7 +990,8 @@ def phase_rebuild(node: Node, commons_id: str, console: Console, report: Report)
                     f"{logged[0] - began:,.0f} s, {spent['settle']:,.1f} s of it settling"
                 )
 
-        rebuilt = journals.rebuild_projections(node, commons_id, progress=advance)
+        # every commons (the journal holds one): a changed projection version allows no less
+        rebuilt = journals.rebuild_projections(node, progress=advance)
         total = time.perf_counter() - began
     peak = peak_rss()
     days = [(seconds, day) for day, seconds in per_day.items()]
