@@ -13,12 +13,13 @@ from typing import Any
 
 import click
 
-from commonwork.cli.acting import report
 from commonwork.cli.context import CliState, as_option, json_option, pass_state
 from commonwork.cli.output import emit
+from commonwork.cli.signing import sign_and_report
 from commonwork.errors import BadInput
-from commonwork.services import acting
 from commonwork.services.catalog import ACTION_SPECS, ActionSpec, Door
+
+REASON_HELP = "Why, in a sentence (kept in the journal)."
 
 
 def _body(raw: str | None, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -83,44 +84,53 @@ def act(
     if list_types or action_type is None:
         _describe()
         return
-    appended = acting.act(
-        state.node(),
-        actor=state.keypair(identity),
-        commons_id=commons_id,
-        action_type=action_type,
-        body=_body(body, fields),
-    )
-    report(state, appended, as_json, f"appended {action_type}")
+    action = (commons_id, action_type, _body(body, fields))
+    sign_and_report(state, identity, action, as_json, f"appended {action_type}")
+
+
+def thing_command(
+    action_type: str,
+    noun: str,
+    verb: str,
+    target: str,
+    *,
+    help: str,
+    done: str,
+    takes_reason: bool | None,
+) -> click.Command:
+    """``commonwork NOUN VERB ID THING_ID``: sign ``action_type`` on one thing of a commons,
+    ``{target: THING_ID}``, and report ``done`` (``{thing}`` in it is THING_ID). With
+    ``takes_reason`` None there is no ``--reason``; False refuses one, True puts it in the body."""
+
+    def command(
+        state: CliState, commons_id: str, thing: str, identity: str, as_json: bool, reason: str = ""
+    ) -> None:
+        body: dict[str, Any] = {target: thing}
+        if reason.strip():
+            if not takes_reason:
+                raise BadInput(f"{action_type} takes no reason")
+            body["reason"] = reason.strip()
+        action = (commons_id, action_type, body)
+        sign_and_report(state, identity, action, as_json, done.format(thing=thing))
+
+    made = as_option(json_option(pass_state(command)))
+    if takes_reason is not None:
+        made = click.option("--reason", default="", help=REASON_HELP)(made)
+    made = click.argument("thing", metavar=f"{noun.upper()}_ID")(made)
+    return click.command(verb, help=help)(click.argument("commons_id", metavar="ID")(made))
 
 
 def _door_command(spec: ActionSpec, door: Door) -> click.Command:
-    """``commonwork NOUN VERB ID THING_ID [--reason …]``, derived from the action type's door."""
-
-    @click.command(door.verb, help=f"{door.hint or spec.summary} ({spec.type}; ID is the commons).")
-    @click.argument("commons_id", metavar="ID")
-    @click.argument("thing", metavar=f"{door.noun.upper()}_ID")
-    @click.option("--reason", default="", help="Why, in a sentence (kept in the journal).")
-    @as_option
-    @json_option
-    @pass_state
-    def command(
-        state: CliState, commons_id: str, thing: str, reason: str, identity: str, as_json: bool
-    ) -> None:
-        body: dict[str, Any] = {door.target: thing}
-        if door.reason and reason.strip():
-            body["reason"] = reason.strip()
-        elif reason.strip():
-            raise BadInput(f"{spec.type} takes no reason")
-        appended = acting.act(
-            state.node(),
-            actor=state.keypair(identity),
-            commons_id=commons_id,
-            action_type=spec.type,
-            body=body,
-        )
-        report(state, appended, as_json, f"{door.verb}: {door.noun} {thing}")
-
-    return command
+    """The command of an action type's door: ``commonwork NOUN VERB ID THING_ID [--reason …]``."""
+    return thing_command(
+        spec.type,
+        door.noun,
+        door.verb,
+        door.target,
+        help=f"{door.hint or spec.summary} ({spec.type}; ID is the commons).",
+        done=f"{door.verb}: {door.noun} {{thing}}",
+        takes_reason=door.reason,
+    )
 
 
 def attach_doors(cli: click.Group, groups: dict[str, click.Group]) -> None:

@@ -2,30 +2,25 @@
 (``commons members``, ``commons contributions``); ``contribute`` and ``correct`` are in
 :mod:`commonwork.cli.contributions`.
 
-Each command signs one action as a local identity (``--as``) and appends it through the same
-service the web node uses.
+Each command signs one action as a local identity (``--as``) and appends it through the generic
+door the web node uses too (:mod:`commonwork.cli.signing`).
 """
 
 from __future__ import annotations
 
 import click
 
-from commonwork.cli.commons import appended_json, commons_group, page_options
+from commonwork.cli.commons import commons_group, page_options, status_option
 from commonwork.cli.context import CliState, as_option, commons_argument, json_option, pass_state
 from commonwork.cli.invitations import join_with_code
-from commonwork.cli.output import emit, emit_json, note
-from commonwork.services import acting, queries
-from commonwork.services.acting import Appended
+from commonwork.cli.output import emit_rows
+from commonwork.cli.signing import report, sign_and_report
+from commonwork.services import queries
+from commonwork.services.catalog import JOIN, LEAVE, VALIDATE
 from commonwork.services.models import as_json as json_of
-from commonwork.services.read_models import ContributionRow
+from commonwork.services.read_models import ContributionRow, MemberRow
 
-
-def report(state: CliState, appended: Appended, as_json: bool, done: str) -> None:
-    if as_json:
-        emit_json(appended_json(state, appended))
-    else:
-        emit(appended.entry.id)
-        note(f"{done} (entry {appended.entry.seq} of commons {appended.commons_id})")
+VERDICTS_DONE = {"approve": "approved", "dispute": "disputed", "adjust": "adjusted"}
 
 
 @click.command("join")
@@ -52,16 +47,12 @@ def join(
     An invitation-only commons needs a member's invitation: their invite of your key, or a code
     they made on this node (--code).
     """
-    if code is not None:
-        appended = join_with_code(state, commons_id, code, identity, name or identity, as_json)
+    body = {"name": name or identity}
+    if code is None:
+        sign_and_report(state, identity, (commons_id, JOIN, body), as_json, "joined")
     else:
-        appended = acting.join_commons(
-            state.node(),
-            actor=state.keypair(identity),
-            commons_id=commons_id,
-            name=name or identity,
-        )
-    report(state, appended, as_json, "joined")
+        joined = join_with_code(state, commons_id, code, identity, body["name"], as_json)
+        report(state, joined, as_json, "joined")
 
 
 @click.command("leave")
@@ -71,10 +62,7 @@ def join(
 @pass_state
 def leave(state: CliState, commons_id: str, identity: str, as_json: bool) -> None:
     """Leave commons ID; your past contributions stay in its journal. Print the entry id."""
-    appended = acting.leave_commons(
-        state.node(), actor=state.keypair(identity), commons_id=commons_id
-    )
-    report(state, appended, as_json, "left")
+    sign_and_report(state, identity, (commons_id, LEAVE, {}), as_json, "left")
 
 
 @click.command("validate")
@@ -109,19 +97,10 @@ def validate(
         verdict = "adjust"
     if verdict is None:
         raise click.UsageError("say --approve, --dispute or --adjust QUANTITY")
-    appended = acting.validate_contribution(
-        state.node(),
-        actor=state.keypair(identity),
-        commons_id=commons_id,
-        contribution_id=contribution_id,
-        verdict=verdict,
-        reason=reason,
-        quantity=quantity,
-    )
-    done = {"approve": "approved", "dispute": "disputed", "adjust": "adjusted"}.get(
-        verdict, verdict
-    )
-    report(state, appended, as_json, f"{done} contribution {contribution_id}")
+    body = {"contribution": contribution_id, "verdict": verdict, "reason": reason}
+    judged = {**body, "quantity": quantity} if quantity is not None else body
+    done = f"{VERDICTS_DONE.get(verdict, verdict)} contribution {contribution_id}"
+    sign_and_report(state, identity, (commons_id, VALIDATE, judged), as_json, done)
 
 
 @commons_group.command("members")
@@ -137,20 +116,16 @@ def members(
     rows = queries.list_members(
         state.node(), commons_id, limit=limit, offset=offset, active_only=active
     )
-    if as_json:
-        emit_json([{"id": row.member, **json_of(row)} for row in rows])
-        return
-    for row in rows:
-        emit(f"{row.member}  {row.status:<6}  {row.role:<7}  {row.name}")
+    emit_rows(rows, as_json, lambda row: {"id": row.member, **json_of(row)}, _member_line)
+
+
+def _member_line(row: MemberRow) -> str:
+    return f"{row.member}  {row.status:<6}  {row.role:<7}  {row.name}"
 
 
 @commons_group.command("contributions")
 @commons_argument
-@click.option(
-    "--status",
-    type=click.Choice(["pending", "accepted", "disputed"]),
-    help="Only contributions in this state.",
-)
+@status_option("contributions", "pending", "accepted", "disputed")
 @page_options
 @json_option
 @pass_state
@@ -166,14 +141,14 @@ def contributions(
     rows = queries.list_contributions(
         state.node(), commons_id, limit=limit, offset=offset, status=status
     )
-    if as_json:
-        emit_json([{"id": row.contribution_id, **json_of(row)} for row in rows])
-        return
-    for row in rows:
-        emit(
-            f"{row.contribution_id}  {_status_text(row):<22}  {_quantity_text(row)}  "
-            f"{row.contributor_name}: {row.description}"
-        )
+    emit_rows(rows, as_json, lambda row: {"id": row.contribution_id, **json_of(row)}, _line)
+
+
+def _line(row: ContributionRow) -> str:
+    return (
+        f"{row.contribution_id}  {_status_text(row):<22}  {_quantity_text(row)}  "
+        f"{row.contributor_name}: {row.description}"
+    )
 
 
 def _status_text(row: ContributionRow) -> str:

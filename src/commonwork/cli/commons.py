@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 import orjson
 
-from commonwork.cli.context import CliState, as_option, commons_argument, json_option, pass_state
-from commonwork.cli.output import emit, emit_json, fields, note
+from commonwork.cli.context import (
+    CliState,
+    F,
+    as_option,
+    commons_argument,
+    json_option,
+    pass_state,
+)
+from commonwork.cli.output import emit, emit_json, emit_rows, fields, note
+from commonwork.cli.signing import appended_json
 from commonwork.services import acting, queries
-from commonwork.services.acting import Appended
 from commonwork.services.charters import DEFAULT_PRESET, PRESETS
 from commonwork.services.models import as_json as json_of
-from commonwork.services.read_models import CommonsDetail
+from commonwork.services.read_models import CommonsDetail, CommonsSummary
 
 
 @click.group("commons")
@@ -32,20 +40,6 @@ def _metrics(
             raise click.BadParameter(f"{value!r} is not NAME=DESCRIPTION", ctx, param)
         metrics.append({"name": name.strip(), "description": description.strip()})
     return metrics
-
-
-def appended_json(state: CliState, appended: Appended) -> dict[str, Any]:
-    """What an acting command reports: the new entry and the commons' head and digest after it."""
-    detail = queries.commons_detail(state.node(), appended.commons_id)
-    return {
-        "id": appended.entry.id,
-        "commons": appended.commons_id,
-        "seq": appended.entry.seq,
-        "created": appended.created,
-        "head": detail.head,
-        "head_seq": detail.head_seq,
-        "digest": detail.digest,
-    }
 
 
 def _policies(path: Path) -> dict[str, Any]:
@@ -200,6 +194,13 @@ def page_options(function: Any) -> Any:
     )(function)
 
 
+def status_option(listed: str, *statuses: str) -> Callable[[F], F]:
+    """``--status``: only the rows in one of ``statuses`` (of the ``listed`` things)."""
+    return click.option(
+        "--status", type=click.Choice(list(statuses)), help=f"Only {listed} in this state."
+    )
+
+
 @commons_group.command("list")
 @page_options
 @json_option
@@ -207,11 +208,11 @@ def page_options(function: Any) -> Any:
 def list_(state: CliState, limit: int, offset: int, as_json: bool) -> None:
     """List the commons this node holds, newest first: id, name, members, entries."""
     rows = queries.list_commons(state.node(), limit=limit, offset=offset)
-    if as_json:
-        emit_json([{"id": row.commons_id, **json_of(row)} for row in rows])
-        return
-    if not rows and offset == 0:
+    if not as_json and not rows and offset == 0:
         note("no commons here yet; found one with: commonwork commons found --help")
-    for row in rows:
-        entries = 0 if row.head_seq is None else row.head_seq + 1
-        emit(f"{row.commons_id}  {row.name}  ({row.member_count} members, {entries} entries)")
+    emit_rows(rows, as_json, lambda row: {"id": row.commons_id, **json_of(row)}, _commons_line)
+
+
+def _commons_line(row: CommonsSummary) -> str:
+    entries = 0 if row.head_seq is None else row.head_seq + 1
+    return f"{row.commons_id}  {row.name}  ({row.member_count} members, {entries} entries)"

@@ -8,9 +8,10 @@ from typing import Any, TypeVar
 
 import click
 
-from commonwork.cli.acting import report
 from commonwork.cli.context import CliState, as_option, commons_argument, json_option, pass_state
+from commonwork.cli.signing import report, sign_and_report
 from commonwork.services import acting
+from commonwork.services.catalog import WITHDRAW
 
 F = TypeVar("F", bound=Callable[..., Any])
 KINDS = ["work", "artifact", "money", "review", "resource_use", "care"]
@@ -153,11 +154,6 @@ def withdraw(state: CliState, /, commons_id: str, contribution_id: str, **given:
     Accepted work is final and cannot be withdrawn. The contribution stays in the journal, marked
     withdrawn; nobody validates it any more. Print the entry id.
     """
-    appended = acting.withdraw_contribution(
-        state.node(),
-        actor=state.keypair(given["identity"]),
-        commons_id=commons_id,
-        contribution_id=contribution_id,
-        reason=given["reason"],
-    )
-    report(state, appended, given["as_json"], f"withdrew contribution {contribution_id}")
+    body = {"contribution": contribution_id, "reason": given["reason"]}
+    done = f"withdrew contribution {contribution_id}"
+    sign_and_report(state, given["identity"], (commons_id, WITHDRAW, body), given["as_json"], done)

@@ -9,19 +9,12 @@ from __future__ import annotations
 
 import click
 
-from commonwork.cli.commons import appended_json
 from commonwork.cli.context import CliState, as_option, commons_argument, json_option, pass_state
 from commonwork.cli.output import emit, emit_json, note
-from commonwork.services import acting, invitations
+from commonwork.cli.signing import sign_and_report
+from commonwork.services import invitations
 from commonwork.services.acting import Appended
-
-
-def _report_entry(state: CliState, appended: Appended, as_json: bool, done: str) -> None:
-    if as_json:
-        emit_json(appended_json(state, appended))
-    else:
-        emit(appended.entry.id)
-        note(f"{done} (entry {appended.entry.seq} of commons {appended.commons_id})")
+from commonwork.services.catalog import INVITE
 
 
 def _base_url(state: CliState, base_url: str | None) -> str:
@@ -70,13 +63,14 @@ def invite(
     Prints the code on stdout and its link on stderr, this once: the node keeps only the code's
     sha256. With --did, signs the invite of that key at once and prints the entry id.
     """
-    actor = state.keypair(identity)
-    node = state.node()
     if invitee is not None:
-        appended = acting.invite_member(node, actor=actor, commons_id=commons_id, invitee=invitee)
-        _report_entry(state, appended, as_json, f"invited {invitee}")
+        action = (commons_id, INVITE, {"invitee": invitee})
+        sign_and_report(state, identity, action, as_json, f"invited {invitee}")
         return
-    new = invitations.create_invitation(node, inviter=actor, commons_id=commons_id, days=days)
+    actor = state.keypair(identity)
+    new = invitations.create_invitation(
+        state.node(), inviter=actor, commons_id=commons_id, days=days
+    )
     link = new.link(_base_url(state, base_url))
     if as_json:
         expires = new.invitation.expires_at

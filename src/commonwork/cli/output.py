@@ -8,10 +8,10 @@ goes to stderr. Progress bars are drawn only when stderr is a terminal.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -30,6 +30,7 @@ EXIT_PROBLEM = 1
 EXIT_REFUSED = 2
 
 ProgressCallback = Callable[[int], None]
+Row = TypeVar("Row")
 
 
 def to_json(value: Any) -> str:
@@ -50,6 +51,25 @@ def emit(text: str) -> None:
 def note(text: str) -> None:
     """Tell the person something on stderr (never mixed into a result on stdout)."""
     click.echo(text, err=True)
+
+
+def emit_rows(
+    rows: Sequence[Row], as_json: bool, json_row: Callable[[Row], Any], line: Callable[[Row], str]
+) -> None:
+    """A list: with ``--json`` one JSON array of ``json_row`` of each row, else one ``line`` a
+    row."""
+    if as_json:
+        emit_json([json_row(row) for row in rows])
+        return
+    for row in rows:
+        emit(line(row))
+
+
+def emit_table(header: str, lines: Iterable[str]) -> None:
+    """A table: its header line, then a line a row."""
+    emit(header)
+    for line in lines:
+        emit(line)
 
 
 def fields(pairs: Sequence[tuple[str, Any]]) -> None:

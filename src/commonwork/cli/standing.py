@@ -9,12 +9,12 @@ import click
 import orjson
 
 from commonwork.cli.context import CliState, commons_argument, json_option, pass_state
-from commonwork.cli.output import emit, emit_json, fields
+from commonwork.cli.output import emit, emit_json, emit_table, fields
 from commonwork.errors import BadInput
 from commonwork.services import standing_read, standing_views
 from commonwork.services.models import JsonValue
 from commonwork.services.models import as_json as json_of
-from commonwork.services.standing_models import Labels, SeedTerm
+from commonwork.services.standing_models import Labels, PreviewRow, SeedTerm, StandingEntry
 
 as_of_option = click.option(
     "--as-of",
@@ -43,13 +43,8 @@ def show(state: CliState, commons_id: str, as_of: str | None, as_json: bool) -> 
     if as_json:
         emit_json(json_of(table))
         return
-    emit(f"{'standing':>10}  {'points':>10}  {'month':>8}  member")
-    for row in table.members:
-        emit(
-            f"{row.standing:>10.3f}  {row.value_points:>10}  "
-            f"{row.value_points_this_month:>8}  {row.name} ({row.member}) "
-            f"[{_privileges(row.privileges)}]"
-        )
+    header = f"{'standing':>10}  {'points':>10}  {'month':>8}  member"
+    emit_table(header, map(_standing_line, table.members))
     spread = table.distribution
     fields(
         [
@@ -59,6 +54,14 @@ def show(state: CliState, commons_id: str, as_of: str | None, as_json: bool) -> 
             ("gini", spread.gini),
             ("digest", table.digest),
         ]
+    )
+
+
+def _standing_line(row: StandingEntry) -> str:
+    return (
+        f"{row.standing:>10.3f}  {row.value_points:>10}  "
+        f"{row.value_points_this_month:>8}  {row.name} ({row.member}) "
+        f"[{_privileges(row.privileges)}]"
     )
 
 
@@ -108,6 +111,13 @@ def _read_policy(path: Path) -> JsonValue:
         raise BadInput(f"{path} is not valid JSON: {exc}") from exc
 
 
+def _preview_line(row: PreviewRow) -> str:
+    return (
+        f"{row.live_value_points:>10}  {row.candidate_value_points:>10}  "
+        f"{row.live_share:>9.2%}  {row.candidate_share:>10.2%}  {row.name}"
+    )
+
+
 @standing_group.command("preview")
 @commons_argument
 @click.option(
@@ -130,10 +140,6 @@ def preview(
     if as_json:
         emit_json(json_of(found))
         return
-    emit(f"{'live':>10}  {'candidate':>10}  {'share now':>9}  {'share then':>10}  member")
-    for row in found.members:
-        emit(
-            f"{row.live_value_points:>10}  {row.candidate_value_points:>10}  "
-            f"{row.live_share:>9.2%}  {row.candidate_share:>10.2%}  {row.name}"
-        )
+    header = f"{'live':>10}  {'candidate':>10}  {'share now':>9}  {'share then':>10}  member"
+    emit_table(header, map(_preview_line, found.members))
     fields([("total", f"{found.live_total} -> {found.candidate_total}")])

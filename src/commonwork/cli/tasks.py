@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import click
 
-from commonwork.cli.commons import appended_json, page_options
+from commonwork.cli.act import thing_command
+from commonwork.cli.commons import page_options, status_option
 from commonwork.cli.context import CliState, as_option, commons_argument, json_option, pass_state
-from commonwork.cli.output import emit, emit_json, note
-from commonwork.services import acting, tasks_read
-from commonwork.services.acting import Appended
+from commonwork.cli.output import emit_rows
+from commonwork.cli.signing import sign_and_report
+from commonwork.services import tasks_read
+from commonwork.services.catalog import CLAIM, POST, UNCLAIM
+from commonwork.services.models import JsonValue
 from commonwork.services.models import as_json as json_of
 from commonwork.services.read_models import TaskRow
 
@@ -19,14 +22,6 @@ from commonwork.services.read_models import TaskRow
 @click.group("task")
 def task_group() -> None:
     """Post tasks for everyone, claim and unclaim them for yourself, list them."""
-
-
-def _report(state: CliState, appended: Appended, as_json: bool, done: str) -> None:
-    if as_json:
-        emit_json(appended_json(state, appended))
-    else:
-        emit(appended.entry.id)
-        note(f"{done} (entry {appended.entry.seq} of commons {appended.commons_id})")
 
 
 @task_group.command("post")
@@ -51,44 +46,32 @@ def post(
     as_json: bool,
 ) -> None:
     """Post a task to commons ID for every member to see; print its id (the entry id)."""
-    appended = acting.post_task(
-        state.node(),
-        actor=state.keypair(identity),
-        commons_id=commons_id,
-        title=title,
-        description=description,
-        skills=list(skills),
-        estimate=estimate,
+    body: dict[str, JsonValue] = {"title": title, "description": description, "skills": [*skills]}
+    task = {**body, "estimate": estimate} if estimate is not None else body
+    done = "posted; members may now claim it"
+    sign_and_report(state, identity, (commons_id, POST, task), as_json, done)
+
+
+def _claiming(verb: str, action_type: str, help: str, done: str) -> None:
+    """``task claim`` and ``task unclaim``: the one thing they take is the task."""
+    command = thing_command(
+        action_type, "task", verb, "task", help=help, done=done, takes_reason=None
     )
-    _report(state, appended, as_json, "posted; members may now claim it")
+    task_group.add_command(command)
 
 
-@task_group.command("claim")
-@commons_argument
-@click.argument("task_id")
-@as_option
-@json_option
-@pass_state
-def claim(state: CliState, commons_id: str, task_id: str, identity: str, as_json: bool) -> None:
-    """Claim task TASK_ID of commons ID for yourself; it lapses after the charter's days idle."""
-    appended = acting.claim_task(
-        state.node(), actor=state.keypair(identity), commons_id=commons_id, task_id=task_id
-    )
-    _report(state, appended, as_json, f"claimed task {task_id}")
-
-
-@task_group.command("unclaim")
-@commons_argument
-@click.argument("task_id")
-@as_option
-@json_option
-@pass_state
-def unclaim(state: CliState, commons_id: str, task_id: str, identity: str, as_json: bool) -> None:
-    """Withdraw your own claim on task TASK_ID of commons ID."""
-    appended = acting.unclaim_task(
-        state.node(), actor=state.keypair(identity), commons_id=commons_id, task_id=task_id
-    )
-    _report(state, appended, as_json, f"withdrew your claim on task {task_id}")
+_claiming(
+    "claim",
+    CLAIM,
+    "Claim task TASK_ID of commons ID for yourself; it lapses after the charter's days idle.",
+    "claimed task {thing}",
+)
+_claiming(
+    "unclaim",
+    UNCLAIM,
+    "Withdraw your own claim on task TASK_ID of commons ID.",
+    "withdrew your claim on task {thing}",
+)
 
 
 def _line(row: TaskRow) -> str:
@@ -102,11 +85,7 @@ def _line(row: TaskRow) -> str:
 
 @task_group.command("list")
 @commons_argument
-@click.option(
-    "--status",
-    type=click.Choice(["open", "closed", "withdrawn"]),
-    help="Only tasks in this state.",
-)
+@status_option("tasks", "open", "closed", "withdrawn")
 @click.option("--skill", help="Only tasks needing this skill.")
 @page_options
 @json_option
@@ -124,8 +103,4 @@ def list_(
     rows = tasks_read.list_tasks(
         state.node(), commons_id, status=status, skill=skill, limit=limit, offset=offset
     )
-    if as_json:
-        emit_json([json_of(row) for row in rows])
-        return
-    for row in rows:
-        emit(_line(row))
+    emit_rows(rows, as_json, json_of, _line)

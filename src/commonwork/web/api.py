@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -20,8 +21,22 @@ from commonwork.web.schemas import (
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 Limit = Annotated[int, Query(ge=1, le=500, description="How many items at most (1 to 500).")]
 Offset = Annotated[int, Query(ge=0, description="How many items to skip.")]
+ByStatus = "Filter by status."
+ContributionStatus = Annotated[
+    str | None, Query(pattern="^(pending|accepted|disputed)$", description=ByStatus)
+]
+TaskStatus = Annotated[str | None, Query(pattern="^(open|closed|withdrawn)$", description=ByStatus)]
+Skill = Annotated[
+    str | None, Query(pattern="^[a-z0-9-]{1,50}$", description="Only tasks needing this skill.")
+]
+
+
+def listing(items: Sequence[Any], limit: int, offset: int) -> dict[str, Any]:
+    """One page of a list, as every list answers it."""
+    return {"items": [as_json(item) for item in items], "limit": limit, "offset": offset}
 
 
 def write_result(appended: Appended) -> dict[str, Any]:
@@ -41,6 +56,21 @@ def written(results: list[Appended]) -> JSONResponse:
     items = [write_result(item) for item in results]
     head = items[-1]["id"] if items else None
     return JSONResponse({"items": items, "head": head}, status_code=status)
+
+
+def write_route(
+    on: APIRouter, path: str, summary: str, **details: Any
+) -> Callable[[Endpoint], Endpoint]:
+    """A route that appends to a journal: ``POST``, tagged "write", answering ``written``'s
+    ``WriteResult`` (201; 200 when every action was a resubmission)."""
+    return on.post(
+        path,
+        summary=summary,
+        tags=["write"],
+        status_code=201,
+        response_model=WriteResult,
+        **details,
+    )
 
 
 async def signed_batch(request: Request) -> list[JsonValue]:
@@ -67,12 +97,10 @@ def list_commons(request: Request, limit: Limit = 50, offset: Offset = 0) -> dic
     return {"items": items, "total": queries.count_commons(node), "limit": limit, "offset": offset}
 
 
-@router.post(
+@write_route(
+    router,
     "/commons",
-    summary="Found a commons with a client-signed commons.commons.found action",
-    tags=["write"],
-    status_code=201,
-    response_model=WriteResult,
+    "Found a commons with a client-signed commons.commons.found action",
     openapi_extra=SIGNED_ACTION_BODY,
 )
 async def found_signed(request: Request) -> JSONResponse:
@@ -90,7 +118,7 @@ def get_members(
     request: Request, commons_id: str, limit: Limit = 100, offset: Offset = 0
 ) -> dict[str, Any]:
     listed = queries.list_members(node_of(request), commons_id, limit=limit, offset=offset)
-    return {"items": [as_json(item) for item in listed], "limit": limit, "offset": offset}
+    return listing(listed, limit, offset)
 
 
 @router.get(
@@ -103,14 +131,11 @@ def get_contributions(
     commons_id: str,
     limit: Limit = 50,
     offset: Offset = 0,
-    status: Annotated[
-        str | None, Query(pattern="^(pending|accepted|disputed)$", description="Filter by status.")
-    ] = None,
+    status: ContributionStatus = None,
 ) -> dict[str, Any]:
-    listed = queries.list_contributions(
-        node_of(request), commons_id, limit=limit, offset=offset, status=status
-    )
-    return {"items": [as_json(item) for item in listed], "limit": limit, "offset": offset}
+    node = node_of(request)
+    listed = queries.list_contributions(node, commons_id, limit=limit, offset=offset, status=status)
+    return listing(listed, limit, offset)
 
 
 @router.get(
@@ -132,17 +157,13 @@ def get_tasks(
     commons_id: str,
     limit: Limit = 50,
     offset: Offset = 0,
-    status: Annotated[
-        str | None, Query(pattern="^(open|closed|withdrawn)$", description="Filter by status.")
-    ] = None,
-    skill: Annotated[
-        str | None, Query(pattern="^[a-z0-9-]{1,50}$", description="Only tasks needing this skill.")
-    ] = None,
+    status: TaskStatus = None,
+    skill: Skill = None,
 ) -> dict[str, Any]:
     listed = tasks_read.list_tasks(
         node_of(request), commons_id, status=status, skill=skill, limit=limit, offset=offset
     )
-    return {"items": [as_json(item) for item in listed], "limit": limit, "offset": offset}
+    return listing(listed, limit, offset)
 
 
 @router.get(
@@ -222,18 +243,16 @@ def verify(request: Request, commons_id: str) -> dict[str, Any]:
     return {**state.as_json(), "cached": cached}
 
 
-@router.post(
+@write_route(
+    router,
     "/commons/{commons_id}/actions",
-    summary="Append client-signed actions (one object, a JSON array, or NDJSON)",
+    "Append client-signed actions (one object, a JSON array, or NDJSON)",
     description=(
         'Each item is `{"action": …, "author_sig": …}` signed by its author (DESIGN §3.1). '
         "A batch is all or nothing: the first refused action is named by its `index` and "
         "nothing is written. Resubmitting an action already appended returns its entry "
         "(`created: false`)."
     ),
-    tags=["write"],
-    status_code=201,
-    response_model=WriteResult,
     openapi_extra=SIGNED_ACTION_BODY,
 )
 async def post_actions(request: Request, commons_id: str) -> JSONResponse:

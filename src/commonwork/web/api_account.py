@@ -2,10 +2,15 @@
 
 A web account owns an Ed25519 key that the node keeps sealed; these routes sign with it, so a
 person needs no key handling to take part, and can export the key to sign for themselves later.
+The friendly write routes (join, contribute, claim…) are aliases of the generic door
+(``web/api_act.py``): each names its action type and puts the body together (``alias``).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -25,7 +30,9 @@ from commonwork.services.catalog import (
     WITHDRAW,
     RecordBody,
 )
-from commonwork.web.api import written
+from commonwork.services.identities import Keypair
+from commonwork.services.models import JsonMapping
+from commonwork.web.api import write_route, written
 from commonwork.web.auth import (
     SESSION_COOKIE,
     node_of,
@@ -44,10 +51,11 @@ from commonwork.web.schemas import (
     TaskRequest,
     ValidationRequest,
     WithdrawRequest,
-    WriteResult,
 )
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+BodyOf = Callable[..., JsonMapping]  # (request, commons_id, the route's other parameters) -> body
+Route = Callable[..., Response]
 
 
 def account_json(account: accounts.Account) -> dict[str, Any]:
@@ -163,32 +171,35 @@ def release_email(request: Request, email: str) -> Response:
     return Response(status_code=204)
 
 
-def _actor(request: Request) -> tuple[Any, accounts.Account]:
+def _actor(request: Request) -> tuple[Keypair, accounts.Account]:
     account = require_account(request)
     return accounts.custodial_keypair(node_of(request), account), account
 
 
-def _signed(
-    request: Request, commons_id: str, action_type: str, body: dict[str, Any]
-) -> JSONResponse:
-    """Sign ``body`` as an action of ``action_type`` with the signed-in account's key and
-    append it: every friendly write route is this, with its body put together from the path and
-    the form (the action type's schema checks it, as on every door)."""
-    actor, _ = _actor(request)
-    node = node_of(request)
-    appended = acting.act(
-        node, actor=actor, commons_id=commons_id, action_type=action_type, body=body
-    )
-    return written([appended])
+def alias(action_type: str, path: str, summary: str) -> Callable[[BodyOf], Route]:
+    """A friendly write route, an alias of the generic door (``POST …/act/{action_type}``):
+    the function it decorates names the route and its parameters and puts the action's body
+    together from them; the route signs that body with the signed-in account's key, appends it
+    and answers what every write answers (the action type's schema checks the body, as on every
+    door)."""
+
+    def route(body_of: BodyOf) -> Route:
+        @functools.wraps(body_of)  # FastAPI reads the parameters and the name from it
+        def signed(request: Request, commons_id: str, **given: Any) -> Response:
+            body = body_of(request, commons_id, **given)
+            actor, _ = _actor(request)
+            node = node_of(request)
+            appended = acting.act(
+                node, actor=actor, commons_id=commons_id, action_type=action_type, body=body
+            )
+            return written([appended])
+
+        return write_route(router, path, summary)(signed)
+
+    return route
 
 
-@router.post(
-    "/me/commons",
-    summary="Found a commons, signed with the account's key",
-    tags=["write"],
-    status_code=201,
-    response_model=WriteResult,
-)
+@write_route(router, "/me/commons", "Found a commons, signed with the account's key")
 def found(request: Request, form: FoundRequest) -> JSONResponse:
     actor, account = _actor(request)
     appended = acting.found_commons(
@@ -201,112 +212,78 @@ def found(request: Request, form: FoundRequest) -> JSONResponse:
     return written([appended])
 
 
-@router.post(
-    "/commons/{commons_id}/join",
-    summary="Join a commons (no permission needed)",
-    tags=["write"],
-    status_code=201,
-    response_model=WriteResult,
-)
-def join(request: Request, commons_id: str, form: JoinRequest | None = None) -> JSONResponse:
-    name = (form.name if form else None) or require_account(request).display_name
-    return _signed(request, commons_id, JOIN, {"name": name})
+COMMONS = "/commons/{commons_id}"
+CONTRIBUTION = COMMONS + "/contributions/{contribution_id}"
+TASK = COMMONS + "/tasks/{task_id}"
 
 
-@router.post(
-    "/commons/{commons_id}/leave",
-    summary="Leave a commons",
-    tags=["write"],
-    status_code=201,
-    response_model=WriteResult,
-)
-def leave(request: Request, commons_id: str) -> JSONResponse:
-    return _signed(request, commons_id, LEAVE, {})
+@alias(JOIN, COMMONS + "/join", "Join a commons (no permission needed)")
+def join(request: Request, commons_id: str, form: JoinRequest | None = None) -> JsonMapping:
+    return {"name": (form.name if form else None) or require_account(request).display_name}
 
 
-@router.post(
-    "/commons/{commons_id}/contributions",
-    summary="Record a contribution",
-    tags=["write"],
-    status_code=201,
-    response_model=WriteResult,
-)
-def contribute(request: Request, commons_id: str, body: RecordBody) -> JSONResponse:
+@alias(LEAVE, COMMONS + "/leave", "Leave a commons")
+def leave(request: Request, commons_id: str) -> JsonMapping:
+    return {}
+
+
+@alias(RECORD, COMMONS + "/contributions", "Record a contribution")
+def contribute(request: Request, commons_id: str, body: RecordBody) -> JsonMapping:
     """The body is the action type's own (production.contribution.record), as every door's is."""
-    return _signed(request, commons_id, RECORD, body.model_dump(mode="json", exclude_unset=True))
+    return body.model_dump(mode="json", exclude_unset=True)
 
 
-@router.post(
-    "/commons/{commons_id}/contributions/{contribution_id}/corrections",
-    summary="Correct your own contribution that is not accepted yet (its validations restart)",
-    tags=["write"],
-    status_code=201,
-    response_model=WriteResult,
+#: The routes that act on one contribution with the fields sent: (name, path, action type, form).
+ON_CONTRIBUTION = (
+    ("correct", "corrections", CORRECT, CorrectionRequest),
+    ("withdraw", "withdrawal", WITHDRAW, WithdrawRequest),
+    ("validate", "validations", VALIDATE, ValidationRequest),
 )
-def correct(
-    request: Request, commons_id: str, contribution_id: str, form: CorrectionRequest
-) -> JSONResponse:
-    body = {"contribution": contribution_id, **form.model_dump(mode="json", exclude_none=True)}
-    return _signed(request, commons_id, CORRECT, body)
-
-
-@router.post(
-    "/commons/{commons_id}/contributions/{contribution_id}/withdrawal",
-    summary="Withdraw your own contribution while it is pending or held (never once accepted)",
-    tags=["write"],
-    status_code=201,
-    response_model=WriteResult,
-)
-def withdraw(
-    request: Request, commons_id: str, contribution_id: str, form: WithdrawRequest
-) -> JSONResponse:
-    body = {"contribution": contribution_id, "reason": form.reason}
-    return _signed(request, commons_id, WITHDRAW, body)
-
-
-@router.post(
-    "/commons/{commons_id}/contributions/{contribution_id}/validations",
-    summary="Approve, dispute or adjust another member's contribution (the latter two with a "
+SUMMARIES = {
+    CORRECT: "Correct your own contribution that is not accepted yet (its validations restart)",
+    WITHDRAW: "Withdraw your own contribution while it is pending or held (never once accepted)",
+    VALIDATE: "Approve, dispute or adjust another member's contribution (the latter two with a "
     "reason)",
-    tags=["write"],
-    status_code=201,
-    response_model=WriteResult,
-)
-def validate(
-    request: Request, commons_id: str, contribution_id: str, form: ValidationRequest
-) -> JSONResponse:
-    body = {"contribution": contribution_id, **form.model_dump(mode="json", exclude_none=True)}
-    return _signed(request, commons_id, VALIDATE, body)
+}
 
 
-@router.post(
-    "/commons/{commons_id}/tasks",
-    summary="Post a task for everyone to see (its id is the entry id)",
-    tags=["write"],
-    status_code=201,
-    response_model=WriteResult,
-)
-def post_task(request: Request, commons_id: str, form: TaskRequest) -> JSONResponse:
-    return _signed(request, commons_id, POST, form.model_dump(mode="json", exclude_none=True))
+def _on_contribution(name: str, form_model: type[BaseModel]) -> BodyOf:
+    """The body of an action on a contribution: the contribution named in the path and the
+    fields sent (a ``form_model``); ``name`` names the route."""
+
+    def body_of(
+        request: Request, commons_id: str, contribution_id: str, form: BaseModel
+    ) -> JsonMapping:
+        return {"contribution": contribution_id, **form.model_dump(mode="json", exclude_none=True)}
+
+    signature = inspect.signature(body_of)
+    typed = signature.parameters["form"].replace(annotation=form_model)
+    body_of.__dict__["__signature__"] = signature.replace(
+        parameters=[*list(signature.parameters.values())[:-1], typed]
+    )
+    body_of.__name__ = body_of.__qualname__ = name
+    return body_of
 
 
-@router.post(
-    "/commons/{commons_id}/tasks/{task_id}/claim",
-    summary="Claim a task for yourself (several members may claim one task)",
-    tags=["write"],
-    status_code=201,
-    response_model=WriteResult,
-)
-def claim_task(request: Request, commons_id: str, task_id: str) -> JSONResponse:
-    return _signed(request, commons_id, CLAIM, {"task": task_id})
+def _add_on_contribution() -> None:
+    for name, what, action_type, form_model in ON_CONTRIBUTION:
+        path = f"{CONTRIBUTION}/{what}"
+        alias(action_type, path, SUMMARIES[action_type])(_on_contribution(name, form_model))
 
 
-@router.post(
-    "/commons/{commons_id}/tasks/{task_id}/unclaim",
-    summary="Withdraw your own claim on a task",
-    tags=["write"],
-    status_code=201,
-    response_model=WriteResult,
-)
-def unclaim_task(request: Request, commons_id: str, task_id: str) -> JSONResponse:
-    return _signed(request, commons_id, UNCLAIM, {"task": task_id})
+_add_on_contribution()
+
+
+@alias(POST, COMMONS + "/tasks", "Post a task for everyone to see (its id is the entry id)")
+def post_task(request: Request, commons_id: str, form: TaskRequest) -> JsonMapping:
+    return form.model_dump(mode="json", exclude_none=True)
+
+
+@alias(CLAIM, TASK + "/claim", "Claim a task for yourself (several members may claim one task)")
+def claim_task(request: Request, commons_id: str, task_id: str) -> JsonMapping:
+    return {"task": task_id}
+
+
+@alias(UNCLAIM, TASK + "/unclaim", "Withdraw your own claim on a task")
+def unclaim_task(request: Request, commons_id: str, task_id: str) -> JsonMapping:
+    return {"task": task_id}

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import Depends, Form
+from fastapi import Form
 from fastapi.responses import RedirectResponse
 
 from commonwork.errors import BadInput, CommonworkError
@@ -20,6 +20,8 @@ from commonwork.services.charters import DEFAULT_PRESET, PRESETS, decimal_text, 
 JOIN_POLICIES = {"open": "open: anyone may join", "invitation": "by invitation"}
 FormText = Annotated[str, Form()]
 FormPage = Annotated[int, Form()]
+Fields = dict[str, Any]  # what a form gives of an action's body
+Labels = dict[str, str]  # the label a form gives each field of an action's body
 
 CONTRIBUTION_KINDS = {
     "work": "Work (hours)",
@@ -242,37 +244,6 @@ class PolicyForm:
         return {"validation_policy": validation, "value_policy": value, "standing_policy": standing}
 
 
-def policy_fields(
-    preset: FormText = DEFAULT_PRESET,
-    prefill: FormText = DEFAULT_PRESET,
-    threshold: FormText = "",
-    validator_cap: FormText = "",
-    validator_minimum: FormText = "",
-    challenge_days: FormText = "",
-    lazy_minimum: FormText = "",
-    cap_per_contribution: FormText = "",
-    half_life_days: FormText = "",
-    founder_seed: FormText = "",
-    money_standing_weight: FormText = "",
-) -> PolicyForm:
-    """The found form's policy part as posted (a FastAPI dependency)."""
-    numbers = {
-        "threshold": threshold,
-        "validator_cap": validator_cap,
-        "validator_minimum": validator_minimum,
-        "challenge_days": challenge_days,
-        "lazy_minimum": lazy_minimum,
-        "cap_per_contribution": cap_per_contribution,
-        "half_life_days": half_life_days,
-        "founder_seed": founder_seed,
-        "money_standing_weight": money_standing_weight,
-    }
-    return PolicyForm(preset, prefill, numbers)
-
-
-PostedPolicies = Annotated[PolicyForm, Depends(policy_fields)]
-
-
 @dataclass(frozen=True)
 class ContributionForm:
     kind: str = "work"
@@ -281,37 +252,19 @@ class ContributionForm:
     description: str = ""
     resource: str = ""
 
-    def arguments(self) -> dict[str, Any]:
-        """Keyword arguments for ``record_contribution``: what the form holds, the currency
-        only for money and the resource only for the use of a lent tool (the form shows both
-        fields). Nothing is checked here: the action type's own schema decides, as it does for
+    def body(self, task: str = "") -> dict[str, Any]:
+        """The body of a contribution: what the form holds, the currency only for money and the
+        resource only for the use of a lent tool (the form shows both fields), and the task it
+        is for. Nothing is checked here: the action type's own schema decides, as it does for
         the API and the command line."""
-        currency = self.currency.strip().upper() or None if self.kind == "money" else None
-        resource = self.resource.strip() or None if self.kind == "resource_use" else None
-        arguments: dict[str, Any] = {
-            "kind": self.kind,
-            "quantity": self.quantity.strip(),
-            "description": self.description.strip(),
-            "currency": currency,
+        optional = {
+            "currency": self.currency.strip().upper() if self.kind == "money" else "",
+            "resource": self.resource.strip() if self.kind == "resource_use" else "",
+            "task": task,
         }
-        if resource:
-            arguments["resource"] = resource
-        return arguments
-
-
-def contribution_fields(
-    kind: FormText = "work",
-    quantity: FormText = "",
-    currency: FormText = "",
-    description: FormText = "",
-    resource: FormText = "",
-) -> ContributionForm:
-    """The contribution form as posted: its fields are declared here once, for every page that
-    records a contribution (a FastAPI dependency)."""
-    return ContributionForm(kind, quantity, currency, description, resource)
-
-
-PostedContribution = Annotated[ContributionForm, Depends(contribution_fields)]
+        required = {"kind": self.kind, "quantity": self.quantity.strip()}
+        given = {name: value for name, value in optional.items() if value}
+        return {**required, "description": self.description.strip(), **given}
 
 
 @dataclass(frozen=True)
@@ -332,14 +285,32 @@ class TaskForm:
                 found.append(skill)
         return found
 
-    def arguments(self) -> dict[str, Any]:
-        """Keyword arguments for ``post_task``; no estimate when the field is left empty."""
-        return {
-            "title": self.title.strip(),
-            "description": self.description.strip(),
-            "skills": self.skill_list(),
-            "estimate": self.estimate.strip() or None,
-        }
+    def body(self) -> dict[str, Any]:
+        """The body of a task; no estimate when the field is left empty."""
+        body = {"title": self.title.strip(), "description": self.description.strip()}
+        estimate = {"estimate": self.estimate.strip()} if self.estimate.strip() else {}
+        return {**body, "skills": self.skill_list(), **estimate}
+
+
+def verdict_body(
+    contribution: str = "", verdict: str = "", reason: str = "", quantity: str = ""
+) -> Fields:
+    """The body of a verdict on a contribution, from its form: the quantity counts only for an
+    adjustment."""
+    body = {"contribution": contribution, "verdict": verdict, "reason": reason.strip()}
+    return {**body, "quantity": quantity.strip()} if verdict == "adjust" else body
+
+
+def withdrawal_fields(reason: str = "") -> Fields:
+    """What a withdrawal's form says: why, optionally."""
+    return {"reason": reason.strip()}
+
+
+def correction_fields(quantity: str = "", description: str = "", reason: str = "") -> Fields:
+    """What a correction's form changes, with the reason: the fields the person filled in (those
+    left blank stay as they were)."""
+    changes = {"quantity": quantity.strip(), "description": description.strip()}
+    return {"reason": reason.strip(), **{name: text for name, text in changes.items() if text}}
 
 
 def skill_of(text: str) -> str:
@@ -355,6 +326,13 @@ CHARTER_LABELS = {
     "charter.licence": "Licence",
     "charter.join_policy": "Who may join",
     "charter": "Rules",
+}
+VALIDATION_LABELS = {"reason": "Reason", "quantity": "Quantity you find right"}
+CORRECTION_LABELS = {
+    "quantity": "Corrected quantity",
+    "description": "Corrected description",
+    "reason": "Why correct it",
+    "contribution": "Contribution",
 }
 TASK_LABELS = {
     "title": "Title",

@@ -84,10 +84,16 @@ def _account_or_none(request: Request) -> Account | None:
         return None
 
 
-def acting_as(request: Request, csrf: str) -> tuple[Account, Keypair]:
-    """The signed-in account (with a valid form token) and its custodial key, to act with."""
+def signed_in(request: Request, csrf: str) -> Account:
+    """The signed-in account posting a form, once the form's token checks out."""
     account = require_account(request)
     check_csrf(request, csrf)
+    return account
+
+
+def acting_as(request: Request, csrf: str) -> tuple[Account, Keypair]:
+    """The signed-in account (with a valid form token) and its custodial key, to act with."""
+    account = signed_in(request, csrf)
     return account, accounts.custodial_keypair(node_of(request), account)
 
 

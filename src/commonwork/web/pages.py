@@ -9,6 +9,7 @@ and the reason. Other errors reach ``render_problem_page`` through the app's one
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -17,6 +18,8 @@ from fastapi.responses import Response
 
 from commonwork.errors import CommonworkError
 from commonwork.services import accounts, acting, emails, journals
+from commonwork.services.acting import Appended
+from commonwork.services.catalog import JOIN, RECORD, VALIDATE
 from commonwork.services.charters import DEFAULT_PRESET
 from commonwork.web import pages_tasks
 from commonwork.web.auth import (
@@ -29,16 +32,27 @@ from commonwork.web.auth import (
     session_token,
     set_session_cookie,
 )
+from commonwork.web.page_acting import (
+    Again,
+    PostedCharter,
+    PostedContribution,
+    PostedPolicies,
+    PostedVerdict,
+    act_on_page,
+    again_on,
+    at_new,
+    page_again,
+    shown,
+)
 from commonwork.web.page_forms import (
     CHARTER_LABELS,
     CONTRIBUTION_LABELS,
+    VALIDATION_LABELS,
     CharterForm,
     ContributionForm,
     FormText,
+    Labels,
     PolicyForm,
-    PostedContribution,
-    PostedPolicies,
-    form_message,
     safe_next,
     see_other,
 )
@@ -50,6 +64,7 @@ from commonwork.web.page_views import (
     index_view,
     journal_view,
     render,
+    signed_in,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -63,7 +78,7 @@ def render_problem_page(request: Request, problem: dict[str, Any], status: int) 
     return render(request, "problem.html", {"problem": problem}, status=status)
 
 
-def _signed_in(request: Request, token: str, target: str) -> Response:
+def _signed_in(request: Request, token: str, *, target: str) -> Response:
     response = see_other(safe_next(target))
     set_session_cookie(response, token, secure=node_of(request).settings.secure_cookies)
     return response
@@ -130,19 +145,16 @@ def signup(
     next_: NextField = "/",
 ) -> Response:
     node = node_of(request)
-    try:
+
+    def sign_up() -> str:
         check_same_origin(request)
         accounts.sign_up(node, email=email, password=password, display_name=display_name)
-        _, token = accounts.sign_in(node, email=email, password=password)
-    except CommonworkError as exc:
-        context = {
-            "error": exc.detail,
-            "email": email,
-            "name": display_name,
-            "next": safe_next(next_),
-        }
-        return render(request, "signup.html", context, status=exc.status)
-    return _signed_in(request, token, next_)
+        return accounts.sign_in(node, email=email, password=password)[1]
+
+    again = page_again(
+        request, "signup.html", email=email, name=display_name, next=safe_next(next_)
+    )
+    return shown(sign_up, partial(_signed_in, request, target=next_), again)
 
 
 @router.get("/signin")
@@ -152,18 +164,14 @@ def signin_form(request: Request, next_: NextQuery = "/") -> Response:
 
 @router.post("/signin")
 def signin(
-    request: Request,
-    email: FormText = "",
-    password: FormText = "",
-    next_: NextField = "/",
+    request: Request, email: FormText = "", password: FormText = "", next_: NextField = "/"
 ) -> Response:
-    try:
+    def sign_in() -> str:
         check_same_origin(request)
-        _, token = accounts.sign_in(node_of(request), email=email, password=password)
-    except CommonworkError as exc:
-        context = {"error": exc.detail, "email": email, "next": safe_next(next_)}
-        return render(request, "signin.html", context, status=exc.status)
-    return _signed_in(request, token, next_)
+        return accounts.sign_in(node_of(request), email=email, password=password)[1]
+
+    again = page_again(request, "signin.html", email=email, next=safe_next(next_))
+    return shown(sign_in, partial(_signed_in, request, target=next_), again)
 
 
 @router.post("/signout")
@@ -199,40 +207,40 @@ def me(request: Request) -> Response:
     return _me_page(request, account)
 
 
+def _me_again(request: Request, account: accounts.Account, said: str, **kept: str) -> Again:
+    """The account page again with a refusal (``said`` names where it is shown)."""
+
+    def again(error: CommonworkError) -> Response:
+        return _me_page(request, account, {said: error.detail, **kept}, status=error.status)
+
+    return again
+
+
 @router.post("/me/key")
 def export_key(request: Request, password: FormText = "", csrf: FormText = "") -> Response:
-    account = require_account(request)
-    check_csrf(request, csrf)
-    no_store = {"Cache-Control": "no-store"}
-    try:
-        exported = accounts.export_key(node_of(request), account=account, password=password)
-    except CommonworkError as exc:
-        return _me_page(request, account, {"error": exc.detail}, status=exc.status)
-    return _me_page(request, account, {"exported": exported}, headers=no_store)
+    account = signed_in(request, csrf)
+    node, no_store = node_of(request), {"Cache-Control": "no-store"}
+
+    def exported(key: dict[str, str]) -> Response:
+        return _me_page(request, account, {"exported": key}, headers=no_store)
+
+    export = partial(accounts.export_key, node, account=account, password=password)
+    return shown(export, exported, _me_again(request, account, "error"))
 
 
 @router.post("/me/emails")
 def claim_email(request: Request, email: FormText = "", csrf: FormText = "") -> Response:
     """Claim an address for git imports; the form comes back with the reason if refused."""
-    account = require_account(request)
-    check_csrf(request, csrf)
-    try:
-        emails.claim_email(node_of(request), did=account.did, email=email)
-    except CommonworkError as exc:
-        context = {"email_error": exc.detail, "email": email}
-        return _me_page(request, account, context, status=exc.status)
-    return see_other("/me#emails")
+    account = signed_in(request, csrf)
+    claim = partial(emails.claim_email, node_of(request), did=account.did, email=email)
+    return shown(claim, "/me#emails", _me_again(request, account, "email_error", email=email))
 
 
 @router.post("/me/emails/release")
 def release_email(request: Request, email: FormText = "", csrf: FormText = "") -> Response:
-    account = require_account(request)
-    check_csrf(request, csrf)
-    try:
-        emails.release_email(node_of(request), did=account.did, email=email)
-    except CommonworkError as exc:
-        return _me_page(request, account, {"email_error": exc.detail}, status=exc.status)
-    return see_other("/me#emails")
+    account = signed_in(request, csrf)
+    release = partial(emails.release_email, node_of(request), did=account.did, email=email)
+    return shown(release, "/me#emails", _me_again(request, account, "email_error"))
 
 
 # --- acting ----------------------------------------------------------------------------------
@@ -248,96 +256,55 @@ def found_form(request: Request, preset: str = DEFAULT_PRESET) -> Response:
 
 @router.post("/found")
 def found(
-    request: Request,
-    policy_form: PostedPolicies,
-    name: FormText = "",
-    purpose: FormText = "",
-    aims: FormText = "",
-    metrics: FormText = "",
-    licence: FormText = "",
-    join_policy: FormText = "open",
-    csrf: FormText = "",
+    request: Request, form: PostedCharter, policy_form: PostedPolicies, csrf: FormText = ""
 ) -> Response:
     """Found a commons with the chosen preset's policies and the numbers the person changed;
     a refusal (a bad number, policies that cannot work) writes nothing and says what to
     change."""
     account, keypair = acting_as(request, csrf)
-    form = CharterForm(name, purpose, aims, metrics, licence, join_policy)
-    try:
+
+    def found_it() -> Appended:
         charter = {**form.charter(), **policy_form.policies(keypair.did)}
-        appended = acting.found_commons(
+        return acting.found_commons(
             node_of(request),
             actor=keypair,
             charter=charter,
             founder_name=account.display_name,
             preset=policy_form.preset,
         )
-    except CommonworkError as exc:
-        context = {
-            "form": form,
-            "policy_form": policy_form,
-            "error": form_message(exc, CHARTER_LABELS),
-            **found_choices(),
-        }
-        return render(request, "found.html", context, status=exc.status)
-    return see_other(f"/commons/{appended.commons_id}")
+
+    typed = {"form": form, "policy_form": policy_form, **found_choices()}
+    again = page_again(request, "found.html", labels=CHARTER_LABELS, **typed)
+    return shown(found_it, lambda founded: see_other(f"/commons/{founded.commons_id}"), again)
+
+
+def commons_again(
+    request: Request, commons_id: str, labels: Labels | None = None, **kept: Any
+) -> Again:
+    """The commons page again with a refusal: next to the form ``kept`` as typed, if any."""
+    return again_on(partial(render_commons, request, commons_id), CommonsState, labels, **kept)
 
 
 @router.post("/commons/{commons_id}/join")
 def join(request: Request, commons_id: str, csrf: FormText = "") -> Response:
-    account, keypair = acting_as(request, csrf)
-    try:
-        acting.join_commons(
-            node_of(request), actor=keypair, commons_id=commons_id, name=account.display_name
-        )
-    except CommonworkError as exc:
-        return render_commons(
-            request, commons_id, CommonsState(error=exc.detail), status=exc.status
-        )
-    return see_other(f"/commons/{commons_id}")
+    action = (commons_id, JOIN, {"name": require_account(request).display_name})
+    again = commons_again(request, commons_id)
+    return act_on_page(request, csrf, action, f"/commons/{commons_id}", again)
 
 
 @router.post("/commons/{commons_id}/contributions")
 def contribute(
-    request: Request,
-    commons_id: str,
-    form: PostedContribution,
-    csrf: FormText = "",
+    request: Request, commons_id: str, form: PostedContribution, csrf: FormText = ""
 ) -> Response:
-    _, keypair = acting_as(request, csrf)
-    try:
-        appended = acting.record_contribution(
-            node_of(request), actor=keypair, commons_id=commons_id, **form.arguments()
-        )
-    except CommonworkError as exc:
-        state = CommonsState(form=form, form_error=form_message(exc, CONTRIBUTION_LABELS))
-        return render_commons(request, commons_id, state, status=exc.status)
-    return see_other(f"/commons/{commons_id}#c-{appended.entry.id}")
+    again = commons_again(request, commons_id, CONTRIBUTION_LABELS, form=form)
+    back = at_new(f"/commons/{commons_id}", "c")
+    return act_on_page(request, csrf, (commons_id, RECORD, form.body()), back, again)
 
 
 @router.post("/commons/{commons_id}/validations")
 def validate(
-    request: Request,
-    commons_id: str,
-    contribution: FormText = "",
-    verdict: FormText = "",
-    reason: FormText = "",
-    quantity: FormText = "",
-    csrf: FormText = "",
+    request: Request, commons_id: str, form: PostedVerdict, csrf: FormText = ""
 ) -> Response:
-    _, keypair = acting_as(request, csrf)
-    try:
-        acting.validate_contribution(
-            node_of(request),
-            actor=keypair,
-            commons_id=commons_id,
-            contribution_id=contribution,
-            verdict=verdict,
-            reason=reason.strip(),
-            quantity=quantity.strip() if verdict == "adjust" else None,
-        )
-    except CommonworkError as exc:
-        labels = {"reason": "Reason", "quantity": "Quantity you find right"}
-        state = CommonsState(error=form_message(exc, labels))
-        return render_commons(request, commons_id, state, status=exc.status)
-    return see_other(f"/commons/{commons_id}#c-{contribution}")
+    again = commons_again(request, commons_id, VALIDATION_LABELS)
+    back = f"/commons/{commons_id}#c-{form['contribution']}"
+    return act_on_page(request, csrf, (commons_id, VALIDATE, form), back, again)

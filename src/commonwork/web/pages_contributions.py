@@ -9,80 +9,66 @@ a refusal shows the commons page again with the reason and writes nothing.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from collections.abc import Callable
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from commonwork.errors import CommonworkError
-from commonwork.services import acting
-from commonwork.web.auth import node_of
-from commonwork.web.page_forms import FormText, form_message, safe_next, see_other
-from commonwork.web.page_views import CommonsState, acting_as
-from commonwork.web.pages import NextField, render_commons
+from commonwork.services.catalog import CORRECT, WITHDRAW
+from commonwork.web.page_acting import act_on_page, posted
+from commonwork.web.page_forms import (
+    CORRECTION_LABELS,
+    Fields,
+    FormText,
+    Labels,
+    correction_fields,
+    safe_next,
+    withdrawal_fields,
+)
+from commonwork.web.pages import NextField, commons_again
 
 router = APIRouter(include_in_schema=False)
-CORRECTION_LABELS = {
-    "quantity": "Corrected quantity",
-    "description": "Corrected description",
-    "reason": "Why correct it",
-    "contribution": "Contribution",
-}
 
 
-def _back(commons_id: str, contribution_id: str, next_: str) -> Response:
+def _back(commons_id: str, contribution_id: str, next_: str) -> str:
     """To the page the form was on (the commons page unless it was another local page), at the
     contribution."""
     page = safe_next(next_, default=f"/commons/{commons_id}").split("#")[0]
-    return see_other(f"{page}#c-{contribution_id}")
+    return f"{page}#c-{contribution_id}"
 
 
-@router.post("/commons/{commons_id}/contributions/{contribution_id}/withdrawal")
-def withdraw(
-    request: Request,
-    commons_id: str,
-    contribution_id: str,
-    reason: FormText = "",
-    next_: NextField = "",
-    csrf: FormText = "",
-) -> Response:
-    _, keypair = acting_as(request, csrf)
-    try:
-        acting.withdraw_contribution(
-            node_of(request),
-            actor=keypair,
-            commons_id=commons_id,
-            contribution_id=contribution_id,
-            reason=reason.strip(),
-        )
-    except CommonworkError as exc:
-        state = CommonsState(error=form_message(exc, {"reason": "Why withdraw it"}))
-        return render_commons(request, commons_id, state, status=exc.status)
-    return _back(commons_id, contribution_id, next_)
+def _on_own(
+    action_type: str, fields: Callable[..., Fields], labels: Labels
+) -> Callable[..., Response]:
+    """Withdraw or correct one's own contribution with the ``fields`` of the form (a refusal in
+    the words of its ``labels``), then go back to the page the form was on."""
+
+    def on_own(
+        request: Request,
+        commons_id: str,
+        contribution_id: str,
+        next_: NextField = "",
+        csrf: FormText = "",
+        form: Fields = Depends(posted(fields)),  # noqa: B008 (FastAPI's way to read a form)
+    ) -> Response:
+        action = (commons_id, action_type, {"contribution": contribution_id, **form})
+        back = _back(commons_id, contribution_id, next_)
+        return act_on_page(request, csrf, action, back, commons_again(request, commons_id, labels))
+
+    return on_own
 
 
-@router.post("/commons/{commons_id}/contributions/{contribution_id}/corrections")
-def correct(
-    request: Request,
-    commons_id: str,
-    contribution_id: str,
-    quantity: FormText = "",
-    description: FormText = "",
-    reason: FormText = "",
-    next_: NextField = "",
-    csrf: FormText = "",
-) -> Response:
-    """Correct the fields the person filled in; those left blank stay as they were."""
-    _, keypair = acting_as(request, csrf)
-    changes = {"quantity": quantity.strip() or None, "description": description.strip() or None}
-    try:
-        acting.correct_contribution(
-            node_of(request),
-            actor=keypair,
-            commons_id=commons_id,
-            contribution_id=contribution_id,
-            reason=reason.strip(),
-            changes=changes,
-        )
-    except CommonworkError as exc:
-        state = CommonsState(error=form_message(exc, CORRECTION_LABELS))
-        return render_commons(request, commons_id, state, status=exc.status)
-    return _back(commons_id, contribution_id, next_)
+_ON_OWN = (  # (route name, the path after the contribution's, action type, form fields, labels)
+    ("withdraw", "withdrawal", WITHDRAW, withdrawal_fields, {"reason": "Why withdraw it"}),
+    ("correct", "corrections", CORRECT, correction_fields, CORRECTION_LABELS),
+)
+
+
+def _add_on_own() -> None:
+    for name, what, action_type, fields, labels in _ON_OWN:
+        path = f"/commons/{{commons_id}}/contributions/{{contribution_id}}/{what}"
+        route = _on_own(action_type, fields, labels)
+        router.add_api_route(path, route, methods=["POST"], name=name)
+
+
+_add_on_own()

@@ -11,36 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from commonwork.errors import CommonworkError
-from commonwork.services import acting
-from commonwork.services.acting import Appended
-from commonwork.services.identities import Keypair
-from commonwork.services.nodes import Node
+from commonwork.services.catalog import CLAIM, POST, RECORD, UNCLAIM
 from commonwork.web.auth import current_account, node_of
+from commonwork.web.page_acting import PostedContribution, PostedTask, act_on_page, again_on, at_new
 from commonwork.web.page_forms import (
     CONTRIBUTION_LABELS,
     TASK_LABELS,
     ContributionForm,
     FormPage,
     FormText,
-    PostedContribution,
     TaskForm,
-    form_message,
-    see_other,
 )
-from commonwork.web.page_views import (
-    TaskFilter,
-    TaskState,
-    acting_as,
-    render,
-    task_board_view,
-    task_view,
-)
+from commonwork.web.page_views import TaskFilter, TaskState, render, task_board_view, task_view
 
 router = APIRouter(include_in_schema=False)
 
@@ -99,96 +87,49 @@ def task_page(request: Request, commons_id: str, task_id: str) -> Response:
 
 
 @router.post("/commons/{commons_id}/tasks")
-def post_task(
-    request: Request,
-    commons_id: str,
-    title: FormText = "",
-    description: FormText = "",
-    skills: FormText = "",
-    estimate: FormText = "",
-    csrf: FormText = "",
-) -> Response:
-    _, keypair = acting_as(request, csrf)
-    form = TaskForm(title, description, skills, estimate)
-    try:
-        appended = acting.post_task(
-            node_of(request), actor=keypair, commons_id=commons_id, **form.arguments()
+def post_task(request: Request, commons_id: str, form: PostedTask, csrf: FormText = "") -> Response:
+    board = partial(render_board, request, commons_id, TaskFilter())
+    again = again_on(board, TaskState, TASK_LABELS, task_form=form)
+    back = at_new(f"{_base(commons_id)}/tasks", "t")
+    return act_on_page(request, csrf, (commons_id, POST, form.body()), back, again)
+
+
+def _claiming(action_type: str) -> Callable[..., Response]:
+    """Claim or unclaim, then go back to the board (as it was filtered) or to the task; a
+    refusal is shown there."""
+
+    def claiming(
+        request: Request, commons_id: str, task_id: str, back: PostedReturn, csrf: FormText = ""
+    ) -> Response:
+        base, on_task = _base(commons_id), back.view == "task"
+        target = f"{base}/tasks/{task_id}" if on_task else back.board.url(base)
+        there = (
+            partial(render_task, request, commons_id, task_id)
+            if on_task
+            else partial(render_board, request, commons_id, back.board)
         )
-    except CommonworkError as exc:
-        state = TaskState(task_form=form, form_error=form_message(exc, TASK_LABELS))
-        return render_board(request, commons_id, TaskFilter(), state, status=exc.status)
-    return see_other(f"{_base(commons_id)}/tasks#t-{appended.entry.id}")
+        action = (commons_id, action_type, {"task": task_id})
+        return act_on_page(
+            request, csrf, action, f"{target}#t-{task_id}", again_on(there, TaskState)
+        )
+
+    return claiming
 
 
-def _claiming(
-    request: Request,
-    commons_id: str,
-    task_id: str,
-    act: Callable[[Node, Keypair], Appended],
-    *,
-    csrf: str,
-    back: Return,
-) -> Response:
-    """Claim or unclaim, then go back to the board (as it was filtered) or to the task."""
-    _, keypair = acting_as(request, csrf)
-    try:
-        act(node_of(request), keypair)
-    except CommonworkError as exc:
-        state = TaskState(error=exc.detail)
-        if back.view == "task":
-            return render_task(request, commons_id, task_id, state, status=exc.status)
-        return render_board(request, commons_id, back.board, state, status=exc.status)
-    base = _base(commons_id)
-    target = f"{base}/tasks/{task_id}" if back.view == "task" else back.board.url(base)
-    return see_other(f"{target}#t-{task_id}")
+def _add_claiming() -> None:
+    for verb, claim_type in (("claim", CLAIM), ("unclaim", UNCLAIM)):
+        path = f"/commons/{{commons_id}}/tasks/{{task_id}}/{verb}"
+        router.add_api_route(path, _claiming(claim_type), methods=["POST"], name=verb)
 
 
-@router.post("/commons/{commons_id}/tasks/{task_id}/claim")
-def claim(
-    request: Request,
-    commons_id: str,
-    task_id: str,
-    back: PostedReturn,
-    csrf: FormText = "",
-) -> Response:
-    def act(node: Node, keypair: Keypair) -> Appended:
-        return acting.claim_task(node, actor=keypair, commons_id=commons_id, task_id=task_id)
-
-    return _claiming(request, commons_id, task_id, act, csrf=csrf, back=back)
-
-
-@router.post("/commons/{commons_id}/tasks/{task_id}/unclaim")
-def unclaim(
-    request: Request,
-    commons_id: str,
-    task_id: str,
-    back: PostedReturn,
-    csrf: FormText = "",
-) -> Response:
-    def act(node: Node, keypair: Keypair) -> Appended:
-        return acting.unclaim_task(node, actor=keypair, commons_id=commons_id, task_id=task_id)
-
-    return _claiming(request, commons_id, task_id, act, csrf=csrf, back=back)
+_add_claiming()
 
 
 @router.post("/commons/{commons_id}/tasks/{task_id}/contributions")
 def contribute_to_task(
-    request: Request,
-    commons_id: str,
-    task_id: str,
-    form: PostedContribution,
-    csrf: FormText = "",
+    request: Request, commons_id: str, task_id: str, form: PostedContribution, csrf: FormText = ""
 ) -> Response:
-    _, keypair = acting_as(request, csrf)
-    try:
-        appended = acting.record_contribution(
-            node_of(request),
-            actor=keypair,
-            commons_id=commons_id,
-            task=task_id,
-            **form.arguments(),
-        )
-    except CommonworkError as exc:
-        state = TaskState(form=form, form_error=form_message(exc, CONTRIBUTION_LABELS))
-        return render_task(request, commons_id, task_id, state, status=exc.status)
-    return see_other(f"{_base(commons_id)}/tasks/{task_id}#c-{appended.entry.id}")
+    task = partial(render_task, request, commons_id, task_id)
+    again = again_on(task, TaskState, CONTRIBUTION_LABELS, form=form)
+    back = at_new(f"{_base(commons_id)}/tasks/{task_id}", "c")
+    return act_on_page(request, csrf, (commons_id, RECORD, form.body(task_id)), back, again)
