@@ -13,6 +13,7 @@ from commonwork.cli.context import CliState, CommonworkGroup, pass_state
 from commonwork.cli.emails import email_group
 from commonwork.cli.git_import import import_git
 from commonwork.cli.identity import identity_group
+from commonwork.cli.inbox import inbox
 from commonwork.cli.invitations import invite
 from commonwork.cli.standing import standing_group
 from commonwork.cli.tasks import task_group
@@ -74,6 +75,7 @@ for command in (
     contributions.withdraw,
     acting.validate,
     standing_group,
+    inbox,
     journal.export,
     journal.import_,
     journal.verify,

@@ -72,6 +72,7 @@ def create_app(node: Node) -> FastAPI:
         api,
         api_account,
         api_act,
+        api_inbox,
         api_invitations,
         api_standing,
         pages,
@@ -104,6 +105,8 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(pages_act.router)
     app.include_router(pages_contributions.router)
     app.include_router(api_invitations.router)
+    app.include_router(api_inbox.router)
+    app.include_router(api_inbox.pages)
     app.include_router(pages_invitations.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
