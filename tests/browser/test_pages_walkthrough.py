@@ -80,6 +80,16 @@ def test_found_join_contribute_validate_and_verify(
     expect(bob_page.get_by_test_id("head-seq")).to_have_text("entry 3")
     bob_page.screenshot(path=str(tmp_path / "commons.png"), full_page=True)
 
+    bob_page.get_by_test_id("nav-inbox").click()  # Ann's approval told Bob
+    bob_page.wait_for_url(f"{served_node}/me/inbox")
+    told = bob_page.get_by_test_id("inbox-item")
+    expect(told).to_have_count(1)
+    expect(told).to_have_attribute("data-kind", "production.contribution.approve")
+    expect(told).to_contain_text("Ann approved your contribution")
+    told.get_by_role("link", name="Ann approved your contribution").click()
+    bob_page.wait_for_url(f"{commons_url}#c-*")
+    bob_page.goto(commons_url)
+
     bob_page.get_by_test_id("head-seq").click()
     bob_page.wait_for_url(f"{commons_url}/journal")
     status = bob_page.get_by_test_id("verify-status")
