@@ -167,7 +167,9 @@ def test_the_first_week_of_a_seed_library(node: Node, people: People) -> None:
     assert "does not hold the work" in shown
     assert 'data-testid="concern-count">1 concern<' in shown
     assert "0 disputes" in shown
-    assert 'data-testid="withdraw-form"' not in contribution(
+    # The page asks the rules (a dry run), and the rules read settled state only: until the
+    # day that accepts it is settled, its author may still withdraw it; from then on, never.
+    assert 'data-testid="withdraw-form"' in contribution(
         newcomer.get(f"/commons/{commons_id}").text, work
     )
 
@@ -177,6 +179,7 @@ def test_the_first_week_of_a_seed_library(node: Node, people: People) -> None:
     assert 'data-status="accepted"' in shown
     assert 'data-provisional="false"' in shown
     assert "provisional until the day ends" not in shown
+    assert 'data-testid="withdraw-form"' not in shown  # accepted, settled: final
 
     member = newcomer.get(f"/commons/{commons_id}/members/{did_of(newcomer)}")
     assert member.status_code == 200

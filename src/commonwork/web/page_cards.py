@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from commonwork.services import tasks_read
 from commonwork.services.accounts import Account
-from commonwork.services.catalog import CLAIM, UNCLAIM
+from commonwork.services.catalog import CLAIM, UNCLAIM, VALIDATE, WITHDRAW
 from commonwork.services.dry_run import dry_run
+from commonwork.services.models import JsonMapping
 from commonwork.services.nodes import Node
 from commonwork.services.read_models import (
     ContributionRow,
@@ -27,8 +28,6 @@ STATUS_LABELS = {
     "disputed": "held — waiting for arbitration",
     "withdrawn": "withdrawn",
 }
-#: Statuses in which the contributor may still withdraw or correct their work.
-OPEN_STATUSES = ("pending", "disputed")
 
 
 @dataclass(frozen=True)
@@ -68,16 +67,14 @@ def _amount(row: ContributionRow | LinkedContribution) -> str:
 def contribution_card(
     row: ContributionRow | LinkedContribution,
     account: Account | None,
-    is_member: bool,
     contributor_name: str,
     task_title: str | None = None,
+    *,
+    may: tuple[bool, bool] = (False, False),
 ) -> ContributionCard:
+    """``may``: whether the rules would take the reader's approval of it and their withdrawal
+    of it now (a dry run: contribution_cards asks)."""
     validations = row.validations if isinstance(row, ContributionRow) else ()
-    shares = row.shares if isinstance(row, ContributionRow) else ()
-    # Validations of a version since corrected no longer count: their authors may validate
-    # again. Co-authors never validate their own work.
-    validators = {item.validator for item in validations if not item.superseded}
-    authors = {item.member for item in shares} | {row.contributor}
     shown = tuple(
         ShownValidation(item, item.verdict == "dispute" and item.weight == "0")
         for item in validations
@@ -91,15 +88,8 @@ def contribution_card(
         status_label=STATUS_LABELS.get(row.status, row.status),
         provisional_status=row.provisional and row.status != row.settled_status,
         is_mine=is_mine,
-        can_validate=(
-            is_member
-            and account is not None
-            and account.did not in authors
-            and account.did not in validators
-            and row.status != "withdrawn"
-        ),
-        # Only the one who recorded it withdraws or corrects it, while it is not accepted.
-        can_withdraw=is_mine and row.status in OPEN_STATUSES,
+        can_validate=may[0],
+        can_withdraw=may[1],
         validations=shown,
         concerns=concerns,
         holding_disputes=max(0, row.disputes - concerns),
@@ -108,23 +98,31 @@ def contribution_card(
 
 
 def contribution_cards(
-    node: Node,
-    commons_id: str,
-    rows: list[ContributionRow],
-    account: Account | None,
-    is_member: bool,
+    node: Node, commons_id: str, rows: list[ContributionRow], account: Account | None
 ) -> list[ContributionCard]:
-    """The contributions' cards, each naming the task it is linked to (rows carry its id)."""
+    """The contributions' cards, each naming the task it is linked to (rows carry its id), with
+    the buttons the rules would take from the reader now: approving (validating at all) and
+    withdrawing, asked of the rules by one dry run."""
     titles = tasks_read.task_titles(node, commons_id, [row.task for row in rows if row.task])
+    candidates: list[tuple[str, JsonMapping]] = []
+    for row in rows:
+        candidates.append((VALIDATE, {"contribution": row.id, "verdict": "approve"}))
+        candidates.append((WITHDRAW, {"contribution": row.id}))
+    verdicts = (
+        dry_run(node, commons_id, account.did, candidates) if account is not None and rows else []
+    )
     return [
         contribution_card(
             row,
             account,
-            is_member,
             row.contributor_name,
             titles.get(row.task) if row.task else None,
+            may=(
+                bool(verdicts) and verdicts[2 * index].allowed,
+                bool(verdicts) and verdicts[2 * index + 1].allowed,
+            ),
         )
-        for row in rows
+        for index, row in enumerate(rows)
     ]
 
 

@@ -196,7 +196,7 @@ def commons_view(
         "rules": rules_in_force(node, commons_id, detail),
         "members": members,
         "is_member": is_member,
-        "contributions": contribution_cards(node, commons_id, shown, account, is_member),
+        "contributions": contribution_cards(node, commons_id, shown, account),
         "open_tasks": open_task_count(node, commons_id),
         "page": page,
         "has_next": len(contributions) > CONTRIBUTIONS_PER_PAGE,
@@ -307,7 +307,7 @@ def task_view(node: Node, commons_id: str, task_id: str, account: Account | None
     is_member = _is_member(node, commons_id, account)
     names = _names(node, commons_id)
     cards = [
-        contribution_card(row, account, False, names.get(row.contributor, ""))
+        contribution_card(row, account, names.get(row.contributor, ""))
         for row in task.contributions
     ]
     return {
