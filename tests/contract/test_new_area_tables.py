@@ -5,28 +5,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from commonwork.journal.area import Area
 from commonwork.node.node import Node
 from commonwork.node.projections import check_versions, ensure_tables
 from commonwork.node.registry import AREAS
 from commonwork.node.tables import projection_versions
+from tests.support.areas import dummy_area
 
 
 def test_a_new_area_gets_its_tables_and_its_version_without_a_rebuild(any_node: Node) -> None:
-    ledger = sa.Table(
-        "dummy_ledger",
-        sa.MetaData(),
-        sa.Column("commons_id", sa.String(64), primary_key=True),
-        sa.Column("entry", sa.String(64), primary_key=True),
-        sa.Column("amount", sa.BigInteger, nullable=False),
-    )
-    dummy = Area(
-        "dummy",
-        "a new area",
-        tables=(ledger,),
-        fork={"dummy_ledger": "reset"},
-        projection_version=3,
-    )
+    dummy = dummy_area(projection_version=3)
+    [ledger] = dummy.tables
     areas = (*AREAS, dummy)
     with any_node.writing() as conn:
         assert not sa.inspect(conn).has_table("dummy_ledger")

@@ -8,13 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from commonwork.journal.area import Area, installed, ordered
+from commonwork.journal.area import installed, ordered
 from commonwork.journal.entries import parse_entry
 from commonwork.journal.projection import digest_rows
 from commonwork.node.state import MemoryState
 from commonwork.services.journals import verify_lines_offline
+from tests.support.areas import dummy_area
 from tests.support.builders import BEFORE_SETTLEMENT_JOURNAL, FIRST_RELEASE_JOURNAL
 
 GOLDEN = {
@@ -36,20 +36,8 @@ def test_the_fixtures_verify_to_their_pinned_digests(path: Path) -> None:
 
 @pytest.mark.parametrize("path", list(GOLDEN), ids=lambda path: path.name)
 def test_a_new_area_with_tables_of_its_own_leaves_the_digests_unchanged(path: Path) -> None:
-    ledger = sa.Table(
-        "dummy_ledger",
-        sa.MetaData(),
-        sa.Column("commons_id", sa.String(64), primary_key=True),
-        sa.Column("entry", sa.String(64), primary_key=True),
-        sa.Column("amount", sa.BigInteger, nullable=False),
-    )
-    dummy = Area(
-        "dummy",
-        "an area these journals never use",
-        builds_on=("commons",),
-        tables=(ledger,),
-        fork={"dummy_ledger": "reset"},
-    )
+    dummy = dummy_area()
+    [ledger] = dummy.tables
     areas = ordered([*installed(), dummy])
     assert [area.name for area in areas] == ["commons", "dummy", "production", "standing"]
     state = MemoryState()
