@@ -28,7 +28,7 @@ detail and exits non-zero.
     ├── ChainBroken                   422  an imported or verified journal fails a check
     ├── StorageUnavailable            503
     ├── NotSettledYet                 503  an upgraded node has not settled a journal yet
-    └── Rebuilding                    503  projections are being rebuilt: try again later
+    └── Rebuilding                    503  projections being rebuilt, or due: try again later
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ class Rebuilding(CommonworkError):
 
     code = "rebuilding"
     status = 503
-    title = "The node is rebuilding its projections"
+    title = "The node's projections are being rebuilt (or wait for a rebuild)"
     retry_after = 30  # seconds
 
 

@@ -60,9 +60,9 @@ class CliState:
             if self._node.due and context.info_name not in REBUILDING_COMMANDS:
                 changed = ", ".join(str(due) for due in self._node.due)
                 note(
-                    f"warning: this node's projections are older than this release projects "
-                    f"(projection versions {changed}): what it reads is stale and nothing can be "
-                    f"written until `commonwork rebuild` has run once"
+                    f"warning: this node's projections were built by other projection versions "
+                    f"than this release's ({changed}): what it reads may be stale and nothing "
+                    f"can be written until `commonwork rebuild` has run once"
                 )
         return self._node
 

@@ -88,8 +88,8 @@ class Node:
             )
         failed = f" (the last attempt failed: {status.error})" if status and status.error else ""
         raise Rebuilding(
-            f"this node's projections are older than this release projects (projection "
-            f"versions {changed}){failed}: run `commonwork rebuild` once (a web node started "
+            f"this node's projections were built by other projection versions than this "
+            f"release's ({changed}){failed}: run `commonwork rebuild` once (a web node started "
             f"with `commonwork serve` rebuilds by itself); nothing can be written before",
             retry_after=Rebuilding.retry_after,
         )
