@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -60,7 +61,21 @@ def serve(state: CliState, host: str | None, port: int | None) -> None:
     click.echo(f"commonwork node {node.host_key.did}")
     click.echo(f"database {settings.database_url}")
     click.echo(f"serving on http://{bind_host}:{bind_port}")
+    if node.due:
+        changed = ", ".join(str(due) for due in node.due)
+        click.echo(f"projection versions changed ({changed}): rebuilding in the background")
+    _log_to_stderr()  # the node's own log lines (a rebuild's progress) beside uvicorn's
     uvicorn.run(create_app(node), host=bind_host, port=bind_port, log_level="info")
+
+
+def _log_to_stderr() -> None:
+    """Send the ``commonwork`` loggers' INFO and above to stderr, as uvicorn does its own."""
+    logger = logging.getLogger("commonwork")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 for command in (
