@@ -82,6 +82,7 @@ from commonwork.node import journal_store
 from commonwork.node import state as node_state
 from commonwork.node.node import Node
 from commonwork.node.pipeline import append_actions
+from commonwork.node.projections import check_versions
 from commonwork.node.settings import Settings
 from commonwork.node.state import DbState
 from commonwork.node.tables import entries, heads
@@ -1601,6 +1602,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "rebuild",
                 lambda: rebuild_in_child(data_dir, commons_id, console, report, args.memory_limit),
             )
+            with node.writing() as conn:  # the child rebuilt: what this process' node knows
+                node.due = tuple(check_versions(conn, node.clock()))
         facts = journal_facts(node, commons_id)
         db_bytes = sum(path.stat().st_size for path in data_dir.glob("commonwork.db*"))
         describe_journal(console, facts, db_bytes)
