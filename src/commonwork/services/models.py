@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import Field, fields, is_dataclass
-from functools import cache
 from types import MappingProxyType
-from typing import TypeAlias
+from typing import TypeAlias, cast
 
 #: Any JSON value as parsed (floats included: the canonical profile refuses them later).
 JsonValue: TypeAlias = str | int | float | bool | list["JsonValue"] | dict[str, "JsonValue"] | None
@@ -26,10 +25,23 @@ JsonMapping: TypeAlias = Mapping[str, JsonValue]
 LEFT_OUT_WHEN_NONE = MappingProxyType({"left_out_when_none": True})
 
 
-@cache
+_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
 def _fields_of(cls: type) -> tuple[tuple[str, bool], ...]:
-    found: tuple[Field[object], ...] = fields(cls)
-    return tuple((item.name, bool(item.metadata.get("left_out_when_none"))) for item in found)
+    """A read model class's fields in order, each with whether None leaves it out (kept)."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        declared: tuple[Field[object], ...] = fields(cls)
+        found = tuple(
+            (item.name, bool(item.metadata.get("left_out_when_none"))) for item in declared
+        )
+        _FIELDS[cls] = found
+    return found
+
+
+#: The types whose values are JSON as they are (exactly these: subclasses take the long way).
+_PLAIN: frozenset[type] = frozenset((str, int, float, bool, type(None)))
 
 
 def as_json(model: object) -> JsonObject:
@@ -37,6 +49,10 @@ def as_json(model: object) -> JsonObject:
     arrays, the fields in the order they are declared."""
     if not is_dataclass(model) or isinstance(model, type):
         raise TypeError(f"{type(model).__name__} is not a read model")
+    return _model_json(model)
+
+
+def _model_json(model: object) -> JsonObject:
     made: JsonObject = {}
     for name, left_out in _fields_of(type(model)):
         value = getattr(model, name)
@@ -47,10 +63,14 @@ def as_json(model: object) -> JsonObject:
 
 
 def _json_value(value: object) -> JsonValue:
-    if value is None or isinstance(value, str | int | float):  # bool is an int
-        return value
-    if isinstance(value, list | tuple):
+    if type(value) in _PLAIN:  # the common case first, by exact type: no ABC checks
+        return cast(JsonValue, value)
+    if isinstance(value, tuple | list):
         return [_json_value(item) for item in value]
     if isinstance(value, Mapping):
         return {str(key): _json_value(item) for key, item in value.items()}
-    return as_json(value)
+    if isinstance(value, str | int | float):  # bool is an int; subclasses (e.g. numpy floats)
+        return value
+    if is_dataclass(value) and not isinstance(value, type):
+        return _model_json(value)
+    raise TypeError(f"{type(value).__name__} has no JSON form")
