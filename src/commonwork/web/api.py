@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from commonwork.services import acting, journals, queries, tasks_read
@@ -13,8 +13,11 @@ from commonwork.services.acting import Appended
 from commonwork.services.models import JsonValue, as_json
 from commonwork.web.auth import node_of
 from commonwork.web.schemas import (
+    MAX_OFFSET,
+    MAX_SEQ,
     PROBLEM_RESPONSES,
     SIGNED_ACTION_BODY,
+    AfterSeq,
     Page,
     WriteResult,
 )
@@ -23,7 +26,7 @@ router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 Limit = Annotated[int, Query(ge=1, le=500, description="How many items at most (1 to 500).")]
-Offset = Annotated[int, Query(ge=0, description="How many items to skip.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many items to skip.")]
 ByStatus = "Filter by status."
 ContributionStatus = Annotated[
     str | None, Query(pattern="^(pending|accepted|disputed)$", description=ByStatus)
@@ -194,7 +197,7 @@ JOURNAL_PAGE = 1000  # the most entries one request of the journal returns
 def get_journal(
     request: Request,
     commons_id: str,
-    after: Annotated[int, Query(ge=-1, description="Entries with seq greater than this.")] = -1,
+    after: AfterSeq = -1,
     limit: Annotated[
         int, Query(ge=1, le=JOURNAL_PAGE, description=f"Entries at most (1 to {JOURNAL_PAGE}).")
     ] = JOURNAL_PAGE,
@@ -208,7 +211,9 @@ def get_journal(
 
 
 @router.get("/commons/{commons_id}/entries/{seq}", summary="One journal entry", tags=["journal"])
-def get_entry(request: Request, commons_id: str, seq: int) -> dict[str, Any]:
+def get_entry(
+    request: Request, commons_id: str, seq: Annotated[int, Path(ge=0, le=MAX_SEQ)]
+) -> dict[str, Any]:
     entry = journals.journal_entry(node_of(request), commons_id, seq)
     return {"id": entry.id, "entry": entry.as_json()}
 

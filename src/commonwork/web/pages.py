@@ -66,6 +66,7 @@ from commonwork.web.page_views import (
     render,
     signed_in,
 )
+from commonwork.web.schemas import AfterSeq, PageNumber
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_tasks.router)  # the task board's pages
@@ -92,7 +93,7 @@ def _sign_in_first(request: Request) -> Response:
 
 
 @router.get("/")
-def index(request: Request, page: int = 1) -> Response:
+def index(request: Request, page: PageNumber = 1) -> Response:
     return render(request, "index.html", index_view(node_of(request), page))
 
 
@@ -108,12 +109,12 @@ def render_commons(
 
 
 @router.get("/commons/{commons_id}")
-def commons_page(request: Request, commons_id: str, page: int = 1) -> Response:
+def commons_page(request: Request, commons_id: str, page: PageNumber = 1) -> Response:
     return render_commons(request, commons_id, CommonsState(), page=page)
 
 
 @router.get("/commons/{commons_id}/journal")
-def journal_explorer(request: Request, commons_id: str, after: int = -1) -> Response:
+def journal_explorer(request: Request, commons_id: str, after: AfterSeq = -1) -> Response:
     return render(request, "journal.html", journal_view(node_of(request), commons_id, after))
 
 

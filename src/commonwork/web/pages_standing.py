@@ -28,6 +28,7 @@ from commonwork.services.standing_models import SeriesPoint
 from commonwork.web.auth import node_of
 from commonwork.web.charts import line_chart, lorenz_chart
 from commonwork.web.page_views import open_task_count, render
+from commonwork.web.schemas import PageNumber
 
 router = APIRouter(include_in_schema=False)
 
@@ -169,7 +170,9 @@ def preview_view(
 
 
 @router.get("/commons/{commons_id}/standing")
-def standing_page(request: Request, commons_id: str, as_of: str = "", page: int = 1) -> Response:
+def standing_page(
+    request: Request, commons_id: str, as_of: str = "", page: PageNumber = 1
+) -> Response:
     context = standing_view(node_of(request), commons_id, as_of, min(max(page, 1), 10**6))
     return render(request, "standing.html", context)
 

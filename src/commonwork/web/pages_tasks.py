@@ -29,6 +29,7 @@ from commonwork.web.page_forms import (
     TaskForm,
 )
 from commonwork.web.page_views import TaskFilter, TaskState, render, task_board_view, task_view
+from commonwork.web.schemas import PageNumber
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,7 +77,7 @@ def render_task(
 
 @router.get("/commons/{commons_id}/tasks")
 def task_board(
-    request: Request, commons_id: str, status: str = "", skill: str = "", page: int = 1
+    request: Request, commons_id: str, status: str = "", skill: str = "", page: PageNumber = 1
 ) -> Response:
     return render_board(request, commons_id, TaskFilter.of(status, skill, page), TaskState())
 

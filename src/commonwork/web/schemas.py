@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
+
+#: Bounds of the integers a route takes, so that none reaches the database out of its range
+#: (an integer over 2^63 made SQLite's driver raise OverflowError: a 500, not a 4xx).
+MAX_SEQ = 2**53 - 1  # the canonical profile's integers
+MAX_OFFSET = 10**9
+MAX_PAGE = 10**7
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="The page, from 1.")]
+AfterSeq = Annotated[
+    int, Query(ge=-1, le=MAX_SEQ, description="Entries with seq greater than this.")
+]
+
 
 PROBLEM_SCHEMA = {
     "type": "object",
