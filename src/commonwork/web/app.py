@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -92,7 +92,7 @@ def create_app(node: Node) -> FastAPI:
         title="commonwork",
         version="1",
         description=API_DESCRIPTION,
-        docs_url="/api/docs",
+        docs_url=None,  # served below from vendored files: offline, under the CSP
         redoc_url=None,
     )
     app.state.node = node
@@ -109,6 +109,11 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(api_inbox.pages)
     app.include_router(pages_invitations.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> Response:
+        """The API browser (Swagger UI, vendored in static/vendor) on /openapi.json."""
+        return FileResponse(Path(__file__).parent / "templates" / "api_docs.html")
 
     @app.exception_handler(CommonworkError)
     async def _ours(request: Request, exc: CommonworkError) -> Response:
@@ -160,7 +165,62 @@ def create_app(node: Node) -> FastAPI:
 
     app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
     app.add_middleware(StaleLabel, node=node)
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+#: Scripts, styles, images and forms from this node only; no plug-ins, no framing, no <base>.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+#: The API browser's renderer sets inline styles; its scripts stay this node's own.
+API_DOCS_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+)
+
+
+class SecurityHeaders:
+    """On every answer: a strict Content-Security-Policy (no inline script anywhere), no
+    framing, no MIME sniffing, the referrer kept to this origin; and ``Cache-Control:
+    no-store`` on every answer to a write and on the account's own pages and routes (they may
+    carry a secret: a session token, an exported key, an invitation code)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path, method = str(scope.get("path", "")), str(scope.get("method", "GET"))
+        policy = API_DOCS_POLICY if path == "/api/docs" else CONTENT_SECURITY_POLICY
+        private = method not in ("GET", "HEAD") or path.startswith(("/me", "/api/v1/me"))
+
+        async def guarded(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (name, value)
+                    for name, value in message.get("headers") or []
+                    if not (private and name.lower() == b"cache-control")
+                ]
+                present = {name.lower() for name, _ in headers}
+                headers += [  # a route's own, stricter choice stands (an invitation's referrer)
+                    (name, value)
+                    for name, value in (
+                        (b"content-security-policy", policy.encode()),
+                        (b"x-frame-options", b"DENY"),
+                        (b"x-content-type-options", b"nosniff"),
+                        (b"referrer-policy", b"same-origin"),
+                    )
+                    if name not in present
+                ]
+                if private:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, guarded)
 
 
 class StaleLabel:
