@@ -31,9 +31,13 @@ def signed_batch(raw: bytes, *, ndjson: bool = False) -> list[JsonValue]:
     if not raw.strip():
         raise BadInput('the body is empty; send a signed action {"action": …, "author_sig": …}')
     if ndjson:
-        return [parse_json(line) for line in raw.splitlines() if line.strip()]
-    value = parse_json(raw)
-    return value if isinstance(value, list) else [value]
+        batch = [parse_json(line) for line in raw.splitlines() if line.strip()]
+    else:
+        value = parse_json(raw)
+        batch = value if isinstance(value, list) else [value]
+    if not batch:
+        raise BadInput("the batch holds no action; send at least one signed action")
+    return batch
 
 
 def submit_signed(node: Node, commons_id: str | None, batch: Sequence[JsonValue]) -> list[Appended]:

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commonwork.errors import CommonworkError, InvalidAction, MalformedJson, TooLarge
@@ -58,6 +59,23 @@ class _Problem(CommonworkError):
     def __init__(self, status: int, code: str, title: str, detail: str, **extra: Any) -> None:
         super().__init__(detail, **extra)
         self.status, self.code, self.title = status, code, title
+
+
+#: The methods a 405's Allow header may name.
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed(request: Request) -> list[str]:
+    """The methods some route at this path takes (for a 405's Allow header): asked of the
+    routes themselves, method by method."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    ]
 
 
 def _acts(request: Request) -> bool:
@@ -149,7 +167,12 @@ def create_app(node: Node) -> FastAPI:
             detail = f"there is nothing at {request.url.path}"
             if request.url.path.startswith("/api/"):
                 detail += "; /api/docs lists the routes"
-        return problem_response(request, _Problem(exc.status_code, code, title, detail))
+        response = problem_response(request, _Problem(exc.status_code, code, title, detail))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        if exc.status_code == 405:  # every route at the path, not only the first one matched
+            response.headers["allow"] = ", ".join(_allowed(request))
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
