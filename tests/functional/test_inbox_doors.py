@@ -34,7 +34,7 @@ def test_the_api_and_the_page_show_what_entries_told_the_signed_in_person(
 ) -> None:
     ada = Keypair.generate()
     commons_id = found(node, ada, charter(ada))
-    with httpx.Client(base_url=site) as web:
+    with httpx.Client(base_url=site, headers={"origin": site}) as web:  # as its own pages do
         assert web.get("/api/v1/me/inbox").status_code == 401
         me = sign_up(web, "Ben")
         joined = web.post(f"/api/v1/commons/{commons_id}/join", json={"name": "Ben"})

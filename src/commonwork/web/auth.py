@@ -41,7 +41,40 @@ def require_account(request: Request) -> Account:
             "this needs a signed-in account: sign in (POST /api/v1/session) and send the "
             "session cookie or 'Authorization: Bearer TOKEN'"
         )
+    check_cookie_write(request)
     return account
+
+
+#: Methods that change nothing.
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+#: What an API write's body may be.
+JSON_TYPES = ("application/json", "application/x-ndjson")
+
+
+def check_cookie_write(request: Request) -> None:
+    """An API write that carries the session cookie (a browser's, sent by any site that makes
+    the browser post) must come from this node's own pages: the browser says so in ``Origin``
+    or ``Sec-Fetch-Site``, and the body is JSON (which another site cannot send without asking
+    first; a route whose body is a JSON model refuses another type before it gets here). Checked
+    wherever the session's authority is used (require_account): a bearer token is never sent
+    by a browser on its own, and sign-up, sign-in and client-signed actions use no session."""
+    if request.method in SAFE_METHODS or not request.url.path.startswith("/api/"):
+        return
+    if SESSION_COOKIE not in request.cookies:
+        return
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return
+    origin = request.headers.get("origin")
+    fetch_site = request.headers.get("sec-fetch-site")
+    same_origin = origin is not None and origin.split("://", 1)[-1] == request.url.netloc
+    if not same_origin and fetch_site != "same-origin":
+        raise NotAllowed(
+            "a write signed in by the session cookie must come from this node's own pages "
+            "(Origin or Sec-Fetch-Site); other clients send 'Authorization: Bearer TOKEN'"
+        )
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind and kind not in JSON_TYPES:
+        raise NotAllowed(f"an API write's body is JSON (application/json), not {kind!r}")
 
 
 def set_session_cookie(response: Response, token: str, *, secure: bool) -> None:
