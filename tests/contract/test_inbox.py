@@ -23,7 +23,7 @@ def test_validations_claims_and_linked_work_tell_the_people_concerned(any_node: 
     join(any_node, commons_id, ben, "Ben")
     mine = work(any_node, commons_id, ben)
     approve(any_node, commons_id, ada, mine)
-    [told] = inbox_of(any_node, ben.did)
+    [told] = inbox_of(any_node, ben.did).items
     assert (told.kind, told.actor_name, told.subject) == (
         "production.contribution.approve",
         "Founder",
@@ -31,18 +31,20 @@ def test_validations_claims_and_linked_work_tell_the_people_concerned(any_node: 
     )
     assert told.says == "approved your contribution"
     assert told.link == f"/commons/{commons_id}#c-{mine}"
-    assert inbox_of(any_node, ada.did) == []  # nobody hears of their own entries
+    assert inbox_of(any_node, ada.did).items == ()  # nobody hears of their own entries
     task = post(any_node, commons_id, ada)
     acting.claim_task(any_node, actor=ben, commons_id=commons_id, task_id=task)
     work(any_node, commons_id, ben, task=task)
-    newest = inbox_of(any_node, ada.did)
+    newest = inbox_of(any_node, ada.did).items
     assert [item.kind for item in newest] == ["production.task.work", "production.task.claim"]
     assert {item.link for item in newest} == {f"/commons/{commons_id}/tasks/{task}"}
-    assert [item.kind for item in inbox_of(any_node, ada.did, limit=1)] == ["production.task.work"]
-    older = inbox_of(any_node, ada.did, limit=1, before=newest[0].cursor)
+    first = inbox_of(any_node, ada.did, limit=1)
+    assert [item.kind for item in first.items] == ["production.task.work"]
+    assert first.next == newest[0].cursor
+    older = inbox_of(any_node, ada.did, limit=1, before=first.next).items
     assert [item.kind for item in older] == ["production.task.claim"]
     rebuild_projections(any_node)  # the inbox is part of the fold: a rebuild gives it again
-    assert inbox_of(any_node, ada.did) == newest
+    assert inbox_of(any_node, ada.did).items == newest
     with pytest.raises(BadInput, match="limit"):
         inbox_of(any_node, ada.did, limit=0)
     with pytest.raises(BadInput, match="cursor"):

@@ -30,17 +30,16 @@ def inbox(state: CliState, identity: str, limit: int, before: str | None, as_jso
     """Show what entries told IDENTITY, newest first: validations of its work, claims on its
     tasks, work recorded on them — in every commons on this node."""
     did = state.keypair(identity).did
-    items = inbox_service.inbox_of(state.node(), did, limit=limit, before=before)
-    more = items[-1].cursor if len(items) == limit else None
+    page = inbox_service.inbox_of(state.node(), did, limit=limit, before=before)
     if as_json:
-        emit_json({"items": [json_of(item) for item in items], "next": more})
+        emit_json(json_of(page))
         return
-    if not items:
+    if not page.items:
         emit("nothing yet")
-    for item in items:
+    for item in page.items:
         emit(
             f"{item.recorded_at}  {item.commons_name}: {item.actor_name} {item.says} "
             f"(entry {item.seq}, {item.subject[:12]})"
         )
-    if more is not None:
-        emit(f"older: commonwork inbox --before '{more}'")
+    if page.next is not None:
+        emit(f"older: commonwork inbox --before '{page.next}'")

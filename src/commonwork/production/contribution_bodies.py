@@ -8,8 +8,10 @@ depends on the commons (membership, the author, the entry's time) is the rule's.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Literal
 
+import orjson
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -89,6 +91,17 @@ def shares_of(author: str, co_authors: list[CoAuthor] | None) -> dict[str, str]:
     shares = {author: decimal_text(author_share(co_authors))}
     shares.update({item.member: decimal_text(Decimal(item.share)) for item in co_authors or []})
     return shares
+
+
+@lru_cache(maxsize=4096)
+def row_shares(contributor: str, co_authors_text: str | None) -> tuple[tuple[str, Decimal], ...]:
+    """Every author's share from a contribution row's ``contributor`` and its ``co_authors``
+    column (the JSON text ``_co_authors_json`` writes): the recorder first (their share is what
+    the co-authors' leave of 1), then the co-authors as listed."""
+    listed = orjson.loads(co_authors_text) if co_authors_text else []
+    others = [(str(item["member"]), Decimal(item["share"])) for item in listed]
+    recorder = Decimal(1) - sum((share for _, share in others), Decimal(0))
+    return ((contributor, recorder), *others)
 
 
 def _check_co_authors(co_authors: list[CoAuthor] | None) -> None:

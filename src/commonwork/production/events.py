@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import orjson
-
 from commonwork.journal.area import Event
 from commonwork.journal.projection import Context, State
+from commonwork.production.contribution_bodies import row_shares
 from commonwork.production.contributions import RECORD
 from commonwork.production.tables import contributions, tasks
 from commonwork.production.tasks import CLAIM
@@ -31,17 +30,13 @@ def events(state: State, ctx: Context) -> Sequence[Event]:
         if row is None:
             return ()
         told = f"production.contribution.{ctx.body.verdict}"
-        return [Event(member, told, row["contribution_id"]) for member in _authors(row)]
+        authors = row_shares(row["contributor"], row["co_authors"])
+        return [Event(member, told, row["contribution_id"]) for member, _ in authors]
     if kind == CLAIM:
         return _poster(state, ctx, ctx.body.task, "production.task.claim")
     if kind == RECORD and ctx.body.task is not None:
         return _poster(state, ctx, ctx.body.task, "production.task.work")
     return ()
-
-
-def _authors(row: dict[str, object]) -> list[str]:
-    listed = orjson.loads(str(row["co_authors"])) if row.get("co_authors") else []
-    return [str(row["contributor"]), *(str(item["member"]) for item in listed)]
 
 
 def _poster(state: State, ctx: Context, task_id: str, kind: str) -> Sequence[Event]:

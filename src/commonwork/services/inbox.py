@@ -38,9 +38,15 @@ class InboxItem:
         return f"{self.recorded_at},{self.seq},{self.commons_id}"
 
 
-def inbox_of(
-    node: Node, member: str, *, limit: int = 50, before: str | None = None
-) -> list[InboxItem]:
+@dataclass(frozen=True)
+class InboxPage:
+    """A page of an inbox, newest first, and the cursor of the next (None: the last page)."""
+
+    items: tuple[InboxItem, ...]
+    next: str | None
+
+
+def inbox_of(node: Node, member: str, *, limit: int = 50, before: str | None = None) -> InboxPage:
     """The newest items of ``member``'s inbox across the commons on this node (``before``: an
     item's ``cursor``, for the page of the items older than it)."""
     if not 1 <= limit <= MAX_LIMIT:
@@ -62,7 +68,7 @@ def inbox_of(
         query = query.where(_older_than(before))
     with node.reading() as conn:
         rows = conn.execute(query).mappings().all()
-    return [
+    items = tuple(
         InboxItem(
             commons_id=row["commons_id"],
             commons_name=row["commons_name"],
@@ -76,7 +82,8 @@ def inbox_of(
             recorded_at=row["recorded_at"],
         )
         for row in rows
-    ]
+    )
+    return InboxPage(items, items[-1].cursor if len(items) == limit else None)
 
 
 def _older_than(cursor: str) -> sa.ColumnElement[bool]:

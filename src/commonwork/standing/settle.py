@@ -41,6 +41,7 @@ from commonwork.commons.tables import charter_versions, commons
 from commonwork.errors import InvalidAction, NotSettledYet
 from commonwork.journal.area import SettleDay
 from commonwork.journal.projection import Row, State
+from commonwork.production.contribution_bodies import row_shares
 from commonwork.production.tables import contributions, settle_agenda, tasks, validations
 from commonwork.standing.decay import decayed
 from commonwork.standing.tables import (
@@ -233,11 +234,6 @@ class Day:
             )
         return self._standing[member]
 
-    def settle(self) -> None:
-        """The whole day: acceptance, then points."""
-        self.decide_day()
-        self.credit_day()
-
     def decide_day(self) -> None:
         """Decide the day's agenda in journal order: accepted work marked with its quantity and
         points, held work marked held, linked tasks closed."""
@@ -323,18 +319,15 @@ def ceil_milli(value: Decimal) -> int:
     return -milli(-value)
 
 
-def authors(row: Row) -> list[tuple[str, Decimal]]:
+def authors(row: Row) -> tuple[tuple[str, Decimal], ...]:
     """The contribution's authors with their shares (the recorder's: 1 minus the co-authors'),
-    by did: from the row's ``co_authors``, as its ``contribution_shares`` rows hold them."""
-    return _authors(row["contributor"], row["co_authors"])
+    by did, as its ``contribution_shares`` rows hold them."""
+    return _by_did(row["contributor"], row["co_authors"])
 
 
 @lru_cache(maxsize=4096)
-def _authors(contributor: str, co_authors: str | None) -> list[tuple[str, Decimal]]:
-    listed = orjson.loads(co_authors) if co_authors else []
-    shares = {item["member"]: Decimal(item["share"]) for item in listed}
-    shares[contributor] = Decimal(1) - sum(shares.values(), Decimal(0))
-    return sorted(shares.items())
+def _by_did(contributor: str, co_authors: str | None) -> tuple[tuple[str, Decimal], ...]:
+    return tuple(sorted(row_shares(contributor, co_authors)))
 
 
 @dataclass
@@ -442,7 +435,7 @@ class Credit:
         )
 
 
-def split(points: int, shares: list[tuple[str, Decimal]]) -> list[tuple[str, int]]:
+def split(points: int, shares: Sequence[tuple[str, Decimal]]) -> list[tuple[str, int]]:
     """``points`` split by share, rounded down, the rest one each to the largest remainders (ties:
     the lower did), so that the parts sum exactly to ``points``."""
     if len(shares) == 1:  # one author (most work): the share is 1

@@ -40,9 +40,8 @@ Before = Annotated[
 )
 def get_inbox(request: Request, limit: Limit = 50, before: Before = None) -> dict[str, Any]:
     account = require_account(request)
-    items = inbox.inbox_of(node_of(request), account.did, limit=limit, before=before)
-    more = items[-1].cursor if len(items) == limit else None
-    return {"items": [as_json(item) for item in items], "next": more}
+    page = inbox.inbox_of(node_of(request), account.did, limit=limit, before=before)
+    return as_json(page)
 
 
 @pages.get("/me/inbox")
@@ -50,9 +49,5 @@ def inbox_page(request: Request, before: str | None = None) -> Response:
     account = current_account(request)
     if account is None:
         return see_other("/signin?next=/me/inbox")
-    items = inbox.inbox_of(node_of(request), account.did, limit=PAGE, before=before)
-    more = items[-1].cursor if len(items) == PAGE else None
-    return render(request, "inbox.html", {"items": items, "next": more})
-
-
-PAGE = 50
+    page = inbox.inbox_of(node_of(request), account.did, before=before)
+    return render(request, "inbox.html", {"items": page.items, "next": page.next})

@@ -218,7 +218,11 @@ class SecurityHeaders:
             return
         path, method = str(scope.get("path", "")), str(scope.get("method", "GET"))
         policy = API_DOCS_POLICY if path == "/api/docs" else CONTENT_SECURITY_POLICY
-        private = method not in ("GET", "HEAD") or path.startswith(("/me", "/api/v1/me"))
+        private = (
+            method not in ("GET", "HEAD")
+            or path in ("/me", "/api/v1/me")
+            or path.startswith(("/me/", "/api/v1/me/"))
+        )
 
         async def guarded(message: Message) -> None:
             if message["type"] == "http.response.start":
