@@ -143,10 +143,11 @@ class Workload:
         self.to_validate: deque[tuple[str, int]] = deque()  # (contribution id, contributor)
         self.commons_id = ""
 
-    def found(self) -> dict[str, Any]:
-        # a commons as founded today: complete policies and engine 1, so settlement runs
+    def found(self, host: str) -> dict[str, Any]:
+        # a commons as founded today: complete policies and engine 1, so settlement runs, and
+        # addressed to the node that appends it (``host``, its host key)
         charter = complete_charter(CHARTER, self.people[0].did, "small-group")
-        body = {"charter": charter, "founder_name": "Founder"}
+        body = {"charter": charter, "founder_name": "Founder", "host": host}
         return sign(self.people[0], build_action(type=FOUND, author=self.people[0].did, body=body))
 
     def joins(self) -> list[dict[str, Any]]:
@@ -337,7 +338,7 @@ class PipelineRun:
 
 
 def found_commons(node: Node, workload: Workload) -> str:
-    [genesis] = submit_signed(node, None, [workload.found()])
+    [genesis] = submit_signed(node, None, [workload.found(node.host_key.did)])
     workload.commons_id = genesis.commons_id
     return genesis.commons_id
 

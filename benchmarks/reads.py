@@ -522,7 +522,7 @@ def open_node(data_dir: Path, clock: Callable[[], str] | None = None) -> Node:
     return node
 
 
-def genesis(sizes: Sizes, dids: list[str]) -> SignedAction:
+def genesis(sizes: Sizes, dids: list[str], host: str) -> SignedAction:
     founder = Keypair(member_seed(sizes.seed, 0))
     charter = complete_charter(CHARTER, founder.did, PRESET)
     seed = default_seed(ValidationPolicy.from_json(charter["validation_policy"]))
@@ -535,7 +535,7 @@ def genesis(sizes: Sizes, dids: list[str]) -> SignedAction:
     action = build_action(
         type=FOUND,
         author=founder.did,
-        body={"charter": charter, "founder_name": "Member 0"},
+        body={"charter": charter, "founder_name": "Member 0", "host": host},
         at=stamp(0, 0),
         nonce=nonce_of(rng),
     )
@@ -571,7 +571,9 @@ class Builder:
             found = conn.execute(sa.select(heads.c.commons_id)).scalars().all()
         if not found:
             self.node.clock = lambda: stamp(0, 0)
-            [result] = append_actions(self.node, None, [genesis(self.sizes, self.dids)])
+            [result] = append_actions(
+                self.node, None, [genesis(self.sizes, self.dids, self.node.host_key.did)]
+            )
             self.commons_id = result.commons_id
             return Job("R", 0)
         self.commons_id = found[0]

@@ -25,10 +25,13 @@ detail and exits non-zero.
     ├── AuthenticationRequired        401
     ├── AuthenticationFailed          401
     ├── Conflict                      409
+    ├── RateLimited                   429  too many requests of one kind: wait Retry-After
     ├── ChainBroken                   422  an imported or verified journal fails a check
     ├── StorageUnavailable            503
+    ├── Busy                          503  every slot of a bounded kind of work is in use
     ├── NotSettledYet                 503  an upgraded node has not settled a journal yet
-    └── Rebuilding                    503  projections being rebuilt, or due: try again later
+    ├── Rebuilding                    503  projections being rebuilt, or due: try again later
+    └── WrongHost                     422  a founding not addressed to the host that appends it
 """
 
 from __future__ import annotations
@@ -170,6 +173,15 @@ class Conflict(CommonworkError):
     title = "Conflict"
 
 
+class RateLimited(CommonworkError):
+    """Too many requests of one kind from one client (or at one account) in a window; the HTTP
+    API answers with ``Retry-After`` (``retry_after`` seconds, in the problem too)."""
+
+    code = "rate_limited"
+    status = 429
+    title = "Too many requests: wait a little"
+
+
 class ChainBroken(CommonworkError):
     code = "chain_broken"
     status = 422
@@ -180,6 +192,15 @@ class StorageUnavailable(CommonworkError):
     code = "storage_unavailable"
     status = 503
     title = "The database is unavailable"
+
+
+class Busy(CommonworkError):
+    """A bounded kind of work (password hashing, a heavy job) has every slot in use; the HTTP
+    API answers with ``Retry-After``."""
+
+    code = "busy"
+    status = 503
+    title = "The node is busy: try again in a moment"
 
 
 class NotSettledYet(CommonworkError):
@@ -196,6 +217,16 @@ class Rebuilding(CommonworkError):
     status = 503
     title = "The node's projections are being rebuilt (or wait for a rebuild)"
     retry_after = 30  # seconds
+
+
+class WrongHost(CommonworkError):
+    """A founding names the host it is addressed to: another node refuses it as a new founding,
+    and a journal whose genesis was countersigned by another host than it names fails
+    verification. A new founding that names no host is refused too."""
+
+    code = "wrong_host"
+    status = 422
+    title = "Founding addressed to another host"
 
 
 def all_error_classes() -> list[type[CommonworkError]]:

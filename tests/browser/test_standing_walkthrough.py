@@ -41,7 +41,8 @@ def community(base_url: str) -> tuple[str, dict[str, Keypair]]:
     Cy; her own work is accepted lazily once its challenge window has passed."""
     people = {name: Keypair.generate() for name in ("ada", "ben", "cy")}
     with httpx.Client(base_url=base_url, timeout=30) as api:
-        body = {"charter": charter(people["ada"]), "founder_name": "Ada"}
+        host = api.get("/api/v1/node").json()["host"]  # the node the founding is addressed to
+        body = {"charter": charter(people["ada"]), "founder_name": "Ada", "host": host}
         found = signed_json(people["ada"], "commons.commons.found", body)
         response = api.post("/api/v1/commons", json=found)
         assert response.status_code == 201, response.text

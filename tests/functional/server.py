@@ -38,7 +38,9 @@ def free_port() -> int:
 def serve_app(app: FastAPI) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 while the block runs; yields its base URL (no trailing /)."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
@@ -59,3 +61,18 @@ def journal_head(api: httpx.Client, commons: str) -> tuple[int, str]:
     """The commons' head (seq, id) as the API reports it."""
     detail = api.get(f"/api/v1/commons/{commons}").json()
     return detail["head_seq"], detail["head"]
+
+
+def reverified(
+    api: httpx.Client, commons: str, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """``POST …/verify``, then, while the re-verification is under way (202, or a state not
+    kept yet), ``GET …/verify`` until the report of the head is kept: that last answer."""
+    url = f"/api/v1/commons/{commons}/verify"
+    answer = api.post(url, headers=headers)
+    deadline = time.monotonic() + 120
+    while answer.status_code == 202 or answer.json().get("ok", False) is None:
+        assert time.monotonic() < deadline, answer.text
+        time.sleep(0.2)
+        answer = api.get(url, headers=headers)
+    return answer

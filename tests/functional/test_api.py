@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ from commonwork.journal.actions import build_action, sign_action
 from commonwork.journal.keys import Keypair, b64url
 from commonwork.node.node import Node
 from tests.functional.server import journal_head as head
+from tests.functional.server import reverified
 from tests.support.builders import CHARTER
 
 
@@ -23,8 +25,17 @@ def signed_json(
     return sign_action(keypair, action).as_json()
 
 
+def host_of(api: httpx.Client) -> str:
+    """The host key of the node behind ``api``: a founding names the host it is addressed to."""
+    return str(api.get("/api/v1/node").json()["host"])
+
+
 def found(api: httpx.Client, founder: Keypair) -> str:
-    body = {"charter": complete_charter(CHARTER, founder.did), "founder_name": "Ada"}
+    body = {
+        "charter": complete_charter(CHARTER, founder.did),
+        "founder_name": "Ada",
+        "host": host_of(api),
+    }
     response = api.post("/api/v1/commons", json=signed_json(founder, "commons.commons.found", body))
     assert response.status_code == 201, response.text
     return str(response.json()["items"][0]["commons"])
@@ -60,7 +71,7 @@ def test_client_signed_slice_verifies(api: httpx.Client, community: dict[str, An
     [contribution] = api.get(f"/api/v1/commons/{commons}/contributions").json()["items"]
     assert contribution["status"] == "accepted"
     assert contribution["validations"][0]["validator_name"] == "Ada"
-    report = api.post(f"/api/v1/commons/{commons}/verify").json()
+    report = reverified(api, commons).json()
     assert report["ok"] is True
     assert report["entries"] == 4
     assert report["projections_match"] is True
@@ -232,7 +243,7 @@ def test_bad_input_is_refused_and_writes_nothing(
 def test_unknown_licence_founds_nothing(api: httpx.Client) -> None:
     founder = Keypair.generate()
     charter = dict(complete_charter(CHARTER, founder.did), licence="Totally-Free-9.9")
-    body = {"charter": charter, "founder_name": "Ada"}
+    body = {"charter": charter, "founder_name": "Ada", "host": host_of(api)}
     response = api.post("/api/v1/commons", json=signed_json(founder, "commons.commons.found", body))
     assert response.status_code == 422
     assert "Totally-Free-9.9" in response.json()["detail"]
@@ -241,12 +252,12 @@ def test_unknown_licence_founds_nothing(api: httpx.Client) -> None:
 
 def test_a_new_commons_without_its_engine_and_policies_is_refused(api: httpx.Client) -> None:
     founder = Keypair.generate()
-    body = {"charter": CHARTER, "founder_name": "Ada"}
+    body = {"charter": CHARTER, "founder_name": "Ada", "host": host_of(api)}
     response = api.post("/api/v1/commons", json=signed_json(founder, "commons.commons.found", body))
     assert response.status_code == 422
     assert '"engine": 1' in response.json()["detail"]
     placeholder = complete_charter(CHARTER, "did:key:z6Mk…")
-    body = {"charter": placeholder, "founder_name": "Ada"}
+    body = {"charter": placeholder, "founder_name": "Ada", "host": host_of(api)}
     response = api.post("/api/v1/commons", json=signed_json(founder, "commons.commons.found", body))
     assert response.status_code == 422
     assert "not the did:key of a real Ed25519 key" in response.json()["detail"]
@@ -262,6 +273,23 @@ def test_oversized_body_is_refused_before_reading(
     response = api.post(f"/api/v1/commons/{commons}/actions", content=blob)
     assert response.status_code == 413
     assert response.json()["code"] == "too_large"
+    assert head(api, commons) == before
+
+    def chunked() -> Iterator[bytes]:  # no Content-Length: the limit is met while reading
+        yield b"["
+        for _ in range(node.settings.max_body_bytes // 4096 + 2):
+            yield b" " * 4096
+        yield b"]"
+
+    for route in ("actions", "join"):  # the pipeline's own reader, and a route's JSON model
+        streamed = api.post(
+            f"/api/v1/commons/{commons}/{route}",
+            content=chunked(),
+            headers={"content-type": "application/json"},
+        )
+        assert "content-length" not in streamed.request.headers
+        assert streamed.status_code == 413, streamed.text  # before: 400 http_error
+        assert streamed.json()["code"] == "too_large"
     assert head(api, commons) == before
 
 

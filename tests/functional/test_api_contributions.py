@@ -10,6 +10,7 @@ import pytest
 
 from commonwork.node.node import Node
 from tests.functional.server import journal_head as head
+from tests.functional.server import reverified
 from tests.support.builders import CHARTER, advance
 
 
@@ -88,7 +89,7 @@ def test_co_authored_work_corrected_then_accepted(
     assert (again.status_code, again.json()["code"]) == (403, "not_allowed")
     assert "accepted work is final" in again.json()["detail"]
     assert head(api, crew["commons"]) == before
-    report = api.post(f"/api/v1/commons/{crew['commons']}/verify").json()
+    report = reverified(api, crew["commons"]).json()
     assert (report["ok"], report["projections_match"]) == (True, True)
 
 

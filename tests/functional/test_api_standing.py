@@ -25,7 +25,7 @@ def community(api: httpx.Client, node: Node) -> dict[str, Any]:
     python work, which Ada approved; Cy joined."""
     node.clock = lambda: day(0)
     ada, ben, cy = Keypair.generate(), Keypair.generate(), Keypair.generate()
-    body = {"charter": charter(ada), "founder_name": "Ada"}
+    body = {"charter": charter(ada), "founder_name": "Ada", "host": node.host_key.did}
     response = api.post("/api/v1/commons", json=signed_json(ada, "commons.commons.found", body))
     assert response.status_code == 201, response.text
     commons = str(response.json()["items"][0]["commons"])

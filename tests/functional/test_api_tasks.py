@@ -10,6 +10,7 @@ import pytest
 
 from commonwork.node.node import Node
 from tests.functional.server import journal_head as head
+from tests.functional.server import reverified
 from tests.support.builders import CHARTER, advance
 
 
@@ -67,7 +68,7 @@ def test_post_claim_link_accept_close(api: httpx.Client, crew: dict[str, Any], n
     assert (detail["status"], detail["closed_by"]) == ("closed", contribution)
     assert [row["task"] for row in detail["contributions"]] == [task]
     assert api.get(f"{base}/tasks", params={"status": "open"}).json()["items"] == []
-    report = api.post(f"{base}/verify").json()
+    report = reverified(api, crew["commons"]).json()
     assert (report["ok"], report["projections_match"]) == (True, True)
     assert detail["provisional"]  # closed by today's acceptance, settled when the day is over
 

@@ -39,7 +39,7 @@ def community(api: httpx.Client, node: Node) -> dict[str, Any]:
     Ben's 5 hours of python work on day 0 and Cy's 2 hours on day 10; it is now day 20."""
     node.clock = lambda: day(0)
     people = {name: Keypair.generate() for name in ("ada", "ben", "cy")}
-    body = {"charter": charter(people["ada"]), "founder_name": "Ada"}
+    body = {"charter": charter(people["ada"]), "founder_name": "Ada", "host": node.host_key.did}
     response = api.post(
         "/api/v1/commons", json=signed_json(people["ada"], "commons.commons.found", body)
     )

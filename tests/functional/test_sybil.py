@@ -29,6 +29,7 @@ import pytest
 
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
+from tests.functional.server import reverified
 from tests.support.builders import CHARTER, signed
 
 GENESIS = datetime(2030, 1, 1, tzinfo=UTC)
@@ -79,7 +80,7 @@ class Commons:
         self.node.clock = lambda: moment
 
     def found(self, founder: Keypair, charter: dict[str, Any]) -> None:
-        body = {"charter": charter, "founder_name": "member-00"}
+        body = {"charter": charter, "founder_name": "member-00", "host": self.node.host_key.did}
         item = signed(founder, "commons.commons.found", body).as_json()
         response = self.api.post("/api/v1/commons", json=item)
         assert response.status_code == 201, response.text
@@ -438,5 +439,5 @@ def test_fake_accounts_gain_nothing_and_one_honest_mistake_stays_within_the_boun
         if entry["action"]["type"] == VALIDATE and entry["action"]["author"] in fakes.dids
     ]
     assert len(fake_validations) == fakes.approvals_posted == 5 * FAKES * FAKE_APPROVALS_EACH
-    verified = commons.api.post(f"/api/v1/commons/{commons.id}/verify")
+    verified = reverified(commons.api, commons.id)
     assert verified.json()["ok"] is True

@@ -27,7 +27,8 @@ def signed(
 
 
 def found(node: Node, founder: Keypair, charter: dict[str, Any] | None = None) -> str:
-    body = {"charter": charter or CHARTER, "founder_name": "Founder"}
+    """Found a commons on ``node``: the founding names the node's host key, as every one must."""
+    body = {"charter": charter or CHARTER, "founder_name": "Founder", "host": node.host_key.did}
     [appended] = append_actions(node, None, [signed(founder, "commons.commons.found", body)])
     return appended.commons_id
 

@@ -42,10 +42,15 @@ def later(text: str, **delta: float) -> str:
 class Journal:
     """A hand-made journal: each ``add`` seals the next entry, as a host would."""
 
-    def __init__(self, *, host: Keypair = HOST, founder: Keypair = ALICE) -> None:
+    def __init__(
+        self, *, host: Keypair = HOST, founder: Keypair = ALICE, names: Keypair | None = None
+    ) -> None:
+        """``names``: the host the founding names as its addressee (none, as before it could)."""
         self.entries: list[Entry] = []
         self.clock = T0
         body = {"charter": CHARTER, "founder_name": "Alice"}
+        if names is not None:
+            body["host"] = names.did
         self.add(founder, "commons.commons.found", body, host=host)
 
     @property
@@ -351,3 +356,20 @@ def test_verify_refuses_an_action_over_64_kib() -> None:
     entry = seal_entry(HOST, seq=0, prev=None, recorded_at=T0, signed=oversized)
     assert_first_bad([entry.line], 1, "too_large")
     assert_first_bad([entry.line], 1, "too_large", rules=MemoryState().replay)
+
+
+@pytest.mark.parametrize(
+    ("names", "bad"),
+    [(None, None), (HOST, None), (OTHER_HOST, "wrong_host")],
+    ids=["names-no-host", "names-its-host", "names-another-host"],
+)
+def test_a_genesis_is_hosted_by_the_host_it_names(names: Keypair | None, bad: str | None) -> None:
+    """A founding that names its host verifies only when that host countersigned it (a copy
+    re-hosted elsewhere does not); one that names no host (signed before they did) verifies."""
+    journal = Journal(host=HOST, names=names)
+    journal.add(BOB, "commons.member.join", {"name": "Bob"})
+    if bad is None:
+        assert verify_lines(journal.lines(), rules=MemoryState().replay).ok
+    else:
+        assert_first_bad(journal.lines(), 1, bad, rules=MemoryState().replay)
+        assert verify_lines(journal.lines()).ok  # a rule of the commons area, not of the chain

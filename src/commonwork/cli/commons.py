@@ -115,7 +115,11 @@ def found(
     identity: str,
     as_json: bool,
 ) -> None:
-    """Found a new commons with its charter; print its id (the id of its genesis entry)."""
+    """Found a new commons with its charter; print its id (the id of its genesis entry).
+
+    The commons is hosted by the node of the data directory: the signed founding names that
+    node's host key, so no other node can append it as a founding of its own.
+    """
     charter = {
         "name": name,
         "purpose": purpose,

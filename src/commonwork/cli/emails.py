@@ -58,7 +58,7 @@ def claim(state: CliState, address: str, identity: str, as_json: bool) -> None:
 @pass_state
 def release(state: CliState, address: str, identity: str, as_json: bool) -> None:
     """Give up an identity's claim on ADDRESS; what earlier imports signed stays signed."""
-    email = emails.normalise_email(address)
+    email = emails.stored_email(address)
     emails.release_email(state.node(), did=_did(state, identity), email=email)
     if as_json:
         emit_json({"id": email, "email": email, "released": True})

@@ -65,7 +65,11 @@ def serve(state: CliState, host: str | None, port: int | None) -> None:
         changed = ", ".join(str(due) for due in node.due)
         click.echo(f"projection versions changed ({changed}): rebuilding in the background")
     _log_to_stderr()  # the node's own log lines (a rebuild's progress) beside uvicorn's
-    uvicorn.run(create_app(node), host=bind_host, port=bind_port, log_level="info")
+    # proxy_headers off: the app decides which X-Forwarded-* to believe (web/clients.py,
+    # COMMONWORK_TRUSTED_PROXIES), not uvicorn's own default of trusting 127.0.0.1.
+    uvicorn.run(
+        create_app(node), host=bind_host, port=bind_port, log_level="info", proxy_headers=False
+    )
 
 
 def _log_to_stderr() -> None:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from commonwork.commons.charter import Charter
 from commonwork.commons.charter_policies import charter_text_has_policies
 from commonwork.commons.tables import charter_versions, commons, invitations, members
-from commonwork.errors import AlreadyDone, NotAllowed, NotAMember, NotFound
+from commonwork.errors import AlreadyDone, NotAllowed, NotAMember, NotFound, WrongHost
 from commonwork.journal.canonical import canon
 from commonwork.journal.keys import public_key_from_did
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
@@ -31,6 +31,9 @@ class FoundBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     charter: Charter
     founder_name: DisplayName
+    #: The did:key of the host the founding is addressed to (``GET /api/v1/node``): only that
+    #: host may append it. Foundings signed before it existed name none and keep their meaning.
+    host: Annotated[str, StringConstraints(max_length=100)] | None = None
 
 
 class JoinBody(BaseModel):
@@ -99,6 +102,20 @@ def _change_member_count(state: State, commons_id: str, delta: int) -> None:
 def check_found(state: State, ctx: Context) -> None:
     if state.get(commons, (ctx.commons_id,)) is not None:
         raise AlreadyDone("this commons was founded already")
+    _check_addressed_host(ctx.body.host, ctx.entry.host)
+
+
+def _check_addressed_host(named: str | None, host: str) -> None:
+    """A founding that names its host is appended by that host only: on another node it would
+    show a commons "founded" by its author without their doing. (One that names none was signed
+    before foundings named their host; the node refuses new ones, see the submit pipeline.)"""
+    if named is not None and named != host:
+        raise WrongHost(
+            f"this founding is addressed to the host {named}, but the host {host} appended it: "
+            "a founding is appended only by the node it names. To found a commons on this "
+            "node, sign a new founding whose body names its host (GET /api/v1/node); to keep "
+            "a copy of a commons hosted elsewhere, import its journal"
+        )
 
 
 def apply_found(state: State, ctx: Context) -> None:

@@ -23,18 +23,55 @@ from commonwork.errors import BadInput, StorageUnavailable
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_engine(url: str) -> sa.Engine:
+#: How much longer a write waits for the database's write lock than a read waits for a
+#: connection: writers queue behind each other (one at a time), readers never wait for a lock.
+WRITE_WAIT_FACTOR = 6
+#: How much longer a PostgreSQL read statement may run than a request waits for a connection.
+READ_STATEMENT_FACTOR = 4
+
+
+def create_engine(
+    url: str,
+    *,
+    synchronous: str = "FULL",
+    wait_seconds: int = 5,
+    writes: bool = False,
+) -> sa.Engine:
+    """An engine for reads, or (``writes``) a separate small one for writes, so that readers
+    who exhaust their pool never hold a writer back. A request that cannot get a connection
+    (or, writing, the lock) in time gets StorageUnavailable (503 with Retry-After)."""
+    wait = wait_seconds * (WRITE_WAIT_FACTOR if writes else 1)
+    pool = {"pool_size": 2, "max_overflow": 2} if writes else {"pool_size": 5, "max_overflow": 10}
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, synchronous=synchronous, wait=wait, pool=pool)
     if url.startswith("postgresql"):
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        # A read statement runs at most READ_STATEMENT_FACTOR times the wait; a write waits
+        # that long for a lock (an import holding a commons' head row) and may then run as
+        # long as it needs (a big batch, an import).
+        timeout = (
+            f"-c lock_timeout={wait * 1000}"
+            if writes
+            else f"-c statement_timeout={wait_seconds * READ_STATEMENT_FACTOR * 1000}"
+        )
+        return sa.create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_timeout=wait,
+            connect_args={"options": timeout, "connect_timeout": max(wait_seconds, 2)},
+            **pool,
+        )
     raise BadInput(
         f"COMMONWORK_DATABASE_URL must start with sqlite:/// or postgresql+psycopg://, not {url!r}"
     )
 
 
-def _sqlite_engine(url: str) -> sa.Engine:
-    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+def _sqlite_engine(url: str, *, synchronous: str, wait: int, pool: dict[str, int]) -> sa.Engine:
+    engine = sa.create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": wait},
+        pool_timeout=wait,
+        **pool,
+    )
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -43,8 +80,10 @@ def _sqlite_engine(url: str) -> sa.Engine:
         for pragma in (
             "journal_mode=WAL",
             "foreign_keys=ON",
-            "synchronous=NORMAL",
-            "busy_timeout=30000",
+            # FULL: a commit is synced to disk before it is acknowledged, so an acknowledged
+            # entry survives a power loss; NORMAL survives a crash of the process only.
+            f"synchronous={synchronous}",
+            f"busy_timeout={wait * 1000}",
             "wal_autocheckpoint=10000",  # checkpoint every ~40 MB of WAL, not every 4 MB
             # Entry ids and nonces are random, so index inserts touch pages all over the file:
             # a 64 MiB page cache (default 2 MiB) and memory-mapped reads keep them from disk.
@@ -62,14 +101,32 @@ def _sqlite_engine(url: str) -> sa.Engine:
     return engine
 
 
+def no_statement_timeout(conn: sa.Connection) -> None:
+    """Lift the read statement timeout for the rest of this transaction (PostgreSQL): for the
+    heavy reads that run as jobs, outside any request."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+
+
+#: Seconds a client is asked to wait after the database was busy or out of connections.
+BUSY_RETRY_AFTER = 2
+
+
 @contextmanager
 def storage_errors() -> Iterator[None]:
-    """Translate the driver's connection failures into StorageUnavailable at the boundary."""
+    """Translate the driver's connection failures, lock and statement timeouts and an exhausted
+    connection pool into StorageUnavailable (503 with Retry-After) at the boundary."""
     try:
         yield
+    except sa.exc.TimeoutError as exc:
+        raise StorageUnavailable(
+            "the node is busy (every database connection is in use); try again in a moment",
+            retry_after=BUSY_RETRY_AFTER,
+        ) from exc
     except sa.exc.OperationalError as exc:
         raise StorageUnavailable(
-            f"the database cannot be reached or is busy: {exc.orig}; try again shortly"
+            f"the database cannot be reached or is busy: {exc.orig}; try again shortly",
+            retry_after=BUSY_RETRY_AFTER,
         ) from exc
 
 

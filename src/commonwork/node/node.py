@@ -14,6 +14,7 @@ from commonwork.journal.actions import now
 from commonwork.journal.keys import Keypair
 from commonwork.node.db import create_engine, migrate, storage_errors
 from commonwork.node.digests import initialise_missing
+from commonwork.node.jobs import Jobs
 from commonwork.node.keystore import KeyEncryptionKey, LocalIdentities, load_host_key
 from commonwork.node.projections import Due, check_versions, ensure_tables
 from commonwork.node.registry import PROJECTED_TABLES
@@ -35,7 +36,7 @@ class RebuildStatus:
 @dataclass
 class Node:
     settings: Settings
-    engine: sa.Engine
+    engine: sa.Engine  # reads (and migrations)
     host_key: Keypair
     kek: KeyEncryptionKey
     identities: LocalIdentities
@@ -50,12 +51,26 @@ class Node:
     due: tuple[Due, ...] = ()
     #: The rebuild under way or done in this process, if any (for progress and the stale label).
     rebuild: RebuildStatus | None = None
+    #: Writes have their own small pool, so readers who use up theirs never hold a writer back.
+    write_engine: sa.Engine | None = None
+    #: Heavy reads (a full verification, a preview, a past as-of) run here, one at a time.
+    jobs: Jobs = field(default_factory=Jobs)
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Callable[[], str] = now) -> Node:
         """Open (and on first start create) the node's data directory and database."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(settings.database_url)
+        engine = create_engine(
+            settings.database_url,
+            synchronous=settings.sqlite_synchronous,
+            wait_seconds=settings.db_wait_seconds,
+        )
+        write_engine = create_engine(
+            settings.database_url,
+            synchronous=settings.sqlite_synchronous,
+            wait_seconds=settings.db_wait_seconds,
+            writes=True,
+        )
         with storage_errors():
             migrate(engine)
             with engine.begin() as conn:
@@ -71,6 +86,7 @@ class Node:
             signatures=SignatureChecker(settings.verify_workers),
             clock=clock,
             due=tuple(due),
+            write_engine=write_engine,
         )
 
     def refuse_writes_while_stale(self) -> None:
@@ -103,11 +119,15 @@ class Node:
     @contextmanager
     def writing(self) -> Iterator[sa.Connection]:
         """A write transaction; on SQLite it holds the database's one write lock (IMMEDIATE)."""
-        with storage_errors(), self.engine.connect() as conn:
+        engine = self.engine if self.write_engine is None else self.write_engine
+        with storage_errors(), engine.connect() as conn:
             conn.execution_options(commonwork_write=True)
             with conn.begin():
                 yield conn
 
     def close(self) -> None:
         self.signatures.close()
+        self.jobs.close()
         self.engine.dispose()
+        if self.write_engine is not None:
+            self.write_engine.dispose()

@@ -2,8 +2,9 @@
 
 Submit: signed actions (form checked by ``check_signed``; signatures verified there, or here in
 worker processes while the transaction does the rest) → the area's body schema →
-in one write transaction per batch: idempotency by (author, nonce) → seal as the next entries →
-the chain rules (``follow``) → the area's rules on the journal prefix → projection → append.
+in one write transaction per batch: idempotency by (author, nonce) → a new founding must name
+this node as its host → seal as the next entries → the chain rules (``follow``) → the area's
+rules on the journal prefix → projection → append.
 A batch is all or nothing: the first refused action aborts it, and nothing is written.
 
 Import: wire lines from another node's export → the same checks, signatures included → appended as
@@ -26,6 +27,7 @@ from commonwork.errors import (
     NotAllowed,
     NotFound,
     WrongCommons,
+    WrongHost,
 )
 from commonwork.journal.actions import GENESIS_TYPES, SignedAction
 from commonwork.journal.chain import Head, follow
@@ -87,6 +89,8 @@ def append_actions(
                 if earlier is not None:
                     done.append(earlier)
                     continue
+                if head is None:
+                    _check_addressed_here(node, signed)
                 entry, head = _seal_next(node, head, signed, clock)
                 run_rules(state, head.commons_id, entry, bodies[index])
             except CommonworkError as exc:
@@ -118,6 +122,27 @@ def _check_addressing(commons_id: str | None, signed: SignedAction, size: int) -
         raise WrongCommons(
             f"this action is signed for commons {signed.commons} but was sent to {commons_id}; "
             "sign it again for this commons or send it to its own"
+        )
+
+
+def _check_addressed_here(node: Node, signed: SignedAction) -> None:
+    """A new founding names the host it is addressed to (``body.host``), and that is this node:
+    a founding copied from another node's journal is not founded again here. A founding that
+    names no host is refused as new (every client sends it); journals signed before foundings
+    named their host still import and verify, and a retry of one already appended is answered
+    with its entry before this check."""
+    named, here = signed.body.get("host"), node.host_key.did
+    if named is None:
+        raise WrongHost(
+            f'a new founding names the host it is addressed to: add "host": "{here}" (this '
+            "node's host key, as GET /api/v1/node says) to the founding's body and sign it again"
+        )
+    if named != here:
+        raise WrongHost(
+            f"this founding is addressed to the host {named}, not to this node ({here}): it is "
+            "founded only there. To found a commons on this node, sign a new founding whose "
+            f'body names "host": "{here}"; to keep a copy of that commons here, import its '
+            "journal (commonwork import, from GET /api/v1/commons/{id}/journal on its host)"
         )
 
 

@@ -6,12 +6,15 @@ the docs and ``commonwork serve --help`` show and a test checks against this cla
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from commonwork.errors import BadInput
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 SETTINGS_HELP: dict[str, str] = {
     "COMMONWORK_DATA_DIR": (
@@ -34,8 +37,29 @@ SETTINGS_HELP: dict[str, str] = {
         "(0 on a single-core machine)."
     ),
     "COMMONWORK_SECURE_COOKIES": (
-        "Set to 1 when the node is served over HTTPS, so session cookies are marked Secure. "
-        "Default: 0."
+        "Whether session cookies are marked Secure: auto (when the request came over HTTPS, "
+        "or through a trusted proxy that says so in X-Forwarded-Proto), 1 (always) or 0 "
+        "(never). Default: auto."
+    ),
+    "COMMONWORK_TRUSTED_PROXIES": (
+        "Comma-separated addresses or networks (127.0.0.1, 10.0.0.0/8) of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto headers are believed. A client's address (for rate "
+        "limits) is otherwise the socket's. Default: none."
+    ),
+    "COMMONWORK_SQLITE_SYNCHRONOUS": (
+        "FULL (the default: an acknowledged write survives a power loss) or NORMAL (faster "
+        "writes; survives a crash of the node, not of the machine). SQLite only."
+    ),
+    "COMMONWORK_DB_WAIT_SECONDS": (
+        "How long a request waits for a database connection or lock before the node answers 503 "
+        "with Retry-After; PostgreSQL statements of reads are cancelled after 4 times as long. "
+        "Default: 5."
+    ),
+    "COMMONWORK_RATE_LIMITS": (
+        "Override request limits per client, e.g. "
+        "'sign_in_account=5/15minutes;expensive=30/minute'; 'off' turns them all off (tests, "
+        "a private node). The limits and their defaults are "
+        "listed in docs/settings.md."
     ),
 }
 
@@ -47,8 +71,12 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = 1024 * 1024
-    secure_cookies: bool = False
+    secure_cookies: bool | None = None  # None: Secure when the request came over HTTPS
     verify_workers: int = 0
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    sqlite_synchronous: str = "FULL"
+    db_wait_seconds: int = 5
+    rate_limits: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -62,10 +90,14 @@ class Settings:
             host=env.get("COMMONWORK_HOST") or "127.0.0.1",
             port=_integer(env, "COMMONWORK_PORT", 8000),
             max_body_bytes=_integer(env, "COMMONWORK_MAX_BODY_BYTES", 1024 * 1024),
-            secure_cookies=env.get("COMMONWORK_SECURE_COOKIES", "0") in {"1", "true", "yes"},
+            secure_cookies=_secure_cookies(env.get("COMMONWORK_SECURE_COOKIES", "auto")),
             verify_workers=_integer(
                 env, "COMMONWORK_VERIFY_WORKERS", _default_workers(), zero=True
             ),
+            trusted_proxies=_networks(env.get("COMMONWORK_TRUSTED_PROXIES", "")),
+            sqlite_synchronous=_synchronous(env.get("COMMONWORK_SQLITE_SYNCHRONOUS", "FULL")),
+            db_wait_seconds=_integer(env, "COMMONWORK_DB_WAIT_SECONDS", 5),
+            rate_limits=env.get("COMMONWORK_RATE_LIMITS", "").strip(),
         )
 
     def with_data_dir(self, data_dir: Path) -> Settings:
@@ -74,6 +106,38 @@ class Settings:
         if url == default_database_url(self.data_dir):
             url = default_database_url(data_dir)
         return replace(self, data_dir=data_dir, database_url=url)
+
+
+def _secure_cookies(raw: str) -> bool | None:
+    value = raw.strip().lower()
+    if value in {"", "auto"}:
+        return None
+    if value in {"1", "true", "yes"}:
+        return True
+    if value in {"0", "false", "no"}:
+        return False
+    raise BadInput(f"COMMONWORK_SECURE_COOKIES must be auto, 1 or 0, not {raw!r}")
+
+
+def _networks(raw: str) -> tuple[IPNetwork, ...]:
+    found: list[IPNetwork] = []
+    for part in raw.split(","):
+        if part.strip():
+            try:
+                found.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError as exc:
+                raise BadInput(
+                    f"COMMONWORK_TRUSTED_PROXIES: {part.strip()!r} is not an address or a "
+                    "network (e.g. 127.0.0.1 or 10.0.0.0/8)"
+                ) from exc
+    return tuple(found)
+
+
+def _synchronous(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in {"FULL", "NORMAL", "EXTRA"}:
+        raise BadInput(f"COMMONWORK_SQLITE_SYNCHRONOUS must be FULL or NORMAL, not {raw!r}")
+    return value
 
 
 def default_database_url(data_dir: Path) -> str:

@@ -93,7 +93,14 @@ def act(
         charter, founder_name = body["charter"], body["founder_name"]
         if not isinstance(charter, dict) or not isinstance(founder_name, str):  # parsed: never
             raise InvalidAction("a founding's body holds a charter and the founder's name")
-        return found_commons(node, actor=actor, charter=charter, founder_name=founder_name)
+        host = body.get("host")
+        return found_commons(
+            node,
+            actor=actor,
+            charter=charter,
+            founder_name=founder_name,
+            host=host if isinstance(host, str) else None,
+        )
     if commons_id is None:
         raise InvalidAction(f"{action_type} acts in a commons: name it")
     spec.parse_body(dict(body))
@@ -107,11 +114,19 @@ def found_commons(
     charter: JsonMapping,
     founder_name: str,
     preset: str = DEFAULT_PRESET,
+    host: str | None = None,
 ) -> Appended:
-    """Found a commons; what the charter leaves out of its policies comes from ``preset``, and
-    the founder is its one founder, so the signed genesis is complete."""
+    """Found a commons on this node; what the charter leaves out of its policies comes from
+    ``preset``, and the founder is its one founder, so the signed genesis is complete. The
+    founding names the host it is addressed to: this node's, unless ``host`` says otherwise
+    (then the node refuses it, ``wrong_host``), so that it cannot be founded again elsewhere."""
     complete = complete_charter(charter, actor.did, preset)
-    return _act(node, actor, None, FOUND, {"charter": complete, "founder_name": founder_name})
+    body: JsonMapping = {
+        "charter": complete,
+        "founder_name": founder_name,
+        "host": host or node.host_key.did,
+    }
+    return _act(node, actor, None, FOUND, body)
 
 
 def join_commons(node: Node, *, actor: Keypair, commons_id: str, name: str) -> Appended:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import email_validator
 import sqlalchemy as sa
 
 from commonwork.commons.tables import members
@@ -37,15 +38,32 @@ class EmailClaim:
         return {"email": self.email, "did": self.did, "claimed_at": self.claimed_at}
 
 
-def normalise_email(text: str) -> str:
-    """``text`` stripped and in lower case; BadInput unless it looks like an e-mail address."""
+def valid_email(text: str) -> str:
+    """``text`` as a checked e-mail address, in lower case: the syntax of RFC 5321/5322 as the
+    ``email-validator`` library reads it (no control or bidirectional characters, a domain with
+    a dot that is not a special-use name such as .test or .local). Deliverability is not
+    checked: a node need not reach the network. BadInput, saying what is wrong, otherwise."""
+    email = text.strip()
+    shown = email if len(email) <= 80 else email[:77] + "..."
+    if len(email) > MAX_EMAIL:
+        raise BadInput(f"{shown!r} is too long for an e-mail address (at most {MAX_EMAIL})")
+    try:
+        checked = email_validator.validate_email(email, check_deliverability=False)
+    except email_validator.EmailNotValidError as exc:
+        raise BadInput(
+            f"{shown!r} is not an e-mail address ({exc}); write it as name@example.org"
+        ) from exc
+    normal: str = checked.normalized.lower()
+    return normal
+
+
+def stored_email(text: str) -> str:
+    """An address as claims are kept (lower case), to find a claim made under older, looser
+    checks too; BadInput for what cannot be an address at all."""
     email = text.strip().lower()
     if len(email) > MAX_EMAIL or not _EMAIL.fullmatch(email):
         shown = email if len(email) <= 80 else email[:77] + "..."
-        raise BadInput(
-            f"{shown!r} is not an e-mail address: write it as name@example.org "
-            f"(at most {MAX_EMAIL} characters, no spaces)"
-        )
+        raise BadInput(f"{shown!r} is not an e-mail address: write it as name@example.org")
     return email
 
 
@@ -83,7 +101,7 @@ def _taken(email: str) -> Conflict:
 def claim_email(node: Node, *, did: str, email: str) -> tuple[EmailClaim, bool]:
     """Claim ``email`` for ``did``; returns the claim and whether it is new (claiming an address
     one holds already changes nothing). Conflict if another member holds it."""
-    email = normalise_email(email)
+    email = valid_email(email)
     if did not in held_keypairs(node, [did]):
         raise NotAllowed(
             f"this node holds no key of {did}: only a web account of this node or a local "
@@ -107,7 +125,7 @@ def claim_email(node: Node, *, did: str, email: str) -> tuple[EmailClaim, bool]:
 def release_email(node: Node, *, did: str, email: str) -> None:
     """Give up ``did``'s claim on ``email``: later imports no longer sign for that address (what
     they signed before stays in the journals)."""
-    email = normalise_email(email)
+    email = stored_email(email)
     with node.writing() as conn:
         deleted = conn.execute(
             sa.delete(email_claims).where(email_claims.c.email == email, email_claims.c.did == did)

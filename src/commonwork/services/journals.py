@@ -8,7 +8,6 @@ or imported, and the last explicit full re-verification is kept by head. Only ``
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +20,9 @@ from commonwork.journal.chain import Head, VerifyReport, verify_lines
 from commonwork.journal.entries import Entry
 from commonwork.journal.entries import parse_entry as parse_entry  # a door reads a line back
 from commonwork.node import digests, journal_store, projections
+from commonwork.node.db import no_statement_timeout
 from commonwork.node.digests import stored_digest
+from commonwork.node.jobs import Job
 from commonwork.node.node import Node
 from commonwork.node.pipeline import Imported, import_lines
 from commonwork.node.registry import PROJECTED_TABLES
@@ -32,7 +33,6 @@ REPLAY_CHUNK = 2000
 REPLAY_CACHE_ROWS = 250_000  # rows a replay keeps cached between chunks (a few hundred MiB)
 DIGEST_CACHE_SIZE = 1024
 STREAM_CHUNK = 500  # entries read per short read transaction while streaming the journal
-_reverifying = threading.Lock()  # one full re-verification at a time in this process
 
 
 def require_head(conn: sa.Connection, commons_id: str) -> Head:
@@ -66,6 +66,7 @@ def _full_verification(
 ) -> tuple[Head, VerifyReport]:
     state = MemoryState()
     with node.reading() as conn:  # one snapshot, read page by page: memory does not grow with it
+        no_statement_timeout(conn)  # a job, outside any request: it may take its time
         head = require_head(conn, commons_id)
         kept = stored_digest(conn, commons_id)  # maintained row by row on every append
         live = database_digest(conn, commons_id)  # every projected row hashed afresh
@@ -248,6 +249,7 @@ class VerificationState:
 
     head: Head
     last: journal_store.Verification | None
+    running: Job | None = None  # a re-verification of this head under way
 
     @property
     def current(self) -> bool:
@@ -261,6 +263,7 @@ class VerificationState:
             "head_seq": head.seq,
             "checked_on_append_up_to": head.seq,
             "current": self.current,
+            "running": None if self.running is None else self.running.as_json(),
         }
         if self.last is not None and self.current:
             return {**self.last.as_json(), **known, "detail": _detail(self)}
@@ -285,27 +288,43 @@ def _detail(state: VerificationState) -> str:
 
 
 def verification_state(node: Node, commons_id: str) -> VerificationState:
-    """The cheap verification state: the head and the kept result, two indexed reads."""
+    """The cheap verification state: the head and the kept result, two indexed reads, and the
+    re-verification of this head under way, if one is."""
     with node.reading() as conn:
         head = require_head(conn, commons_id)
         last = journal_store.last_verification(conn, commons_id)
-    return VerificationState(head, last)
+    return VerificationState(head, last, node.jobs.running(_verify_key(head)))
 
 
-def reverify(node: Node, commons_id: str) -> tuple[VerificationState, bool]:
+def reverify(node: Node, commons_id: str, *, wait: float = 1.0) -> tuple[VerificationState, bool]:
     """A full re-verification of the current head, run only if none is kept for it.
 
-    Returns the state and whether it came from the kept result (``True``) or was run now.
+    It runs as a job outside the request (node.jobs: one heavy read at a time, one job per
+    head): if it is not done within ``wait`` seconds, StillComputing says how far it got, and
+    ``verification_state`` shows its progress until it is kept. Returns the state and whether
+    it came from the kept result (``True``) or was run now.
     """
     state = verification_state(node, commons_id)
     if state.current:
         return state, True
-    with _reverifying:  # the same head asked twice at once is verified once
-        state = verification_state(node, commons_id)
-        if state.current:
-            return state, True
-        head, report = _full_verification(node, commons_id, None)
-        return VerificationState(head, _keep(node, head, report)), False
+    head = state.head
+
+    def compute(job: Job) -> VerificationState:
+        job.total = head.seq + 1
+
+        def progress(done: int) -> None:
+            job.done = done
+
+        verified, report = _full_verification(node, commons_id, progress)
+        return VerificationState(verified, _keep(node, verified, report))
+
+    label = f"re-verifying the journal up to seq {head.seq}"
+    done: VerificationState = node.jobs.result(_verify_key(head), label, compute, wait=wait)
+    return done, False
+
+
+def _verify_key(head: Head) -> tuple[str, ...]:
+    return ("verify", head.commons_id, head.id)
 
 
 @dataclass(frozen=True)
@@ -334,4 +353,5 @@ def explorer_page(node: Node, commons_id: str, *, after: int, limit: int) -> Exp
         )
         names = {row.member: row.name for row in found}
         last = journal_store.last_verification(conn, commons_id)
-    return ExplorerPage(name or commons_id, page, names, VerificationState(head, last))
+    running = node.jobs.running(_verify_key(head))
+    return ExplorerPage(name or commons_id, page, names, VerificationState(head, last, running))

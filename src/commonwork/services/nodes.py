@@ -6,7 +6,8 @@ module of a door receives it and names its type from here.
 
 from __future__ import annotations
 
+from commonwork.node.jobs import Job, StillComputing
 from commonwork.node.node import Node
-from commonwork.node.settings import SETTINGS_HELP, Settings
+from commonwork.node.settings import SETTINGS_HELP, IPNetwork, Settings
 
-__all__ = ["SETTINGS_HELP", "Node", "Settings"]
+__all__ = ["SETTINGS_HELP", "IPNetwork", "Job", "Node", "Settings", "StillComputing"]

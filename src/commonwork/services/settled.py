@@ -536,6 +536,18 @@ def remembered(node: Node, key: tuple[str, ...], compute: Callable[[], T]) -> T:
     return cast(T, found)
 
 
+#: How long a web request waits for a heavy read before it is answered "being computed".
+HEAVY_WAIT = 1.0
+
+
+def computed(
+    node: Node, key: tuple[str, ...], label: str, compute: Callable[[], T], wait: float | None
+) -> T:
+    """A heavy read (a past as-of, a preview) kept by its key, computed by a job outside the
+    request (node.jobs: one at a time); see ``Jobs.result`` for ``wait``."""
+    return cast(T, node.jobs.result(key, label, lambda _job: compute(), wait=wait))
+
+
 def keep(node: Node, key: tuple[str, ...], value: object, size: int = VIEW_CACHE_SIZE) -> None:
     """Keep ``value`` in the node's cache of derived figures, dropping the oldest beyond
     ``size``; safe from the server's threads (a value is a pure function of its key, so two

@@ -166,15 +166,21 @@ def standing_table(
     as_of: str | None = None,
     limit: int | None = None,
     offset: int = 0,
+    wait: float | None = None,
 ) -> StandingTable:
     """Members' standing, value points (lifetime and this month) and privileges, highest
     standing first (``limit`` of them from ``offset``; all when ``limit`` is None); with the
     distribution of value points over every active member and a digest of all the figures. The
     whole table is a function of (head, as-of day), kept by both, so a page of it costs the
-    page once it is made."""
+    page once it is made. As of a day already settled, it is read from the standing history
+    (O(history)): a heavy read, made by a job (``wait``: see ``settled.computed``)."""
     view = require_view(node, commons_id, as_of)
     key = ("standing-table", view.head.id, view.as_of_day)
-    table = settled.remembered(node, key, lambda: _made_or_patched(node, view).table)
+    if view.as_of_day < view.settled_through:
+        label = f"standing as of {view.as_of_day}, from the standing history"
+        table = settled.computed(node, key, label, lambda: _standing_table(node, view).table, wait)
+    else:
+        table = settled.remembered(node, key, lambda: _made_or_patched(node, view).table)
     shown = table.members if limit is None else table.members[offset : offset + limit]
     return replace(table, members=shown, offset=offset)
 

@@ -26,11 +26,16 @@ SERIES_POINTS = 60
 
 
 def preview_value_policy(
-    node: Node, commons_id: str, candidate: JsonValue, *, as_of: str | None = None
+    node: Node,
+    commons_id: str,
+    candidate: JsonValue,
+    *,
+    as_of: str | None = None,
+    wait: float | None = None,
 ) -> PolicyPreview:
     """Each member's value points and share under the live value policy and under ``candidate``;
-    the live figures and the journal are left as they are. A heavy read: kept by (head, as-of
-    time, candidate)."""
+    the live figures and the journal are left as they are. A heavy read, made by a job and kept
+    by (head, as-of time, candidate); ``wait``: see ``settled.computed``."""
     with node.reading() as conn:
         head = require_head(conn, commons_id)
     when = as_of_time(node, as_of)
@@ -40,7 +45,10 @@ def preview_value_policy(
         when[:10] if when >= head.recorded_at else when,
         canonical(candidate),
     )
-    return settled.remembered(node, key, lambda: _preview(node, commons_id, candidate, when))
+    label = "the preview of a value policy"
+    return settled.computed(
+        node, key, label, lambda: _preview(node, commons_id, candidate, when), wait
+    )
 
 
 def canonical(value: JsonValue) -> str:

@@ -12,7 +12,9 @@ from commonwork.services import acting, journals, queries, tasks_read
 from commonwork.services.acting import Appended
 from commonwork.services.models import JsonValue, as_json
 from commonwork.web.auth import node_of
+from commonwork.web.limits import limit_client
 from commonwork.web.schemas import (
+    COMPUTING_RESPONSES,
     MAX_OFFSET,
     MAX_SEQ,
     PROBLEM_RESPONSES,
@@ -239,11 +241,17 @@ def verify_state(request: Request, commons_id: str) -> dict[str, Any]:
     summary="Re-check every signature, link and rule of the journal; name the first bad entry",
     description=(
         "A full re-verification of the current head, kept by head: if one is kept already it is "
-        "returned without running again (`cached: true`). The answer is the same as `GET`'s."
+        "returned without running again (`cached: true`). It runs as a job outside the request, "
+        "one heavy read at a time: if it is not done within a second the answer is 202 "
+        "`computing` with its progress and `Retry-After`, and `GET` shows it `running` until "
+        "its report is kept. Limited per client address (`expensive`, 429). The answer is the "
+        "same as `GET`'s."
     ),
     tags=["journal"],
+    responses=COMPUTING_RESPONSES,
 )
 def verify(request: Request, commons_id: str) -> dict[str, Any]:
+    limit_client(request, "expensive")
     state, cached = journals.reverify(node_of(request), commons_id)
     return {**state.as_json(), "cached": cached}
 

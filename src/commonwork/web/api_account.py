@@ -32,6 +32,7 @@ from commonwork.services.catalog import (
 )
 from commonwork.services.identities import Keypair
 from commonwork.services.models import JsonMapping
+from commonwork.web import auth
 from commonwork.web.api import write_route, written
 from commonwork.web.auth import (
     SESSION_COOKIE,
@@ -74,9 +75,7 @@ def account_json(account: accounts.Account) -> dict[str, Any]:
     status_code=201,
 )
 def sign_up(request: Request, form: SignUp) -> dict[str, Any]:
-    account = accounts.sign_up(
-        node_of(request), email=form.email, password=form.password, display_name=form.display_name
-    )
+    account = auth.sign_up(request, form.email, form.password, form.display_name)
     return account_json(account)
 
 
@@ -84,10 +83,9 @@ def sign_up(request: Request, form: SignUp) -> dict[str, Any]:
     "/session", summary="Sign in; returns a bearer token and sets a cookie", tags=["account"]
 )
 def sign_in(request: Request, form: SignIn) -> JSONResponse:
-    node = node_of(request)
-    account, token = accounts.sign_in(node, email=form.email, password=form.password)
+    account, token = auth.sign_in(request, form.email, form.password)
     response = JSONResponse({"token": token, **account_json(account)})
-    set_session_cookie(response, token, secure=node.settings.secure_cookies)
+    set_session_cookie(request, response, token)
     return response
 
 
@@ -113,6 +111,7 @@ def me(request: Request) -> dict[str, Any]:
 )
 def export_key(request: Request, form: PasswordOnly) -> dict[str, str]:
     account = require_account(request)
+    auth.check_password_limit(request, account)
     return accounts.export_key(node_of(request), account=account, password=form.password)
 
 

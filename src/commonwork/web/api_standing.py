@@ -9,8 +9,10 @@ from fastapi import APIRouter, Query, Request
 
 from commonwork.services import standing_read, standing_views
 from commonwork.services.models import as_json
+from commonwork.services.settled import HEAVY_WAIT
 from commonwork.web.auth import node_of
-from commonwork.web.schemas import PROBLEM_RESPONSES, PreviewRequest
+from commonwork.web.limits import limit_client
+from commonwork.web.schemas import COMPUTING_RESPONSES, PROBLEM_RESPONSES, PreviewRequest
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES, tags=["standing"])
 
@@ -31,8 +33,12 @@ AsOf = Annotated[
         "standing unlocks, the distribution of value points (Gini coefficient, Lorenz curve) and "
         "a digest of the figures that a rebuild leaves unchanged. Members come highest standing "
         "first, `limit` of them from `offset` (`total_members` says how many there are); the "
-        "distribution and the digest cover all of them. 404 when the charter sets no policy."
+        "distribution and the digest cover all of them. 404 when the charter sets no policy. "
+        "As of a day already settled the table is read from the standing history: a heavy "
+        "read, made by a job outside the request (202 `computing` with `Retry-After` until it "
+        "is ready); any `as_of` counts against the client's `expensive` limit (429)."
     ),
+    responses=COMPUTING_RESPONSES,
 )
 def get_standing(
     request: Request,
@@ -41,8 +47,10 @@ def get_standing(
     limit: Annotated[int, Query(ge=1, le=1000, description="Members at most.")] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9, description="Members to skip.")] = 0,
 ) -> dict[str, Any]:
+    if as_of is not None:
+        limit_client(request, "expensive")
     table = standing_read.standing_table(
-        node_of(request), commons_id, as_of=as_of, limit=limit, offset=offset
+        node_of(request), commons_id, as_of=as_of, limit=limit, offset=offset, wait=HEAVY_WAIT
     )
     return as_json(table)
 
@@ -70,11 +78,15 @@ def get_member_standing(
         "Runs the engine with the candidate value policy in place of the charter's and returns "
         "each member's live and candidate value points, shares and standing. Nothing is written "
         "and the live figures stay as they are. A policy with an unknown kind, a float or a "
-        "negative weight is refused with 422."
+        "negative weight is refused with 422. A heavy read, made by a job outside the request "
+        "and kept by (head, as-of, candidate): 202 `computing` with `Retry-After` until it is "
+        "ready. Counts against the client's `expensive` limit (429)."
     ),
+    responses=COMPUTING_RESPONSES,
 )
 def preview(request: Request, commons_id: str, form: PreviewRequest) -> dict[str, Any]:
+    limit_client(request, "expensive")
     preview = standing_views.preview_value_policy(
-        node_of(request), commons_id, form.value_policy, as_of=form.as_of
+        node_of(request), commons_id, form.value_policy, as_of=form.as_of, wait=HEAVY_WAIT
     )
     return as_json(preview)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -18,7 +20,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commonwork.errors import CommonworkError, InvalidAction, MalformedJson, TooLarge
 from commonwork.node.node import Node
+from commonwork.services.catalog import ACTION_SPECS
+from commonwork.services.nodes import StillComputing
 from commonwork.services.rebuilding import stale_label, start_rebuild_if_due
+from commonwork.web.action_schemas import signed_action_openapi
+from commonwork.web.limits import Limits
 
 log = logging.getLogger("commonwork.web")
 STATIC = Path(__file__).parent / "static"
@@ -50,6 +56,53 @@ def problem_response(request: Request, error: CommonworkError) -> Response:
         response = render_problem_page(request, problem, error.status)
     if isinstance(retry_after, int):
         response.headers["retry-after"] = str(retry_after)
+    return response
+
+
+def openapi_document(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's OpenAPI document, with the client-signed routes' request bodies described per
+    action type (web/action_schemas.py); made once."""
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                if operation.pop("x-commonwork-signed-actions", False):
+                    genesis = "commons_id" not in str(operation.get("parameters", ""))
+                    body, schemas = signed_action_openapi(ACTION_SPECS.values(), genesis=genesis)
+                    operation["requestBody"] = body
+                    components.update(schemas)
+        app.openapi_schema = document
+    return app.openapi_schema
+
+
+def computing_response(request: Request, pending: StillComputing) -> Response:
+    """A heavy read still being computed: 202 with its progress (API), or a page that says so
+    and reloads itself; both with ``Retry-After``."""
+    job = pending.job.as_json()
+    detail = f"{job['label']}: {job['state']}"
+    if job["total"]:
+        detail += f", {job['done']:,} of {job['total']:,} done"
+    detail += f"; ask again in {pending.retry_after} s"
+    response: Response
+    if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+        body = {
+            "status": "computing",
+            "detail": detail,
+            "retry_after": pending.retry_after,
+            "job": job,
+        }
+        response = JSONResponse(body, status_code=202)
+    else:
+        from commonwork.web.pages import render_computing_page
+
+        response = render_computing_page(request, detail, job, pending.retry_after)
+    response.headers["retry-after"] = str(pending.retry_after)
     return response
 
 
@@ -114,6 +167,8 @@ def create_app(node: Node) -> FastAPI:
         redoc_url=None,
     )
     app.state.node = node
+    app.state.limits = Limits(node.settings.rate_limits)
+    app.openapi = partial(openapi_document, app)  # type: ignore[method-assign]  # FastAPI's documented way to extend the document
     app.include_router(api.router)
     app.include_router(api_account.router)
     app.include_router(api_act.router)
@@ -137,6 +192,10 @@ def create_app(node: Node) -> FastAPI:
     async def _ours(request: Request, exc: CommonworkError) -> Response:
         return problem_response(request, exc)
 
+    @app.exception_handler(StillComputing)
+    async def _computing(request: Request, exc: StillComputing) -> Response:
+        return computing_response(request, exc)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         if any(err.get("type") == "json_invalid" for err in exc.errors()):
@@ -158,6 +217,8 @@ def create_app(node: Node) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc.__cause__, TooLarge):  # a chunked body over the limit, met mid-read
+            return problem_response(request, exc.__cause__)
         code, title = {
             404: ("not_found", "Not found"),
             405: ("method_not_allowed", "Method not allowed"),

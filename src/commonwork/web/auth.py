@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 
 from fastapi import Request, Response
 
-from commonwork.errors import AuthenticationRequired, NotAllowed
+from commonwork.errors import AuthenticationFailed, AuthenticationRequired, NotAllowed, RateLimited
+from commonwork.services import accounts
 from commonwork.services.accounts import SESSION_DAYS, Account, account_for_session
 from commonwork.services.nodes import Node
+from commonwork.web.clients import secure_cookies
+from commonwork.web.limits import limit_client, limits_of
 
 SESSION_COOKIE = "commonwork_session"
 
@@ -77,7 +81,37 @@ def check_cookie_write(request: Request) -> None:
         raise NotAllowed(f"an API write's body is JSON (application/json), not {kind!r}")
 
 
-def set_session_cookie(response: Response, token: str, *, secure: bool) -> None:
+def sign_in(request: Request, email: str, password: str) -> tuple[Account, str]:
+    """Sign in under the limits: attempts per client address, and wrong passwords per address
+    signed in to (known or not; when used up, even the right password waits its turn)."""
+    limit_client(request, "sign_in_address")
+    limits = limits_of(request)
+    key = accounts.login_key(email)
+    limits.check("sign_in_account", key)
+    try:
+        return accounts.sign_in(node_of(request), email=email, password=password)
+    except AuthenticationFailed:
+        with contextlib.suppress(RateLimited):  # answered as wrong; the next one waits
+            limits.hit("sign_in_account", key)
+        raise
+
+
+def sign_up(request: Request, email: str, password: str, display_name: str) -> Account:
+    """Sign up under the limit of sign-ups per client address."""
+    limit_client(request, "sign_up")
+    return accounts.sign_up(
+        node_of(request), email=email, password=password, display_name=display_name
+    )
+
+
+def check_password_limit(request: Request, account: Account) -> None:
+    """Count a password check of a signed-in account (key export) against its limit."""
+    limits_of(request).hit("password", str(account.account_id))
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    """The session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS (clients.secure_cookies)."""
+    secure = secure_cookies(request)
     response.set_cookie(
         SESSION_COOKIE,
         token,

@@ -9,6 +9,7 @@ and the reason. Other errors reach ``render_problem_page`` through the app's one
 
 from __future__ import annotations
 
+import contextlib
 from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -21,7 +22,8 @@ from commonwork.services import accounts, acting, emails, journals
 from commonwork.services.acting import Appended
 from commonwork.services.catalog import JOIN, RECORD, VALIDATE
 from commonwork.services.charters import DEFAULT_PRESET
-from commonwork.web import pages_tasks
+from commonwork.services.nodes import StillComputing
+from commonwork.web import auth, pages_tasks
 from commonwork.web.auth import (
     SESSION_COOKIE,
     check_csrf,
@@ -32,6 +34,7 @@ from commonwork.web.auth import (
     session_token,
     set_session_cookie,
 )
+from commonwork.web.limits import limit_client
 from commonwork.web.page_acting import (
     Again,
     PostedCharter,
@@ -79,9 +82,17 @@ def render_problem_page(request: Request, problem: dict[str, Any], status: int) 
     return render(request, "problem.html", {"problem": problem}, status=status)
 
 
+def render_computing_page(
+    request: Request, detail: str, job: dict[str, Any], retry_after: int
+) -> Response:
+    """A heavy read under way: what it is and how far it got; the page reloads itself."""
+    context = {"detail": detail, "job": job, "retry_after": retry_after}
+    return render(request, "computing.html", context, status=202)
+
+
 def _signed_in(request: Request, token: str, *, target: str) -> Response:
     response = see_other(safe_next(target))
-    set_session_cookie(response, token, secure=node_of(request).settings.secure_cookies)
+    set_session_cookie(request, response, token)
     return response
 
 
@@ -125,7 +136,9 @@ def reverify_journal(request: Request, commons_id: str, csrf: FormText = "") -> 
     if current_account(request) is None:
         return see_other(f"/signin?next={quote(explorer)}")
     check_csrf(request, csrf)
-    journals.reverify(node_of(request), commons_id)
+    limit_client(request, "expensive")
+    with contextlib.suppress(StillComputing):  # the explorer shows how far it got
+        journals.reverify(node_of(request), commons_id)
     return see_other(f"{explorer}#verification")
 
 
@@ -145,12 +158,10 @@ def signup(
     display_name: FormText = "",
     next_: NextField = "/",
 ) -> Response:
-    node = node_of(request)
-
     def sign_up() -> str:
         check_same_origin(request)
-        accounts.sign_up(node, email=email, password=password, display_name=display_name)
-        return accounts.sign_in(node, email=email, password=password)[1]
+        account = auth.sign_up(request, email, password, display_name)
+        return accounts.open_session(node_of(request), account)
 
     again = page_again(
         request, "signup.html", email=email, name=display_name, next=safe_next(next_)
@@ -169,7 +180,7 @@ def signin(
 ) -> Response:
     def sign_in() -> str:
         check_same_origin(request)
-        return accounts.sign_in(node_of(request), email=email, password=password)[1]
+        return auth.sign_in(request, email, password)[1]
 
     again = page_again(request, "signin.html", email=email, next=safe_next(next_))
     return shown(sign_in, partial(_signed_in, request, target=next_), again)
@@ -225,7 +236,10 @@ def export_key(request: Request, password: FormText = "", csrf: FormText = "") -
     def exported(key: dict[str, str]) -> Response:
         return _me_page(request, account, {"exported": key}, headers=no_store)
 
-    export = partial(accounts.export_key, node, account=account, password=password)
+    def export() -> dict[str, str]:
+        auth.check_password_limit(request, account)
+        return accounts.export_key(node, account=account, password=password)
+
     return shown(export, exported, _me_again(request, account, "error"))
 
 

@@ -24,9 +24,11 @@ from commonwork.errors import BadInput, CommonworkError, NotFound
 from commonwork.services import queries, standing, standing_read, standing_views
 from commonwork.services.models import JsonValue
 from commonwork.services.nodes import Node
+from commonwork.services.settled import HEAVY_WAIT
 from commonwork.services.standing_models import SeriesPoint
 from commonwork.web.auth import node_of
 from commonwork.web.charts import line_chart, lorenz_chart
+from commonwork.web.limits import limit_client
 from commonwork.web.page_views import open_task_count, render
 from commonwork.web.schemas import PageNumber
 
@@ -82,12 +84,12 @@ def standing_view(node: Node, commons_id: str, as_of: str, page: int = 1) -> dic
     if context["no_standing"]:
         return context
     when = as_of_time(as_of)
-    whole = standing_read.standing_table(node, commons_id, as_of=when, limit=1)
+    whole = standing_read.standing_table(node, commons_id, as_of=when, limit=1, wait=HEAVY_WAIT)
     pages = max(1, -(-whole.total_members // MEMBERS_PER_PAGE))
     page = min(max(1, page), pages)
     offset = (page - 1) * MEMBERS_PER_PAGE
     table = standing_read.standing_table(
-        node, commons_id, as_of=when, limit=MEMBERS_PER_PAGE, offset=offset
+        node, commons_id, as_of=when, limit=MEMBERS_PER_PAGE, offset=offset, wait=HEAVY_WAIT
     )
     spread = table.distribution
     chart = lorenz_chart(spread.lorenz, spread.gini)
@@ -160,7 +162,7 @@ def preview_view(
     try:
         candidate = parse_policy(policy)
         result = standing_views.preview_value_policy(
-            node, commons_id, candidate, as_of=as_of_time(as_of)
+            node, commons_id, candidate, as_of=as_of_time(as_of), wait=HEAVY_WAIT
         )
     except CommonworkError as exc:
         context["form_error"] = exc.detail
@@ -173,6 +175,8 @@ def preview_view(
 def standing_page(
     request: Request, commons_id: str, as_of: str = "", page: PageNumber = 1
 ) -> Response:
+    if as_of.strip():
+        limit_client(request, "expensive")
     context = standing_view(node_of(request), commons_id, as_of, min(max(page, 1), 10**6))
     return render(request, "standing.html", context)
 
@@ -187,5 +191,7 @@ def member_page(request: Request, commons_id: str, member: str, as_of: str = "")
 def preview_page(
     request: Request, commons_id: str, policy: str | None = None, as_of: str = ""
 ) -> Response:
+    if policy is not None:
+        limit_client(request, "expensive")
     context, status = preview_view(node_of(request), commons_id, policy, as_of)
     return render(request, "preview.html", context, status=status)

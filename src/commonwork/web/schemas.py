@@ -50,21 +50,42 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     }.items()
 }
 
-SIGNED_ACTION_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "description": (
-            'A signed action `{"action": {v, commons, type, author, nonce, at, body}, '
-            '"author_sig": base64url}`, a JSON array of them, or NDJSON '
-            "(`Content-Type: application/x-ndjson`). The signature is Ed25519 by the author over "
-            '`b"commonwork/action/v1\\n" + canonical JSON of the action` (RFC 8785 profile).'
-        ),
-        "content": {
-            "application/json": {"schema": {"type": "object"}},
-            "application/x-ndjson": {"schema": {"type": "string"}},
+#: A heavy read's job, while it is queued or running (202 `computing`).
+COMPUTING_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["computing"]},
+        "detail": {"type": "string", "description": "What is being computed; ask again later."},
+        "retry_after": {"type": "integer", "description": "Seconds to wait before asking again."},
+        "job": {
+            "type": "object",
+            "properties": {
+                "label": {"type": "string"},
+                "state": {"type": "string", "enum": ["queued", "running", "done"]},
+                "done": {"type": "integer"},
+                "total": {"type": ["integer", "null"]},
+                "seconds": {"type": "number"},
+            },
         },
-    }
+    },
+    "required": ["status", "detail", "retry_after", "job"],
 }
+
+#: What a route answering a heavy read may answer besides its result (see node/jobs.py).
+COMPUTING_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {
+        "description": "Being computed outside the request: ask again after `Retry-After`",
+        "content": {"application/json": {"schema": COMPUTING_SCHEMA}},
+    },
+    429: {
+        "description": "Too many expensive reads from this client address: wait `Retry-After`",
+        "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+    },
+}
+
+#: Marks a client-signed route: its request body is described per action type when the app
+#: builds its OpenAPI document (web/action_schemas.py), from the areas' declarations.
+SIGNED_ACTION_BODY: dict[str, Any] = {"x-commonwork-signed-actions": True}
 
 
 class Page(BaseModel):
