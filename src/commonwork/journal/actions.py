@@ -10,6 +10,7 @@ the new commons.
 
 from __future__ import annotations
 
+import abc
 import os
 import re
 from dataclasses import dataclass
@@ -117,8 +118,27 @@ def build_action(
     return action
 
 
-def sign_action(keypair: keys.Keypair, action: dict[str, Any]) -> SignedAction:
+class SignedElsewhere(abc.ABC):
+    """An author whose secret key is not here (a person's browser holds it): it has the author's
+    signature of the action already, or it asks for one (its own way: an exception the door
+    that made it turns into the question)."""
+
+    did: str
+
+    @abc.abstractmethod
+    def signed(self, action: dict[str, Any]) -> SignedAction:
+        """``action`` as its author signed it elsewhere (its ``nonce`` and ``at`` the signed
+        ones), or an exception that asks for the signature."""
+
+
+#: Who signs an action: a key held here, or an author signing elsewhere.
+Signer = keys.Keypair | SignedElsewhere
+
+
+def sign_action(keypair: Signer, action: dict[str, Any]) -> SignedAction:
     """Sign ``action`` as ``keypair`` (which must be its author) and check the result."""
+    if isinstance(keypair, SignedElsewhere):
+        return keypair.signed(action)
     canonical = canon(action)
     signature = keys.b64url(keypair.sign(ACTION_DOMAIN + canonical))
     return check_signed({"action": action, "author_sig": signature})

@@ -46,6 +46,8 @@ accounts = sa.Table(
     sa.Column("password_hash", sa.String(200), nullable=False),
     sa.Column("did", sa.String(100), nullable=False, unique=True),
     sa.Column("created_at", sa.String(24), nullable=False),
+    # When the account's key moved into the person's browser (null: the node keeps it sealed).
+    sa.Column("key_held_since", sa.String(24), nullable=True),
 )
 
 custodial_keys = sa.Table(

@@ -13,9 +13,14 @@ from typing import Any
 from commonwork.commons.actions import FOUND, INVITE, JOIN, LEAVE
 from commonwork.commons.charter_policies import DEFAULT_PRESET, complete_charter
 from commonwork.errors import BadInput, CommonworkError, InvalidAction
-from commonwork.journal.actions import SignedAction, build_action, check_signed, sign_action
+from commonwork.journal.actions import (
+    SignedAction,
+    Signer,
+    build_action,
+    check_signed,
+    sign_action,
+)
 from commonwork.journal.canonical import parse_json
-from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
 from commonwork.node.pipeline import Appended as Appended  # what every use case here returns
 from commonwork.node.pipeline import append_actions
@@ -72,14 +77,14 @@ def _refuse_incomplete_genesis(signed: SignedAction) -> None:
 
 
 def _act(
-    node: Node, actor: Keypair, commons_id: str | None, type_: str, body: JsonMapping
+    node: Node, actor: Signer, commons_id: str | None, type_: str, body: JsonMapping
 ) -> Appended:
     action = build_action(type=type_, author=actor.did, body=dict(body), commons=commons_id)
     return append_actions(node, commons_id, [sign_action(actor, action)])[0]
 
 
 def act(
-    node: Node, *, actor: Keypair, commons_id: str | None, action_type: str, body: JsonMapping
+    node: Node, *, actor: Signer, commons_id: str | None, action_type: str, body: JsonMapping
 ) -> Appended:
     """Sign one action of any type as ``actor`` and append it: the generic door that the API's
     ``/act/{type}`` operations and ``commonwork act`` use (the friendly commands are aliases).
@@ -110,7 +115,7 @@ def act(
 def found_commons(
     node: Node,
     *,
-    actor: Keypair,
+    actor: Signer,
     charter: JsonMapping,
     founder_name: str,
     preset: str = DEFAULT_PRESET,
@@ -129,15 +134,15 @@ def found_commons(
     return _act(node, actor, None, FOUND, body)
 
 
-def join_commons(node: Node, *, actor: Keypair, commons_id: str, name: str) -> Appended:
+def join_commons(node: Node, *, actor: Signer, commons_id: str, name: str) -> Appended:
     return _act(node, actor, commons_id, JOIN, {"name": name})
 
 
-def leave_commons(node: Node, *, actor: Keypair, commons_id: str) -> Appended:
+def leave_commons(node: Node, *, actor: Signer, commons_id: str) -> Appended:
     return _act(node, actor, commons_id, LEAVE, {})
 
 
-def invite_member(node: Node, *, actor: Keypair, commons_id: str, invitee: str) -> Appended:
+def invite_member(node: Node, *, actor: Signer, commons_id: str, invitee: str) -> Appended:
     return _act(node, actor, commons_id, INVITE, {"invitee": invitee})
 
 
@@ -149,7 +154,7 @@ def co_author_list(co_authors: dict[str, str] | None) -> list[dict[str, str]]:
 def record_contribution(
     node: Node,
     *,
-    actor: Keypair,
+    actor: Signer,
     commons_id: str,
     kind: str,
     quantity: str,
@@ -185,7 +190,7 @@ def record_contribution(
 def correct_contribution(
     node: Node,
     *,
-    actor: Keypair,
+    actor: Signer,
     commons_id: str,
     contribution_id: str,
     reason: str,
@@ -204,7 +209,7 @@ def correct_contribution(
 def validate_contribution(
     node: Node,
     *,
-    actor: Keypair,
+    actor: Signer,
     commons_id: str,
     contribution_id: str,
     verdict: str,
@@ -219,7 +224,7 @@ def validate_contribution(
 
 
 def withdraw_contribution(
-    node: Node, *, actor: Keypair, commons_id: str, contribution_id: str, reason: str = ""
+    node: Node, *, actor: Signer, commons_id: str, contribution_id: str, reason: str = ""
 ) -> Appended:
     """Withdraw one's own contribution while it is pending or held (never once accepted)."""
     body = {"contribution": contribution_id, "reason": reason}
@@ -229,7 +234,7 @@ def withdraw_contribution(
 def post_task(
     node: Node,
     *,
-    actor: Keypair,
+    actor: Signer,
     commons_id: str,
     title: str,
     description: str,
@@ -243,10 +248,10 @@ def post_task(
     return _act(node, actor, commons_id, POST, body)
 
 
-def claim_task(node: Node, *, actor: Keypair, commons_id: str, task_id: str) -> Appended:
+def claim_task(node: Node, *, actor: Signer, commons_id: str, task_id: str) -> Appended:
     """Claim a task for the actor (and only the actor: nobody claims for someone else)."""
     return _act(node, actor, commons_id, CLAIM, {"task": task_id})
 
 
-def unclaim_task(node: Node, *, actor: Keypair, commons_id: str, task_id: str) -> Appended:
+def unclaim_task(node: Node, *, actor: Signer, commons_id: str, task_id: str) -> Appended:
     return _act(node, actor, commons_id, UNCLAIM, {"task": task_id})

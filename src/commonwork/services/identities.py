@@ -6,11 +6,12 @@ creates, loads and lists them, and ``import_identity`` keeps an exported secret 
 
 from __future__ import annotations
 
+from commonwork.journal.actions import Signer
 from commonwork.journal.keys import Keypair
 from commonwork.node.keystore import Identity
 from commonwork.node.node import Node
 
-__all__ = ["Identity", "Keypair", "import_identity"]
+__all__ = ["Identity", "Keypair", "Signer", "import_identity"]
 
 
 def import_identity(node: Node, name: str, secret: str) -> Identity:

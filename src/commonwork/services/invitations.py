@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from commonwork.commons.actions import INVITE, JOIN
 from commonwork.commons.tables import commons, members
 from commonwork.errors import AlreadyDone, BadInput, Conflict, NotAllowed, NotFound
-from commonwork.journal.actions import build_action, format_time, parse_time, sign_action
+from commonwork.journal.actions import Signer, build_action, format_time, parse_time, sign_action
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
 from commonwork.node.pipeline import Appended, append_actions
@@ -143,7 +143,7 @@ def _check_inviter(node: Node, commons_id: str, inviter: str) -> None:
 
 
 def create_invitation(
-    node: Node, *, inviter: Keypair, commons_id: str, days: int = INVITATION_DAYS
+    node: Node, *, inviter: Signer, commons_id: str, days: int = INVITATION_DAYS
 ) -> NewInvitation:
     """Make an invitation to ``commons_id`` valid for ``days``; the code is returned this once."""
     if not 1 <= days <= MAX_INVITATION_DAYS:
@@ -269,7 +269,7 @@ def _release(node: Node, invitation: Invitation, did: str) -> None:
 
 
 def redeem_invitation(
-    node: Node, *, code: str, invitee: Keypair, name: str, commons_id: str | None = None
+    node: Node, *, code: str, invitee: Signer, name: str, commons_id: str | None = None
 ) -> Redeemed:
     """Redeem ``code`` (to ``commons_id``, if given) as ``invitee``: the inviter's invite naming
     their key, then their join as ``name``. A used, expired or unknown code, or any refusal,

@@ -296,11 +296,14 @@ def verification_state(node: Node, commons_id: str) -> VerificationState:
     return VerificationState(head, last, node.jobs.running(_verify_key(head)))
 
 
-def reverify(node: Node, commons_id: str, *, wait: float = 1.0) -> tuple[VerificationState, bool]:
+def reverify(
+    node: Node, commons_id: str, *, wait: float | None = None
+) -> tuple[VerificationState, bool]:
     """A full re-verification of the current head, run only if none is kept for it.
 
     It runs as a job outside the request (node.jobs: one heavy read at a time, one job per
-    head): if it is not done within ``wait`` seconds, StillComputing says how far it got, and
+    head): if it is not done within ``wait`` seconds (None: however long it takes),
+    StillComputing says how far it got, and
     ``verification_state`` shows its progress until it is kept. Returns the state and whether
     it came from the kept result (``True``) or was run now.
     """

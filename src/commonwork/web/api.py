@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from commonwork.services import acting, journals, queries, tasks_read
 from commonwork.services.acting import Appended
 from commonwork.services.models import JsonValue, as_json
+from commonwork.services.settled import HEAVY_WAIT
 from commonwork.web.auth import node_of
 from commonwork.web.limits import limit_client
 from commonwork.web.schemas import (
@@ -252,7 +253,7 @@ def verify_state(request: Request, commons_id: str) -> dict[str, Any]:
 )
 def verify(request: Request, commons_id: str) -> dict[str, Any]:
     limit_client(request, "expensive")
-    state, cached = journals.reverify(node_of(request), commons_id)
+    state, cached = journals.reverify(node_of(request), commons_id, wait=HEAVY_WAIT)
     return {**state.as_json(), "cached": cached}
 
 

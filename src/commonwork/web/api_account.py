@@ -45,6 +45,7 @@ from commonwork.web.schemas import (
     PROBLEM_RESPONSES,
     CorrectionRequest,
     FoundRequest,
+    HoldKey,
     JoinRequest,
     PasswordOnly,
     SignIn,
@@ -65,6 +66,8 @@ def account_json(account: accounts.Account) -> dict[str, Any]:
         "email": account.email,
         "display_name": account.display_name,
         "did": account.did,
+        "key": "held" if account.holds_key else "custodial",
+        "key_held_since": account.key_held_since,
     }
 
 
@@ -75,7 +78,9 @@ def account_json(account: accounts.Account) -> dict[str, Any]:
     status_code=201,
 )
 def sign_up(request: Request, form: SignUp) -> dict[str, Any]:
-    account = auth.sign_up(request, form.email, form.password, form.display_name)
+    account = auth.sign_up(
+        request, form.email, form.password, form.display_name, form.held_did, form.held_proof
+    )
     return account_json(account)
 
 
@@ -113,6 +118,24 @@ def export_key(request: Request, form: PasswordOnly) -> dict[str, str]:
     account = require_account(request)
     auth.check_password_limit(request, account)
     return accounts.export_key(node_of(request), account=account, password=form.password)
+
+
+@router.post(
+    "/me/key/hold",
+    summary="From now on the person's browser holds the account's key; the node forgets its copy",
+    description=(
+        "For an account whose key the node keeps: the person exported it (`POST "
+        "/api/v1/me/key-export`), keeps it themselves, and proves it by signing "
+        '`"commonwork/account-key/v1\\n" + email + "\\n" + did` with it. The node then '
+        "deletes its sealed copy and signs for the account no more; the custodial routes "
+        "answer 403, and the person signs their actions themselves (`POST …/actions`, or this "
+        "node's pages in a browser that holds the key)."
+    ),
+    tags=["account"],
+)
+def hold_key(request: Request, form: HoldKey) -> dict[str, Any]:
+    account = require_account(request)
+    return account_json(accounts.hold_key(node_of(request), account=account, proof=form.proof))
 
 
 class EmailClaimRequest(BaseModel):

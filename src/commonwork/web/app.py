@@ -9,7 +9,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+import orjson
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -23,8 +24,10 @@ from commonwork.node.node import Node
 from commonwork.services.catalog import ACTION_SPECS
 from commonwork.services.nodes import StillComputing
 from commonwork.services.rebuilding import stale_label, start_rebuild_if_due
+from commonwork.services.signing import SIGNING_HEADER, NeedsSignature
 from commonwork.web.action_schemas import signed_action_openapi
 from commonwork.web.limits import Limits
+from commonwork.web.page_views import read_signed_field
 
 log = logging.getLogger("commonwork.web")
 STATIC = Path(__file__).parent / "static"
@@ -79,6 +82,21 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
                     components.update(schemas)
         app.openapi_schema = document
     return app.openapi_schema
+
+
+def signature_request(request: Request, needed: NeedsSignature) -> Response:
+    """A page's form needs the person's browser to sign: the action, for the page's script
+    (which said it can sign); without the script, a page that says what is missing."""
+    if request.headers.get(SIGNING_HEADER):
+        return JSONResponse({"sign": needed.action, "index": needed.index})
+    problem = _Problem(
+        409,
+        "browser_signature_needed",
+        "Your browser signs this",
+        "your signing key is held in your own browser, and signing there needs JavaScript: "
+        "allow this node's script and try again",
+    )
+    return problem_response(request, problem)
 
 
 def computing_response(request: Request, pending: StillComputing) -> Response:
@@ -173,14 +191,15 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(api_account.router)
     app.include_router(api_act.router)
     app.include_router(api_standing.router)
-    app.include_router(pages.router)
+    signs = [Depends(read_signed_field)]  # a page's form may carry what its browser signed
+    app.include_router(pages.router, dependencies=signs)
     app.include_router(pages_standing.router)
-    app.include_router(pages_act.router)
-    app.include_router(pages_contributions.router)
+    app.include_router(pages_act.router, dependencies=signs)
+    app.include_router(pages_contributions.router, dependencies=signs)
     app.include_router(api_invitations.router)
     app.include_router(api_inbox.router)
-    app.include_router(api_inbox.pages)
-    app.include_router(pages_invitations.router)
+    app.include_router(api_inbox.pages, dependencies=signs)
+    app.include_router(pages_invitations.router, dependencies=signs)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/api/docs", include_in_schema=False)
@@ -191,6 +210,10 @@ def create_app(node: Node) -> FastAPI:
     @app.exception_handler(CommonworkError)
     async def _ours(request: Request, exc: CommonworkError) -> Response:
         return problem_response(request, exc)
+
+    @app.exception_handler(NeedsSignature)
+    async def _sign(request: Request, exc: NeedsSignature) -> Response:
+        return signature_request(request, exc)
 
     @app.exception_handler(StillComputing)
     async def _computing(request: Request, exc: StillComputing) -> Response:
@@ -248,6 +271,7 @@ def create_app(node: Node) -> FastAPI:
         return problem_response(request, problem)
 
     app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
+    app.add_middleware(SignedRedirects)
     app.add_middleware(StaleLabel, node=node)
     app.add_middleware(SecurityHeaders)
     return app
@@ -309,6 +333,45 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, guarded)
+
+
+class SignedRedirects:
+    """A page's script that signs in the browser posts its forms with ``fetch``, which cannot
+    read where a 303 leads (its anchor included): for such a request a 303 is answered as 200
+    ``{"location": …}``, and the script goes there."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = dict(scope.get("headers") or []) if scope["type"] == "http" else {}
+        if SIGNING_HEADER.encode() not in headers:
+            await self.app(scope, receive, send)
+            return
+        redirected: list[bytes] = []
+
+        async def answered(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 303:
+                location = dict(message.get("headers") or []).get(b"location", b"/")
+                redirected.append(location)
+                body = b'{"location":' + orjson.dumps(location.decode("latin-1")) + b"}"
+                kept = [
+                    (name, value)
+                    for name, value in message.get("headers") or []
+                    if name not in (b"location", b"content-length", b"content-type")
+                ]
+                kept += [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ]
+                await send({"type": "http.response.start", "status": 200, "headers": kept})
+                await send({"type": "http.response.body", "body": body})
+                return
+            if redirected:
+                return  # the 303's own body: replaced above
+            await send(message)
+
+        await self.app(scope, receive, answered)
 
 
 class StaleLabel:

@@ -96,11 +96,24 @@ def sign_in(request: Request, email: str, password: str) -> tuple[Account, str]:
         raise
 
 
-def sign_up(request: Request, email: str, password: str, display_name: str) -> Account:
-    """Sign up under the limit of sign-ups per client address."""
+def sign_up(
+    request: Request,
+    email: str,
+    password: str,
+    display_name: str,
+    held_did: str | None = None,
+    held_proof: str | None = None,
+) -> Account:
+    """Sign up under the limit of sign-ups per client address; with ``held_did`` and its proof,
+    with a key the person's browser made and holds."""
     limit_client(request, "sign_up")
     return accounts.sign_up(
-        node_of(request), email=email, password=password, display_name=display_name
+        node_of(request),
+        email=email,
+        password=password,
+        display_name=display_name,
+        held_did=held_did or None,
+        held_proof=held_proof or None,
     )
 
 

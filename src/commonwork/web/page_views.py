@@ -19,12 +19,12 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from commonwork.errors import BadInput, CommonworkError
-from commonwork.services import accounts, charters, journals, queries, tasks_read
+from commonwork.services import accounts, charters, journals, queries, signing, tasks_read
 from commonwork.services.accounts import Account
 from commonwork.services.catalog import doors_on
 from commonwork.services.charters import PRESETS, claim_lapse_days, describe
 from commonwork.services.dry_run import dry_run
-from commonwork.services.identities import Keypair
+from commonwork.services.identities import Signer
 from commonwork.services.models import JsonObject
 from commonwork.services.nodes import Node
 from commonwork.services.read_models import (
@@ -91,10 +91,28 @@ def signed_in(request: Request, csrf: str) -> Account:
     return account
 
 
-def acting_as(request: Request, csrf: str) -> tuple[Account, Keypair]:
-    """The signed-in account (with a valid form token) and its custodial key, to act with."""
+def acting_as(request: Request, csrf: str) -> tuple[Account, Signer]:
+    """The signed-in account (with a valid form token) and what signs for it: its custodial key,
+    or, when the person's browser holds the key, the browser (services/signing.py) with what
+    the page's script signed so far (``read_signed_field``)."""
     account = signed_in(request, csrf)
+    if account.holds_key:
+        posted = getattr(request.state, "browser_signed", None)
+        return account, signing.browser_signer(account.did, posted)
     return account, accounts.custodial_keypair(node_of(request), account)
+
+
+async def read_signed_field(request: Request) -> None:
+    """A page router's dependency: keep the actions a page's script signed in the browser
+    (the form field ``commonwork_signed``) where ``acting_as`` finds them. The form is parsed
+    once: FastAPI's own form fields read the same parsed form."""
+    if request.method != "POST":
+        return
+    kind = request.headers.get("content-type", "")
+    if kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get(signing.SIGNED_FIELD)
+        request.state.browser_signed = value if isinstance(value, str) else None
 
 
 def render(

@@ -23,6 +23,7 @@ from commonwork.services.acting import Appended
 from commonwork.services.catalog import JOIN, RECORD, VALIDATE
 from commonwork.services.charters import DEFAULT_PRESET
 from commonwork.services.nodes import StillComputing
+from commonwork.services.settled import HEAVY_WAIT
 from commonwork.web import auth, pages_tasks
 from commonwork.web.auth import (
     SESSION_COOKIE,
@@ -138,7 +139,7 @@ def reverify_journal(request: Request, commons_id: str, csrf: FormText = "") -> 
     check_csrf(request, csrf)
     limit_client(request, "expensive")
     with contextlib.suppress(StillComputing):  # the explorer shows how far it got
-        journals.reverify(node_of(request), commons_id)
+        journals.reverify(node_of(request), commons_id, wait=HEAVY_WAIT)
     return see_other(f"{explorer}#verification")
 
 
@@ -157,10 +158,12 @@ def signup(
     password: FormText = "",
     display_name: FormText = "",
     next_: NextField = "/",
+    held_did: FormText = "",
+    held_proof: FormText = "",
 ) -> Response:
     def sign_up() -> str:
         check_same_origin(request)
-        account = auth.sign_up(request, email, password, display_name)
+        account = auth.sign_up(request, email, password, display_name, held_did, held_proof)
         return accounts.open_session(node_of(request), account)
 
     again = page_again(

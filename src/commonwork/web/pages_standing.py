@@ -21,11 +21,11 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from commonwork.errors import BadInput, CommonworkError, NotFound
-from commonwork.services import queries, standing, standing_read, standing_views
+from commonwork.services import accounts, queries, standing, standing_read, standing_views
 from commonwork.services.models import JsonValue
 from commonwork.services.nodes import Node
 from commonwork.services.settled import HEAVY_WAIT
-from commonwork.services.standing_models import SeriesPoint
+from commonwork.services.standing_models import ContributionTerm, SeriesPoint
 from commonwork.web.auth import node_of
 from commonwork.web.charts import line_chart, lorenz_chart
 from commonwork.web.limits import limit_client
@@ -120,11 +120,17 @@ def member_view(node: Node, commons_id: str, member: str, as_of: str) -> dict[st
         title=f"Standing of {name} over time",
         description=_series_description(name, figures.series),
     )
+    seqs = [
+        term.seq
+        for term in figures.why
+        if isinstance(term, ContributionTerm) and term.seq is not None
+    ]
     return {
         **context,
         "figures": figures,
         "chart_svg": Markup(chart),  # noqa: S704 - the chart escapes every text it draws
         "terms_total": round(sum(term.standing for term in figures.why), 3),
+        "keys": accounts.key_kinds(node, commons_id, member, seqs),
     }
 
 

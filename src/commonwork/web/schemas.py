@@ -117,6 +117,40 @@ class SignUp(BaseModel):
     email: Annotated[str, Field(max_length=320)]
     password: Annotated[str, Field(min_length=8, max_length=1000)]
     display_name: Annotated[str, Field(min_length=1, max_length=100)]
+    held_did: Annotated[
+        str | None,
+        Field(
+            max_length=100,
+            description=(
+                "A key the person holds (did:key): the node keeps no secret and cannot sign for "
+                "them. Give it with `held_proof`; leave both out for a key the node keeps."
+            ),
+        ),
+    ] = None
+    held_proof: Annotated[
+        str | None,
+        Field(
+            max_length=100,
+            description=(
+                "Ed25519 signature (base64url) by `held_did` of "
+                '`"commonwork/account-key/v1\\n" + email + "\\n" + held_did`.'
+            ),
+        ),
+    ] = None
+
+
+class HoldKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    proof: Annotated[
+        str,
+        Field(
+            max_length=100,
+            description=(
+                "Ed25519 signature (base64url) by the account's key of "
+                '`"commonwork/account-key/v1\\n" + email + "\\n" + did`.'
+            ),
+        ),
+    ]
 
 
 class SignIn(BaseModel):
