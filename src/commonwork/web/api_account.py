@@ -42,6 +42,7 @@ from commonwork.web.auth import (
     set_session_cookie,
 )
 from commonwork.web.schemas import (
+    COMPUTING_RESPONSES,
     PROBLEM_RESPONSES,
     CorrectionRequest,
     FoundRequest,
@@ -56,6 +57,8 @@ from commonwork.web.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+#: What a rate-limited route may answer besides (web/limits.py).
+LIMITED: dict[int | str, dict[str, Any]] = {429: COMPUTING_RESPONSES[429]}
 BodyOf = Callable[..., JsonMapping]  # (request, commons_id, the route's other parameters) -> body
 Route = Callable[..., Response]
 
@@ -74,8 +77,13 @@ def account_json(account: accounts.Account) -> dict[str, Any]:
 @router.post(
     "/accounts",
     summary="Sign up: an account and its own signing key",
+    description=(
+        "Limited per client address (`sign_up`, 429 with `Retry-After`). An address that has an "
+        'account already is answered 409 (docs/api.md, "Sign-in, sign-up and their limits").'
+    ),
     tags=["account"],
     status_code=201,
+    responses=LIMITED,
 )
 def sign_up(request: Request, form: SignUp) -> dict[str, Any]:
     account = auth.sign_up(
@@ -85,7 +93,15 @@ def sign_up(request: Request, form: SignUp) -> dict[str, Any]:
 
 
 @router.post(
-    "/session", summary="Sign in; returns a bearer token and sets a cookie", tags=["account"]
+    "/session",
+    summary="Sign in; returns a bearer token and sets a cookie",
+    description=(
+        "Limited per client address and, for wrong passwords, per e-mail address (429 with "
+        "`Retry-After`); an unknown address and a wrong password get the same 401. 503 `busy` "
+        "when every password-hashing slot stays in use."
+    ),
+    tags=["account"],
+    responses=LIMITED,
 )
 def sign_in(request: Request, form: SignIn) -> JSONResponse:
     account, token = auth.sign_in(request, form.email, form.password)
@@ -112,6 +128,7 @@ def me(request: Request) -> dict[str, Any]:
 @router.post(
     "/me/key-export",
     summary="Export the account's secret key (password required)",
+    responses=LIMITED,
     tags=["account"],
 )
 def export_key(request: Request, form: PasswordOnly) -> dict[str, str]:

@@ -78,7 +78,7 @@ COMPUTING_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {"application/json": {"schema": COMPUTING_SCHEMA}},
     },
     429: {
-        "description": "Too many expensive reads from this client address: wait `Retry-After`",
+        "description": "Too many requests of this kind from this client: wait `Retry-After`",
         "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
     },
 }
