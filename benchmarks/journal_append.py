@@ -76,6 +76,8 @@ from commonwork.services.journals import (
 REPO = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 0.40  # pipeline (SQLite, batched) / raw verification rate
 WORKERS_SETTING = "COMMONWORK_VERIFY_WORKERS"
+#: COMMONWORK_SQLITE_SYNCHRONOUS for every node (FULL, the default, or NORMAL): --sqlite-synchronous
+SYNCHRONOUS: dict[str, str] = {}
 
 CHARTER: dict[str, Any] = {
     "name": "Benchmark Commons",
@@ -247,7 +249,7 @@ def make_progress(console: Console) -> Progress:
 def open_node(
     data_dir: Path, database_url: str | None = None, *, verify_workers: int | None = None
 ) -> Node:
-    env = {"COMMONWORK_DATA_DIR": str(data_dir)}
+    env = {"COMMONWORK_DATA_DIR": str(data_dir), **SYNCHRONOUS}
     if database_url is not None:
         env["COMMONWORK_DATABASE_URL"] = database_url
     if verify_workers is not None:
@@ -790,6 +792,11 @@ def parse_options(argv: Sequence[str] | None) -> Options:
         help="batch size building the journal (default 2000)",
     )
     parser.add_argument("--skip-postgres", action="store_true", help="leave out PostgreSQL")
+    parser.add_argument(
+        "--sqlite-synchronous",
+        choices=["FULL", "NORMAL"],
+        help="COMMONWORK_SQLITE_SYNCHRONOUS for the SQLite nodes (default: the node's, FULL)",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated workload")
     parser.add_argument(
@@ -830,6 +837,8 @@ def parse_options(argv: Sequence[str] | None) -> Options:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.members < 4:
         parser.error("--members must be at least 4 (validators are other members)")
+    if args.sqlite_synchronous:
+        SYNCHRONOUS["COMMONWORK_SQLITE_SYNCHRONOUS"] = args.sqlite_synchronous
     return Options(
         entries=args.entries,
         batch=args.batch,
