@@ -554,6 +554,7 @@ PAGE_ACTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], dict[str, str]], 
     (PAGE + "/tasks/{task_id}/claim", CLAIM, lambda body: {"view": "task"}, ""),
     (PAGE + "/tasks/{task_id}/unclaim", UNCLAIM, lambda body: {"view": "task"}, ""),
     (PAGE + "/tasks/{task_id}/contributions", RECORD, _record_form, "open"),  # work on a task
+    (PAGE + "/invitations/key", INVITE, lambda body: body, ""),  # invite a key directly
 )
 PAGE_DOOR = PAGE + "/act/{action_type}"
 

@@ -152,7 +152,8 @@ def create_invitation(
     if inviter.did not in held_keypairs(node, [inviter.did]):
         raise NotAllowed(
             f"this node holds no key of {inviter.did}: it could not sign the invite when the code "
-            "is redeemed. Invite a known key directly with `commonwork invite ID --did DID`"
+            'is redeemed. Invite a known key directly instead ("Or invite a key you know" on '
+            "the invitations page, or `commonwork invite ID --did DID`)"
         )
     code = secrets.token_urlsafe(CODE_BYTES)
     created = node.clock()

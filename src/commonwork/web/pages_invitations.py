@@ -16,9 +16,11 @@ from fastapi.responses import Response
 
 from commonwork.errors import BadInput, CommonworkError, NotFound
 from commonwork.services import accounts, invitations, queries
+from commonwork.services.catalog import INVITE
 from commonwork.web.auth import current_account, node_of
+from commonwork.web.page_acting import act_on_page
 from commonwork.web.page_forms import FormText, see_other
-from commonwork.web.page_views import acting_as, open_task_count, render
+from commonwork.web.page_views import acting_as, open_task_count, render, signed_in
 
 router = APIRouter(include_in_schema=False)
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -91,6 +93,24 @@ def make_invitation(
         return _invitations_page(request, commons_id, account, extra, exc.status)
     link = new.link(str(request.base_url))
     return _invitations_page(request, commons_id, account, {"new": new, "link": link})
+
+
+@router.post("/commons/{commons_id}/invitations/key")
+def invite_key(
+    request: Request, commons_id: str, invitee: FormText = "", csrf: FormText = ""
+) -> Response:
+    """Invite a key directly (``commons.member.invite``): its holder may join at once. Works
+    whoever keeps the inviter's key (a key held in the browser cannot make a link: the node
+    could not sign the invite when the link is used)."""
+    account = signed_in(request, csrf)
+
+    def again(exc: CommonworkError) -> Response:
+        extra = {"key_error": exc.detail, "invitee_text": invitee}
+        return _invitations_page(request, commons_id, account, extra, exc.status)
+
+    action = (commons_id, INVITE, {"invitee": invitee.strip()})
+    back = f"/commons/{commons_id}/invitations#invite-key"
+    return act_on_page(request, csrf, action, back, again)
 
 
 def _invitation_page(request: Request, code: str, error: CommonworkError | None = None) -> Response:
