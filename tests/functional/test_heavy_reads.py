@@ -75,7 +75,7 @@ def test_a_full_verification_runs_as_one_job_and_shows_its_progress(
         assert state["ok"] is None
         page = api.get(f"/commons/{commons_id}/journal", headers=HTML)
         assert 'data-testid="reverify-progress"' in page.text
-        assert "Re-verification of this head under way" in page.text
+        assert "Under way: re-verifying the journal up to seq 0" in page.text
         other = api.get(f"/api/v1/commons/{commons_id}")  # other reads go on meanwhile
         assert other.status_code == 200
         gate.set()
@@ -139,3 +139,26 @@ def test_an_exhausted_pool_answers_503_at_once_and_writes_keep_their_own(tmp_pat
     with serve_app(create_app(node)) as site, httpx.Client(base_url=site) as api:
         assert journal_head(api, commons_id)[0] == 1  # the write is there
     node.close()
+
+
+def test_a_long_re_verification_is_not_started_again_at_once_for_a_moved_head(
+    node: Node, site: str, gate: threading.Event
+) -> None:
+    founder = Keypair.generate()
+    commons_id = builders.found(node, founder)
+    url = f"/api/v1/commons/{commons_id}/verify"
+    with httpx.Client(base_url=site, timeout=30) as api:
+        assert api.post(url).status_code == 202
+        time.sleep(1.2)  # a re-verification that takes more than a second
+        gate.set()
+        deadline = time.monotonic() + 30
+        while api.get(url).json()["ok"] is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        builders.contribute(node, commons_id, founder)  # the head moves on
+        paced = api.post(url)
+        assert paced.status_code == 429, paced.text
+        assert paced.json()["limit"] == "verify"
+        assert 10 <= int(paced.headers["retry-after"]) <= 60  # ten times its ~2 s
+        assert "GET …/verify shows the last report" in paced.json()["detail"]
+        assert api.get(url).json()["last"]["head_seq"] == 0  # the last report, still shown

@@ -45,10 +45,11 @@ class CliState:
     """The root context's object: the global options and, once opened, the node."""
 
     data_dir: Path | None = None
+    serving: bool = False  # the web node (commonwork serve): its own defaults
     _node: Node | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
-        settings = Settings.from_env()
+        settings = Settings.from_env(serving=self.serving)
         return settings if self.data_dir is None else settings.with_data_dir(self.data_dir)
 
     def node(self) -> Node:

@@ -54,6 +54,7 @@ def serve(state: CliState, host: str | None, port: int | None) -> None:
 
     from commonwork.web.app import create_app
 
+    state.serving = True  # heavy reads in a worker process, unless the settings say otherwise
     settings = state.settings()
     node = state.node()
     bind_host = host or settings.host

@@ -87,7 +87,13 @@ class Node:
             clock=clock,
             due=tuple(due),
             write_engine=write_engine,
+            jobs=Jobs(workers=settings.job_processes, settings=settings)
+            if settings.job_processes
+            else Jobs(),
         )
+
+    def __post_init__(self) -> None:
+        self.jobs.node = self  # the node a job computes with, on a worker thread
 
     def refuse_writes_while_stale(self) -> None:
         """Raise Rebuilding while an area's projection waits for (or is in) a rebuild."""

@@ -55,6 +55,12 @@ SETTINGS_HELP: dict[str, str] = {
         "with Retry-After; PostgreSQL statements of reads are cancelled after 4 times as long. "
         "Default: 5."
     ),
+    "COMMONWORK_JOB_PROCESSES": (
+        "Worker processes that run the heavy reads (a full verification, a value-policy preview, "
+        "standing as of a past day) at a lower priority than the web node, so that they never "
+        "slow its requests; 0 runs them on a thread of the node's own process. Default: 1 for "
+        "`commonwork serve`, 0 for the other commands (which wait for their one read)."
+    ),
     "COMMONWORK_RATE_LIMITS": (
         "Override request limits per client, e.g. "
         "'sign_in_account=5/15minutes;expensive=30/minute'; 'off' turns them all off (tests, "
@@ -77,9 +83,14 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     db_wait_seconds: int = 5
     rate_limits: str = ""
+    job_processes: int = 0
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, serving: bool = False
+    ) -> Settings:
+        """The settings the environment gives; ``serving``: for the web node, whose defaults
+        differ where it says so (COMMONWORK_JOB_PROCESSES)."""
         env = os.environ if environ is None else environ
         data_dir = Path(
             env.get("COMMONWORK_DATA_DIR") or Path.home() / ".local" / "share" / "commonwork"
@@ -98,6 +109,7 @@ class Settings:
             sqlite_synchronous=_synchronous(env.get("COMMONWORK_SQLITE_SYNCHRONOUS", "FULL")),
             db_wait_seconds=_integer(env, "COMMONWORK_DB_WAIT_SECONDS", 5),
             rate_limits=env.get("COMMONWORK_RATE_LIMITS", "").strip(),
+            job_processes=_integer(env, "COMMONWORK_JOB_PROCESSES", int(serving), zero=True),
         )
 
     def with_data_dir(self, data_dir: Path) -> Settings:

@@ -8,6 +8,8 @@ or imported, and the last explicit full re-verification is kept by head. Only ``
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,14 +17,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from commonwork.commons.tables import commons, members
-from commonwork.errors import BadInput, NotFound
+from commonwork.errors import BadInput, NotFound, RateLimited
 from commonwork.journal.chain import Head, VerifyReport, verify_lines
 from commonwork.journal.entries import Entry
 from commonwork.journal.entries import parse_entry as parse_entry  # a door reads a line back
 from commonwork.node import digests, journal_store, projections
 from commonwork.node.db import no_statement_timeout
 from commonwork.node.digests import stored_digest
-from commonwork.node.jobs import Job
+from commonwork.node.jobs import Job, Report, StillComputing, Task
 from commonwork.node.node import Node
 from commonwork.node.pipeline import Imported, import_lines
 from commonwork.node.registry import PROJECTED_TABLES
@@ -293,37 +295,82 @@ def verification_state(node: Node, commons_id: str) -> VerificationState:
     with node.reading() as conn:
         head = require_head(conn, commons_id)
         last = journal_store.last_verification(conn, commons_id)
-    return VerificationState(head, last, node.jobs.running(_verify_key(head)))
+    running = node.jobs.running_where(lambda key: key[:2] == ("verify", commons_id))
+    return VerificationState(head, last, running)
+
+
+#: How many times the last full re-verification's duration the web doors wait, after it ended,
+#: before they start another of the same journal: so that asking again and again, each time the
+#: head has moved, keeps the node re-verifying a journal at most a tenth of the time.
+VERIFY_PAUSE_FACTOR = 10
+#: A re-verification shorter than this is never paced: it costs less than the request itself.
+VERIFY_PACED_FROM_SECONDS = 1.0
+_last_runs: dict[str, tuple[float, float]] = {}  # commons → (finished, seconds), monotonic
 
 
 def reverify(
-    node: Node, commons_id: str, *, wait: float | None = None
+    node: Node, commons_id: str, *, wait: float | None = None, paced: bool = False
 ) -> tuple[VerificationState, bool]:
     """A full re-verification of the current head, run only if none is kept for it.
 
-    It runs as a job outside the request (node.jobs: one heavy read at a time, one job per
-    head): if it is not done within ``wait`` seconds (None: however long it takes),
-    StillComputing says how far it got, and
-    ``verification_state`` shows its progress until it is kept. Returns the state and whether
-    it came from the kept result (``True``) or was run now.
+    It runs as a job outside the request (node.jobs: one heavy read at a time, one journal's
+    re-verification at a time): if it is not done within ``wait`` seconds (None: however long
+    it takes), StillComputing says how far it got, and ``verification_state`` shows its
+    progress until it is kept. ``paced`` (the web doors): one starts no sooner than
+    VERIFY_PAUSE_FACTOR times the last one's duration after the last one ended, once one takes
+    a second or more (RateLimited says when). Returns the state and whether it came from the kept
+    result (``True``) or was run now.
     """
     state = verification_state(node, commons_id)
     if state.current:
         return state, True
     head = state.head
-
-    def compute(job: Job) -> VerificationState:
-        job.total = head.seq + 1
-
-        def progress(done: int) -> None:
-            job.done = done
-
-        verified, report = _full_verification(node, commons_id, progress)
-        return VerificationState(verified, _keep(node, verified, report))
-
+    under_way = node.jobs.running_where(lambda key: key[:2] == ("verify", commons_id))
+    if under_way is not None and under_way.key != _verify_key(head):
+        raise StillComputing(under_way)  # one at a time: the one under way, of an older head
+    if under_way is None and paced:
+        _check_pace(state)
     label = f"re-verifying the journal up to seq {head.seq}"
-    done: VerificationState = node.jobs.result(_verify_key(head), label, compute, wait=wait)
+    task = Task(_verify_job, (commons_id,))
+    job = node.jobs.start(_verify_key(head), label, task)
+    job.future.add_done_callback(lambda _done: _ran(commons_id, job))
+    done: VerificationState = node.jobs.result(_verify_key(head), label, task, wait=wait)
     return done, False
+
+
+def _ran(commons_id: str, job: Job) -> None:
+    if job.started is not None and job.finished is not None:
+        _last_runs[commons_id] = (job.finished, job.finished - job.started)
+
+
+def _check_pace(state: VerificationState) -> None:
+    last = _last_runs.get(state.head.commons_id)
+    if last is None:
+        return
+    finished, seconds = last
+    if seconds < VERIFY_PACED_FROM_SECONDS:
+        return
+    left = finished + VERIFY_PAUSE_FACTOR * seconds - time.monotonic()
+    if left > 0:
+        left = math.ceil(left)
+        upto = "" if state.last is None else f" (up to seq {state.last.head_seq})"
+        raise RateLimited(
+            f"this journal was re-verified in full a moment ago{upto}; the next full "
+            f"re-verification can start in {left} s. Every entry was checked when this node "
+            "appended it; GET …/verify shows the last report, and anyone can verify an export "
+            "offline (commonwork verify --file)",
+            retry_after=left,
+            limit="verify",
+        )
+
+
+def _verify_job(node: Node, report: Report, commons_id: str) -> VerificationState:
+    """The job: re-verify the journal as its head stands when the job starts, keep the result."""
+    with node.reading() as conn:
+        total = require_head(conn, commons_id).seq + 1
+    report(0, total)
+    verified, result = _full_verification(node, commons_id, lambda done: report(done, None))
+    return VerificationState(verified, _keep(node, verified, result))
 
 
 def _verify_key(head: Head) -> tuple[str, ...]:
@@ -356,5 +403,5 @@ def explorer_page(node: Node, commons_id: str, *, after: int, limit: int) -> Exp
         )
         names = {row.member: row.name for row in found}
         last = journal_store.last_verification(conn, commons_id)
-    running = node.jobs.running(_verify_key(head))
+    running = node.jobs.running_where(lambda key: key[:2] == ("verify", commons_id))
     return ExplorerPage(name or commons_id, page, names, VerificationState(head, last, running))

@@ -28,6 +28,7 @@ from commonwork.commons.policy import PRIVILEGES, Policies
 from commonwork.commons.tables import commons, members
 from commonwork.errors import NotFound
 from commonwork.journal.projection import Row
+from commonwork.node.jobs import Report, Task
 from commonwork.node.node import Node
 from commonwork.node.state import plain_row
 from commonwork.node.tables import entries
@@ -176,13 +177,20 @@ def standing_table(
     (O(history)): a heavy read, made by a job (``wait``: see ``settled.computed``)."""
     view = require_view(node, commons_id, as_of)
     key = ("standing-table", view.head.id, view.as_of_day)
+    table: StandingTable
     if view.as_of_day < view.settled_through:
         label = f"standing as of {view.as_of_day}, from the standing history"
-        table = settled.computed(node, key, label, lambda: _standing_table(node, view).table, wait)
+        task = Task(_past_table_job, (commons_id, view.as_of))
+        table = settled.computed(node, key, label, task, wait)
     else:
         table = settled.remembered(node, key, lambda: _made_or_patched(node, view).table)
     shown = table.members if limit is None else table.members[offset : offset + limit]
     return replace(table, members=shown, offset=offset)
+
+
+def _past_table_job(node: Node, _report: Report, commons_id: str, as_of: str) -> StandingTable:
+    """The job: everyone's figures as of a settled day, from the standing history."""
+    return _standing_table(node, require_view(node, commons_id, as_of)).table
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 import orjson
 
 from commonwork.commons.charter_policies import candidate_value_policy
+from commonwork.node.jobs import Report, Task
 from commonwork.node.node import Node
 from commonwork.services import settled, standing_read
 from commonwork.services.journals import require_head
@@ -46,9 +47,16 @@ def preview_value_policy(
         canonical(candidate),
     )
     label = "the preview of a value policy"
-    return settled.computed(
-        node, key, label, lambda: _preview(node, commons_id, candidate, when), wait
-    )
+    task = Task(_preview_job, (commons_id, candidate, when))
+    preview: PolicyPreview = settled.computed(node, key, label, task, wait)
+    return preview
+
+
+def _preview_job(
+    node: Node, _report: Report, commons_id: str, candidate: JsonValue, when: str
+) -> PolicyPreview:
+    """The job: the preview of ``candidate`` as of ``when``."""
+    return _preview(node, commons_id, candidate, when)
 
 
 def canonical(value: JsonValue) -> str:

@@ -253,7 +253,7 @@ def verify_state(request: Request, commons_id: str) -> dict[str, Any]:
 )
 def verify(request: Request, commons_id: str) -> dict[str, Any]:
     limit_client(request, "expensive")
-    state, cached = journals.reverify(node_of(request), commons_id, wait=HEAVY_WAIT)
+    state, cached = journals.reverify(node_of(request), commons_id, wait=HEAVY_WAIT, paced=True)
     return {**state.as_json(), "cached": cached}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -174,6 +175,10 @@ def create_app(node: Node) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         start_rebuild_if_due(node)  # an area's projection changed: rebuild in the background
+        # Everything made at start-up (modules, the app, its routes) lives as long as the node:
+        # out of the collector's sight, a full collection no longer walks it (a pause every
+        # request would wait for).
+        gc.freeze()
         yield
 
     app = FastAPI(

@@ -139,7 +139,7 @@ def reverify_journal(request: Request, commons_id: str, csrf: FormText = "") -> 
     check_csrf(request, csrf)
     limit_client(request, "expensive")
     with contextlib.suppress(StillComputing):  # the explorer shows how far it got
-        journals.reverify(node_of(request), commons_id, wait=HEAVY_WAIT)
+        journals.reverify(node_of(request), commons_id, wait=HEAVY_WAIT, paced=True)
     return see_other(f"{explorer}#verification")
 
 
