@@ -8,6 +8,7 @@ signed write got 500 after 30 s.
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -23,6 +24,7 @@ from commonwork.node.node import Node
 from commonwork.node.settings import Settings
 from commonwork.services import journals
 from commonwork.web.app import create_app
+from tests.contract.test_kill_durability import serve
 from tests.contract.test_standing import charter
 from tests.functional.server import journal_head, serve_app
 from tests.functional.test_api import signed_json
@@ -162,3 +164,39 @@ def test_a_long_re_verification_is_not_started_again_at_once_for_a_moved_head(
         assert 10 <= int(paced.headers["retry-after"]) <= 60  # ten times its ~2 s
         assert "GET …/verify shows the last report" in paced.json()["detail"]
         assert api.get(url).json()["last"]["head_seq"] == 0  # the last report, still shown
+
+
+def test_under_commonwork_serve_the_heavy_reads_run_in_a_worker_process(tmp_path: Path) -> None:
+    env = {"COMMONWORK_DATA_DIR": str(tmp_path / "node")}
+    node = Node.open(Settings.from_env(env))
+    founder = Keypair.generate()
+    commons_id = builders.found(node, founder, charter=charter(founder))
+    builders.contribute(node, commons_id, founder)
+    node.close()
+    process, base = serve(env, tmp_path / "serve.log")  # COMMONWORK_JOB_PROCESSES: 1 by default
+    try:
+        with httpx.Client(base_url=base, timeout=60) as api:
+            url = f"/api/v1/commons/{commons_id}/verify"
+            answer = api.post(url)
+            deadline = time.monotonic() + 60  # the first job starts the worker process
+            while answer.status_code == 202 or answer.json().get("ok", False) is None:
+                assert time.monotonic() < deadline, answer.text
+                time.sleep(0.2)
+                answer = api.get(url)
+            assert (answer.json()["ok"], answer.json()["projections_match"]) == (True, True)
+            preview = f"/api/v1/commons/{commons_id}/value-policy/preview"
+            policy = api.get(f"/api/v1/commons/{commons_id}").json()["charter"]["value_policy"]
+            shown = api.post(preview, json={"value_policy": policy})
+            while shown.status_code == 202:
+                assert time.monotonic() < deadline, shown.text
+                time.sleep(0.2)
+                shown = api.post(preview, json={"value_policy": policy})
+            assert shown.status_code == 200, shown.text
+            assert shown.json()["members"]
+        workers = subprocess.run(
+            ["pgrep", "-P", str(process.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        assert workers, "no worker process under the node"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
