@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from commonwork.errors import Busy
 from commonwork.node.settings import Settings
@@ -39,15 +39,16 @@ WORKER_NICENESS = 10
 Progress = Callable[[int], None]
 #: What a job reports as it goes: (done, total or None when unknown).
 Report = Callable[[int, "int | None"], None]
+T = TypeVar("T")
 _inside = threading.local()  # .job: set while a worker thread (or process) runs a job
 
 
 @dataclass(frozen=True)
-class Task:
+class Task(Generic[T]):
     """What a job computes: ``run(node, report, *args)``, ``run`` a module-level function and
     ``args`` plain data, so that a worker process can be sent it."""
 
-    run: Callable[..., Any]
+    run: Callable[..., T]
     args: tuple[Any, ...] = ()
 
 
@@ -139,7 +140,7 @@ class Jobs:
             return next((job for key, job in self._open.items() if wanted(key)), None)
 
     def result(
-        self, key: tuple[str, ...], label: str, task: Task, *, wait: float | None = 1.0
+        self, key: tuple[str, ...], label: str, task: Task[Any], *, wait: float | None = 1.0
     ) -> Any:
         """The result for ``key``: kept, or computed by a job within ``wait`` seconds (None:
         however long it takes, for the command line); otherwise StillComputing (the job goes
@@ -156,7 +157,7 @@ class Jobs:
         except FutureTimeout:
             raise StillComputing(job) from None
 
-    def start(self, key: tuple[str, ...], label: str, task: Task) -> Job:
+    def start(self, key: tuple[str, ...], label: str, task: Task[Any]) -> Job:
         """The job for ``key``, started if none is queued or running."""
         with self._lock:
             job = self._open.get(key)
@@ -210,7 +211,7 @@ class Jobs:
             if job is not None:
                 job.report(done, total)
 
-    def _run(self, job: Job, task: Task) -> None:
+    def _run(self, job: Job, task: Task[Any]) -> None:
         job.started = time.monotonic()
         _inside.job = job
         try:
@@ -272,7 +273,7 @@ def _start_worker(settings: Settings, progress: Any) -> None:
     _worker["progress"] = progress
 
 
-def _in_worker(job_id: int, task: Task) -> Any:
+def _in_worker(job_id: int, task: Task[Any]) -> Any:
     progress = _worker["progress"]
     node = _worker["node"]
     node.jobs.node = node

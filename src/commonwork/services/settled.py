@@ -16,7 +16,7 @@ from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Va
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, Protocol, Self, TypeVar, cast
+from typing import Protocol, Self, TypeVar, cast
 
 import orjson
 import sqlalchemy as sa
@@ -541,11 +541,11 @@ def remembered(node: Node, key: tuple[str, ...], compute: Callable[[], T]) -> T:
 HEAVY_WAIT = 1.0
 
 
-def computed(node: Node, key: tuple[str, ...], label: str, task: Task, wait: float | None) -> Any:
+def computed(node: Node, key: tuple[str, ...], label: str, task: Task[T], wait: float | None) -> T:
     """A heavy read (a past as-of, a preview) kept by its key, computed by a job outside the
     request (node.jobs: one at a time, in a worker process under ``commonwork serve``); see
     ``Jobs.result`` for ``wait``."""
-    return node.jobs.result(key, label, task, wait=wait)
+    return cast(T, node.jobs.result(key, label, task, wait=wait))
 
 
 def keep(node: Node, key: tuple[str, ...], value: object, size: int = VIEW_CACHE_SIZE) -> None:
