@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
+import orjson
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from commonwork.services import acting, journals, queries, tasks_read
 from commonwork.services.acting import Appended
@@ -38,6 +39,12 @@ TaskStatus = Annotated[str | None, Query(pattern="^(open|closed|withdrawn)$", de
 Skill = Annotated[
     str | None, Query(pattern="^[a-z0-9-]{1,50}$", description="Only tasks needing this skill.")
 ]
+
+
+def answer(data: Any) -> Response:
+    """A JSON answer made with orjson, handed to the server as it is: a read route that returns
+    plain JSON data skips FastAPI's re-encoding of it (a fifth of a small read's time)."""
+    return Response(orjson.dumps(data), media_type="application/json")
 
 
 def listing(items: Sequence[Any], limit: int, offset: int) -> dict[str, Any]:
@@ -96,11 +103,12 @@ def node_info(request: Request) -> dict[str, Any]:
 
 
 @router.get("/commons", summary="List the commons on this node", tags=["read"], response_model=Page)
-def list_commons(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+def list_commons(request: Request, limit: Limit = 50, offset: Offset = 0) -> Response:
     node = node_of(request)
     listed = queries.list_commons(node, limit=limit, offset=offset)
     items = [{**as_json(item), "id": item.commons_id} for item in listed]
-    return {"items": items, "total": queries.count_commons(node), "limit": limit, "offset": offset}
+    total = queries.count_commons(node)
+    return answer({"items": items, "total": total, "limit": limit, "offset": offset})
 
 
 @write_route(
@@ -115,16 +123,16 @@ async def found_signed(request: Request) -> JSONResponse:
 
 
 @router.get("/commons/{commons_id}", summary="A commons: charter, head, digest", tags=["read"])
-def get_commons(request: Request, commons_id: str) -> dict[str, Any]:
-    return as_json(queries.commons_detail(node_of(request), commons_id))
+def get_commons(request: Request, commons_id: str) -> Response:
+    return answer(as_json(queries.commons_detail(node_of(request), commons_id)))
 
 
 @router.get("/commons/{commons_id}/members", summary="Members of a commons", tags=["read"])
 def get_members(
     request: Request, commons_id: str, limit: Limit = 100, offset: Offset = 0
-) -> dict[str, Any]:
+) -> Response:
     listed = queries.list_members(node_of(request), commons_id, limit=limit, offset=offset)
-    return listing(listed, limit, offset)
+    return answer(listing(listed, limit, offset))
 
 
 @router.get(
@@ -138,10 +146,10 @@ def get_contributions(
     limit: Limit = 50,
     offset: Offset = 0,
     status: ContributionStatus = None,
-) -> dict[str, Any]:
+) -> Response:
     node = node_of(request)
     listed = queries.list_contributions(node, commons_id, limit=limit, offset=offset, status=status)
-    return listing(listed, limit, offset)
+    return answer(listing(listed, limit, offset))
 
 
 @router.get(
@@ -149,8 +157,10 @@ def get_contributions(
     summary="One contribution: its authors' shares, every validation (superseded too), corrections",
     tags=["read"],
 )
-def get_contribution(request: Request, commons_id: str, contribution_id: str) -> dict[str, Any]:
-    return as_json(queries.contribution_detail(node_of(request), commons_id, contribution_id))
+def get_contribution(request: Request, commons_id: str, contribution_id: str) -> Response:
+    return answer(
+        as_json(queries.contribution_detail(node_of(request), commons_id, contribution_id))
+    )
 
 
 @router.get(
@@ -165,11 +175,11 @@ def get_tasks(
     offset: Offset = 0,
     status: TaskStatus = None,
     skill: Skill = None,
-) -> dict[str, Any]:
+) -> Response:
     listed = tasks_read.list_tasks(
         node_of(request), commons_id, status=status, skill=skill, limit=limit, offset=offset
     )
-    return listing(listed, limit, offset)
+    return answer(listing(listed, limit, offset))
 
 
 @router.get(
@@ -177,8 +187,8 @@ def get_tasks(
     summary="One task: live claimants, every claim made, linked contributions",
     tags=["read"],
 )
-def get_task(request: Request, commons_id: str, task_id: str) -> dict[str, Any]:
-    return as_json(tasks_read.task_detail(node_of(request), commons_id, task_id))
+def get_task(request: Request, commons_id: str, task_id: str) -> Response:
+    return answer(as_json(tasks_read.task_detail(node_of(request), commons_id, task_id)))
 
 
 JOURNAL_PAGE = 1000  # the most entries one request of the journal returns
