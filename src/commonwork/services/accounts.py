@@ -36,8 +36,9 @@ from commonwork.services.emails import MAX_EMAIL, valid_email
 SESSION_DAYS = 30
 _hasher = argon2.PasswordHasher()
 #: Password hashes computed at once, at most: each takes the hasher's memory (64 MiB by default),
-#: so a flood of sign-ins holds at most HASHING_SLOTS * 64 MiB; the others wait their turn.
-HASHING_SLOTS = 2
+#: so a flood of sign-ins holds at most HASHING_SLOTS * 64 MiB and one core; the others wait
+#: their turn (measured: with two slots, twenty guessing addresses kept both cores hashing).
+HASHING_SLOTS = 1
 #: How long a sign-in waits for a hashing slot before the node says it is busy (503).
 HASHING_WAIT_SECONDS = 10
 _hashing = threading.BoundedSemaphore(HASHING_SLOTS)
