@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
-from commonwork.journal.projection import Parts, area_digests, digest_of_parts
+from commonwork.journal.projection import (
+    Parts,
+    add_row,
+    add_rows,
+    area_digests,
+    digest_of_parts,
+    hash_sum,
+    rows_parts,
+)
 
 OWNERS = {"members": ("commons", 1), "tasks": ("production", 1), "contributions": ("production", 1)}
 PARTS: Parts = {"members": (2, 11), "tasks": (1, 5), "contributions": (3, 7)}
@@ -33,3 +42,20 @@ def test_a_new_projection_version_of_an_area_with_rows_changes_the_digest() -> N
 def test_rows_of_a_table_no_area_owns_are_refused() -> None:
     with pytest.raises(ValueError, match="belongs to no area"):
         digest_of_parts({**PARTS, "stray": (1, 1)}, OWNERS)
+
+
+def test_rows_hashed_together_sum_as_rows_hashed_one_by_one() -> None:
+    rows = [
+        {"member": f"did:key:{index}", "points": index * 7, "note": None} for index in range(50)
+    ]
+    one_by_one: Parts = {}
+    together: Parts = {}
+    for row in rows:
+        add_row(one_by_one, "credits", row)
+    add_rows(together, "credits", rows)
+    assert together == one_by_one
+    for row in rows[:20]:
+        add_row(one_by_one, "credits", row, -1)
+    add_rows(together, "credits", rows[:20], -1)
+    assert together == one_by_one == rows_parts([(sa.Table("credits", sa.MetaData()), rows[20:])])
+    assert hash_sum("credits", []) == (0, 0)

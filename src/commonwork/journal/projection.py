@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import itertools
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -137,14 +138,15 @@ def key_of(table: sa.Table, row: Row) -> Key:
     return getter(row)
 
 
-def tuple_getter(names: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:
-    """A function giving these columns of a row as a tuple, in C (itemgetter) for any count."""
+def tuple_getter(names: tuple[Any, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """A function giving these columns of a row (names of a dict's, positions of a tuple's) as
+    a tuple, in C (itemgetter) for any count."""
     if len(names) == 1:
         (name,) = names
         return lambda row: (row[name],)
     if not names:
         return lambda row: ()
-    getter: Callable[[Row], tuple[Any, ...]] = operator.itemgetter(*names)
+    getter: Callable[[Any], tuple[Any, ...]] = operator.itemgetter(*names)
     return getter
 
 
@@ -176,6 +178,26 @@ def add_row(parts: Parts, table_name: str, row: Row, sign: int = 1) -> None:
     """Add (``sign`` 1) or remove (-1) one row's hash from ``parts``."""
     count, total = parts.get(table_name, (0, 0))
     parts[table_name] = (count + sign, (total + sign * row_hash(table_name, row)) % _MODULUS)
+
+
+def hash_sum(table_name: str, rows: Iterable[Row]) -> tuple[int, int]:
+    """How many rows, and the sum of their hashes (``row_hash``, not yet reduced modulo 2^256):
+    the same as ``row_hash`` row by row, in one tight pass (a busy day hashes ~10,000 rows)."""
+    prefix = table_name.encode() + b"\n"
+    dumps, option, sha256 = orjson.dumps, orjson.OPT_SORT_KEYS, hashlib.sha256
+    digests = [sha256(prefix + dumps(row, option=option)).digest() for row in rows]
+    hashes = [int.from_bytes(digest, "big") for digest in digests]
+    return len(hashes), sum(hashes)
+
+
+def add_rows(parts: Parts, table_name: str, rows: Iterable[Row], sign: int = 1) -> None:
+    """Add (``sign`` 1) or remove (-1) the hashes of these rows from ``parts`` (``add_row`` for
+    many)."""
+    count, total = hash_sum(table_name, rows)
+    if not count:
+        return
+    held_count, held_total = parts.get(table_name, (0, 0))
+    parts[table_name] = (held_count + sign * count, (held_total + sign * total) % _MODULUS)
 
 
 def area_digests(parts: Parts, areas: TableAreas) -> dict[tuple[str, int], str]:
@@ -212,8 +234,9 @@ def rows_parts(tables: Iterable[tuple[sa.Table, Iterable[Row]]]) -> Parts:
     """The digest's parts of these rows, computed from scratch (verify, rebuild, tests)."""
     parts: Parts = {}
     for table, rows in tables:
-        for row in rows:
-            add_row(parts, table.name, row)
+        found = iter(rows)  # streamed: hashed a chunk at a time, never all held
+        while chunk := list(itertools.islice(found, 4096)):
+            add_rows(parts, table.name, chunk)
     return parts
 
 

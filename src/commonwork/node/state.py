@@ -8,18 +8,28 @@ is what ``verify`` replays into. Either yields the same state digest for the sam
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from commonwork.errors import ChainBroken
+from commonwork.errors import ChainBroken, StorageUnavailable
 from commonwork.journal.entries import Entry
-from commonwork.journal.projection import Context, Key, Parts, Row, add_row, digest_rows, key_of
-from commonwork.node.db import execute_many, select_exact, select_keyed
+from commonwork.journal.projection import (
+    Context,
+    Key,
+    Parts,
+    Row,
+    add_rows,
+    digest_rows,
+    key_of,
+    tuple_getter,
+)
+from commonwork.node.db import select_exact, select_keyed
 from commonwork.node.digests import add_deltas
 from commonwork.node.registry import (
     AFTER_ENTRY,
@@ -152,12 +162,32 @@ class DbState:
         # For tables with keys of three columns or more: the cached keys by their first two, and
         # the prefixes whose rows were all loaded (so that a scan of them needs no query).
         self.cache_prefixes: dict[str, dict[Key, set[Key]]] = defaultdict(lambda: defaultdict(set))
-        self.complete: set[tuple[str, Key]] = set()
+        # Per table, the prefixes all of whose rows are cached (sets of plain tuples: a tuple
+        # holding the table's name, a str subclass, would stay tracked by the cyclic GC).
+        self.complete: dict[str, set[Key]] = defaultdict(set)
+        # The tables whose keys (pending and cached) are kept by prefix: those of three key
+        # columns or more that a scan asked for. Most tables are never scanned (a day's credits
+        # and history), and a set per prefix would be made for nothing.
+        self.indexed: set[str] = set()
 
     def _cache(self, name: str, key: Key, row: Row | None) -> None:
         self.cache[name][key] = row
-        if len(key) > 2:
+        if name in self.indexed:
             self.cache_prefixes[name][key[:2]].add(key)
+
+    def _index(self, table: sa.Table) -> None:
+        """Keep the keys of ``table`` by prefix from now on, starting with those held."""
+        name = table.name
+        if name in self.indexed or len(table.primary_key.columns) <= 2:
+            return
+        self.indexed.add(name)
+        for held, prefixes in (
+            (self.cache, self.cache_prefixes),
+            (self.pending, self.pending_prefixes),
+        ):
+            by_prefix = prefixes[name]
+            for key in held.get(name, ()):
+                by_prefix[key[:2]].add(key)
 
     def get(self, table: sa.Table, key: Key) -> Row | None:
         pending = self.pending.get(table.name)
@@ -165,7 +195,7 @@ class DbState:
             return pending[key]
         cached = self.cache[table.name]
         if key not in cached:
-            if len(key) > 2 and (table.name, key[:2]) in self.complete:
+            if len(key) > 2 and key[:2] in self.complete[table.name]:
                 return None  # every row of its prefix is loaded: this one does not exist
             params = {f"k{index}": value for index, value in enumerate(key)}
             found = self.conn.execute(_lookup(table), params).mappings().first()
@@ -173,42 +203,45 @@ class DbState:
         return cached[key]
 
     def put(self, table: sa.Table, row: Row) -> None:
-        key = key_of(table, row)
-        self.pending[table.name][key] = row
-        if len(key) > 2:
-            self.pending_prefixes[table.name][key[:2]].add(key)
+        key, name = key_of(table, row), table.name
+        self.pending[name][key] = row
+        if name in self.indexed:
+            self.pending_prefixes[name][key[:2]].add(key)
 
     def insert(self, table: sa.Table, row: Row) -> None:
-        key = key_of(table, row)
-        cached = self.cache[table.name]
-        if key not in cached and key not in self.pending.get(table.name, ()):
+        key, name = key_of(table, row), table.name
+        cached, pending = self.cache[name], self.pending[name]
+        if key not in cached and key not in pending:
             cached[key] = None  # known absent: the flush need not look it up
-        self.put(table, row)
+        pending[key] = row
+        if name in self.indexed:
+            self.pending_prefixes[name][key[:2]].add(key)
 
     def scan(self, table: sa.Table, prefix: Key) -> list[Row]:
         """Rows by their first two key columns: the database's, then this batch's on top."""
-        if (table.name, prefix) not in self.complete:
+        self._index(table)
+        if prefix not in self.complete[table.name]:
             self.preload(table, [prefix])
         cached = self.cache[table.name]
-        found: dict[Key, Row] = {}
-        for key in self.cache_prefixes[table.name].get(prefix, ()):
-            row = cached.get(key)
-            if row is not None:
-                found[key] = row
-        pending = self.pending.get(table.name, {})
-        for key in self.pending_prefixes[table.name].get(prefix, ()):
-            found[key] = pending[key]  # this batch's rows win over what the database holds
-        return [found[key] for key in sorted(found)]
+        found = {key: cached.get(key) for key in self.cache_prefixes[table.name].get(prefix, ())}
+        pending = self.pending.get(table.name)
+        if pending:
+            for key in self.pending_prefixes[table.name].get(prefix, ()):
+                found[key] = pending[key]  # this batch's rows win over what the database holds
+        rows = {key: row for key, row in found.items() if row is not None}
+        keys = sorted(rows, key=_after_prefix(len(prefix), len(table.primary_key.columns)))
+        return [rows[key] for key in keys]
 
     def preload(self, table: sa.Table, prefixes: Iterable[Key]) -> None:
         """Load every row whose first two key columns are one of ``prefixes`` (one query per
         500), once: later gets and scans of them read the cache."""
         exact = len(table.primary_key.columns) == 2  # the prefix is the whole key
         cached, pending = self.cache[table.name], self.pending.get(table.name, {})
+        complete = self.complete[table.name]
         todo = {
             prefix
             for prefix in prefixes
-            if (table.name, prefix) not in self.complete
+            if prefix not in complete
             and not (exact and (prefix in cached or prefix in pending))  # known already
         }
         if not todo:
@@ -217,10 +250,11 @@ class DbState:
         for first, second in todo:
             groups[first].add(second)
         self._load_groups(table, groups)
-        for prefix in todo:
-            self.complete.add((table.name, prefix))
-            if exact and prefix not in self.cache[table.name]:
-                self.cache[table.name][prefix] = None
+        complete.update(todo)
+        if exact:
+            for prefix in todo:
+                if prefix not in cached:
+                    cached[prefix] = None
 
     def prefetch(self, wanted: Iterable[tuple[sa.Table, Key]]) -> None:
         """Load many rows at once (one query per table and 500 keys) into the read cache."""
@@ -253,60 +287,56 @@ class DbState:
         its values (for a one-column key: whose key is one of the values of the group None);
         the prefixes loaded are then complete."""
         names, key_positions = _shape(table)
+        key_from, indexed = _key_from(table), table.name in self.indexed
+        cached, prefixes = self.cache[table.name], self.cache_prefixes[table.name]
         for first, values in groups.items():
             ordered = sorted(values)
             equal = [] if len(key_positions) == 1 else [first]
             for start in range(0, len(ordered), 500):
-                for found in select_keyed(self.conn, table, equal, ordered[start : start + 500]):
-                    key = tuple(found[position] for position in key_positions)
-                    self._cache(table.name, key, dict(zip(names, found, strict=True)))
+                found = select_keyed(self.conn, table, equal, ordered[start : start + 500])
+                # select_keyed gives every column, in column order: no need to check lengths
+                loaded = {key_from(row): dict(zip(names, row, strict=False)) for row in found}
+                cached.update(loaded)
+                if indexed:
+                    for key in loaded:
+                        prefixes[key[:2]].add(key)
             if len(key_positions) > 1:  # every row of these prefixes is cached now
-                self.complete.update((table.name, (first, value)) for value in values)
+                self.complete[table.name].update((first, value) for value in values)
 
     def flush(self) -> None:
         """Write every pending row and keep the state digest's parts up to date in the same
         transaction: each new row's hash is added and the hash of the row it replaces, as the
-        database held it, is taken away. New rows go in with one multi-row upsert per table; a
-        replaced row is updated in the columns that changed only (grouped by which), and a row
-        put unchanged is not written at all."""
-        tables = {table.name: table for table in PROJECTED_TABLES}
+        database held it, is taken away. New rows go in with an upsert per table; a replaced row
+        is updated in the columns that changed only (grouped by which), and a row put unchanged
+        is not written at all. Rows are bound by position, straight on the driver."""
         deltas: dict[str, Parts] = defaultdict(dict)
         for name, rows in self.pending.items():
             if not rows:
                 continue
-            table = tables[name]
-            stored = self._stored(table, rows)
-            fixed, settable, keys = _fixed(table), _settable(table), _key_names(table)
-            made: list[Row] = []
-            changes: dict[tuple[str, ...], list[Row]] = defaultdict(list)
-            for key, row in rows.items():
-                parts = deltas[row["commons_id"]]
-                old = stored.get(key)
-                if old is None:
-                    made.append(row)
-                    add_row(parts, name, row)
-                    continue
-                if any(old[column] != row[column] for column in fixed):
-                    raise ChainBroken(
-                        f"a projection changed a fixed column of {name} row {key} "
-                        f"({', '.join(fixed)}): a programming error (the transaction rolls back)"
-                    )
-                changed = tuple(column for column in settable if old[column] != row[column])
-                if not changed:
-                    continue  # the same row: nothing to write, the digest unchanged
-                add_row(parts, name, old, -1)
-                add_row(parts, name, row)
-                values = {f"k_{column}": row[column] for column in keys}
-                values.update({f"v_{column}": row[column] for column in changed})
-                changes[changed].append(values)
-            execute_many(self.conn, upsert_statement(self.conn, table), made)
+            table = _projected()[name]
+            made, olds, news, changes = _sort_out(table, rows, self._stored(table, rows))
+            dialect = self.conn.dialect.name
+            if made:
+                sql, values = _upsert_sql(dialect, table)
+                _execute_many(self.conn, sql, [values(row) for row in made])
             for changed, grouped in changes.items():
-                execute_many(self.conn, _update(table, changed), grouped)
-            for key, row in rows.items():
-                self._cache(name, key, row)
+                sql, values = _update_sql(dialect, table, changed)
+                _execute_many(self.conn, sql, [values(row) for row in grouped])
+            _hash_into(deltas, name, made, 1)
+            _hash_into(deltas, name, news, 1)
+            _hash_into(deltas, name, olds, -1)
+            self._remember(name, rows)
         add_deltas(self.conn, deltas)
         self.pending.clear()
         self.pending_prefixes.clear()
+
+    def _remember(self, name: str, rows: dict[Key, Row]) -> None:
+        """The rows just written, as the database now holds them."""
+        self.cache[name].update(rows)
+        if name in self.indexed:
+            prefixes = self.cache_prefixes[name]
+            for key in rows:
+                prefixes[key[:2]].add(key)
 
     def forget(self, *, beyond: int = 0) -> None:
         """Drop the read cache once it holds more than ``beyond`` rows (after a flush, the
@@ -320,12 +350,12 @@ class DbState:
 
     def _stored(self, table: sa.Table, rows: dict[Key, Row]) -> dict[Key, Row | None]:
         """What the database holds for these keys (the read cache mirrors it; the rest is
-        loaded by exact key)."""
+        loaded by exact key): the read cache, which then holds every one of them."""
         cached = self.cache[table.name]
         missing = [key for key in rows if key not in cached]
         if missing:
             self.load_exact(table, missing)
-        return {key: cached.get(key) for key in rows}
+        return cached
 
     def load_exact(self, table: sa.Table, keys: Iterable[Key]) -> None:
         """Cache exactly these rows (absent ones as None), up to 900 values a statement: unlike a
@@ -346,17 +376,113 @@ class DbState:
 
 
 @cache
+def _projected() -> dict[str, sa.Table]:
+    return {table.name: table for table in PROJECTED_TABLES}
+
+
+def _sort_out(
+    table: sa.Table, rows: dict[Key, Row], stored: dict[Key, Row | None]
+) -> tuple[list[Row], list[Row], list[Row], dict[tuple[str, ...], list[Row]]]:
+    """The pending rows of ``table`` as the flush writes them: those the database does not
+    hold, the replaced rows as it holds them and as they become, and the rows to update by
+    which columns changed. A row put unchanged is in none of them. In key order: the writes
+    then visit the table's b-tree pages in order (~10% less time in SQLite on a busy day)."""
+    fixed, settable = _fixed(table), _settable(table)
+    made: list[Row] = []
+    olds: list[Row] = []
+    news: list[Row] = []
+    changes: dict[tuple[str, ...], list[Row]] = defaultdict(list)
+    for key, row in sorted(rows.items(), key=_first):
+        old = stored[key]
+        if old is None:
+            made.append(row)
+            continue
+        if old == row:
+            continue  # the same row: nothing to write, the digest unchanged
+        for column in fixed:
+            if old[column] != row[column]:
+                raise ChainBroken(
+                    f"a projection changed a fixed column of {table.name} row {key} "
+                    f"({', '.join(fixed)}): a programming error (the transaction rolls back)"
+                )
+        changed = tuple([column for column in settable if old[column] != row[column]])
+        if changed:
+            olds.append(old)
+            news.append(row)
+            changes[changed].append(row)
+    return made, olds, news, changes
+
+
+_first = operator.itemgetter(0)
+
+
+def _hash_into(deltas: dict[str, Parts], name: str, rows: list[Row], sign: int) -> None:
+    """Add (``sign`` 1) or take away (-1) these rows' hashes in their commons' parts."""
+    if not rows:
+        return
+    first = rows[0]["commons_id"]
+    if all(row["commons_id"] == first for row in rows):  # a flush nearly always has one
+        add_rows(deltas[first], name, rows, sign)
+        return
+    by_commons: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        by_commons[row["commons_id"]].append(row)
+    for commons_id, found in by_commons.items():
+        add_rows(deltas[commons_id], name, found, sign)
+
+
+def _execute_many(conn: sa.Connection, sql: str, params: list[tuple[Any, ...]]) -> None:
+    """Run ``sql`` once per tuple of positional values on the driver's cursor (same connection,
+    same transaction): neither SQLAlchemy's per-row processing nor named binding, which looks
+    each name up in a dict per value."""
+    driver = conn.connection.driver_connection
+    if driver is None:
+        raise StorageUnavailable("the database connection was closed; try again")
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(sql, params)
+    finally:
+        cursor.close()
+
+
+@cache
+def _positional(dialect: str) -> Any:
+    """A dialect that compiles statements with positional bind markers (?, or %s for psycopg)."""
+    # SQLAlchemy's dialect classes are untyped: called through Any.
+    made: Any = postgresql.psycopg.dialect if dialect == "postgresql" else sqlite.pysqlite.dialect
+    return made(paramstyle="format" if dialect == "postgresql" else "qmark")
+
+
+def _compiled(dialect: str, statement: Any) -> tuple[str, tuple[str, ...]]:
+    """``statement``'s SQL with positional markers, and the bind names in marker order."""
+    compiled = statement.compile(dialect=_positional(dialect))
+    return str(compiled), tuple(compiled.positiontup or ())
+
+
+@cache
+def _upsert_sql(dialect: str, table: sa.Table) -> tuple[str, Callable[[Row], tuple[Any, ...]]]:
+    """The upsert of a whole row, and what gives its values in marker order."""
+    sql, names = _compiled(dialect, _upsert(dialect, table))
+    return sql, tuple_getter(names)
+
+
+@cache
+def _update_sql(
+    dialect: str, table: sa.Table, changed: tuple[str, ...]
+) -> tuple[str, Callable[[Row], tuple[Any, ...]]]:
+    """The update of these columns of a row by key, and what gives its values in marker order
+    (the bind names are k_<key column> and v_<changed column>)."""
+    sql, names = _compiled(dialect, _update(table, changed))
+    return sql, tuple_getter(tuple(name[2:] for name in names))
+
+
+@cache
 def _lookup(table: sa.Table) -> sa.Select[Any]:
     """SELECT the row of ``table`` by primary key, built once per table (bind names k0, k1…)."""
     columns = table.primary_key.columns
     return sa.select(table).where(
         *(column == sa.bindparam(f"k{index}") for index, column in enumerate(columns))
     )
-
-
-@cache
-def _key_names(table: sa.Table) -> tuple[str, ...]:
-    return tuple(str(column.name) for column in table.primary_key.columns)
 
 
 @cache
@@ -380,6 +506,21 @@ def _update(table: sa.Table, changed: tuple[str, ...]) -> Any:
 def _fixed(table: sa.Table) -> tuple[str, ...]:
     """The columns a row gets when it is made and keeps (the upsert does not set them)."""
     return tuple(str(c.name) for c in table.columns if c.info.get("fixed"))
+
+
+@cache
+def _after_prefix(prefix: int, width: int) -> Callable[[Key], Any]:
+    """What sorts keys that share their first ``prefix`` columns as the whole keys would sort,
+    without comparing the shared columns again and again (long ids, equal in every key)."""
+    if width == prefix + 1:
+        return operator.itemgetter(prefix)
+    return operator.itemgetter(slice(prefix, None))
+
+
+@cache
+def _key_from(table: sa.Table) -> Callable[[tuple[Any, ...]], Key]:
+    """What gives a database row's key (the row as a tuple in column order)."""
+    return tuple_getter(_shape(table)[1])
 
 
 @cache

@@ -225,6 +225,8 @@ class Day:
     policies: Policies
     day: str
     _standing: dict[str, int] = field(default_factory=dict)
+    _ratios: dict[tuple[str, str | None], tuple[int, int]] = field(default_factory=dict)
+    _weights: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def standing(self, member: str) -> int:
         if member not in self._standing:
@@ -259,44 +261,65 @@ class Day:
         """What settling the day decides for these contributions alone — acceptance, quantity,
         points, task closing — without the members' credits (which depend on every
         contribution of the day). Exact for them: each is decided from its own row."""
-        for row in self._decide_all(ids):
+        accepted = self._decide_all(ids)
+        adjusted = [
+            (self.commons_id, row["contribution_id"])
+            for row in accepted
+            if row["adjust_weight_milli"]
+        ]
+        self.state.preload(validations, adjusted)  # their quantity is the validations' median
+        for row in accepted:
             Credit(self, row).mark()
 
     def credit_only(self, accepted: list[Row], members: set[str] | None = None) -> None:
         """The members' credits of contributions already decided and marked accepted today (in
         journal order, as ``settle`` gives them): the other half of ``decide_only``. With
-        ``members``, only theirs: a member's credits depend on their own contributions only."""
+        ``members``, only theirs: a member's credits depend on their own contributions only.
+        Each member's standing row is kept here as it grows, and put once."""
         self._preload_people(accepted)
-        for row in sorted(accepted, key=lambda row: row["seq"]):
-            Credit(self, row).credit_members(int(row["points_milli"]), members)
+        credited: dict[str, Row] = {}  # the standing rows as they become
+        new_today: dict[str, bool] = {}  # whether the member's standing last changed before
+        for row in sorted(accepted, key=_seq):
+            for member, credit in split(int(row["points_milli"]), authors(row)):
+                if members is not None and member not in members:
+                    continue
+                current = credited.get(member)
+                if current is None:
+                    current = credited[member] = self._opening(member, new_today)
+                self._credit(current, row, credit)
+        for member, current in credited.items():
+            self.state.put(member_standing, current)
+            amount, points = current["amount_milli"], current["value_points_milli"]
+            _history(
+                self.state, self.commons_id, member, self.day, amount, points, new=new_today[member]
+            )
 
     def _decide_all(self, ids: list[str]) -> list[Row]:
-        """Decide these contributions in journal order; those accepted today."""
-        state, commons_id = self.state, self.commons_id
-        state.preload(contributions, [(commons_id, cid) for cid in ids])
-        rows = [state.get(contributions, (commons_id, cid)) for cid in ids]
-        live = sorted((row for row in rows if row is not None), key=lambda row: row["seq"])
-        lazy = [row for row in live if row["lazy_on"] == self.day and row["status"] == "pending"]
+        """Decide these contributions in journal order; those accepted today (as they stand:
+        ``Credit.mark`` puts them marked). Held work is marked so. The weights were set as the
+        validations were recorded (commonwork.standing.weigh)."""
+        state, commons_id, day = self.state, self.commons_id, self.day
+        keys = [(commons_id, cid) for cid in ids]
+        state.preload(contributions, keys)
+        rows = [state.get(contributions, key) for key in keys]
+        live = sorted((row for row in rows if row is not None), key=_seq)
+        lazy = [row for row in live if row["lazy_on"] == day and row["status"] == "pending"]
         self._preload_people(lazy)
-        return [row for row in (self._decide(dict(row)) for row in live) if row is not None]
+        threshold = ceil_milli(self.policies.validation.threshold)
+        accepted = []
+        for row in live:
+            if row["status"] != "pending":
+                continue
+            if row["dispute_weight_milli"] > 0:
+                state.put(contributions, {**row, "status": "disputed"})
+            elif row["weight_milli"] >= threshold or self._lazy(row):
+                accepted.append(row)
+        return accepted
 
     def _preload_people(self, rows: list[Row]) -> None:
         """The standing rows of these contributions' authors, in a few queries."""
         people = {member for row in rows for member, _ in authors(row)}
         self.state.preload(member_standing, [(self.commons_id, person) for person in people])
-
-    def _decide(self, row: Row) -> Row | None:
-        """The row if it is accepted today; held work is marked so. The weights were set as the
-        validations were recorded (commonwork.standing.weigh)."""
-        if row["status"] != "pending":
-            return None
-        if row["dispute_weight_milli"] > 0:
-            self.state.put(contributions, {**row, "status": "disputed"})
-            return None
-        threshold = ceil_milli(self.policies.validation.threshold)
-        if row["weight_milli"] >= threshold or self._lazy(row):
-            return row
-        return None
 
     def _lazy(self, row: Row) -> bool:
         """Due today, not held (held rows never get here), every author standing high enough."""
@@ -304,6 +327,67 @@ class Day:
             return False
         minimum = milli(self.policies.validation.lazy_minimum)
         return all(self.standing(member) >= minimum for member, _ in authors(row))
+
+    def points(self, kind: str, skill: str | None, quantity: int) -> int:
+        """What accepted work of this kind and skill carries at ``quantity`` (milli-units)."""
+        ratio = self._ratios.get((kind, skill))
+        if ratio is None:
+            value = self.policies.value
+            numerator, denominator = _ratio(value.kinds.get(kind, Decimal(0)))
+            if skill:
+                multiplier = _ratio(value.skills.get(skill, Decimal(1)))
+                numerator, denominator = numerator * multiplier[0], denominator * multiplier[1]
+            ratio = self._ratios[(kind, skill)] = (numerator, denominator)
+        return min(quantity * ratio[0] // ratio[1], milli(self.policies.value.cap_per_contribution))
+
+    def _opening(self, member: str, new_today: dict[str, bool]) -> Row:
+        """The member's standing row as today's credits start from: decayed to today, in
+        today's month."""
+        day = self.day
+        row = self.state.get(member_standing, (self.commons_id, member))
+        current = dict(row) if row is not None else _standing_row(self.commons_id, member, 0, day)
+        new_today[member] = row is not None and row["day"] < day
+        if current["month"] != day[:7]:
+            current.update(month=day[:7], month_points_milli=0)
+        half_life = self.policies.standing.half_life_days
+        current["amount_milli"] = decayed(
+            current["amount_milli"], days_between(current["day"], day), half_life
+        )
+        current["day"] = day
+        return current
+
+    def _credit(self, current: Row, contribution: Row, credit: int) -> None:
+        """Credit the member whose standing row is ``current`` with ``credit`` value points of
+        ``contribution`` (within the monthly cap, if any) and the standing its kind weighs."""
+        value = self.policies.value
+        cap = value.per_member_per_month
+        if cap is not None:
+            credit = max(0, min(credit, cap * MILLI - current["month_points_milli"]))
+        weight = self._weights.get(contribution["kind"])
+        if weight is None:
+            weight = self._weights[contribution["kind"]] = _ratio(
+                value.standing_weight(contribution["kind"])
+            )
+        gained = credit * weight[0] // weight[1]  # rounded down: credits are not negative
+        current["amount_milli"] += gained
+        current["value_points_milli"] += credit
+        current["month_points_milli"] += credit
+        self.state.insert(
+            standing_credits,
+            {
+                "commons_id": self.commons_id,
+                "member": current["member"],
+                "contribution_id": contribution["contribution_id"],
+                "day": self.day,
+                "points_milli": credit,
+                "standing_milli": gained,
+            },
+        )
+
+
+def _seq(row: Row) -> int:
+    seq: int = row["seq"]
+    return seq
 
 
 @lru_cache(maxsize=1024)
@@ -332,36 +416,28 @@ def _by_did(contributor: str, co_authors: str | None) -> tuple[tuple[str, Decima
 
 @dataclass
 class Credit:
-    """What an accepted contribution carries, and to whom."""
+    """What an accepted contribution carries."""
 
     day: Day
     row: Row
 
-    def apply(self) -> None:
-        self.credit_members(self.mark())
-
-    def credit_members(self, points: int, members: set[str] | None = None) -> None:
-        for member, credit in split(points, authors(self.row)):
-            if members is None or member in members:
-                self._credit(member, credit)
-
     def mark(self) -> int:
         """The contribution accepted today at its settled quantity, its task closed; its points.
         Nothing here depends on another contribution of the day (the credits do)."""
-        state, row, day = self.day.state, self.row, self.day.day
-        quantity = self._quantity()
-        points = self._points(quantity)
-        row.update(status="accepted", accepted_on=day, points_milli=points)
-        if quantity != milli(row["quantity"]):
+        state, day = self.day.state, self.day.day
+        claimed = milli(self.row["quantity"])
+        quantity = self._quantity(claimed)
+        points = self.day.points(self.row["kind"], self.row["skill"], quantity)
+        row = {**self.row, "status": "accepted", "accepted_on": day, "points_milli": points}
+        if quantity != claimed:
             row["accepted_quantity"] = _milli_text(quantity)
         state.put(contributions, row)
         if row["task"] is not None:
             close_task(state, row, day)
         return points
 
-    def _quantity(self) -> int:
+    def _quantity(self, claimed: int) -> int:
         """The claimed quantity, or the weighted lower median of the counted validations'."""
-        claimed = milli(self.row["quantity"])
         if not self.row["adjust_weight_milli"]:
             return claimed  # no adjustment with weight: the median is the claimed quantity
         key = (self.row["commons_id"], self.row["contribution_id"])
@@ -390,61 +466,21 @@ class Credit:
                 return quantity
         return claimed
 
-    def _points(self, quantity: int) -> int:
-        value = self.day.policies.value
-        numerator, denominator = _ratio(value.kinds.get(self.row["kind"], Decimal(0)))
-        if self.row["skill"]:
-            skill = _ratio(value.skills.get(self.row["skill"], Decimal(1)))
-            numerator, denominator = numerator * skill[0], denominator * skill[1]
-        return min(quantity * numerator // denominator, milli(value.cap_per_contribution))
-
-    def _credit(self, member: str, credit: int) -> None:
-        state, day, commons_id = self.day.state, self.day.day, self.day.commons_id
-        policies = self.day.policies
-        row = state.get(member_standing, (commons_id, member))
-        current = dict(row) if row is not None else _standing_row(commons_id, member, 0, day)
-        first_today = row is not None and row["day"] < day
-        if current["month"] != day[:7]:
-            current.update(month=day[:7], month_points_milli=0)
-        cap = policies.value.per_member_per_month
-        if cap is not None:
-            credit = max(0, min(credit, cap * MILLI - current["month_points_milli"]))
-        numerator, denominator = _ratio(policies.value.standing_weight(self.row["kind"]))
-        gained = credit * numerator // denominator  # rounded down: credits are not negative
-        half_life = policies.standing.half_life_days
-        amount = decayed(current["amount_milli"], days_between(current["day"], day), half_life)
-        current.update(
-            amount_milli=amount + gained,
-            day=day,
-            value_points_milli=current["value_points_milli"] + credit,
-            month_points_milli=current["month_points_milli"] + credit,
-        )
-        state.put(member_standing, current)
-        amount, points = current["amount_milli"], current["value_points_milli"]
-        _history(state, commons_id, member, day, amount, points, new=first_today)
-        state.insert(
-            standing_credits,
-            {
-                "commons_id": commons_id,
-                "member": member,
-                "contribution_id": self.row["contribution_id"],
-                "day": day,
-                "points_milli": credit,
-                "standing_milli": gained,
-            },
-        )
-
 
 def split(points: int, shares: Sequence[tuple[str, Decimal]]) -> list[tuple[str, int]]:
     """``points`` split by share, rounded down, the rest one each to the largest remainders (ties:
     the lower did), so that the parts sum exactly to ``points``."""
     if len(shares) == 1:  # one author (most work): the share is 1
         return [(shares[0][0], points)]
-    exact = [(member, Fraction(points) * Fraction(share)) for member, share in shares]
-    parts = {member: int(value) for member, value in exact}
+    parts: dict[str, int] = {}
+    remainders: list[tuple[Fraction, str]] = []
+    for member, share in shares:  # points and shares are not negative: floor is truncation
+        numerator, denominator = _ratio(share)
+        parts[member], rest = divmod(points * numerator, denominator)
+        remainders.append((Fraction(rest, denominator), member))
     left = points - sum(parts.values())
-    by_remainder = sorted(exact, key=lambda item: (-(item[1] - int(item[1])), item[0]))
-    for member, _ in by_remainder[: max(left, 0)]:
+    by_remainder = sorted(remainders, key=lambda item: (-item[0], item[1]))
+    for _, member in by_remainder[: max(left, 0)]:
         parts[member] += 1
     return sorted(parts.items())
 
