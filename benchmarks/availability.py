@@ -186,7 +186,7 @@ def serve_node(
 
     from commonwork.web.app import create_app
 
-    settings = Settings.from_env({"COMMONWORK_DATA_DIR": data_dir, **env})
+    settings = Settings.from_env({"COMMONWORK_DATA_DIR": data_dir, **env}, serving=True)
     node = Node.open(settings)
     uvicorn.run(
         create_app(node), host="127.0.0.1", port=port, log_level=log_level, proxy_headers=False

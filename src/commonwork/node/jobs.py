@@ -123,6 +123,14 @@ class Jobs:
         """Whether jobs run in a worker process of their own."""
         return self._settings is not None
 
+    def warm(self) -> None:
+        """Start the worker process now (the web node, at start-up), not on the first request
+        that needs it: its start (a new interpreter, a node of its own) takes a second or two."""
+        if self.in_process:
+            with self._lock:
+                pool = self._started_pool()
+            pool.submit(_ready)
+
     def kept(self, key: tuple[str, ...]) -> tuple[bool, Any]:
         with self._lock:
             if key in self._kept:
@@ -271,6 +279,10 @@ def _start_worker(settings: Settings, progress: Any) -> None:
         os.nice(WORKER_NICENESS)
     _worker["node"] = Node.open(settings)
     _worker["progress"] = progress
+
+
+def _ready() -> bool:
+    return "node" in _worker
 
 
 def _in_worker(job_id: int, task: Task[Any]) -> Any:

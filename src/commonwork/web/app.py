@@ -175,6 +175,7 @@ def create_app(node: Node) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         start_rebuild_if_due(node)  # an area's projection changed: rebuild in the background
+        node.jobs.warm()  # the heavy reads' worker process, started before anyone waits for it
         # Everything made at start-up (modules, the app, its routes) lives as long as the node:
         # out of the collector's sight, a full collection no longer walks it (a pause every
         # request would wait for).
