@@ -331,6 +331,9 @@ def test_sign_in_posted_from_another_site_is_refused(node: Node) -> None:
         forged = client.post("/signin", data=form, headers={"origin": "https://evil.example"})
         assert forged.status_code == 403
         assert SESSION_COOKIE not in forged.cookies
+        unnamed = client.post("/signin", data=form, headers={"sec-fetch-site": "cross-site"})
+        assert unnamed.status_code == 403  # no Origin, but the browser says it is another site
+        assert SESSION_COOKIE not in unnamed.cookies
         same = client.post("/signin", data=form, headers={"origin": base})
         assert same.status_code == 303
 

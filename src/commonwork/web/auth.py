@@ -148,7 +148,8 @@ def check_same_origin(request: Request) -> None:
     Guards the forms used before there is a session to bind a CSRF token to (sign in, sign up).
     """
     origin = request.headers.get("origin")
-    if origin and origin != "null" and origin.split("://", 1)[-1] != request.url.netloc:
+    foreign = origin and origin != "null" and origin.split("://", 1)[-1] != request.url.netloc
+    if foreign or request.headers.get("sec-fetch-site") == "cross-site":
         raise NotAllowed("this form was posted from another site; open the page here and retry")
 
 
