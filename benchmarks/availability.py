@@ -193,6 +193,19 @@ def serve_node(
     )
 
 
+def write_figures(path: Path, document: dict[str, Any], journal: Any, report: Any) -> None:
+    """The run's figures as JSON, with the machine, the code and the journal they were
+    measured on (this benchmark's and http_throughput.py's)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document.update(
+        machine=machine_facts(),
+        code=reads.code_state(),
+        journal={"entries": journal.entries, "sizes": journal.sizes.as_json()},
+        figures=[vars(figure) for figure in report.figures],
+    )
+    path.write_text(json.dumps(document, indent=2, default=str) + "\n")
+
+
 class Served:
     """A server in a child process (``target(port, *args)``), ready once ``ready`` answers."""
 
@@ -859,14 +872,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     report.print(console, f"availability ({time.perf_counter() - began:,.0f} s in all)")
     if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        document.update(
-            machine=machine_facts(),
-            code=reads.code_state(),
-            journal={"entries": journal.entries, "sizes": journal.sizes.as_json()},
-            figures=[vars(figure) for figure in report.figures],
-        )
-        args.json.write_text(json.dumps(document, indent=2, default=str) + "\n")
+        write_figures(args.json, document, journal, report)
     return 0
 
 

@@ -27,7 +27,6 @@ the standard library's ``http`` package for every benchmark that imports httpx.)
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -44,7 +43,6 @@ from rich.console import Console
 
 import availability
 import reads
-from _machine import machine_facts
 
 #: Targets (issue 9) for GET /api/v1/commons/{id}.
 RATIO = 0.5
@@ -306,14 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     console.print(journal.describe())
     report.print(console, f"HTTP throughput ({time.perf_counter() - began:,.0f} s in all)")
     if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        document.update(
-            machine=machine_facts(),
-            code=reads.code_state(),
-            journal={"entries": journal.entries, "sizes": journal.sizes.as_json()},
-            figures=[vars(figure) for figure in report.figures],
-        )
-        args.json.write_text(json.dumps(document, indent=2, default=str) + "\n")
+        availability.write_figures(args.json, document, journal, report)
     return 0
 
 
