@@ -116,6 +116,7 @@ class Jobs:
         self._open: dict[tuple[str, ...], Job] = {}
         self._ids: dict[int, Job] = {}
         self._kept: OrderedDict[tuple[str, ...], Any] = OrderedDict()
+        self._last: dict[tuple[str, ...], Job] = {}  # the last job ended, by its key's kind
         self.node: Any = None  # the node the worker threads compute with (set by the node)
 
     @property
@@ -142,10 +143,15 @@ class Jobs:
         with self._lock:
             return self._open.get(key)
 
-    def running_where(self, wanted: Callable[[tuple[str, ...]], bool]) -> Job | None:
-        """A queued or running job whose key ``wanted`` accepts, if any."""
+    def running_kind(self, kind: tuple[str, ...]) -> Job | None:
+        """A queued or running job whose key starts with ``kind`` (its first two parts), if any."""
         with self._lock:
-            return next((job for key, job in self._open.items() if wanted(key)), None)
+            return next((job for key, job in self._open.items() if key[:2] == kind), None)
+
+    def last_ended(self, kind: tuple[str, ...]) -> Job | None:
+        """The last job whose key starts with ``kind`` (its first two parts) that ended."""
+        with self._lock:
+            return self._last.get(kind)
 
     def result(
         self, key: tuple[str, ...], label: str, task: Task[Any], *, wait: float | None = 1.0
@@ -241,6 +247,7 @@ class Jobs:
     def _failed(self, job: Job, error: BaseException) -> None:
         job.finished = time.monotonic()
         with self._lock:
+            self._last[job.key[:2]] = job
             self._open.pop(job.key, None)
             self._ids.pop(id(job), None)
         job.future.set_exception(error)
@@ -248,6 +255,7 @@ class Jobs:
     def _succeeded(self, job: Job, value: Any) -> None:
         job.finished = time.monotonic()
         with self._lock:
+            self._last[job.key[:2]] = job
             self._kept[job.key] = value
             while len(self._kept) > KEPT_RESULTS:
                 self._kept.popitem(last=False)

@@ -251,7 +251,7 @@ class VerificationState:
 
     head: Head
     last: journal_store.Verification | None
-    running: Job | None = None  # a re-verification of this head under way
+    running: Job | None = None  # a re-verification of this journal under way (of any head)
 
     @property
     def current(self) -> bool:
@@ -295,8 +295,7 @@ def verification_state(node: Node, commons_id: str) -> VerificationState:
     with node.reading() as conn:
         head = require_head(conn, commons_id)
         last = journal_store.last_verification(conn, commons_id)
-    running = node.jobs.running_where(lambda key: key[:2] == ("verify", commons_id))
-    return VerificationState(head, last, running)
+    return VerificationState(head, last, node.jobs.running_kind(_verifying(commons_id)))
 
 
 #: How many times the last full re-verification's duration the web doors wait, after it ended,
@@ -305,7 +304,6 @@ def verification_state(node: Node, commons_id: str) -> VerificationState:
 VERIFY_PAUSE_FACTOR = 10
 #: A re-verification shorter than this is never paced: it costs less than the request itself.
 VERIFY_PACED_FROM_SECONDS = 1.0
-_last_runs: dict[str, tuple[float, float]] = {}  # commons → (finished, seconds), monotonic
 
 
 def reverify(
@@ -325,32 +323,24 @@ def reverify(
     if state.current:
         return state, True
     head = state.head
-    under_way = node.jobs.running_where(lambda key: key[:2] == ("verify", commons_id))
+    under_way = state.running
     if under_way is not None and under_way.key != _verify_key(head):
         raise StillComputing(under_way)  # one at a time: the one under way, of an older head
     if under_way is None and paced:
-        _check_pace(state)
+        _check_pace(state, node.jobs.last_ended(_verifying(commons_id)))
     label = f"re-verifying the journal up to seq {head.seq}"
     task = Task(_verify_job, (commons_id,))
-    job = node.jobs.start(_verify_key(head), label, task)
-    job.future.add_done_callback(lambda _done: _ran(commons_id, job))
     done: VerificationState = node.jobs.result(_verify_key(head), label, task, wait=wait)
     return done, False
 
 
-def _ran(commons_id: str, job: Job) -> None:
-    if job.started is not None and job.finished is not None:
-        _last_runs[commons_id] = (job.finished, job.finished - job.started)
-
-
-def _check_pace(state: VerificationState) -> None:
-    last = _last_runs.get(state.head.commons_id)
-    if last is None:
+def _check_pace(state: VerificationState, last: Job | None) -> None:
+    if last is None or last.started is None or last.finished is None:
         return
-    finished, seconds = last
+    seconds = last.finished - last.started
     if seconds < VERIFY_PACED_FROM_SECONDS:
         return
-    left = finished + VERIFY_PAUSE_FACTOR * seconds - time.monotonic()
+    left = last.finished + VERIFY_PAUSE_FACTOR * seconds - time.monotonic()
     if left > 0:
         left = math.ceil(left)
         upto = "" if state.last is None else f" (up to seq {state.last.head_seq})"
@@ -373,8 +363,13 @@ def _verify_job(node: Node, report: Report, commons_id: str) -> VerificationStat
     return VerificationState(verified, _keep(node, verified, result))
 
 
+def _verifying(commons_id: str) -> tuple[str, str]:
+    """The kind of a journal's re-verification jobs: the first two parts of their keys."""
+    return ("verify", commons_id)
+
+
 def _verify_key(head: Head) -> tuple[str, ...]:
-    return ("verify", head.commons_id, head.id)
+    return (*_verifying(head.commons_id), head.id)
 
 
 @dataclass(frozen=True)
@@ -403,5 +398,5 @@ def explorer_page(node: Node, commons_id: str, *, after: int, limit: int) -> Exp
         )
         names = {row.member: row.name for row in found}
         last = journal_store.last_verification(conn, commons_id)
-    running = node.jobs.running_where(lambda key: key[:2] == ("verify", commons_id))
+    running = node.jobs.running_kind(_verifying(commons_id))
     return ExplorerPage(name or commons_id, page, names, VerificationState(head, last, running))

@@ -21,6 +21,7 @@ from commonwork.web.schemas import (
     MAX_SEQ,
     PROBLEM_RESPONSES,
     SIGNED_ACTION_BODY,
+    SIGNED_GENESIS_BODY,
     AfterSeq,
     Page,
     WriteResult,
@@ -115,7 +116,7 @@ def list_commons(request: Request, limit: Limit = 50, offset: Offset = 0) -> Res
     router,
     "/commons",
     "Found a commons with a client-signed commons.commons.found action",
-    openapi_extra=SIGNED_ACTION_BODY,
+    openapi_extra=SIGNED_GENESIS_BODY,
 )
 async def found_signed(request: Request) -> JSONResponse:
     batch = await signed_batch(request)

@@ -76,8 +76,9 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
         components = document.setdefault("components", {}).setdefault("schemas", {})
         for operations in document["paths"].values():
             for operation in operations.values():
-                if operation.pop("x-commonwork-signed-actions", False):
-                    genesis = "commons_id" not in str(operation.get("parameters", ""))
+                signed = operation.pop("x-commonwork-signed-actions", None)
+                if signed is not None:
+                    genesis = signed == "genesis"
                     body, schemas = signed_action_openapi(ACTION_SPECS.values(), genesis=genesis)
                     operation["requestBody"] = body
                     components.update(schemas)
@@ -350,8 +351,9 @@ class SignedRedirects:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = dict(scope.get("headers") or []) if scope["type"] == "http" else {}
-        if SIGNING_HEADER.encode() not in headers:
+        wanted = SIGNING_HEADER.encode()
+        asked = scope["type"] == "http" and any(name == wanted for name, _ in scope["headers"])
+        if not asked:
             await self.app(scope, receive, send)
             return
         redirected: list[bytes] = []

@@ -11,16 +11,11 @@ from fastapi import Request, Response
 from commonwork.errors import AuthenticationFailed, AuthenticationRequired, NotAllowed, RateLimited
 from commonwork.services import accounts
 from commonwork.services.accounts import SESSION_DAYS, Account, account_for_session
-from commonwork.services.nodes import Node
-from commonwork.web.clients import secure_cookies
+from commonwork.web.clients import from_here, secure_cookies
+from commonwork.web.clients import node_of as node_of  # the routes name it from here
 from commonwork.web.limits import limit_client, limits_of
 
 SESSION_COOKIE = "commonwork_session"
-
-
-def node_of(request: Request) -> Node:
-    node: Node = request.app.state.node
-    return node
 
 
 def session_token(request: Request) -> str | None:
@@ -70,7 +65,7 @@ def check_cookie_write(request: Request) -> None:
         return
     origin = request.headers.get("origin")
     fetch_site = request.headers.get("sec-fetch-site")
-    same_origin = origin is not None and origin.split("://", 1)[-1] == request.url.netloc
+    same_origin = origin is not None and from_here(origin, request)
     if not same_origin and fetch_site != "same-origin":
         raise NotAllowed(
             "a write signed in by the session cookie must come from this node's own pages "
@@ -148,7 +143,7 @@ def check_same_origin(request: Request) -> None:
     Guards the forms used before there is a session to bind a CSRF token to (sign in, sign up).
     """
     origin = request.headers.get("origin")
-    foreign = origin and origin != "null" and origin.split("://", 1)[-1] != request.url.netloc
+    foreign = origin and origin != "null" and not from_here(origin, request)
     if foreign or request.headers.get("sec-fetch-site") == "cross-site":
         raise NotAllowed("this form was posted from another site; open the page here and retry")
 

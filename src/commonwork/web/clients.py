@@ -15,9 +15,15 @@ from fastapi import Request
 from commonwork.services.nodes import IPNetwork, Node
 
 
-def _node(request: Request) -> Node:
+def node_of(request: Request) -> Node:
+    """The node the app serves (``web.auth`` gives it to the routes)."""
     node: Node = request.app.state.node
     return node
+
+
+def from_here(origin: str, request: Request) -> bool:
+    """Whether ``origin`` (an Origin header) is this node's own, as the request reached it."""
+    return origin.split("://", 1)[-1] == request.url.netloc
 
 
 def _trusted(address: str, proxies: Sequence[IPNetwork]) -> bool:
@@ -36,7 +42,7 @@ def client_address(request: Request) -> str:
     """The client's address: the socket's peer, or, when that peer is a trusted proxy, the
     nearest address in ``X-Forwarded-For`` that is not one of the trusted proxies."""
     peer = _peer(request)
-    proxies = _node(request).settings.trusted_proxies
+    proxies = node_of(request).settings.trusted_proxies
     if not proxies or not _trusted(peer, proxies):
         return peer
     forwarded = [
@@ -56,7 +62,7 @@ def came_over_https(request: Request) -> bool:
     ``X-Forwarded-Proto`` (the last one, added by the nearest proxy)."""
     if request.url.scheme == "https":
         return True
-    proxies = _node(request).settings.trusted_proxies
+    proxies = node_of(request).settings.trusted_proxies
     if not proxies or not _trusted(_peer(request), proxies):
         return False
     said = request.headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
@@ -65,5 +71,5 @@ def came_over_https(request: Request) -> bool:
 
 def secure_cookies(request: Request) -> bool:
     """Mark cookies Secure: as COMMONWORK_SECURE_COOKIES says, or (auto) when over HTTPS."""
-    chosen = _node(request).settings.secure_cookies
+    chosen = node_of(request).settings.secure_cookies
     return came_over_https(request) if chosen is None else chosen

@@ -85,7 +85,9 @@ COMPUTING_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 #: Marks a client-signed route: its request body is described per action type when the app
 #: builds its OpenAPI document (web/action_schemas.py), from the areas' declarations.
-SIGNED_ACTION_BODY: dict[str, Any] = {"x-commonwork-signed-actions": True}
+SIGNED_ACTION_BODY: dict[str, Any] = {"x-commonwork-signed-actions": "in a commons"}
+#: The same for the route that takes a founding (a genesis action, which names no commons).
+SIGNED_GENESIS_BODY: dict[str, Any] = {"x-commonwork-signed-actions": "genesis"}
 
 
 class Page(BaseModel):
