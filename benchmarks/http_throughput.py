@@ -218,6 +218,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="which routes, by number (0: GET /api/v1/commons/{id}, 1: the commons page, "
         "2: the journal page; default all)",
     )
+    parser.add_argument(
+        "--read-cache-bytes",
+        type=int,
+        default=None,
+        help="the node's COMMONWORK_READ_CACHE_BYTES (default: the node's own, 32 MiB); 0 "
+        "measures every request made afresh",
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
     availability.add_journal_options(parser)
     return parser.parse_args(argv)
@@ -244,12 +251,15 @@ def main(argv: list[str] | None = None) -> int:
     logs = {name: out / f"http-{name}.log" for name in ("node", "bare")}
     for log in logs.values():
         log.unlink(missing_ok=True)
+    env = {"COMMONWORK_RATE_LIMITS": "off"}
+    if args.read_cache_bytes is not None:
+        env["COMMONWORK_READ_CACHE_BYTES"] = str(args.read_cache_bytes)
+    settings = " ".join(f"{name}={value}" for name, value in env.items())
     console.print(
         f"servers:    uvicorn, log level {args.log_level!r}, proxy_headers=False; the node with "
-        f"COMMONWORK_RATE_LIMITS=off (logs in {logs['node']}, {logs['bare']})"
+        f"{settings} (logs in {logs['node']}, {logs['bare']})"
     )
     cid = journal.commons_id
-    env = {"COMMONWORK_RATE_LIMITS": "off"}
     node_args = (str(journal.data_dir), env, [args.server_cpu], str(logs["node"]), args.log_level)
     report = reads.Report()
     document: dict[str, Any] = {"routes": {}}

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from commonwork.errors import Rebuilding
 from commonwork.journal.actions import now
 from commonwork.journal.keys import Keypair
+from commonwork.node.changes import ChangeWatch, notify_on
 from commonwork.node.db import create_engine, migrate, storage_errors
 from commonwork.node.digests import initialise_missing
 from commonwork.node.jobs import Jobs
@@ -55,6 +56,9 @@ class Node:
     write_engine: sa.Engine | None = None
     #: Heavy reads (a full verification, a preview, a past as-of) run here, one at a time.
     jobs: Jobs = field(default_factory=Jobs)
+    #: A token that changes with every commit to the database, by any process (anonymous
+    #: reads are kept by it: commonwork.web.read_cache); made on first use.
+    changes: ChangeWatch | None = None
 
     @classmethod
     def open(cls, settings: Settings, *, clock: Callable[[], str] = now) -> Node:
@@ -94,6 +98,8 @@ class Node:
 
     def __post_init__(self) -> None:
         self.jobs.node = self  # the node a job computes with, on a worker thread
+        if self.changes is None:
+            self.changes = ChangeWatch(str(self.engine.url.render_as_string(hide_password=False)))
 
     def refuse_writes_while_stale(self) -> None:
         """Raise Rebuilding while an area's projection waits for (or is in) a rebuild."""
@@ -130,10 +136,16 @@ class Node:
             conn.execution_options(commonwork_write=True)
             with conn.begin():
                 yield conn
+                if engine.dialect.name == "postgresql":
+                    notify_on(conn)  # delivered at the commit below, to every listening node
+        if self.changes is not None:
+            self.changes.committed()
 
     def close(self) -> None:
         self.signatures.close()
         self.jobs.close()
+        if self.changes is not None:
+            self.changes.close()
         self.engine.dispose()
         if self.write_engine is not None:
             self.write_engine.dispose()

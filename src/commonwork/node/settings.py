@@ -61,6 +61,11 @@ SETTINGS_HELP: dict[str, str] = {
         "slow its requests; 0 runs them on a thread of the node's own process. Default: 1 for "
         "`commonwork serve`, 0 for the other commands (which wait for their one read)."
     ),
+    "COMMONWORK_READ_CACHE_BYTES": (
+        "Memory the web node may use to keep answers to anonymous API reads (a commons, its "
+        "lists, journal pages) until the database changes, in bytes; 0 turns it off. "
+        "Default: 33554432 (32 MiB)."
+    ),
     "COMMONWORK_RATE_LIMITS": (
         "Override request limits per client, e.g. "
         "'sign_in_account=5/15minutes;expensive=30/minute'; 'off' turns them all off (tests, "
@@ -84,6 +89,7 @@ class Settings:
     db_wait_seconds: int = 5
     rate_limits: str = ""
     job_processes: int = 0
+    read_cache_bytes: int = 32 * 1024 * 1024
 
     @classmethod
     def from_env(
@@ -110,6 +116,9 @@ class Settings:
             db_wait_seconds=_integer(env, "COMMONWORK_DB_WAIT_SECONDS", 5),
             rate_limits=env.get("COMMONWORK_RATE_LIMITS", "").strip(),
             job_processes=_integer(env, "COMMONWORK_JOB_PROCESSES", int(serving), zero=True),
+            read_cache_bytes=_integer(
+                env, "COMMONWORK_READ_CACHE_BYTES", 32 * 1024 * 1024, zero=True
+            ),
         )
 
     def with_data_dir(self, data_dir: Path) -> Settings:

@@ -15,6 +15,7 @@ from commonwork.services.models import JsonValue, as_json
 from commonwork.services.settled import HEAVY_WAIT
 from commonwork.web.auth import node_of
 from commonwork.web.limits import limit_client
+from commonwork.web.read_cache import cacheable
 from commonwork.web.schemas import (
     COMPUTING_RESPONSES,
     MAX_OFFSET,
@@ -94,6 +95,7 @@ async def signed_batch(request: Request) -> list[JsonValue]:
 
 
 @router.get("/node", summary="This node: its host key and what it holds", tags=["node"])
+@cacheable()
 def node_info(request: Request) -> dict[str, Any]:
     node = node_of(request)
     return {
@@ -104,6 +106,7 @@ def node_info(request: Request) -> dict[str, Any]:
 
 
 @router.get("/commons", summary="List the commons on this node", tags=["read"], response_model=Page)
+@cacheable()
 def list_commons(request: Request, limit: Limit = 50, offset: Offset = 0) -> Response:
     node = node_of(request)
     listed = queries.list_commons(node, limit=limit, offset=offset)
@@ -124,11 +127,13 @@ async def found_signed(request: Request) -> JSONResponse:
 
 
 @router.get("/commons/{commons_id}", summary="A commons: charter, head, digest", tags=["read"])
+@cacheable()
 def get_commons(request: Request, commons_id: str) -> Response:
     return answer(as_json(queries.commons_detail(node_of(request), commons_id)))
 
 
 @router.get("/commons/{commons_id}/members", summary="Members of a commons", tags=["read"])
+@cacheable()
 def get_members(
     request: Request, commons_id: str, limit: Limit = 100, offset: Offset = 0
 ) -> Response:
@@ -141,6 +146,7 @@ def get_members(
     summary="Contributions of a commons with their validations, newest first",
     tags=["read"],
 )
+@cacheable()
 def get_contributions(
     request: Request,
     commons_id: str,
@@ -158,6 +164,7 @@ def get_contributions(
     summary="One contribution: its authors' shares, every validation (superseded too), corrections",
     tags=["read"],
 )
+@cacheable()
 def get_contribution(request: Request, commons_id: str, contribution_id: str) -> Response:
     return answer(
         as_json(queries.contribution_detail(node_of(request), commons_id, contribution_id))
@@ -169,6 +176,7 @@ def get_contribution(request: Request, commons_id: str, contribution_id: str) ->
     summary="Tasks of a commons, newest first, with their live claimants",
     tags=["read"],
 )
+@cacheable()
 def get_tasks(
     request: Request,
     commons_id: str,
@@ -188,6 +196,7 @@ def get_tasks(
     summary="One task: live claimants, every claim made, linked contributions",
     tags=["read"],
 )
+@cacheable()
 def get_task(request: Request, commons_id: str, task_id: str) -> Response:
     return answer(as_json(tasks_read.task_detail(node_of(request), commons_id, task_id)))
 
@@ -208,6 +217,7 @@ JOURNAL_PAGE = 1000  # the most entries one request of the journal returns
     response_class=StreamingResponse,
     responses={200: {"content": {"application/x-ndjson": {}}}},
 )
+@cacheable()
 def get_journal(
     request: Request,
     commons_id: str,
@@ -225,6 +235,7 @@ def get_journal(
 
 
 @router.get("/commons/{commons_id}/entries/{seq}", summary="One journal entry", tags=["journal"])
+@cacheable()
 def get_entry(
     request: Request, commons_id: str, seq: Annotated[int, Path(ge=0, le=MAX_SEQ)]
 ) -> dict[str, Any]:

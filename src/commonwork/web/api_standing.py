@@ -12,6 +12,7 @@ from commonwork.services.models import as_json
 from commonwork.services.settled import HEAVY_WAIT
 from commonwork.web.auth import node_of
 from commonwork.web.limits import limit_client
+from commonwork.web.read_cache import cacheable
 from commonwork.web.schemas import COMPUTING_RESPONSES, PROBLEM_RESPONSES, PreviewRequest
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES, tags=["standing"])
@@ -40,6 +41,7 @@ AsOf = Annotated[
     ),
     responses=COMPUTING_RESPONSES,
 )
+@cacheable(unless=("as_of",))
 def get_standing(
     request: Request,
     commons_id: str,
@@ -65,6 +67,7 @@ def get_standing(
         "standing over time, for a chart."
     ),
 )
+@cacheable(unless=("as_of",))
 def get_member_standing(
     request: Request, commons_id: str, member: str, as_of: AsOf = None
 ) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from commonwork.services.signing import SIGNING_HEADER, NeedsSignature
 from commonwork.web.action_schemas import signed_action_openapi
 from commonwork.web.limits import Limits
 from commonwork.web.page_views import read_signed_field
+from commonwork.web.read_cache import ReadCache
 
 log = logging.getLogger("commonwork.web")
 STATIC = Path(__file__).parent / "static"
@@ -40,6 +41,9 @@ The HTTP API of a commonwork node. Everything is readable by anyone (holoptism);
   `{"action": …, "author_sig": …}` objects, or a batch of them as NDJSON.
 * Custodial: with a session (cookie or `Authorization: Bearer TOKEN` from `POST /api/v1/session`),
   the `…/join`, `…/contributions` and `…/validations` routes sign with the account's own key.
+
+Anonymous reads are answered from memory until the database changes (`Commonwork-Cache: hit`),
+byte for byte what the node would compute again; see docs/api.md.
 
 Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`.
 """
@@ -281,6 +285,7 @@ def create_app(node: Node) -> FastAPI:
     app.add_middleware(SignedRedirects)
     app.add_middleware(StaleLabel, node=node)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ReadCache, node=node)  # outermost: a kept answer skips all of the above
     return app
 
 
