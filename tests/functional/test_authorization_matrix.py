@@ -37,6 +37,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -46,6 +47,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from commonwork.commons.charter_policies import complete_charter
+from commonwork.journal.actions import format_time, parse_time
 from commonwork.journal.keys import Keypair, b64url
 from commonwork.node.node import Node
 from commonwork.node.pipeline import append_actions
@@ -75,6 +77,12 @@ PASSWORD = "a long passphrase"
 EVIL = "http://evil.example"
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
 TASK_WITHDRAW = "production.task.withdraw"
+PROPOSE = "governance.proposal.make"
+AMEND = "governance.proposal.amend"
+PROPOSAL_WITHDRAW = "governance.proposal.withdraw"
+ESCALATE = "governance.proposal.escalate"
+CLOSE = "governance.proposal.close"
+STANCE = "governance.stance.take"
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Unique e-mail addresses for the accounts and claims the cases make.
 _serial = itertools.count()
@@ -165,6 +173,10 @@ class Stage:
     task_open: str = ""  # posted by member, claimed by nobody
     task_claimed: str = ""  # posted by member, claimed by member
     code: str = ""  # an open invitation code made by member (invitation-only commons)
+    proposal_discussing: str = ""  # member's, still in discussion
+    proposal_voting: str = ""  # member's majority vote, open
+    proposal_blocked: str = ""  # member's consent proposal that other's objection blocked
+    proposal_due: str = ""  # member's majority vote that closed (failed: no votes)
 
 
 def open_stage(world: World) -> Stage:
@@ -218,6 +230,60 @@ def coauthored_stage(world: World) -> Stage:
     return replace(stage, contribution=made.entry.id)
 
 
+def governance_stage(world: World) -> Stage:
+    """A commons with four proposals by member: two made 20 days ago — a consent proposal
+    (one round allowed) that other's objection blocked, and a majority vote nobody voted in,
+    both closed by the fold at the first entry of today — and two made now, one still in
+    discussion and one whose voting is open."""
+    node, founder = world.node, world.founder
+    mia, ole = world.people["member"].keypair, world.people["other"].keypair
+    real = node.clock
+    past = format_time(parse_time(real()) - timedelta(days=20))
+    node.clock = lambda: past
+    try:
+        governance = {"open_proposals_per_member": 10, "discussion_hours": 0}
+        charter = {**CHARTER, "governance": governance}
+        body = {"charter": complete_charter(charter, founder.did), "founder_name": "Founder"}
+        body["host"] = node.host_key.did
+        [genesis] = append_actions(node, None, [signed(founder, FOUND, body, at=past)])
+        commons = genesis.commons_id
+        vote = {"title": "Buy a press", "text": "A second one.", "method": "majority"}
+        consent = {**vote, "method": "consent", "params": {"rounds": 1}}
+        made = append_actions(
+            node,
+            commons,
+            [
+                signed(mia, JOIN, {"name": "Mia"}, commons, at=past),
+                signed(ole, JOIN, {"name": "Ole"}, commons, at=past),
+                signed(mia, PROPOSE, {**consent, "discussion_hours": 24}, commons, at=past),
+                signed(mia, PROPOSE, {**vote, "discussion_hours": 24}, commons, at=past),
+            ],
+        )
+        blocked, due = made[2].entry.id, made[3].entry.id
+        objection = {"proposal": blocked, "version": 1, "ballot": {"position": "object"}}
+        node.clock = lambda: format_time(parse_time(past) + timedelta(days=2))
+        late = node.clock()
+        objected = signed(ole, STANCE, {**objection, "reason": "Too dear."}, commons, at=late)
+        append_actions(node, commons, [objected])
+    finally:
+        node.clock = real
+    made = append_actions(
+        node,
+        commons,
+        [
+            signed(mia, PROPOSE, {**vote, "discussion_hours": 24}, commons),
+            signed(mia, PROPOSE, {**vote, "discussion_hours": 0}, commons),
+        ],
+    )
+    return Stage(
+        commons,
+        proposal_discussing=made[0].entry.id,
+        proposal_voting=made[1].entry.id,
+        proposal_blocked=blocked,
+        proposal_due=due,
+    )
+
+
 def after_leaving(build: Callable[[World], Stage]) -> Callable[[World], Stage]:
     """A stage, and then member leaves it (keeping the contribution, tasks, claim and
     invitation code they made)."""
@@ -235,6 +301,8 @@ STAGES: dict[str, Callable[[World], Stage]] = {
     "open": open_stage,
     "invitation": invitation_stage,
     "coauthored": coauthored_stage,
+    "governance": governance_stage,
+    "governance, member left": after_leaving(governance_stage),
     "open, member left": after_leaving(open_stage),
     "invitation, member left": after_leaving(invitation_stage),
 }
@@ -341,6 +409,51 @@ RULES: dict[str, Rule] = {
     TASK_WITHDRAW: Rule(  # only the task's poster (member)
         lambda s: {"task": s.task_open, "reason": "not needed after all"},
         {"outsider": 403, "member": wrote(TASK_WITHDRAW, "member"), "other": 403, "leaver": 403},
+    ),
+    PROPOSE: Rule(
+        lambda s: {"title": "Open on Sundays", "text": "From May.", "method": "majority"},
+        {"outsider": 403, "member": wrote(PROPOSE, "member"), "leaver": 403},
+        stage="governance",
+    ),
+    AMEND: Rule(  # only its proposer, a member, while it is discussed
+        lambda s: {"proposal": s.proposal_discussing, "text": "A used one."},
+        {"outsider": 403, "member": wrote(AMEND, "member"), "other": 403, "leaver": 403},
+        stage="governance",
+    ),
+    PROPOSAL_WITHDRAW: Rule(  # only its proposer; one who left may still (docs/governance.md)
+        lambda s: {"proposal": s.proposal_voting},
+        {
+            "outsider": 403,
+            "member": wrote(PROPOSAL_WITHDRAW, "member"),
+            "other": 403,
+            "leaver": wrote(PROPOSAL_WITHDRAW, "member"),
+        },
+        stage="governance",
+    ),
+    ESCALATE: Rule(  # only its proposer, a member, once consent is blocked
+        lambda s: {"proposal": s.proposal_blocked},
+        {"outsider": 403, "member": wrote(ESCALATE, "member"), "other": 403, "leaver": 403},
+        stage="governance",
+    ),
+    CLOSE: Rule(  # any member, once it is due
+        lambda s: {"proposal": s.proposal_due},
+        {
+            "outsider": 403,
+            "member": wrote(CLOSE, "member"),
+            "other": wrote(CLOSE, "other"),
+            "leaver": 403,
+        },
+        stage="governance",
+    ),
+    STANCE: Rule(  # any member of the electorate
+        lambda s: {"proposal": s.proposal_voting, "version": 1, "ballot": "for"},
+        {
+            "outsider": 403,
+            "member": wrote(STANCE, "member"),
+            "other": wrote(STANCE, "other"),
+            "leaver": 403,
+        },
+        stage="governance",
     ),
 }
 

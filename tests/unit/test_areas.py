@@ -16,7 +16,12 @@ def table(name: str) -> sa.Table:
 
 
 def test_the_installed_areas_come_from_the_package_metadata_in_dependency_order() -> None:
-    assert [area.name for area in installed()] == ["commons", "production", "standing"]
+    assert [area.name for area in installed()] == [
+        "commons",
+        "production",
+        "standing",
+        "governance",
+    ]
     assert registry.ACTION_SPECS[RECORD].type == RECORD
     owned = {t.name for area in registry.AREAS for t in area.tables}
     assert owned == {t.name for t in registry.PROJECTED_TABLES}

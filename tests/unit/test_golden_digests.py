@@ -39,7 +39,13 @@ def test_a_new_area_with_tables_of_its_own_leaves_the_digests_unchanged(path: Pa
     dummy = dummy_area()
     [ledger] = dummy.tables
     areas = ordered([*installed(), dummy])
-    assert [area.name for area in areas] == ["commons", "dummy", "production", "standing"]
+    assert [area.name for area in areas] == [
+        "commons",
+        "dummy",
+        "production",
+        "standing",
+        "governance",
+    ]
     state = MemoryState()
     lines = lines_of(path)
     commons_id = parse_entry(lines[0]).id

@@ -29,7 +29,7 @@ def test_steps_run_by_phase_then_area_order() -> None:
         return SettleStep(phase, lambda _state, _commons, day: ran.append(f"{name}@{day}"))
 
     tallies = Area(
-        "governance", "decisions", builds_on=("standing",), settle=(step("tallies:governance"),)
+        "assembly", "decisions", builds_on=("standing",), settle=(step("tallies:assembly"),)
     )
     bounties = Area("economy", "money", builds_on=("standing",), settle=(step("bounties:economy"),))
     areas = ordered([*installed(), tallies, bounties])
@@ -38,7 +38,7 @@ def test_steps_run_by_phase_then_area_order() -> None:
     assert steps[:2] == tuple(s.run for s in standing.settle)
     for run in steps[2:]:
         run(MemoryState(), "c", "2026-01-01")
-    assert ran == ["bounties:economy@2026-01-01", "tallies:governance@2026-01-01"]
+    assert ran == ["bounties:economy@2026-01-01", "tallies:assembly@2026-01-01"]
     assert [s.phase for s in standing.settle] == list(SETTLE_PHASES[:2])
     assert day_boundary(areas) is settle.settle_until
 

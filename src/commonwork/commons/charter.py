@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from commonwork.commons.charter_governance import Governance
 from commonwork.commons.charter_policies import POLICY_FIELDS, charter_policies
 from commonwork.errors import InvalidAction
 
@@ -76,6 +77,8 @@ class Charter(BaseModel):
     #: The settlement engine the policies are read by (commons.charter_policies): set in every
     #: charter founded since engine versions exist; absent in older ones.
     engine: int | None = None
+    #: How the commons decides (commons.charter_governance); absent: the frozen defaults.
+    governance: Governance | None = None
 
     @model_validator(mode="after")
     def _policies_make_sense(self) -> Charter:
@@ -95,7 +98,7 @@ class Charter(BaseModel):
         data = self.model_dump(mode="json")
         if "claim_lapse_days" not in self.model_fields_set:
             del data["claim_lapse_days"]
-        for name in (*POLICY_FIELDS, "engine"):
+        for name in (*POLICY_FIELDS, "engine", "governance"):
             if data[name] is None:
                 del data[name]
         return data

@@ -78,7 +78,7 @@ KeepEvents = Callable[[State, Context, Sequence[Event]], None]
 
 #: (state, commons id, recorded_at of the genesis)
 Begin = Callable[[State, str, str], None]
-#: (state, commons id, the UTC day of the entry about to be checked)
+#: (state, commons id, recorded_at of the entry about to be checked)
 BeforeEntry = Callable[[State, str, str], None]
 #: (state, the entry just applied)
 AfterEntry = Callable[[State, Context], None]

@@ -80,7 +80,7 @@ def run_rules(state: Any, commons_id: str, entry: Entry, body: Any = None) -> No
     parsed = body if body is not None else spec.parse_body(entry.action["body"])
     ctx = Context(commons_id, entry, parsed)
     if not entry.is_genesis:  # e.g. the first entry of a day settles the finished days first
-        before_rules(state, commons_id, entry.recorded_at[:10])
+        before_rules(state, commons_id, entry.recorded_at)
     spec.check(state, ctx)
     spec.apply(state, ctx)
     if entry.is_genesis:
@@ -95,13 +95,14 @@ def run_rules(state: Any, commons_id: str, entry: Entry, body: Any = None) -> No
             KEEP_EVENTS(state, ctx, events)
 
 
-def before_rules(state: Any, commons_id: str, day: str) -> None:
-    """What runs before the rule of an entry of ``day`` (not a genesis): the settlement of every
-    finished day since the checkpoint, with every area's steps, then the areas' before_entry."""
+def before_rules(state: Any, commons_id: str, at: str) -> None:
+    """What runs before the rule of an entry recorded ``at`` (not a genesis): the settlement of
+    every finished day since the checkpoint, with every area's steps, then the areas'
+    before_entry (e.g. governance closes the proposals that fell due before ``at``)."""
     if DAY_BOUNDARY is not None:
-        DAY_BOUNDARY(state, commons_id, day, SETTLE_STEPS)
+        DAY_BOUNDARY(state, commons_id, at[:10], SETTLE_STEPS)
     for before in BEFORE_ENTRY:
-        before(state, commons_id, day)
+        before(state, commons_id, at)
 
 
 class MemoryState:

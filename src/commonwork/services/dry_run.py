@@ -52,7 +52,7 @@ def dry_run(
                 for row in rows.values():
                     state.put(tables[name], row)
         else:
-            before_rules(state, commons_id, at[:10])
+            before_rules(state, commons_id, at)
             keep(node, key, {name: dict(rows) for name, rows in state.pending.items()})
         verdicts = []
         for action_type, body in candidates:

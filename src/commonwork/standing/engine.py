@@ -158,7 +158,8 @@ def _lazy(
     standing = state.scaled[ledger.author_idx[entries]] * factor
     low = np.zeros(len(due), bool)
     low[owner[standing < numbers.lazy_minimum]] = True
-    return due[~low]
+    kept: NDArray[np.int64] = due[~low]  # named: numpy 2.3's stubs type a masked index as Any
+    return kept
 
 
 def _credit(

@@ -1,0 +1,107 @@
+"""The charter's governance section: how a commons decides, and which decision may change what.
+
+It is charter data, carried in the genesis like every other rule, and changed only by a decision
+under it. A charter without the section (every commons founded before governance existed, and
+any founder who keeps the defaults) is governed by ``DEFAULTS``, frozen here: changing a default
+in a later release would change the meaning of those journals, so a new default needs a new
+charter field, never an edited one.
+
+The **meta-rule** names the method (with every parameter) a proposal must use to amend the
+charter (``charter``), and the stricter one to amend this section itself (``meta``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+#: The methods a proposal may use (commonwork.governance.methods tallies the voted ones).
+Method = Literal[
+    "consent",
+    "lazy_consensus",
+    "majority",
+    "supermajority",
+    "schulze",
+    "approval",
+    "score",
+    "budget",
+]
+METHODS: tuple[str, ...] = get_args(Method)
+
+
+def fraction(text: str) -> Fraction:
+    numerator, denominator = text.split("/")
+    return Fraction(int(numerator), int(denominator))
+
+
+class Rule(BaseModel):
+    """A method with its parameters and the voting window it needs at least."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    method: Method
+    #: The method's parameters (quorum, threshold, …): commonwork.governance.methods.
+    params: dict[str, Any] = Field(default_factory=dict)
+    voting_hours: int = Field(default=168, ge=1, le=24 * 365)
+    #: Consent only: rounds (a proposal amended after an objection starts a new one) after which
+    #: the proposer may escalate to ``fallback``.
+    rounds: int = Field(default=2, ge=1, le=20)
+    fallback: Rule | None = None
+
+    @model_validator(mode="after")
+    def _fractions(self) -> Rule:
+        for name in ("quorum", "threshold"):
+            value = self.params.get(name)
+            if value is not None:
+                if not isinstance(value, str) or not _is_fraction(value):
+                    raise ValueError(f"{name} must be a fraction written like '2/3'")
+                if not 0 <= fraction(value) <= 1:
+                    raise ValueError(f"{name} must be between 0/1 and 1/1")
+        if self.fallback is not None and self.fallback.method in ("consent", "lazy_consensus"):
+            raise ValueError("a fallback must be a vote (majority or supermajority)")
+        return self
+
+
+def _is_fraction(text: str) -> bool:
+    return re.fullmatch(r"[0-9]{1,6}/[1-9][0-9]{0,5}", text) is not None
+
+
+class Governance(BaseModel):
+    """How a commons decides."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    #: Proposals a member may have open (in discussion, voting or blocked) at once: spam stays out.
+    open_proposals_per_member: int = Field(default=3, ge=1, le=100)
+    #: The shortest discussion before voting opens, and the default one, in hours of journal time.
+    discussion_hours: int = Field(default=24, ge=0, le=24 * 90)
+    #: The shortest voting window any proposal may have, in hours of journal time.
+    minimum_voting_hours: int = Field(default=72, ge=1, le=24 * 90)
+    #: Whether pages show a proposal's tally while it is open ("live") or only once it closed.
+    tallies: Literal["live", "at_close"] = "live"
+    #: The meta-rule: the method that may amend the charter, and the one for this section.
+    charter: Rule = Rule(
+        method="consent",
+        voting_hours=168,
+        rounds=2,
+        fallback=Rule(
+            method="supermajority", params={"quorum": "1/2", "threshold": "2/3"}, voting_hours=168
+        ),
+    )
+    meta: Rule = Rule(
+        method="supermajority", params={"quorum": "1/2", "threshold": "3/4"}, voting_hours=168
+    )
+
+
+#: The governance of every charter that does not set its own.
+DEFAULTS = Governance()
+
+
+def governance_of(charter: Mapping[str, Any]) -> Governance:
+    """The charter's governance section, or the frozen defaults."""
+    section = charter.get("governance")
+    if section is None:
+        return DEFAULTS
+    return Governance.model_validate(section)

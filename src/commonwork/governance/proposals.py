@@ -1,0 +1,803 @@
+"""Proposals and stances: members decide directly, under the charter's own rules.
+
+A member proposes (a title, a text, a method with every parameter explicit, options where the
+method needs them, and an effect); after a discussion window voting opens, and the electorate is
+fixed then: the members who had joined before it opened. Stances are bound to the proposal's
+version; a member may change theirs until the close (every stance stays in the journal, the
+latest counts). The deadline is exclusive.
+
+Nothing here reads a clock. A proposal opens and closes at times written in it, in journal time:
+before the rule of every entry, the fold opens and closes the proposals that fell due at or
+before that entry's ``recorded_at`` (``before_entry``), records the closed one's full tally —
+recomputable by anyone from the journal — and schedules its effect from the next day boundary.
+A ``governance.proposal.close`` entry anyone may sign marks a close in the journal for those who
+want it there; the outcome is the same with or without it.
+
+Consent: a member of the electorate may object, with a reason; a standing objection on the
+current version blocks the proposal at the close (status ``blocked``). The proposer may then
+amend it (a new version and a new round of voting, objections answered) or, after the rounds
+the method allows, escalate to its fallback vote; concerns are recorded without blocking. Lazy
+consensus passes at the close unless a reasoned objection stands. The voted methods are tallied
+by commonwork.governance.methods.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from commonwork.commons.actions import active_member, charter_takes_effect, commons_row
+from commonwork.commons.charter import Charter
+from commonwork.commons.charter_governance import Governance, Method, Rule, governance_of
+from commonwork.commons.tables import charter_versions, members
+from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed, NotFound, RuleViolation
+from commonwork.governance import methods
+from commonwork.governance.tables import governance_clock, open_proposals, proposals, stances
+from commonwork.journal.actions import format_time, parse_time
+from commonwork.journal.canonical import canon
+from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
+from commonwork.standing.settle import schedule_charter
+from commonwork.standing.tables import settlements
+
+PROPOSE = "governance.proposal.make"
+AMEND = "governance.proposal.amend"
+WITHDRAW = "governance.proposal.withdraw"
+ESCALATE = "governance.proposal.escalate"
+CLOSE = "governance.proposal.close"
+STANCE = "governance.stance.take"
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+OptionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+EntryId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Hours = Annotated[int, Field(ge=0, le=24 * 365)]
+
+#: The methods tallied from ballots, and those that ask only for objections.
+VOTED = ("majority", "supermajority", "schulze", "approval", "score", "budget")
+BY_OBJECTION = ("consent", "lazy_consensus")
+#: The methods that choose among options (each proposal of theirs has two or more).
+CHOICE = ("schulze", "approval", "score", "budget")
+#: The option a ranked choice may name as "change nothing": it wins every tie it is part of.
+STATUS_QUO = "status_quo"
+#: Every parameter of every method, with its default: a proposal's params are all written out.
+DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
+    "majority": {"quorum": "0/1", "threshold": "1/2", "strict": True},
+    "supermajority": {"quorum": "1/2", "threshold": "2/3", "strict": False},
+    "schulze": {},
+    "approval": {},
+    "score": {"min": 0, "max": 5},
+    "budget": {"budget": 100, "limits": {}},
+    "lazy_consensus": {},
+    # consent: its rounds and fallback, from the charter's rule for amending it
+}
+
+
+class Option(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: OptionId
+    label: Title
+
+
+class NoEffect(BaseModel):
+    """A plain decision, recorded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["none"]
+
+
+class AmendCharter(BaseModel):
+    """The charter as it will read (every field): it governs from the day after the close."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["amend_charter"]
+    charter: Charter
+
+
+Effect = Annotated[NoEffect | AmendCharter, Field(discriminator="kind")]
+
+
+class ProposeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: Title
+    text: Text
+    method: Method
+    params: dict[str, Any] = Field(default_factory=dict)
+    options: list[Option] | None = Field(default=None, max_length=50)
+    effect: Effect = NoEffect(kind="none")
+    discussion_hours: Hours | None = None  # default: the charter's
+    voting_hours: Hours | None = None  # default: the rule's (or the charter's minimum)
+
+
+class AmendBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    proposal: EntryId
+    title: Title | None = None
+    text: Text | None = None
+    options: list[Option] | None = Field(default=None, max_length=50)
+    effect: Effect | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> AmendBody:
+        if self.title is None and self.text is None and self.options is None and not self.effect:
+            raise ValueError("say what the new version changes: title, text, options or effect")
+        return self
+
+
+class ProposalBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    proposal: EntryId
+
+
+class StanceBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    proposal: EntryId
+    version: int = Field(ge=1)
+    #: What the method reads: "for" / "against" / "abstain"; a ranking ["b", "a"]; approved
+    #: options ["a"]; scores or a budget {"a": 3}; consent and lazy consensus
+    #: {"position": "consent" | "concern" | "object"}.
+    ballot: Any
+    reason: Reason = ""
+
+
+class BallotRefused(RuleViolation):
+    """A stance the rules refuse, with a stable ``reason`` code a program can act on."""
+
+    code = "ballot_refused"
+
+
+def _refuse(reason: str, detail: str) -> BallotRefused:
+    return BallotRefused(detail, reason=reason)
+
+
+# --- time and rows ---------------------------------------------------------------------------
+
+
+def later(at: str, hours: int) -> str:
+    return format_time(parse_time(at) + timedelta(hours=hours))
+
+
+def text_of(value: Any) -> str:
+    return canon(value).decode()
+
+
+def proposal_row(state: State, commons_id: str, proposal_id: str) -> Row:
+    row = state.get(proposals, (commons_id, proposal_id))
+    if row is None:
+        raise NotFound(f"there is no proposal {proposal_id} in this commons")
+    return row
+
+
+def governance_now(state: State, commons_id: str) -> Governance:
+    return governance_of(orjson.loads(commons_row(state, commons_id)["charter"]))
+
+
+def _rule_for(state: State, commons_id: str, effect: Effect) -> Rule | None:
+    """The meta-rule's method for this effect (None: the proposer chooses)."""
+    if not isinstance(effect, AmendCharter):
+        return None
+    governance = governance_now(state, commons_id)
+    current = orjson.loads(commons_row(state, commons_id)["charter"])
+    proposed = effect.charter.as_json()
+    if current.get("governance") != proposed.get("governance"):
+        return governance.meta  # changing how the commons decides: the stricter rule
+    return governance.charter
+
+
+def rule_params(rule: Rule) -> dict[str, Any]:
+    """A rule's method parameters with every default written out."""
+    if rule.method == "consent":
+        fallback = rule.fallback or Rule(
+            method="supermajority", params={"quorum": "1/2", "threshold": "2/3"}
+        )
+        return {
+            "rounds": rule.rounds,
+            "fallback": {
+                "method": fallback.method,
+                "params": rule_params(fallback),
+                "voting_hours": fallback.voting_hours,
+            },
+        }
+    return {**DEFAULT_PARAMS[rule.method], **rule.params}
+
+
+def full_params(
+    state: State, commons_id: str, method: str, given: dict[str, Any]
+) -> dict[str, Any]:
+    """The method's parameters: the defaults, overridden by those given; unknown names and
+    wrong types are refused with what to write instead."""
+    if method == "consent":
+        defaults = rule_params(governance_now(state, commons_id).charter)
+    else:
+        defaults = DEFAULT_PARAMS[method]
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        known = ", ".join(sorted(defaults)) or "none"
+        raise InvalidAction(f"{method} takes no parameter {', '.join(unknown)} (it takes: {known})")
+    params = {**defaults, **given}
+    if method == "consent":
+        try:
+            Rule(method="consent", rounds=params["rounds"], fallback=Rule(**params["fallback"]))
+        except (ValueError, TypeError) as exc:
+            raise InvalidAction(f"the parameters of consent are invalid: {exc}") from exc
+    return params  # a voted method's own checks: _check_tallies
+
+
+# --- what falls due ---------------------------------------------------------------------------
+
+
+def _reschedule(state: State, commons_id: str, proposal_id: str, items: list[list[str]]) -> None:
+    """Replace what falls due for this proposal with ``items`` ([at, what] pairs)."""
+    row = state.get(governance_clock, (commons_id,))
+    due = [] if row is None else orjson.loads(row["due"])
+    due = [item for item in due if item[1] != proposal_id]
+    due += [[at, proposal_id, what] for at, what in items]
+    due.sort()
+    state.put(
+        governance_clock,
+        {"commons_id": commons_id, "next_due": due[0][0] if due else None, "due": text_of(due)},
+    )
+
+
+def _count_open(state: State, commons_id: str, member: str, delta: int) -> None:
+    row = state.get(open_proposals, (commons_id, member))
+    held = 0 if row is None else int(row["open"])
+    state.put(open_proposals, {"commons_id": commons_id, "member": member, "open": held + delta})
+
+
+def before_entry(state: State, commons_id: str, at: str) -> None:
+    """Open and close every proposal that fell due at or before ``at``, in order of time."""
+    row = state.get(governance_clock, (commons_id,))
+    if row is None or row["next_due"] is None or row["next_due"] > at:
+        return
+    due = orjson.loads(row["due"])
+    ready = [item for item in due if item[0] <= at]
+    rest = [item for item in due if item[0] > at]
+    state.put(
+        governance_clock,
+        {"commons_id": commons_id, "next_due": rest[0][0] if rest else None, "due": text_of(rest)},
+    )
+    for when, proposal_id, what in ready:
+        if what == "open":
+            _open_voting(state, commons_id, proposal_id)
+        else:
+            close(state, commons_id, proposal_id, when)
+
+
+def _open_voting(state: State, commons_id: str, proposal_id: str) -> None:
+    row = dict(proposal_row(state, commons_id, proposal_id))
+    row["status"] = "voting"
+    if row["electorate"] is None:  # fixed when voting first opens: the active members then
+        row["electorate"] = int(commons_row(state, commons_id)["member_count"])
+    state.put(proposals, row)
+
+
+def ballots_of(state: State, row: Row) -> list[tuple[str, Any, str]]:
+    """(member, ballot, reason) of every stance on the proposal's current version, by member."""
+    found = state.scan(stances, (row["commons_id"], row["proposal_id"]))
+    return [
+        (stance["member"], orjson.loads(stance["ballot"]), stance["reason"])
+        for stance in found
+        if stance["version"] == row["version"]
+    ]
+
+
+def close(state: State, commons_id: str, proposal_id: str, at: str) -> None:
+    """Close the proposal's voting at ``at`` (its deadline): record the tally and the outcome,
+    and put a passed effect on the timeline."""
+    row = dict(proposal_row(state, commons_id, proposal_id))
+    if row["status"] != "voting":
+        return
+    outcome = tally_of(state, row)
+    row["outcome"] = text_of(outcome)
+    row["closed_at"] = at
+    status = outcome["status"]
+    row["status"] = status
+    if status != "blocked":  # a blocked consent proposal stays open: amend, escalate, withdraw
+        _count_open(state, commons_id, row["proposer"], -1)
+    if status == "passed":
+        row["effective_on"] = _take_effect(state, row, at)
+    state.put(proposals, row)
+
+
+def tally_of(state: State, row: Row) -> dict[str, Any]:
+    """The full outcome, from the projected stances of the current version."""
+    cast = ballots_of(state, row)
+    method, params = row["method"], orjson.loads(row["params"])
+    base = {
+        "method": method,
+        "params": params,
+        "version": row["version"],
+        "round": row["round"],
+        "electorate": row["electorate"],
+        "stances": len(cast),
+    }
+    if method in BY_OBJECTION:
+        positions = {"consent": 0, "concern": 0, "object": 0}
+        objections: list[dict[str, str]] = []
+        concerns: list[dict[str, str]] = []
+        for member, ballot, reason in cast:
+            position = ballot["position"]
+            positions[position] += 1
+            if position == "object":
+                objections.append({"member": member, "reason": reason})
+            elif position == "concern":
+                concerns.append({"member": member, "reason": reason})
+        # consent: a standing objection blocks (amend or escalate); lazy consensus: it fails
+        blocked = "blocked" if method == "consent" else "failed"
+        status = blocked if objections else "passed"
+        return {
+            **base,
+            "positions": positions,
+            "objections": objections,
+            "concerns": concerns,
+            "status": status,
+        }
+    options = [option["id"] for option in orjson.loads(row["options"] or "[]")]
+    try:
+        result = methods.tally(
+            method,
+            params,
+            options,
+            [ballot for _, ballot, _ in cast],
+            electorate=int(row["electorate"] or 0),
+            tie_seed=bytes.fromhex(row["proposal_id"]),
+            status_quo=STATUS_QUO if STATUS_QUO in options else None,
+        )
+    except (methods.MethodError, methods.BallotError) as exc:
+        # Cannot happen when the parameters and every ballot were checked as they were
+        # recorded; if it did, the proposal fails on the record rather than stopping the
+        # commons' journal (every later entry would meet the same close, and be refused).
+        return {**base, "error": exc.code, "status": "failed"}
+    return {
+        **base,
+        "tally": result.tally,
+        "winner": result.winner,
+        "ranking": list(result.ranking),
+        "tie_broken": result.tie_broken,
+        "status": "passed" if result.passed else "failed",
+    }
+
+
+def _take_effect(state: State, row: Row, at: str) -> str | None:
+    """Put a passed proposal's effect on the timeline; the day it governs from."""
+    effect = orjson.loads(row["effect"])
+    if effect["kind"] != "amend_charter":
+        return None
+    commons_id = row["commons_id"]
+    text = text_of(Charter.model_validate(effect["charter"]).as_json())
+    if state.get(settlements, (commons_id,)) is not None:
+        return schedule_charter(state, commons_id, int(row["seq"]), at, text)
+    # A commons without a settlement engine has no day boundary to wait for: at once.
+    version = {"commons_id": commons_id, "seq": int(row["seq"]), "charter": text}
+    state.put(charter_versions, {**version, "recorded_at": at, "effective_on": at[:10]})
+    charter_takes_effect(state, commons_id, text)
+    return at[:10]
+
+
+# --- the rules --------------------------------------------------------------------------------
+
+
+def _check_tallies(method: str, params: dict[str, Any], options: list[Option] | None) -> None:
+    """A voted method's parameters and options as its tally will read them: checked when the
+    proposal is made (or amended), so that its close cannot fail."""
+    if method not in VOTED:
+        return
+    ids = [option.id for option in options or []]
+    try:
+        methods.check_params(method, params, ids, STATUS_QUO if STATUS_QUO in ids else None)
+    except methods.MethodError as exc:
+        raise InvalidAction(f"{method}: {exc.message}", reason=exc.code) from exc
+
+
+def _check_shape(method: str, options: list[Option] | None, effect: Effect) -> None:
+    if method in CHOICE:
+        if options is None or len(options) < 2:
+            raise InvalidAction(f"{method} chooses among options: give two or more")
+        if len({option.id for option in options}) != len(options):
+            raise InvalidAction("two options have the same id")
+        if not isinstance(effect, NoEffect):
+            raise InvalidAction(
+                f"{method} chooses among options, each a plain decision: its effect must be "
+                "none (a charter amendment is decided yes or no, by the charter's meta-rule)"
+            )
+    elif options is not None:
+        raise InvalidAction(f"{method} decides yes or no: it takes no options")
+
+
+def check_propose(state: State, ctx: Context) -> None:
+    body: ProposeBody = ctx.body
+    active_member(state, ctx.commons_id, ctx.author)
+    governance = governance_now(state, ctx.commons_id)
+    held = state.get(open_proposals, (ctx.commons_id, ctx.author))
+    if held is not None and int(held["open"]) >= governance.open_proposals_per_member:
+        raise NotAllowed(
+            f"you have {held['open']} proposals open, the most the charter allows "
+            f"({governance.open_proposals_per_member}); withdraw one or wait for one to close",
+            reason="too_many_open",
+        )
+    _check_shape(body.method, body.options, body.effect)
+    params = full_params(state, ctx.commons_id, body.method, body.params)
+    _check_tallies(body.method, params, body.options)
+    rule = _rule_for(state, ctx.commons_id, body.effect)
+    if rule is not None:
+        wanted = rule_params(rule)
+        if body.method != rule.method or params != wanted:
+            raise NotAllowed(
+                f"the charter's meta-rule decides this amendment by {rule.method} with "
+                f"{text_of(wanted)} over at least {rule.voting_hours} hours: propose it so",
+                reason="meta_rule",
+                method=rule.method,
+                params=wanted,
+            )
+    least = _least_voting_hours(governance, rule)
+    if body.voting_hours is not None and body.voting_hours < least:
+        raise NotAllowed(
+            f"voting on this proposal lasts at least {least} hours (the charter's minimum"
+            + ("" if rule is None else " and its meta-rule's")
+            + ")",
+            reason="window_too_short",
+        )
+    discussion = (
+        governance.discussion_hours if body.discussion_hours is None else body.discussion_hours
+    )
+    if discussion < governance.discussion_hours:
+        raise NotAllowed(
+            f"discussion lasts at least {governance.discussion_hours} hours in this commons",
+            reason="window_too_short",
+        )
+
+
+def _least_voting_hours(governance: Governance, rule: Rule | None) -> int:
+    if rule is None:
+        return governance.minimum_voting_hours
+    return max(rule.voting_hours, governance.minimum_voting_hours)
+
+
+def apply_propose(state: State, ctx: Context) -> None:
+    body: ProposeBody = ctx.body
+    governance = governance_now(state, ctx.commons_id)
+    rule = _rule_for(state, ctx.commons_id, body.effect)
+    discussion = (
+        governance.discussion_hours if body.discussion_hours is None else body.discussion_hours
+    )
+    least = _least_voting_hours(governance, rule)
+    voting = least if body.voting_hours is None else body.voting_hours
+    at = ctx.entry.recorded_at
+    opens_at = later(at, discussion)
+    closes_at = later(opens_at, voting)
+    voting_now = opens_at <= at
+    row = {
+        "commons_id": ctx.commons_id,
+        "proposal_id": ctx.entry.id,
+        "seq": ctx.entry.seq,
+        "proposer": ctx.author,
+        "title": body.title,
+        "text": body.text,
+        "method": body.method,
+        "params": text_of(full_params(state, ctx.commons_id, body.method, body.params)),
+        "options": _options_text(body.options),
+        "effect": _effect_text(body.effect),
+        "version": 1,
+        "round": 1,
+        "status": "voting" if voting_now else "discussion",
+        "made_at": at,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "voting_hours": voting,
+        "electorate": int(commons_row(state, ctx.commons_id)["member_count"])
+        if voting_now
+        else None,
+        "objections": 0,
+        "stances": 0,
+        "outcome": None,
+        "closed_at": None,
+        "effective_on": None,
+        "close_entry": None,
+    }
+    state.insert(proposals, row)
+    _count_open(state, ctx.commons_id, ctx.author, +1)
+    items = [[closes_at, "close"]] if voting_now else [[opens_at, "open"], [closes_at, "close"]]
+    _reschedule(state, ctx.commons_id, ctx.entry.id, items)
+
+
+def _options_text(options: list[Option] | None) -> str | None:
+    if options is None:
+        return None
+    return text_of([option.model_dump() for option in options])
+
+
+def _effect_text(effect: Effect) -> str:
+    if isinstance(effect, AmendCharter):
+        return text_of({"kind": "amend_charter", "charter": effect.charter.as_json()})
+    return text_of({"kind": "none"})
+
+
+def _own_open_proposal(state: State, ctx: Context, proposal_id: str) -> Row:
+    row = proposal_row(state, ctx.commons_id, proposal_id)
+    if row["proposer"] != ctx.author:
+        raise NotAllowed("only the proposer may do this to their proposal")
+    if row["status"] not in ("discussion", "voting", "blocked"):
+        raise AlreadyDone(f"this proposal is {row['status']} already", reason="closed")
+    return row
+
+
+def check_amend(state: State, ctx: Context) -> None:
+    body: AmendBody = ctx.body
+    active_member(state, ctx.commons_id, ctx.author)
+    row = _own_open_proposal(state, ctx, body.proposal)
+    reopening = row["method"] == "consent" and (
+        row["status"] == "blocked" or (row["status"] == "voting" and row["objections"] > 0)
+    )
+    if row["status"] != "discussion" and not reopening:
+        raise NotAllowed(
+            "a proposal cannot be edited once voting opens (under consent, only to answer a "
+            "standing objection); withdraw it and make a new one",
+            reason="voting_opened",
+        )
+    options = body.options
+    if options is None and row["options"] is not None:
+        options = [Option(**option) for option in orjson.loads(row["options"])]
+    effect = body.effect
+    if effect is None:
+        effect = _parse_effect(orjson.loads(row["effect"]))
+    _check_shape(row["method"], options, effect)
+    _check_tallies(row["method"], orjson.loads(row["params"]), options)
+    if body.effect is not None and _effect_text(body.effect) != row["effect"]:
+        old_rule = _rule_for(state, ctx.commons_id, _parse_effect(orjson.loads(row["effect"])))
+        if _rule_for(state, ctx.commons_id, body.effect) != old_rule:
+            raise NotAllowed(
+                "this change of the effect needs another method under the charter's meta-rule: "
+                "withdraw the proposal and make a new one",
+                reason="meta_rule",
+            )
+
+
+def _parse_effect(data: dict[str, Any]) -> Effect:
+    if data["kind"] == "amend_charter":
+        return AmendCharter(kind="amend_charter", charter=Charter.model_validate(data["charter"]))
+    return NoEffect(kind="none")
+
+
+def apply_amend(state: State, ctx: Context) -> None:
+    body: AmendBody = ctx.body
+    row = dict(proposal_row(state, ctx.commons_id, body.proposal))
+    if body.title is not None:
+        row["title"] = body.title
+    if body.text is not None:
+        row["text"] = body.text
+    if body.options is not None:
+        row["options"] = _options_text(body.options)
+    if body.effect is not None:
+        row["effect"] = _effect_text(body.effect)
+    row["version"] += 1
+    row["objections"] = 0
+    row["stances"] = 0
+    if row["status"] != "discussion":  # consent, answering an objection: a new round of voting
+        _new_round(state, row, ctx.entry.recorded_at, int(row["voting_hours"]))
+    state.put(proposals, row)
+
+
+def _new_round(state: State, row: Row, at: str, hours: int) -> None:
+    if row["status"] == "blocked":
+        row["outcome"] = None  # the blocked round's tally stays in the journal, recomputable
+        row["closed_at"] = None
+        row["close_entry"] = None
+    row["round"] += 1
+    row["status"] = "voting"
+    row["closes_at"] = later(at, hours)
+    _reschedule(state, row["commons_id"], row["proposal_id"], [[row["closes_at"], "close"]])
+
+
+def check_withdraw(state: State, ctx: Context) -> None:
+    # A proposer who has left may still withdraw what they proposed (like a claim they made):
+    # it frees the commons' agenda and gains them nothing.
+    _own_open_proposal(state, ctx, ctx.body.proposal)
+
+
+def apply_withdraw(state: State, ctx: Context) -> None:
+    row = dict(proposal_row(state, ctx.commons_id, ctx.body.proposal))
+    row["status"] = "withdrawn"
+    row["closed_at"] = ctx.entry.recorded_at
+    state.put(proposals, row)
+    _count_open(state, ctx.commons_id, ctx.author, -1)
+    _reschedule(state, ctx.commons_id, row["proposal_id"], [])
+
+
+def check_escalate(state: State, ctx: Context) -> None:
+    active_member(state, ctx.commons_id, ctx.author)
+    row = _own_open_proposal(state, ctx, ctx.body.proposal)
+    if row["method"] != "consent" or row["status"] != "blocked":
+        raise NotAllowed(
+            "only a consent proposal blocked by an objection can be escalated to its fallback",
+            reason="not_blocked",
+        )
+    rounds = int(orjson.loads(row["params"])["rounds"])
+    if int(row["round"]) < rounds:
+        raise NotAllowed(
+            f"escalation comes after {rounds} rounds; this proposal has had {row['round']}: "
+            "amend it to answer the objection first",
+            reason="too_early",
+        )
+
+
+def apply_escalate(state: State, ctx: Context) -> None:
+    row = dict(proposal_row(state, ctx.commons_id, ctx.body.proposal))
+    fallback = orjson.loads(row["params"])["fallback"]
+    row["method"] = fallback["method"]
+    row["params"] = text_of(fallback["params"])
+    row["voting_hours"] = int(fallback["voting_hours"])
+    row["version"] += 1  # consent positions are not votes: every member votes again
+    row["objections"] = 0
+    row["stances"] = 0
+    _new_round(state, row, ctx.entry.recorded_at, int(fallback["voting_hours"]))
+    state.put(proposals, row)
+
+
+def check_close(state: State, ctx: Context) -> None:
+    active_member(state, ctx.commons_id, ctx.author)  # any member; not strangers' spam
+    row = proposal_row(state, ctx.commons_id, ctx.body.proposal)
+    if row["status"] in ("discussion", "voting"):
+        raise NotAllowed(
+            f"this proposal closes at {row['closes_at']} (journal time); nothing to close yet",
+            reason="not_due",
+        )
+    if row["close_entry"] is not None or row["status"] == "withdrawn":
+        raise AlreadyDone("this proposal's close is in the journal already", reason="closed")
+
+
+def apply_close(state: State, ctx: Context) -> None:
+    row = dict(proposal_row(state, ctx.commons_id, ctx.body.proposal))
+    row["close_entry"] = ctx.entry.seq
+    state.put(proposals, row)
+
+
+def check_stance(state: State, ctx: Context) -> None:
+    body: StanceBody = ctx.body
+    member = active_member(state, ctx.commons_id, ctx.author)
+    row = proposal_row(state, ctx.commons_id, body.proposal)
+    status = row["status"]
+    if status == "discussion":
+        raise _refuse(
+            "not_open_yet", f"voting on this proposal opens at {row['opens_at']} (journal time)"
+        )
+    if status != "voting":
+        raise _refuse(
+            "closed", f"this proposal is {status}: its voting closed at {row['closed_at']}"
+        )
+    if body.version != row["version"]:
+        raise _refuse(
+            "wrong_version",
+            f"this stance is on version {body.version}, but the proposal is at version "
+            f"{row['version']}: read it again and take a stance on what it says now",
+        )
+    opened = _electorate_opened_at(row)
+    if member["joined_at"] >= opened:
+        raise _refuse(
+            "not_in_electorate",
+            f"you joined at {member['joined_at']}, after voting on this proposal opened "
+            f"({opened}): the electorate is the members from before",
+        )
+    _check_ballot(row, body.ballot, body.reason)
+
+
+def _electorate_opened_at(row: Row) -> str:
+    """When the electorate was fixed: voting's first opening (later rounds keep it)."""
+    return str(row["opens_at"])
+
+
+def _check_ballot(row: Row, ballot: Any, reason: str) -> None:
+    method = row["method"]
+    if method in BY_OBJECTION:
+        positions = ("consent", "concern", "object")
+        if not isinstance(ballot, dict) or set(ballot) != {"position"}:
+            raise _refuse(
+                "wrong_shape", 'the ballot is {"position": "consent" | "concern" | "object"}'
+            )
+        if ballot["position"] not in positions:
+            raise _refuse("wrong_shape", f"a position is one of {', '.join(positions)}")
+        if ballot["position"] in ("object", "concern") and not reason:
+            raise _refuse(
+                "reason_required",
+                f"an {ballot['position']} must carry a reason: say what would make it acceptable",
+            )
+        return
+    options = [option["id"] for option in orjson.loads(row["options"] or "[]")]
+    try:
+        methods.check_ballot(method, orjson.loads(row["params"]), options, ballot)
+    except methods.BallotError as exc:
+        raise _refuse(exc.code, exc.message) from exc
+
+
+def apply_stance(state: State, ctx: Context) -> None:
+    body: StanceBody = ctx.body
+    key = (ctx.commons_id, body.proposal, ctx.author)
+    row = dict(proposal_row(state, ctx.commons_id, body.proposal))
+    previous = state.get(stances, key)
+    if previous is not None and previous["version"] == row["version"]:
+        if _objects(row, orjson.loads(previous["ballot"])):
+            row["objections"] -= 1
+    else:
+        row["stances"] += 1
+    if _objects(row, body.ballot):
+        row["objections"] += 1
+    state.put(
+        stances,
+        {
+            "commons_id": ctx.commons_id,
+            "proposal_id": body.proposal,
+            "member": ctx.author,
+            "version": body.version,
+            "ballot": text_of(body.ballot),
+            "reason": body.reason,
+            "seq": ctx.entry.seq,
+            "recorded_at": ctx.entry.recorded_at,
+        },
+    )
+    state.put(proposals, row)
+
+
+def _objects(row: Row, ballot: Any) -> bool:
+    return row["method"] in BY_OBJECTION and ballot == {"position": "object"}
+
+
+def _reads_proposal(commons_id: str, author: str, body: Any) -> list[tuple[Any, Key]]:
+    return [
+        (proposals, (commons_id, body.proposal)),
+        (members, (commons_id, author)),
+        (stances, (commons_id, body.proposal, author)),
+    ]
+
+
+ACTIONS = (
+    ActionSpec(
+        type=PROPOSE,
+        summary="Propose a decision: a text, a method, options and an effect (a charter amendment)",
+        body=ProposeBody,
+        check=check_propose,
+        apply=apply_propose,
+    ),
+    ActionSpec(
+        type=AMEND,
+        summary="Amend your proposal into a new version (before voting, or to answer an objection)",
+        body=AmendBody,
+        check=check_amend,
+        apply=apply_amend,
+        reads=_reads_proposal,
+    ),
+    ActionSpec(
+        type=WITHDRAW,
+        summary="Withdraw your open proposal",
+        body=ProposalBody,
+        check=check_withdraw,
+        apply=apply_withdraw,
+        reads=_reads_proposal,
+    ),
+    ActionSpec(
+        type=ESCALATE,
+        summary="Escalate your blocked consent proposal to its fallback vote",
+        body=ProposalBody,
+        check=check_escalate,
+        apply=apply_escalate,
+        reads=_reads_proposal,
+    ),
+    ActionSpec(
+        type=CLOSE,
+        summary="Mark a proposal's close in the journal (the fold closes it at its deadline)",
+        body=ProposalBody,
+        check=check_close,
+        apply=apply_close,
+        reads=_reads_proposal,
+    ),
+    ActionSpec(
+        type=STANCE,
+        summary="Take a stance on a proposal: a vote, a ranking, scores, consent or an objection",
+        body=StanceBody,
+        check=check_stance,
+        apply=apply_stance,
+        reads=_reads_proposal,
+    ),
+)

@@ -1,0 +1,86 @@
+"""The governance area's read model: proposals, the stances taken on them, and what falls due.
+
+All of it is a function of the journal prefix and ``recorded_at`` (covered by the state
+digest): a proposal opens and closes at times written in it, and the fold opens and closes it
+before it checks the first entry recorded at or after that time. JSON columns hold canonical
+JSON; fractions are "n/d" strings; nothing is a float.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from commonwork.tables import metadata
+
+#: One row per proposal, by the id of the entry that made it; ``version`` counts its amendments
+#: (stances are bound to a version), ``round`` its voting rounds (consent: a new one after an
+#: amendment that answers an objection).
+proposals = sa.Table(
+    "proposals",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("proposal_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False, info={"fixed": True}),
+    sa.Column("proposer", sa.String(100), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("method", sa.String(20), nullable=False),
+    sa.Column("params", sa.Text, nullable=False),  # canonical JSON
+    sa.Column("options", sa.Text, nullable=True),  # canonical JSON [{id, label}], or null
+    sa.Column("effect", sa.Text, nullable=False),  # canonical JSON {kind, …}
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("round", sa.Integer, nullable=False),
+    # discussion | voting | blocked | passed | failed | withdrawn
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("made_at", sa.String(24), nullable=False),
+    sa.Column("opens_at", sa.String(24), nullable=False),  # voting opens (inclusive)
+    sa.Column("closes_at", sa.String(24), nullable=False),  # voting closes (exclusive)
+    sa.Column("voting_hours", sa.Integer, nullable=False),  # each round's length
+    sa.Column("electorate", sa.Integer, nullable=True),  # fixed when voting first opens
+    sa.Column("objections", sa.Integer, nullable=False),  # standing on this version (consent)
+    sa.Column("stances", sa.Integer, nullable=False),  # members with a stance on this version
+    sa.Column("outcome", sa.Text, nullable=True),  # canonical JSON: the full tally, once closed
+    sa.Column("closed_at", sa.String(24), nullable=True),
+    sa.Column("effective_on", sa.String(10), nullable=True),  # the day its effect governs from
+    sa.Column("close_entry", sa.BigInteger, nullable=True),  # a close action that marked it
+    sa.Index("ix_proposals_seq", "commons_id", "seq"),  # the newest first, a page at a time
+    sqlite_with_rowid=False,
+)
+
+#: Each member's stance on a proposal: only the latest counts (every one stays in the journal).
+stances = sa.Table(
+    "stances",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("proposal_id", sa.String(64), primary_key=True),
+    sa.Column("member", sa.String(100), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("ballot", sa.Text, nullable=False),  # canonical JSON, as the method reads it
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("recorded_at", sa.String(24), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: Per commons: what falls due next — canonical JSON [[at, proposal id, "open" | "close"], …]
+#: sorted — and the earliest of it, so that an entry before it costs one lookup.
+governance_clock = sa.Table(
+    "governance_clock",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("next_due", sa.String(24), nullable=True),
+    sa.Column("due", sa.Text, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: Per member: their proposals still open (the charter limits them).
+open_proposals = sa.Table(
+    "open_proposals",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("member", sa.String(100), primary_key=True),
+    sa.Column("open", sa.Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+TABLES = (proposals, stances, governance_clock, open_proposals)

@@ -1,0 +1,345 @@
+"""Peer governance in the fold (issue 10), on SQLite and PostgreSQL: proposals open and close at
+the times written in them, in journal time; stances are checked at exact boundaries; a passed
+charter amendment governs from the next day and never the past; replay, rebuild and import on
+another node give the same digest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+
+from commonwork.errors import CommonworkError
+from commonwork.journal.keys import Keypair
+from commonwork.node.node import Node
+from commonwork.node.pipeline import append_actions
+from commonwork.services import journals, queries
+from commonwork.services.journals import rebuild_projections
+from tests.conftest import open_node
+from tests.contract.test_standing import charter
+from tests.contract.test_submit_pipeline import head_of
+from tests.support.builders import found, join, signed
+
+START = "2030-01-01T00:00:00.000Z"
+
+
+def at(node: Node, moment: str) -> None:
+    node.clock = lambda: moment
+
+
+def act(node: Node, commons_id: str, person: Keypair, type_: str, body: dict[str, Any]) -> Any:
+    [appended] = append_actions(node, commons_id, [signed(person, type_, body, commons_id)])
+    return appended
+
+
+def refused(node: Node, commons_id: str, person: Keypair, type_: str, body: dict[str, Any]) -> Any:
+    with pytest.raises(CommonworkError) as caught:
+        act(node, commons_id, person, type_, body)
+    return caught.value
+
+
+def proposal(node: Node, commons_id: str, proposal_id: str) -> dict[str, Any]:
+    with node.reading() as conn:
+        from commonwork.governance.tables import proposals
+
+        row = (
+            conn.execute(
+                proposals.select().where(
+                    (proposals.c.commons_id == commons_id)
+                    & (proposals.c.proposal_id == proposal_id)
+                )
+            )
+            .mappings()
+            .one()
+        )
+    return dict(row)
+
+
+@pytest.fixture
+def people() -> dict[str, Keypair]:
+    return {name: Keypair.generate() for name in ("ada", "ben", "cy", "dee")}
+
+
+@pytest.fixture
+def commons_id(any_node: Node, people: dict[str, Keypair]) -> str:
+    """Ada founded it (with policies and the default governance); Ben and Cy joined."""
+    at(any_node, START)
+    commons_id = found(any_node, people["ada"], charter(people["ada"]))
+    for name in ("ben", "cy"):
+        join(any_node, commons_id, people[name], name.title())
+    return commons_id
+
+
+def propose(node: Node, commons_id: str, person: Keypair, **body: Any) -> str:
+    made = {"title": "Plant a hedge", "text": "Along the north fence.", "method": "majority"}
+    made.update(body)
+    return str(act(node, commons_id, person, "governance.proposal.make", made).entry.id)
+
+
+def stance(
+    node: Node,
+    commons_id: str,
+    person: Keypair,
+    pid: str,
+    ballot: Any,
+    version: int = 1,
+    **extra: Any,
+) -> Any:
+    body = {"proposal": pid, "version": version, "ballot": ballot, **extra}
+    return act(node, commons_id, person, "governance.stance.take", body)
+
+
+def test_a_majority_vote_opens_after_discussion_and_closes_at_its_deadline_exclusive(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    ada, ben, cy = people["ada"], people["ben"], people["cy"]
+    pid = propose(any_node, commons_id, ada)  # 24 h of discussion, 72 h of voting
+    made = proposal(any_node, commons_id, pid)
+    assert (made["status"], made["opens_at"], made["closes_at"]) == (
+        "discussion",
+        "2030-01-02T00:00:00.000Z",
+        "2030-01-05T00:00:00.000Z",
+    )
+    assert orjson.loads(made["params"]) == {"quorum": "0/1", "threshold": "1/2", "strict": True}
+
+    at(any_node, "2030-01-01T23:59:59.999Z")
+    early = refused(
+        any_node,
+        commons_id,
+        ben,
+        "governance.stance.take",
+        {"proposal": pid, "version": 1, "ballot": "for"},
+    )
+    assert early.extra["reason"] == "not_open_yet"
+
+    at(any_node, "2030-01-02T00:00:00.000Z")  # opens at its time, inclusive
+    stance(any_node, commons_id, ben, pid, "for")
+    assert proposal(any_node, commons_id, pid)["electorate"] == 3
+    at(any_node, "2030-01-04T23:59:59.999Z")  # the deadline minus one millisecond: counted
+    stance(any_node, commons_id, cy, pid, "against")
+    stance(any_node, commons_id, ada, pid, "for")
+    at(any_node, "2030-01-05T00:00:00.000Z")  # at the deadline: refused, it closed before it
+    late = refused(
+        any_node,
+        commons_id,
+        cy,
+        "governance.stance.take",
+        {"proposal": pid, "version": 1, "ballot": "for"},
+    )
+    assert late.extra["reason"] == "closed"
+    assert proposal(any_node, commons_id, pid)["status"] == "voting"  # the refusal wrote nothing
+    act(any_node, commons_id, cy, "governance.proposal.close", {"proposal": pid})  # anyone may
+
+    closed = proposal(any_node, commons_id, pid)
+    outcome = orjson.loads(closed["outcome"])
+    assert closed["status"] == "passed"
+    assert closed["closed_at"] == "2030-01-05T00:00:00.000Z"
+    assert (outcome["electorate"], outcome["stances"], outcome["status"]) == (3, 3, "passed")
+
+
+def test_the_latest_stance_counts_and_the_same_signed_stance_twice_is_one_entry(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    ada, ben = people["ada"], people["ben"]
+    pid = propose(any_node, commons_id, ada, discussion_hours=24)
+    at(any_node, "2030-01-02T01:00:00.000Z")
+    stance(any_node, commons_id, ben, pid, "against")
+    body = {"proposal": pid, "version": 1, "ballot": "for"}
+    again = signed(ben, "governance.stance.take", body, commons_id)
+    [first] = append_actions(any_node, commons_id, [again])
+    [second] = append_actions(any_node, commons_id, [again])
+    assert (first.created, second.created, second.entry.id) == (True, False, first.entry.id)
+
+    at(any_node, "2030-01-06T00:00:00.000Z")
+    act(any_node, commons_id, ada, "governance.proposal.close", {"proposal": pid})
+    outcome = orjson.loads(proposal(any_node, commons_id, pid)["outcome"])
+    assert outcome["stances"] == 1
+    assert outcome["status"] == "passed"  # Ben's later "for", not his "against"
+
+
+def test_edits_after_voting_opens_latecomers_and_wrong_versions_are_refused(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    ada, ben, dee = people["ada"], people["ben"], people["dee"]
+    pid = propose(any_node, commons_id, ada)
+    act(
+        any_node,
+        commons_id,
+        ada,
+        "governance.proposal.amend",
+        {"proposal": pid, "text": "Along the south fence."},
+    )
+    assert proposal(any_node, commons_id, pid)["version"] == 2
+
+    at(any_node, "2030-01-02T00:00:00.000Z")
+    join(any_node, commons_id, dee, "Dee")  # joined as voting opened: not in the electorate
+    edit = refused(
+        any_node,
+        commons_id,
+        ada,
+        "governance.proposal.amend",
+        {"proposal": pid, "text": "Nowhere."},
+    )
+    assert edit.extra["reason"] == "voting_opened"
+    latecomer = refused(
+        any_node,
+        commons_id,
+        dee,
+        "governance.stance.take",
+        {"proposal": pid, "version": 2, "ballot": "for"},
+    )
+    assert latecomer.extra["reason"] == "not_in_electorate"
+    old = refused(
+        any_node,
+        commons_id,
+        ben,
+        "governance.stance.take",
+        {"proposal": pid, "version": 1, "ballot": "for"},
+    )
+    assert old.extra["reason"] == "wrong_version"
+    assert proposal(any_node, commons_id, pid)["electorate"] == 3  # fixed before Dee joined
+
+
+def test_consent_an_objection_needs_a_reason_blocks_and_is_answered_by_an_amendment(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    ada, ben, cy = people["ada"], people["ben"], people["cy"]
+    pid = propose(any_node, commons_id, ada, method="consent", discussion_hours=24, voting_hours=72)
+    at(any_node, "2030-01-02T00:00:00.000Z")
+    bare = refused(
+        any_node,
+        commons_id,
+        ben,
+        "governance.stance.take",
+        {"proposal": pid, "version": 1, "ballot": {"position": "object"}},
+    )
+    assert bare.extra["reason"] == "reason_required"
+    stance(
+        any_node, commons_id, ben, pid, {"position": "object"}, reason="The hedge shades the beds."
+    )
+    stance(any_node, commons_id, cy, pid, {"position": "concern"}, reason="Who waters it?")
+    at(any_node, "2030-01-05T00:00:00.000Z")
+    act(any_node, commons_id, ada, "governance.proposal.close", {"proposal": pid})
+    blocked = proposal(any_node, commons_id, pid)
+    assert blocked["status"] == "blocked"
+    assert orjson.loads(blocked["outcome"])["objections"] == [
+        {"member": people["ben"].did, "reason": "The hedge shades the beds."}
+    ]
+
+    act(
+        any_node,
+        commons_id,
+        ada,
+        "governance.proposal.amend",
+        {"proposal": pid, "text": "Along the north fence, low."},
+    )
+    reopened = proposal(any_node, commons_id, pid)
+    assert (reopened["status"], reopened["version"], reopened["round"]) == ("voting", 2, 2)
+    assert reopened["closes_at"] == "2030-01-08T00:00:00.000Z"
+    stance(any_node, commons_id, ben, pid, {"position": "consent"}, version=2)
+    at(any_node, "2030-01-08T00:00:00.000Z")
+    act(any_node, commons_id, ada, "governance.proposal.close", {"proposal": pid})
+    assert proposal(any_node, commons_id, pid)["status"] == "passed"
+
+
+def test_a_charter_amendment_follows_the_meta_rule_and_governs_from_the_next_day(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    ada = people["ada"]
+    new = {**charter(ada), "purpose": "Grow food and hedges together"}
+    amend = {"kind": "amend_charter", "charter": new}
+    wrong = refused(
+        any_node,
+        commons_id,
+        ada,
+        "governance.proposal.make",
+        {"title": "Purpose", "text": "Hedges too.", "method": "majority", "effect": amend},
+    )
+    assert wrong.extra["reason"] == "meta_rule"
+    assert wrong.extra["method"] == "consent"
+
+    pid = propose(
+        any_node,
+        commons_id,
+        ada,
+        title="Purpose",
+        text="Hedges too.",
+        method="consent",
+        effect=amend,
+    )
+    made = proposal(any_node, commons_id, pid)
+    assert made["closes_at"] == "2030-01-09T00:00:00.000Z"  # 24 h + the meta-rule's 168 h
+    at(any_node, "2030-01-09T10:00:00.000Z")
+    act(any_node, commons_id, ada, "governance.proposal.close", {"proposal": pid})
+    passed = proposal(any_node, commons_id, pid)
+    assert (passed["status"], passed["effective_on"]) == ("passed", "2030-01-10")
+    assert queries.commons_detail(any_node, commons_id).purpose != new["purpose"]  # not yet
+
+    at(any_node, "2030-01-10T00:00:01.000Z")
+    join(any_node, commons_id, people["dee"], "Dee")  # the first entry of the next day
+    assert queries.commons_detail(any_node, commons_id).purpose == new["purpose"]
+
+
+def test_replay_rebuild_and_import_elsewhere_give_the_same_digest(
+    any_node: Node, commons_id: str, people: dict[str, Keypair], tmp_path: Any
+) -> None:
+    ada, ben = people["ada"], people["ben"]
+    pid = propose(any_node, commons_id, ada, method="consent")
+    other = propose(any_node, commons_id, ben, method="supermajority")
+    at(any_node, "2030-01-02T12:00:00.000Z")
+    stance(any_node, commons_id, ben, pid, {"position": "object"}, reason="Too soon.")
+    stance(any_node, commons_id, ada, other, "for")
+    at(any_node, "2030-01-06T00:00:00.000Z")
+    join(any_node, commons_id, people["dee"], "Dee")
+    before = head_of(any_node, commons_id)
+    digest = queries.commons_detail(any_node, commons_id).digest
+
+    rebuild_projections(any_node)
+    assert queries.commons_detail(any_node, commons_id).digest == digest
+    mirror = open_node(tmp_path / "mirror")
+    try:
+        journals.import_journal(mirror, list(journals.export_journal(any_node, commons_id)))
+        assert queries.commons_detail(mirror, commons_id).digest == digest
+        report = journals.reverify(mirror, commons_id)[0].last
+        assert report is not None
+        assert report.ok
+    finally:
+        mirror.close()
+    assert head_of(any_node, commons_id) == before
+
+
+def test_a_ranked_choice_is_tallied_by_schulze_and_bad_ballots_are_refused_with_their_code(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    ada, ben, cy = people["ada"], people["ben"], people["cy"]
+    options = [
+        {"id": "status_quo", "label": "Keep Tuesdays"},
+        {"id": "thu", "label": "Thursdays"},
+        {"id": "sat", "label": "Saturdays"},
+    ]
+    pid = propose(
+        any_node,
+        commons_id,
+        ada,
+        title="Work day",
+        text="Which day?",
+        method="schulze",
+        options=options,
+        discussion_hours=24,
+    )
+    at(any_node, "2030-01-02T01:00:00.000Z")
+    for code, ballot in (("duplicate_rank", ["thu", "thu"]), ("unknown_option", ["sun"])):
+        body = {"proposal": pid, "version": 1, "ballot": ballot}
+        assert (
+            refused(any_node, commons_id, ben, "governance.stance.take", body).extra["reason"]
+            == code
+        )
+    stance(any_node, commons_id, ada, pid, ["sat", "thu", "status_quo"])
+    stance(any_node, commons_id, ben, pid, ["thu", "sat"])
+    stance(any_node, commons_id, cy, pid, ["thu"])
+    at(any_node, "2030-01-05T00:00:00.000Z")
+    act(any_node, commons_id, ada, "governance.proposal.close", {"proposal": pid})
+    outcome = orjson.loads(proposal(any_node, commons_id, pid)["outcome"])
+    assert (outcome["winner"], outcome["ranking"][0], outcome["status"]) == ("thu", "thu", "passed")
+    assert outcome["tally"]["pairwise"]["thu"]["sat"] == 2
