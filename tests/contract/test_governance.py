@@ -17,7 +17,7 @@ from commonwork.node.pipeline import append_actions
 from commonwork.services import journals, queries
 from commonwork.services.journals import rebuild_projections
 from tests.conftest import open_node
-from tests.contract.test_standing import charter
+from tests.contract.test_standing import VALIDATION, approve, charter, status, work
 from tests.contract.test_submit_pipeline import head_of
 from tests.support.builders import found, join, signed
 
@@ -247,8 +247,8 @@ def test_a_charter_amendment_follows_the_meta_rule_and_governs_from_the_next_day
     any_node: Node, commons_id: str, people: dict[str, Keypair]
 ) -> None:
     ada = people["ada"]
-    new = {**charter(ada), "purpose": "Grow food and hedges together"}
-    amend = {"kind": "amend_charter", "charter": new}
+    new = {"purpose": "Grow food and hedges together"}
+    amend = {"kind": "amend_charter", "changes": new}
     wrong = refused(
         any_node,
         commons_id,
@@ -343,3 +343,109 @@ def test_a_ranked_choice_is_tallied_by_schulze_and_bad_ballots_are_refused_with_
     outcome = orjson.loads(proposal(any_node, commons_id, pid)["outcome"])
     assert (outcome["winner"], outcome["ranking"][0], outcome["status"]) == ("thu", "thu", "passed")
     assert outcome["tally"]["pairwise"]["thu"]["sat"] == 2
+
+
+def two_founders(node: Node, people: dict[str, Keypair]) -> str:
+    """Ada and Cy founders (100 each, each approval weighing the cap of 10); Ben joined."""
+    ada, cy = people["ada"], people["cy"]
+    at(node, START)
+    seeds = [{"member": ada.did, "standing": 100}, {"member": cy.did, "standing": 100}]
+    standing = {"half_life_days": 180, "founders": seeds}
+    commons_id = found(node, ada, charter(ada, standing_policy=standing))
+    join(node, commons_id, people["ben"], "Ben")
+    join(node, commons_id, cy, "Cy")
+    return commons_id
+
+
+def test_a_passed_amendment_of_the_validation_policy_governs_the_next_days_settlement_only(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    """Ada's approval (weight 10) meets the threshold of 10. A consent proposal raising it to
+    20 closes on day 8 (2030-01-09) with no objection: work approved on day 8 is settled under
+    10 (accepted), work of day 9 under 20 (pending); work of day 0 stays accepted. A second
+    amendment, objected to, changes nothing."""
+    ada, ben, cy = people["ada"], people["ben"], people["cy"]
+    commons_id = two_founders(any_node, people)
+    stricter = {"validation_policy": {**VALIDATION, "threshold": "20"}}
+    raising = propose(
+        any_node,
+        commons_id,
+        ada,
+        title="Two approvals",
+        text="Raise the threshold.",
+        method="consent",
+        effect={"kind": "amend_charter", "changes": stricter},
+    )
+    lowering = propose(
+        any_node,
+        commons_id,
+        ben,
+        title="Lower it",
+        text="Lower the threshold.",
+        method="consent",
+        effect={
+            "kind": "amend_charter",
+            "changes": {"validation_policy": {**VALIDATION, "threshold": "5"}},
+        },
+    )
+    early = work(any_node, commons_id, ben)
+    approve(any_node, commons_id, ada, early)
+    at(any_node, "2030-01-02T09:00:00.000Z")
+    stance(any_node, commons_id, cy, lowering, {"position": "object"}, reason="Too few eyes.")
+
+    at(any_node, "2030-01-09T10:00:00.000Z")  # after both closed (at 00:00)
+    before = work(any_node, commons_id, ben)  # this entry's fold closes them first
+    approve(any_node, commons_id, ada, before)
+    assert proposal(any_node, commons_id, raising)["status"] == "passed"
+    assert proposal(any_node, commons_id, raising)["effective_on"] == "2030-01-10"
+    assert proposal(any_node, commons_id, lowering)["status"] == "blocked"
+    at(any_node, "2030-01-10T10:00:00.000Z")
+    after = work(any_node, commons_id, ben)
+    approve(any_node, commons_id, ada, after)
+    at(any_node, "2030-01-11T10:00:00.000Z")
+    join(any_node, commons_id, people["dee"], "Dee")  # settles day 9
+
+    assert status(any_node, commons_id, early) == "accepted"
+    assert status(any_node, commons_id, before) == "accepted"  # its day, under the old rule
+    assert status(any_node, commons_id, after) == "pending"  # 10 of the new 20
+    threshold = queries.commons_detail(any_node, commons_id).charter
+    assert threshold is not None
+    assert threshold["validation_policy"]["threshold"] == "20"
+
+
+def test_decisions_closed_in_a_quiet_spell_take_effect_in_time_order(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    """Two amendments of different fields close on days 8 and 10 with no entry between: the
+    next entry (day 12) closes the first, settles days 8 and 9 (the first governs day 9), then
+    closes the second over the charter the first left: both hold."""
+    ada, ben = people["ada"], people["ben"]
+    commons_id = two_founders(any_node, people)
+    stricter = {"validation_policy": {**VALIDATION, "threshold": "20"}}
+    propose(
+        any_node,
+        commons_id,
+        ada,
+        title="Two approvals",
+        text="Raise the threshold.",
+        method="consent",
+        effect={"kind": "amend_charter", "changes": stricter},
+    )
+    at(any_node, "2030-01-03T00:00:00.000Z")
+    renamed = {"purpose": "Seeds and hedges"}
+    propose(
+        any_node,
+        commons_id,
+        ben,
+        title="Purpose",
+        text="Say hedges.",
+        method="consent",
+        effect={"kind": "amend_charter", "changes": renamed},
+    )
+    at(any_node, "2030-01-13T10:00:00.000Z")
+    join(any_node, commons_id, people["dee"], "Dee")
+
+    detail = queries.commons_detail(any_node, commons_id)
+    assert detail.purpose == "Seeds and hedges"
+    assert detail.charter is not None
+    assert detail.charter["validation_policy"]["threshold"] == "20"

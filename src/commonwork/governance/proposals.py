@@ -23,6 +23,7 @@ by commonwork.governance.methods.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -90,11 +91,21 @@ class NoEffect(BaseModel):
 
 
 class AmendCharter(BaseModel):
-    """The charter as it will read (every field): it governs from the day after the close."""
+    """The charter's fields the amendment sets, each whole (null: the field's default again),
+    over the charter as it stands when the proposal closes: two amendments of different fields
+    both hold. It governs from the day after the close."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: Literal["amend_charter"]
-    charter: Charter
+    changes: dict[str, Any] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _fields(self) -> AmendCharter:
+        unknown = sorted(set(self.changes) - set(Charter.model_fields))
+        if unknown:
+            fields = ", ".join(Charter.model_fields)
+            raise ValueError(f"a charter has no field {', '.join(unknown)} (it has: {fields})")
+        return self
 
 
 Effect = Annotated[NoEffect | AmendCharter, Field(discriminator="kind")]
@@ -180,11 +191,29 @@ def _rule_for(state: State, commons_id: str, effect: Effect) -> Rule | None:
     if not isinstance(effect, AmendCharter):
         return None
     governance = governance_now(state, commons_id)
-    current = orjson.loads(commons_row(state, commons_id)["charter"])
-    proposed = effect.charter.as_json()
-    if current.get("governance") != proposed.get("governance"):
+    if "governance" in effect.changes:
         return governance.meta  # changing how the commons decides: the stricter rule
     return governance.charter
+
+
+def latest_charter(state: State, commons_id: str) -> dict[str, Any]:
+    """The charter as the last decision left it: a version waiting for its day, else the one
+    in force."""
+    checkpoint = state.get(settlements, (commons_id,))
+    if checkpoint is not None and checkpoint.get("pending_charter") is not None:
+        version = state.get(charter_versions, (commons_id, checkpoint["pending_charter"]))
+        if version is not None:
+            found: dict[str, Any] = orjson.loads(version["charter"])
+            return found
+    current: dict[str, Any] = orjson.loads(commons_row(state, commons_id)["charter"])
+    return current
+
+
+def amended(charter: dict[str, Any], changes: dict[str, Any]) -> str:
+    """The charter with ``changes``, as the projection keeps it (canonical JSON); ValueError
+    (pydantic's) when the result is not a valid charter."""
+    merged = {name: value for name, value in {**charter, **changes}.items() if value is not None}
+    return text_of(Charter.model_validate(merged).as_json())
 
 
 def rule_params(rule: Rule) -> dict[str, Any]:
@@ -248,8 +277,10 @@ def _count_open(state: State, commons_id: str, member: str, delta: int) -> None:
     state.put(open_proposals, {"commons_id": commons_id, "member": member, "open": held + delta})
 
 
-def before_entry(state: State, commons_id: str, at: str) -> None:
-    """Open and close every proposal that fell due at or before ``at``, in order of time."""
+def before_entry(state: State, commons_id: str, at: str, settle_to: Callable[[str], None]) -> None:
+    """Open and close every proposal that fell due at or before ``at``, in order of time; the
+    days before each one's time are settled first, so that an effect (a charter version) is on
+    the timeline before settlement reaches the day it governs from."""
     row = state.get(governance_clock, (commons_id,))
     if row is None or row["next_due"] is None or row["next_due"] > at:
         return
@@ -261,6 +292,7 @@ def before_entry(state: State, commons_id: str, at: str) -> None:
         {"commons_id": commons_id, "next_due": rest[0][0] if rest else None, "due": text_of(rest)},
     )
     for when, proposal_id, what in ready:
+        settle_to(when[:10])
         if what == "open":
             _open_voting(state, commons_id, proposal_id)
         else:
@@ -299,7 +331,11 @@ def close(state: State, commons_id: str, proposal_id: str, at: str) -> None:
     if status != "blocked":  # a blocked consent proposal stays open: amend, escalate, withdraw
         _count_open(state, commons_id, row["proposer"], -1)
     if status == "passed":
-        row["effective_on"] = _take_effect(state, row, at)
+        try:
+            row["effective_on"] = _take_effect(state, row, at)
+        except ValueError as exc:  # an earlier decision made these changes invalid together
+            outcome = {**outcome, "status": "failed", "error": "charter_invalid", "why": str(exc)}
+            row["outcome"], row["status"] = text_of(outcome), "failed"
     state.put(proposals, row)
 
 
@@ -368,7 +404,7 @@ def _take_effect(state: State, row: Row, at: str) -> str | None:
     if effect["kind"] != "amend_charter":
         return None
     commons_id = row["commons_id"]
-    text = text_of(Charter.model_validate(effect["charter"]).as_json())
+    text = amended(latest_charter(state, commons_id), effect["changes"])
     if state.get(settlements, (commons_id,)) is not None:
         return schedule_charter(state, commons_id, int(row["seq"]), at, text)
     # A commons without a settlement engine has no day boundary to wait for: at once.
@@ -379,6 +415,17 @@ def _take_effect(state: State, row: Row, at: str) -> str | None:
 
 
 # --- the rules --------------------------------------------------------------------------------
+
+
+def _check_amendment(state: State, commons_id: str, effect: Effect) -> None:
+    if not isinstance(effect, AmendCharter):
+        return
+    try:
+        amended(latest_charter(state, commons_id), effect.changes)
+    except ValueError as exc:
+        raise InvalidAction(
+            f"the charter with these changes would not be valid: {exc}", reason="charter_invalid"
+        ) from exc
 
 
 def _check_tallies(method: str, params: dict[str, Any], options: list[Option] | None) -> None:
@@ -422,6 +469,7 @@ def check_propose(state: State, ctx: Context) -> None:
     _check_shape(body.method, body.options, body.effect)
     params = full_params(state, ctx.commons_id, body.method, body.params)
     _check_tallies(body.method, params, body.options)
+    _check_amendment(state, ctx.commons_id, body.effect)
     rule = _rule_for(state, ctx.commons_id, body.effect)
     if rule is not None:
         wanted = rule_params(rule)
@@ -512,7 +560,7 @@ def _options_text(options: list[Option] | None) -> str | None:
 
 def _effect_text(effect: Effect) -> str:
     if isinstance(effect, AmendCharter):
-        return text_of({"kind": "amend_charter", "charter": effect.charter.as_json()})
+        return text_of({"kind": "amend_charter", "changes": effect.changes})
     return text_of({"kind": "none"})
 
 
@@ -546,6 +594,7 @@ def check_amend(state: State, ctx: Context) -> None:
         effect = _parse_effect(orjson.loads(row["effect"]))
     _check_shape(row["method"], options, effect)
     _check_tallies(row["method"], orjson.loads(row["params"]), options)
+    _check_amendment(state, ctx.commons_id, effect)
     if body.effect is not None and _effect_text(body.effect) != row["effect"]:
         old_rule = _rule_for(state, ctx.commons_id, _parse_effect(orjson.loads(row["effect"])))
         if _rule_for(state, ctx.commons_id, body.effect) != old_rule:
@@ -558,7 +607,7 @@ def check_amend(state: State, ctx: Context) -> None:
 
 def _parse_effect(data: dict[str, Any]) -> Effect:
     if data["kind"] == "amend_charter":
-        return AmendCharter(kind="amend_charter", charter=Charter.model_validate(data["charter"]))
+        return AmendCharter(kind="amend_charter", changes=data["changes"])
     return NoEffect(kind="none")
 
 

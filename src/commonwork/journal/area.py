@@ -78,8 +78,10 @@ KeepEvents = Callable[[State, Context, Sequence[Event]], None]
 
 #: (state, commons id, recorded_at of the genesis)
 Begin = Callable[[State, str, str], None]
-#: (state, commons id, recorded_at of the entry about to be checked)
-BeforeEntry = Callable[[State, str, str], None]
+#: (state, commons id, recorded_at of the entry about to be checked, a function that settles
+#: every finished day before a given day): what falls due before the entry, in time order,
+#: settling the days before each thing that falls due first
+BeforeEntry = Callable[[State, str, str, Callable[[str], None]], None]
 #: (state, the entry just applied)
 AfterEntry = Callable[[State, Context], None]
 #: (a database state with the batch's rows loaded, commons id, action type, author, body):

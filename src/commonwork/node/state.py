@@ -96,13 +96,19 @@ def run_rules(state: Any, commons_id: str, entry: Entry, body: Any = None) -> No
 
 
 def before_rules(state: Any, commons_id: str, at: str) -> None:
-    """What runs before the rule of an entry recorded ``at`` (not a genesis): the settlement of
-    every finished day since the checkpoint, with every area's steps, then the areas'
-    before_entry (e.g. governance closes the proposals that fell due before ``at``)."""
-    if DAY_BOUNDARY is not None:
-        DAY_BOUNDARY(state, commons_id, at[:10], SETTLE_STEPS)
+    """What runs before the rule of an entry recorded ``at`` (not a genesis): the areas'
+    before_entry (governance closes the proposals that fell due before ``at``), each able to
+    bring settlement up to a day first, then the settlement of every finished day since the
+    checkpoint, with every area's steps. In time order: a decision closed on day D is settled
+    after day D - 1 and before day D + 1, from which its effect governs."""
+
+    def settle_to(day: str) -> None:
+        if DAY_BOUNDARY is not None:
+            DAY_BOUNDARY(state, commons_id, day, SETTLE_STEPS)
+
     for before in BEFORE_ENTRY:
-        before(state, commons_id, at)
+        before(state, commons_id, at, settle_to)
+    settle_to(at[:10])
 
 
 class MemoryState:
