@@ -573,6 +573,7 @@ def fill(template: str, stage: Stage, body: dict[str, Any] | None = None, **more
         "commons_id": stage.commons,
         "contribution_id": body.get("contribution", stage.contribution),
         "task_id": body.get("task", ""),
+        "proposal_id": body.get("proposal", ""),
         "code": stage.code,
         **more,
     }
@@ -651,8 +652,20 @@ def _record_form(body: dict[str, Any]) -> dict[str, str]:
     return {name: body[name] for name in ("kind", "quantity", "description")}
 
 
+PAGE_PROPOSAL = PAGE + "/proposals/{proposal_id}"
 PAGE_ACTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], dict[str, str]], str], ...] = (
     ("/found", FOUND, lambda body: FOUND_FORM, ""),
+    (
+        PAGE + "/proposals",
+        PROPOSE,
+        lambda body: {k: body[k] for k in ("title", "text", "method")},
+        "",
+    ),
+    (PAGE_PROPOSAL + "/amend", AMEND, lambda body: {"text": body["text"]}, ""),
+    (PAGE_PROPOSAL + "/stance", STANCE, lambda body: {"version": "1", "vote": body["ballot"]}, ""),
+    (PAGE_PROPOSAL + "/withdraw", PROPOSAL_WITHDRAW, lambda body: {}, ""),
+    (PAGE_PROPOSAL + "/escalate", ESCALATE, lambda body: {}, ""),
+    (PAGE_PROPOSAL + "/close", CLOSE, lambda body: {}, ""),
     (PAGE + "/join", JOIN, lambda body: {}, ""),
     (PAGE + "/contributions", RECORD, _record_form, ""),
     (PAGE + "/validations", VALIDATE, lambda body: body, ""),

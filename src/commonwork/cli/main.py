@@ -16,6 +16,7 @@ from commonwork.cli.git_import import import_git
 from commonwork.cli.identity import identity_group
 from commonwork.cli.inbox import inbox
 from commonwork.cli.invitations import invite
+from commonwork.cli.proposals import proposal_group
 from commonwork.cli.standing import standing_group
 from commonwork.cli.tasks import task_group
 from commonwork.services.nodes import SETTINGS_HELP
@@ -95,6 +96,7 @@ for command in (
     contributions.withdraw,
     acting.validate,
     standing_group,
+    proposal_group,
     inbox,
     journal.export,
     journal.import_,

@@ -8,6 +8,12 @@ the action types their friendly routes take by the constants here, never by impo
 from __future__ import annotations
 
 from commonwork.commons.actions import FOUND, INVITE, JOIN, LEAVE
+from commonwork.governance.proposals import AMEND as PROPOSAL_AMEND
+from commonwork.governance.proposals import CLOSE as PROPOSAL_CLOSE
+from commonwork.governance.proposals import ESCALATE as PROPOSAL_ESCALATE
+from commonwork.governance.proposals import PROPOSE as PROPOSAL_MAKE
+from commonwork.governance.proposals import STANCE as STANCE_TAKE
+from commonwork.governance.proposals import WITHDRAW as PROPOSAL_WITHDRAW
 from commonwork.journal.projection import ActionSpec, Door
 from commonwork.node.registry import ACTION_SPECS, spec_for
 from commonwork.production.actions import CORRECT, RECORD, VALIDATE, WITHDRAW
@@ -23,7 +29,13 @@ __all__ = [
     "JOIN",
     "LEAVE",
     "POST",
+    "PROPOSAL_AMEND",
+    "PROPOSAL_CLOSE",
+    "PROPOSAL_ESCALATE",
+    "PROPOSAL_MAKE",
+    "PROPOSAL_WITHDRAW",
     "RECORD",
+    "STANCE_TAKE",
     "UNCLAIM",
     "VALIDATE",
     "WITHDRAW",

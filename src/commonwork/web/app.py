@@ -167,12 +167,14 @@ def create_app(node: Node) -> FastAPI:
         api,
         api_account,
         api_act,
+        api_governance,
         api_inbox,
         api_invitations,
         api_standing,
         pages,
         pages_act,
         pages_contributions,
+        pages_governance,
         pages_invitations,
         pages_standing,
     )
@@ -202,6 +204,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(api_account.router)
     app.include_router(api_act.router)
     app.include_router(api_standing.router)
+    app.include_router(api_governance.router)
     signs = [Depends(read_signed_field)]  # a page's form may carry what its browser signed
     app.include_router(pages.router, dependencies=signs)
     app.include_router(pages_standing.router)
@@ -211,6 +214,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(api_inbox.router)
     app.include_router(api_inbox.pages, dependencies=signs)
     app.include_router(pages_invitations.router, dependencies=signs)
+    app.include_router(pages_governance.router, dependencies=signs)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/api/docs", include_in_schema=False)

@@ -1,0 +1,85 @@
+"""The governance doors: ``commonwork proposal`` in process, the API's proposal reads over real
+HTTP (with the live phase and the provisional outcome before the fold records a close), and the
+pages that list and show proposals."""
+
+from __future__ import annotations
+
+import httpx
+
+from commonwork.journal.keys import Keypair
+from commonwork.node.node import Node
+from commonwork.node.pipeline import append_actions
+from tests.contract.test_standing import charter
+from tests.functional.server import HTML
+from tests.functional.test_cli import FOUND, Session
+from tests.support import builders
+from tests.support.cli import Cli
+
+
+def test_propose_take_stances_list_and_show_on_the_command_line(run: Cli) -> None:
+    run("id", "new", "alice")
+    run("id", "new", "bob")
+    commons = run(*FOUND, "--as", "alice", "--founder-name", "Alice").stdout.strip()
+    run("join", commons, "--as", "bob", "--name", "Bob")
+    session = Session(commons, "", "", "")
+    made = run.json(
+        "proposal", "make", session.commons, "--title", "Open on Sundays", "--text", "From May.",
+        "--method", "schulze", "--option", "sun: Sundays", "--option", "status_quo: As now",
+        "--discussion-hours", "24", "--as", "alice",
+    )  # fmt: skip
+    [listed] = run.json("proposal", "list", session.commons)
+    assert (listed["proposal_id"], listed["phase"], listed["method"]) == (
+        made["id"],
+        "discussion",
+        "schulze",
+    )
+    run.refused(
+        "proposal", "stance", session.commons, made["id"], "--version", "1", "--ballot",
+        '["sun"]', "--as", "bob", says="opens at", code="ballot_refused",
+    )  # fmt: skip
+    run.refused(
+        "proposal", "make", session.commons, "--title", "x", "--text", "y", "--method",
+        "approval", "--as", "alice", says="two or more", code="invalid_action",
+    )  # fmt: skip
+    shown = run.json("proposal", "show", session.commons, made["id"])
+    assert [option["id"] for option in shown["options"]] == ["sun", "status_quo"]
+    assert "Open on Sundays" in run("proposal", "show", session.commons, made["id"]).stdout
+
+
+def test_the_api_and_pages_show_a_proposal_closing_before_the_fold_records_it(
+    node: Node, api: httpx.Client, site: str
+) -> None:
+    ada, ben = Keypair.generate(), Keypair.generate()
+    builders.advance(node, 0)
+    commons = builders.found(node, ada, charter(ada))
+    builders.join(node, commons, ben, "Ben")
+    body = {"title": "Paint the shed", "text": "Green.", "method": "majority"}
+    [made] = append_actions(
+        node, commons, [builders.signed(ada, "governance.proposal.make", body, commons)]
+    )
+    pid = made.entry.id
+    builders.advance(node, 1.5)
+    stance = {"proposal": pid, "version": 1, "ballot": "for"}
+    append_actions(node, commons, [builders.signed(ben, "governance.stance.take", stance, commons)])
+
+    voting = api.get(f"/api/v1/commons/{commons}/proposals/{pid}").json()
+    assert (voting["proposal"]["phase"], voting["provisional"]["status"]) == ("voting", "passed")
+    assert "outcome" not in voting
+    builders.advance(node, 3)  # past the deadline; no entry yet
+    closing = api.get(f"/api/v1/commons/{commons}/proposals/{pid}").json()
+    assert closing["proposal"]["phase"] == "closing"
+    assert closing["proposal"]["status"] == "voting"  # as recorded: the fold has not closed it
+    listed = api.get(f"/api/v1/commons/{commons}/proposals", params={"status": "voting"}).json()
+    assert [item["proposal_id"] for item in listed["items"]] == [pid]
+    assert (
+        api.get(f"/api/v1/commons/{commons}/proposals", params={"status": "x"}).status_code == 422
+    )
+    assert api.get(f"/api/v1/commons/{commons}/proposals/{'0' * 64}").status_code == 404
+
+    with httpx.Client(base_url=site, headers=HTML) as browser:
+        board = browser.get(f"/commons/{commons}/proposals")
+        page = browser.get(f"/commons/{commons}/proposals/{pid}")
+    assert board.status_code == page.status_code == 200
+    assert "Paint the shed" in board.text
+    assert 'data-testid="proposal-phase">closing' in page.text
+    assert "to be recorded with the next entry" in page.text
