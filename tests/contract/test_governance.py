@@ -449,3 +449,79 @@ def test_decisions_closed_in_a_quiet_spell_take_effect_in_time_order(
     assert detail.purpose == "Seeds and hedges"
     assert detail.charter is not None
     assert detail.charter["validation_policy"]["threshold"] == "20"
+
+
+def roles_held(node: Node, commons_id: str) -> set[tuple[str, str]]:
+    from commonwork.governance.tables import roles
+
+    with node.reading() as conn:
+        rows = conn.execute(roles.select().where(roles.c.commons_id == commons_id)).mappings()
+        return {(row["member"], row["role"]) for row in rows if row["recalled_at"] is None}
+
+
+def member_role(node: Node, commons_id: str, did: str) -> str:
+    found = queries.membership(node, commons_id, did)
+    assert found is not None
+    return str(found.role)
+
+
+def test_leadership_by_consent_roles_are_granted_by_vote_and_a_seconded_recall_removes_a_founder(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    ada, ben, cy = people["ada"], people["ben"], people["cy"]
+    grant = {"kind": "grant_role", "member": ben.did, "role": "steward"}
+    wrong = refused(
+        any_node,
+        commons_id,
+        cy,
+        "governance.proposal.make",
+        {"title": "Ben", "text": "Steward.", "method": "consent", "effect": grant},
+    )
+    assert (wrong.extra["reason"], wrong.extra["method"]) == ("meta_rule", "majority")
+    steward = propose(
+        any_node,
+        commons_id,
+        cy,
+        title="Ben",
+        text="Steward.",
+        effect=grant,
+        params={"quorum": "1/3", "threshold": "1/2"},
+    )
+    recall = {"kind": "recall_role", "member": ada.did, "role": "founder"}
+    lonely = propose(
+        any_node,
+        commons_id,
+        ben,
+        title="Ada",
+        text="No confidence.",
+        effect=recall,
+        params={"quorum": "1/3", "threshold": "1/2"},
+    )
+    at(any_node, "2030-01-01T12:00:00.000Z")
+    seconded = propose(
+        any_node,
+        commons_id,
+        cy,
+        title="Ada",
+        text="No confidence, seconded.",
+        effect=recall,
+        params={"quorum": "1/3", "threshold": "1/2"},
+    )
+    own = refused(any_node, commons_id, cy, "governance.proposal.second", {"proposal": seconded})
+    assert own.extra["reason"] == "own_motion"
+    act(any_node, commons_id, ben, "governance.proposal.second", {"proposal": seconded})
+
+    at(any_node, "2030-01-02T13:00:00.000Z")  # voting opened on both recalls
+    for pid in (steward, seconded):
+        stance(any_node, commons_id, ben, pid, "for")
+        stance(any_node, commons_id, cy, pid, "for")
+    stance(any_node, commons_id, ada, seconded, "against")  # no role blocks its own recall
+    failed = orjson.loads(proposal(any_node, commons_id, lonely)["outcome"])
+    assert failed["error"] == "not_seconded"  # nobody seconded it before voting would open
+    at(any_node, "2030-01-05T13:00:00.000Z")
+    join(any_node, commons_id, people["dee"], "Dee")
+
+    assert proposal(any_node, commons_id, steward)["status"] == "passed"
+    assert roles_held(any_node, commons_id) == {(ben.did, "steward")}
+    assert proposal(any_node, commons_id, seconded)["status"] == "passed"
+    assert member_role(any_node, commons_id, ada.did) == "member"

@@ -83,6 +83,7 @@ PROPOSAL_WITHDRAW = "governance.proposal.withdraw"
 ESCALATE = "governance.proposal.escalate"
 CLOSE = "governance.proposal.close"
 STANCE = "governance.stance.take"
+SECOND = "governance.proposal.second"
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Unique e-mail addresses for the accounts and claims the cases make.
 _serial = itertools.count()
@@ -177,6 +178,7 @@ class Stage:
     proposal_voting: str = ""  # member's majority vote, open
     proposal_blocked: str = ""  # member's consent proposal that other's objection blocked
     proposal_due: str = ""  # member's majority vote that closed (failed: no votes)
+    proposal_recall: str = ""  # member's motion to recall the founder's role, in discussion
 
 
 def open_stage(world: World) -> Stage:
@@ -260,6 +262,12 @@ def governance_stage(world: World) -> Stage:
             ],
         )
         blocked, due = made[2].entry.id, made[3].entry.id
+        no_confidence = {"kind": "recall_role", "member": founder.did, "role": "founder"}
+        recall = {
+            **vote,
+            "params": {"quorum": "1/3", "threshold": "1/2"},
+            "effect": no_confidence,
+        }
         objection = {"proposal": blocked, "version": 1, "ballot": {"position": "object"}}
         node.clock = lambda: format_time(parse_time(past) + timedelta(days=2))
         late = node.clock()
@@ -273,6 +281,7 @@ def governance_stage(world: World) -> Stage:
         [
             signed(mia, PROPOSE, {**vote, "discussion_hours": 24}, commons),
             signed(mia, PROPOSE, {**vote, "discussion_hours": 0}, commons),
+            signed(mia, PROPOSE, {**recall, "discussion_hours": 24}, commons),
         ],
     )
     return Stage(
@@ -281,6 +290,7 @@ def governance_stage(world: World) -> Stage:
         proposal_voting=made[1].entry.id,
         proposal_blocked=blocked,
         proposal_due=due,
+        proposal_recall=made[2].entry.id,
     )
 
 
@@ -443,6 +453,11 @@ RULES: dict[str, Rule] = {
             "other": wrote(CLOSE, "other"),
             "leaver": 403,
         },
+        stage="governance",
+    ),
+    SECOND: Rule(  # another member than the motion's proposer, before voting opens
+        lambda s: {"proposal": s.proposal_recall},
+        {"outsider": 403, "member": 403, "other": wrote(SECOND, "other"), "leaver": 403},
         stage="governance",
     ),
     STANCE: Rule(  # any member of the electorate
@@ -666,6 +681,7 @@ PAGE_ACTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], dict[str, str]], 
     (PAGE_PROPOSAL + "/withdraw", PROPOSAL_WITHDRAW, lambda body: {}, ""),
     (PAGE_PROPOSAL + "/escalate", ESCALATE, lambda body: {}, ""),
     (PAGE_PROPOSAL + "/close", CLOSE, lambda body: {}, ""),
+    (PAGE_PROPOSAL + "/second", SECOND, lambda body: {}, ""),
     (PAGE + "/join", JOIN, lambda body: {}, ""),
     (PAGE + "/contributions", RECORD, _record_form, ""),
     (PAGE + "/validations", VALIDATE, lambda body: body, ""),

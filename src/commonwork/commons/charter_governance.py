@@ -93,6 +93,10 @@ class Governance(BaseModel):
     meta: Rule = Rule(
         method="supermajority", params={"quorum": "1/2", "threshold": "3/4"}, voting_hours=168
     )
+    #: How a role is granted or recalled (a motion of no confidence also needs a seconder).
+    roles: Rule = Rule(
+        method="majority", params={"quorum": "1/3", "threshold": "1/2"}, voting_hours=72
+    )
 
 
 #: The governance of every charter that does not set its own.

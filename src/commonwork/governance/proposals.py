@@ -28,7 +28,7 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
 
 from commonwork.commons.actions import active_member, charter_takes_effect, commons_row
 from commonwork.commons.charter import Charter
@@ -36,7 +36,13 @@ from commonwork.commons.charter_governance import Governance, Method, Rule, gove
 from commonwork.commons.tables import charter_versions, members
 from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed, NotFound, RuleViolation
 from commonwork.governance import methods
-from commonwork.governance.tables import governance_clock, open_proposals, proposals, stances
+from commonwork.governance.tables import (
+    governance_clock,
+    open_proposals,
+    proposals,
+    roles,
+    stances,
+)
 from commonwork.journal.actions import format_time, parse_time
 from commonwork.journal.canonical import canon
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
@@ -44,6 +50,7 @@ from commonwork.standing.settle import schedule_charter
 from commonwork.standing.tables import settlements
 
 PROPOSE = "governance.proposal.make"
+SECOND = "governance.proposal.second"
 AMEND = "governance.proposal.amend"
 WITHDRAW = "governance.proposal.withdraw"
 ESCALATE = "governance.proposal.escalate"
@@ -108,14 +115,42 @@ class AmendCharter(BaseModel):
         return self
 
 
-Effect = Annotated[NoEffect | AmendCharter, Field(discriminator="kind")]
+#: The roles a decision grants and recalls. A founder's role is recalled like any other (it is
+#: never granted again: founding happened once); the others carry the powers the later areas give
+#: them (arbitration panels, the treasury).
+ROLES = ("founder", "steward", "arbiter", "treasurer")
+Role = Literal["founder", "steward", "arbiter", "treasurer"]
+Did = Annotated[str, StringConstraints(pattern=r"^did:key:z[1-9A-HJ-NP-Za-km-z]{20,60}$")]
+
+
+class GrantRole(BaseModel):
+    """Give a member a role, from the close."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["grant_role"]
+    member: Did
+    role: Literal["steward", "arbiter", "treasurer"]
+
+
+class RecallRole(BaseModel):
+    """Take a role back, from the close: a motion of no confidence. It needs a seconder (another
+    member) before voting opens, or it fails then."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["recall_role"]
+    member: Did
+    role: Role
+
+
+Effect = Annotated[NoEffect | AmendCharter | GrantRole | RecallRole, Field(discriminator="kind")]
 
 
 class ProposeBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: Title
     text: Text
-    method: Method
+    #: How it is decided; may be left out when the charter's meta-rule decides the effect.
+    method: Method | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     options: list[Option] | None = Field(default=None, max_length=50)
     effect: Effect = NoEffect(kind="none")
@@ -188,9 +223,11 @@ def governance_now(state: State, commons_id: str) -> Governance:
 
 def _rule_for(state: State, commons_id: str, effect: Effect) -> Rule | None:
     """The meta-rule's method for this effect (None: the proposer chooses)."""
-    if not isinstance(effect, AmendCharter):
+    if isinstance(effect, NoEffect):
         return None
     governance = governance_now(state, commons_id)
+    if isinstance(effect, (GrantRole, RecallRole)):
+        return governance.roles
     if "governance" in effect.changes:
         return governance.meta  # changing how the commons decides: the stricter rule
     return governance.charter
@@ -301,6 +338,14 @@ def before_entry(state: State, commons_id: str, at: str, settle_to: Callable[[st
 
 def _open_voting(state: State, commons_id: str, proposal_id: str) -> None:
     row = dict(proposal_row(state, commons_id, proposal_id))
+    if orjson.loads(row["effect"])["kind"] == "recall_role" and row["seconded_by"] is None:
+        # A motion of no confidence nobody seconded: it fails when voting would have opened.
+        row["status"], row["closed_at"] = "failed", row["opens_at"]
+        row["outcome"] = text_of({"status": "failed", "error": "not_seconded"})
+        state.put(proposals, row)
+        _count_open(state, commons_id, row["proposer"], -1)
+        _reschedule(state, commons_id, proposal_id, [])
+        return
     row["status"] = "voting"
     if row["electorate"] is None:  # fixed when voting first opens: the active members then
         row["electorate"] = int(commons_row(state, commons_id)["member_count"])
@@ -401,6 +446,9 @@ def tally_of(state: State, row: Row) -> dict[str, Any]:
 def _take_effect(state: State, row: Row, at: str) -> str | None:
     """Put a passed proposal's effect on the timeline; the day it governs from."""
     effect = orjson.loads(row["effect"])
+    if effect["kind"] in ("grant_role", "recall_role"):
+        _change_role(state, row, effect, at)
+        return at[:10]
     if effect["kind"] != "amend_charter":
         return None
     commons_id = row["commons_id"]
@@ -412,6 +460,47 @@ def _take_effect(state: State, row: Row, at: str) -> str | None:
     state.put(charter_versions, {**version, "recorded_at": at, "effective_on": at[:10]})
     charter_takes_effect(state, commons_id, text)
     return at[:10]
+
+
+def _change_role(state: State, row: Row, effect: dict[str, Any], at: str) -> None:
+    commons_id, member, role = row["commons_id"], effect["member"], effect["role"]
+    if role == "founder":  # the founder's role lives with the membership (commons area)
+        found = state.get(members, (commons_id, member))
+        if found is not None and found["role"] == "founder":
+            state.put(members, {**found, "role": "member"})
+        return
+    key = {"commons_id": commons_id, "member": member, "role": role}
+    if effect["kind"] == "grant_role":
+        granted = {"granted_by": row["proposal_id"], "granted_at": at}
+        state.put(roles, {**key, **granted, "recalled_by": None, "recalled_at": None})
+        return
+    held = state.get(roles, (commons_id, member, role))
+    if held is not None and held["recalled_at"] is None:  # kept, as history
+        state.put(roles, {**held, "recalled_by": row["proposal_id"], "recalled_at": at})
+
+
+def holds_role(state: State, commons_id: str, member: str, role: str) -> bool:
+    if role == "founder":
+        found = state.get(members, (commons_id, member))
+        return found is not None and found["role"] == "founder"
+    held = state.get(roles, (commons_id, member, role))
+    return held is not None and held["recalled_at"] is None
+
+
+def _check_role(state: State, commons_id: str, effect: Effect, discussion: int) -> None:
+    if isinstance(effect, GrantRole):
+        active_member(state, commons_id, effect.member)
+        if holds_role(state, commons_id, effect.member, effect.role):
+            raise AlreadyDone(f"{effect.member} is {effect.role} already", reason="holds_role")
+    elif isinstance(effect, RecallRole):
+        if not holds_role(state, commons_id, effect.member, effect.role):
+            raise NotFound(f"{effect.member} holds no {effect.role} role here")
+        if discussion < 1:
+            raise NotAllowed(
+                "a recall needs a seconder before voting opens: give it at least an hour of "
+                "discussion",
+                reason="window_too_short",
+            )
 
 
 # --- the rules --------------------------------------------------------------------------------
@@ -455,6 +544,21 @@ def _check_shape(method: str, options: list[Option] | None, effect: Effect) -> N
         raise InvalidAction(f"{method} decides yes or no: it takes no options")
 
 
+def decided_by(
+    state: State, commons_id: str, body: ProposeBody
+) -> tuple[str, dict[str, Any], Rule | None]:
+    """The proposal's method and full parameters, and the meta-rule that governs its effect if
+    any: a proposal whose effect the charter's meta-rule decides may leave the method and its
+    parameters out, and gets the rule's."""
+    rule = _rule_for(state, commons_id, body.effect)
+    method = body.method or (rule.method if rule is not None else None)
+    if method is None:
+        raise InvalidAction("say how the proposal is decided: a method (e.g. consent, majority)")
+    if rule is not None and method == rule.method and not body.params:
+        return method, rule_params(rule), rule
+    return method, full_params(state, commons_id, method, body.params), rule
+
+
 def check_propose(state: State, ctx: Context) -> None:
     body: ProposeBody = ctx.body
     active_member(state, ctx.commons_id, ctx.author)
@@ -466,14 +570,15 @@ def check_propose(state: State, ctx: Context) -> None:
             f"({governance.open_proposals_per_member}); withdraw one or wait for one to close",
             reason="too_many_open",
         )
-    _check_shape(body.method, body.options, body.effect)
-    params = full_params(state, ctx.commons_id, body.method, body.params)
-    _check_tallies(body.method, params, body.options)
+    method, params, rule = decided_by(state, ctx.commons_id, body)
+    _check_shape(method, body.options, body.effect)
+    _check_tallies(method, params, body.options)
     _check_amendment(state, ctx.commons_id, body.effect)
-    rule = _rule_for(state, ctx.commons_id, body.effect)
+    asked = governance.discussion_hours if body.discussion_hours is None else body.discussion_hours
+    _check_role(state, ctx.commons_id, body.effect, asked)
     if rule is not None:
         wanted = rule_params(rule)
-        if body.method != rule.method or params != wanted:
+        if method != rule.method or params != wanted:
             raise NotAllowed(
                 f"the charter's meta-rule decides this amendment by {rule.method} with "
                 f"{text_of(wanted)} over at least {rule.voting_hours} hours: propose it so",
@@ -525,8 +630,8 @@ def apply_propose(state: State, ctx: Context) -> None:
         "proposer": ctx.author,
         "title": body.title,
         "text": body.text,
-        "method": body.method,
-        "params": text_of(full_params(state, ctx.commons_id, body.method, body.params)),
+        "method": decided_by(state, ctx.commons_id, body)[0],
+        "params": text_of(decided_by(state, ctx.commons_id, body)[1]),
         "options": _options_text(body.options),
         "effect": _effect_text(body.effect),
         "version": 1,
@@ -545,6 +650,7 @@ def apply_propose(state: State, ctx: Context) -> None:
         "closed_at": None,
         "effective_on": None,
         "close_entry": None,
+        "seconded_by": None,
     }
     state.insert(proposals, row)
     _count_open(state, ctx.commons_id, ctx.author, +1)
@@ -559,9 +665,7 @@ def _options_text(options: list[Option] | None) -> str | None:
 
 
 def _effect_text(effect: Effect) -> str:
-    if isinstance(effect, AmendCharter):
-        return text_of({"kind": "amend_charter", "changes": effect.changes})
-    return text_of({"kind": "none"})
+    return text_of(effect.model_dump())
 
 
 def _own_open_proposal(state: State, ctx: Context, proposal_id: str) -> Row:
@@ -605,10 +709,11 @@ def check_amend(state: State, ctx: Context) -> None:
             )
 
 
+_EFFECT: TypeAdapter[Effect] = TypeAdapter(Effect)
+
+
 def _parse_effect(data: dict[str, Any]) -> Effect:
-    if data["kind"] == "amend_charter":
-        return AmendCharter(kind="amend_charter", changes=data["changes"])
-    return NoEffect(kind="none")
+    return _EFFECT.validate_python(data)
 
 
 def apply_amend(state: State, ctx: Context) -> None:
@@ -683,6 +788,25 @@ def apply_escalate(state: State, ctx: Context) -> None:
     row["objections"] = 0
     row["stances"] = 0
     _new_round(state, row, ctx.entry.recorded_at, int(fallback["voting_hours"]))
+    state.put(proposals, row)
+
+
+def check_second(state: State, ctx: Context) -> None:
+    active_member(state, ctx.commons_id, ctx.author)
+    row = proposal_row(state, ctx.commons_id, ctx.body.proposal)
+    if orjson.loads(row["effect"])["kind"] != "recall_role":
+        raise NotAllowed("only a motion to recall a role is seconded", reason="not_a_recall")
+    if row["proposer"] == ctx.author:
+        raise NotAllowed("a seconder is another member than the proposer", reason="own_motion")
+    if row["status"] != "discussion":
+        raise NotAllowed("a motion is seconded before voting opens", reason="voting_opened")
+    if row["seconded_by"] is not None:
+        raise AlreadyDone("this motion is seconded already", reason="seconded")
+
+
+def apply_second(state: State, ctx: Context) -> None:
+    row = dict(proposal_row(state, ctx.commons_id, ctx.body.proposal))
+    row["seconded_by"] = ctx.author
     state.put(proposals, row)
 
 
@@ -831,6 +955,14 @@ ACTIONS = (
         body=ProposalBody,
         check=check_escalate,
         apply=apply_escalate,
+        reads=_reads_proposal,
+    ),
+    ActionSpec(
+        type=SECOND,
+        summary="Second a motion to recall a role (it needs one seconder before voting opens)",
+        body=ProposalBody,
+        check=check_second,
+        apply=apply_second,
         reads=_reads_proposal,
     ),
     ActionSpec(

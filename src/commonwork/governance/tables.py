@@ -43,6 +43,7 @@ proposals = sa.Table(
     sa.Column("closed_at", sa.String(24), nullable=True),
     sa.Column("effective_on", sa.String(10), nullable=True),  # the day its effect governs from
     sa.Column("close_entry", sa.BigInteger, nullable=True),  # a close action that marked it
+    sa.Column("seconded_by", sa.String(100), nullable=True),  # a recall's seconder
     sa.Index("ix_proposals_seq", "commons_id", "seq"),  # the newest first, a page at a time
     sqlite_with_rowid=False,
 )
@@ -83,4 +84,19 @@ open_proposals = sa.Table(
     sqlite_with_rowid=False,
 )
 
-TABLES = (proposals, stances, governance_clock, open_proposals)
+#: Roles granted by decision (steward, arbiter, treasurer), kept when recalled (history); a
+#: founder's role is the membership's (commons.members.role).
+roles = sa.Table(
+    "roles",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("member", sa.String(100), primary_key=True),
+    sa.Column("role", sa.String(20), primary_key=True),
+    sa.Column("granted_by", sa.String(64), nullable=False),  # the proposal
+    sa.Column("granted_at", sa.String(24), nullable=False),
+    sa.Column("recalled_by", sa.String(64), nullable=True),  # the proposal that recalled it
+    sa.Column("recalled_at", sa.String(24), nullable=True),
+    sqlite_with_rowid=False,
+)
+
+TABLES = (proposals, stances, governance_clock, open_proposals, roles)

@@ -12,6 +12,7 @@ from commonwork.governance.proposals import AMEND as PROPOSAL_AMEND
 from commonwork.governance.proposals import CLOSE as PROPOSAL_CLOSE
 from commonwork.governance.proposals import ESCALATE as PROPOSAL_ESCALATE
 from commonwork.governance.proposals import PROPOSE as PROPOSAL_MAKE
+from commonwork.governance.proposals import SECOND as PROPOSAL_SECOND
 from commonwork.governance.proposals import STANCE as STANCE_TAKE
 from commonwork.governance.proposals import WITHDRAW as PROPOSAL_WITHDRAW
 from commonwork.journal.projection import ActionSpec, Door
@@ -33,6 +34,7 @@ __all__ = [
     "PROPOSAL_CLOSE",
     "PROPOSAL_ESCALATE",
     "PROPOSAL_MAKE",
+    "PROPOSAL_SECOND",
     "PROPOSAL_WITHDRAW",
     "RECORD",
     "STANCE_TAKE",

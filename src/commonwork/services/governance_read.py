@@ -82,6 +82,7 @@ class ProposalDetail:
     electorate: int | None
     tallies: str
     stances: tuple[Stance, ...]
+    seconded_by: str | None = field(default=None, metadata=LEFT_OUT_WHEN_NONE)
     outcome: JsonObject | None = field(default=None, metadata=LEFT_OUT_WHEN_NONE)
     provisional: JsonObject | None = field(default=None, metadata=LEFT_OUT_WHEN_NONE)
 
@@ -198,6 +199,7 @@ def proposal_detail(node: Node, commons_id: str, proposal_id: str) -> ProposalDe
             )
             for stance in current
         ),
+        seconded_by=None if row["seconded_by"] is None else str(row["seconded_by"]),
         outcome=outcome,
         provisional=provisional,
     )

@@ -25,6 +25,7 @@ from commonwork.services.catalog import (
     PROPOSAL_CLOSE,
     PROPOSAL_ESCALATE,
     PROPOSAL_MAKE,
+    PROPOSAL_SECOND,
     PROPOSAL_WITHDRAW,
     STANCE_TAKE,
 )
@@ -180,6 +181,8 @@ def proposal_body(form: Any) -> JsonObject:
         if options is not None:
             body["options"] = [dict(option) for option in options]
     changes = _text(form, "changes")
+    if _text(form, "effect") in ("amend_charter", "grant_role", "recall_role"):
+        del body["method"]  # the charter's meta-rule decides how an amendment or a role is decided
     if _text(form, "effect") == "amend_charter":
         try:
             parsed = orjson.loads(changes or "{}")
@@ -188,6 +191,13 @@ def proposal_body(form: Any) -> JsonObject:
                 'the charter changes are JSON: the fields you change, e.g. {"purpose": "…"}'
             ) from exc
         body["effect"] = {"kind": "amend_charter", "changes": parsed}
+    effect = _text(form, "effect")
+    if effect in ("grant_role", "recall_role"):
+        body["effect"] = {
+            "kind": effect,
+            "member": _text(form, "role_member"),
+            "role": _text(form, "role"),
+        }
     for name, label in (("discussion_hours", "Discussion"), ("voting_hours", "Voting")):
         hours = _hours(_text(form, name), label)
         if hours is not None:
@@ -315,6 +325,7 @@ for _verb, _type in (
     ("withdraw", PROPOSAL_WITHDRAW),
     ("escalate", PROPOSAL_ESCALATE),
     ("close", PROPOSAL_CLOSE),
+    ("second", PROPOSAL_SECOND),
 ):
     router.add_api_route(
         f"/commons/{{commons_id}}/proposals/{{proposal_id}}/{_verb}",
