@@ -525,3 +525,21 @@ def test_leadership_by_consent_roles_are_granted_by_vote_and_a_seconded_recall_r
     assert roles_held(any_node, commons_id) == {(ben.did, "steward")}
     assert proposal(any_node, commons_id, seconded)["status"] == "passed"
     assert member_role(any_node, commons_id, ada.did) == "member"
+
+
+def test_a_proposer_hears_of_objections_and_seconds_in_their_inbox(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    from commonwork.services.inbox import inbox_of
+
+    ada, ben, cy = people["ada"], people["ben"], people["cy"]
+    pid = propose(any_node, commons_id, ada, method="consent")
+    at(any_node, "2030-01-02T01:00:00.000Z")
+    stance(any_node, commons_id, ben, pid, {"position": "object"}, reason="Not now.")
+    stance(any_node, commons_id, cy, pid, {"position": "consent"})  # tells nobody
+    stance(any_node, commons_id, ada, pid, {"position": "concern"}, reason="Mine.")  # own: no
+
+    told = inbox_of(any_node, ada.did).items
+    assert [(item.kind, item.link) for item in told] == [
+        ("governance.stance.object", f"/commons/{commons_id}/proposals/{pid}")
+    ]

@@ -83,3 +83,24 @@ def test_the_api_and_pages_show_a_proposal_closing_before_the_fold_records_it(
     assert "Paint the shed" in board.text
     assert 'data-testid="proposal-phase">closing' in page.text
     assert "to be recorded with the next entry" in page.text
+
+
+def test_the_commons_feed_says_what_changed_in_atom(node: Node, site: str) -> None:
+    import xml.etree.ElementTree as ET
+
+    ada = Keypair.generate()
+    builders.advance(node, 0)
+    commons = builders.found(node, ada, charter(ada))
+    body = {"title": "Paint the shed", "text": "Green.", "method": "majority"}
+    append_actions(node, commons, [builders.signed(ada, "governance.proposal.make", body, commons)])
+    builders.contribute(node, commons, ada)
+    answer = httpx.get(f"{site}/commons/{commons}/feed.atom")
+
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/atom+xml")
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.fromstring(answer.content)  # noqa: S314  # our own node's answer, in a test
+    titles = [entry.findtext(f"{atom}title") for entry in feed.findall(f"{atom}entry")]
+    assert "Decision: Paint the shed" in titles
+    assert any(title and "hours of work" in title for title in titles), titles
+    assert httpx.get(f"{site}/commons/{'0' * 64}/feed.atom").status_code == 404

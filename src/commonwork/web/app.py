@@ -171,6 +171,7 @@ def create_app(node: Node) -> FastAPI:
         api_inbox,
         api_invitations,
         api_standing,
+        feeds,
         pages,
         pages_act,
         pages_contributions,
@@ -215,6 +216,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(api_inbox.pages, dependencies=signs)
     app.include_router(pages_invitations.router, dependencies=signs)
     app.include_router(pages_governance.router, dependencies=signs)
+    app.include_router(feeds.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/api/docs", include_in_schema=False)
