@@ -543,3 +543,45 @@ def test_a_proposer_hears_of_objections_and_seconds_in_their_inbox(
     assert [(item.kind, item.link) for item in told] == [
         ("governance.stance.object", f"/commons/{commons_id}/proposals/{pid}")
     ]
+
+
+def test_a_double_stance_under_concurrency_counts_once(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    """The same signed stance sent by eight threads at once is one entry; two different stances
+    of one member sent at once are both kept in the journal, in order, and only the later
+    counts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ada, ben = people["ada"], people["ben"]
+    pid = propose(any_node, commons_id, ada)
+    at(any_node, "2030-01-02T01:00:00.000Z")
+    same = signed(
+        ben, "governance.stance.take", {"proposal": pid, "version": 1, "ballot": "for"}, commons_id
+    )
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(lambda _: append_actions(any_node, commons_id, [same])[0], range(8))
+        )
+    assert sum(answer.created for answer in answers) == 1
+    assert {answer.entry.id for answer in answers} == {answers[0].entry.id}
+
+    two = [
+        signed(
+            ada,
+            "governance.stance.take",
+            {"proposal": pid, "version": 1, "ballot": ballot},
+            commons_id,
+        )
+        for ballot in ("against", "abstain")
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(lambda action: append_actions(any_node, commons_id, [action])[0], two))
+    later = max(done, key=lambda answer: answer.entry.seq)
+    at(any_node, "2030-01-06T00:00:00.000Z")
+    act(any_node, commons_id, ben, "governance.proposal.close", {"proposal": pid})
+    outcome = orjson.loads(proposal(any_node, commons_id, pid)["outcome"])
+    assert outcome["stances"] == 2  # Ben once, Ada once
+    kept = "against" if later.entry.id == done[0].entry.id else "abstain"
+    assert outcome["tally"]["threshold"]["for"] == 1
+    assert (kept == "against") == (outcome["status"] == "failed")
