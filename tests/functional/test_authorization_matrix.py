@@ -84,6 +84,7 @@ ESCALATE = "governance.proposal.escalate"
 CLOSE = "governance.proposal.close"
 STANCE = "governance.stance.take"
 SECOND = "governance.proposal.second"
+MODERATE = "governance.text.moderate"
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Unique e-mail addresses for the accounts and claims the cases make.
 _serial = itertools.count()
@@ -250,6 +251,8 @@ def governance_stage(world: World) -> Stage:
         [genesis] = append_actions(node, None, [signed(founder, FOUND, body, at=past)])
         commons = genesis.commons_id
         vote = {"title": "Buy a press", "text": "A second one.", "method": "majority"}
+        mia_steward = {"kind": "grant_role", "member": mia.did, "role": "steward"}
+        steward = {"title": "Mia", "text": "Steward.", "effect": mia_steward, "discussion_hours": 0}
         consent = {**vote, "method": "consent", "params": {"rounds": 1}}
         made = append_actions(
             node,
@@ -259,8 +262,12 @@ def governance_stage(world: World) -> Stage:
                 signed(ole, JOIN, {"name": "Ole"}, commons, at=past),
                 signed(mia, PROPOSE, {**consent, "discussion_hours": 24}, commons, at=past),
                 signed(mia, PROPOSE, {**vote, "discussion_hours": 24}, commons, at=past),
+                signed(mia, PROPOSE, steward, commons, at=past),
             ],
         )
+        for person in (mia, ole):  # member becomes a steward (closed at today's first entry)
+            ballot = {"proposal": made[4].entry.id, "version": 1, "ballot": "for"}
+            append_actions(node, commons, [signed(person, STANCE, ballot, commons, at=past)])
         blocked, due = made[2].entry.id, made[3].entry.id
         no_confidence = {"kind": "recall_role", "member": founder.did, "role": "founder"}
         recall = {
@@ -453,6 +460,11 @@ RULES: dict[str, Rule] = {
             "other": wrote(CLOSE, "other"),
             "leaver": 403,
         },
+        stage="governance",
+    ),
+    MODERATE: Rule(  # only a steward (member, by a decision of the stage)
+        lambda s: {"effect": {"kind": "hide", "entry": s.proposal_due, "reason": "rude"}},
+        {"outsider": 403, "member": wrote(MODERATE, "member"), "other": 403, "leaver": 403},
         stage="governance",
     ),
     SECOND: Rule(  # another member than the motion's proposer, before voting opens

@@ -104,3 +104,50 @@ def test_the_commons_feed_says_what_changed_in_atom(node: Node, site: str) -> No
     assert "Decision: Paint the shed" in titles
     assert any(title and "hours of work" in title for title in titles), titles
     assert httpx.get(f"{site}/commons/{'0' * 64}/feed.atom").status_code == 404
+
+
+def test_a_text_hidden_by_decision_leaves_the_pages_and_a_steward_may_show_it_again(
+    node: Node, site: str
+) -> None:
+    ada, ben, cy = Keypair.generate(), Keypair.generate(), Keypair.generate()
+    builders.advance(node, 0)
+    commons = builders.found(node, ada, charter(ada))
+    builders.join(node, commons, ben, "Ben")
+    work = builders.contribute(node, commons, ben)  # "weeded the seed beds", say it is abusive
+    hide = {"kind": "hide", "entry": work, "reason": "abusive"}
+    steward = {"kind": "grant_role", "member": ada.did, "role": "steward"}
+    bodies = [
+        (ada, {"title": "Hide", "text": "It insults.", "effect": hide}),
+        (ben, {"title": "Ada", "text": "Steward.", "effect": steward}),
+    ]
+    made = append_actions(
+        node,
+        commons,
+        [builders.signed(who, "governance.proposal.make", body, commons) for who, body in bodies],
+    )
+    builders.advance(node, 1.5)
+    for appended in made:
+        vote = {"proposal": appended.entry.id, "version": 1, "ballot": "for"}
+        append_actions(
+            node, commons, [builders.signed(ada, "governance.stance.take", vote, commons)]
+        )
+    builders.advance(node, 3)
+    builders.join(node, commons, cy, "Cy")  # the fold closes both: passed
+
+    with httpx.Client(base_url=site, headers=HTML) as browser:
+        page = browser.get(f"/commons/{commons}")
+        assert 'data-testid="hidden-text"' in page.text
+        assert "weeded the seed beds" not in page.text
+        api = browser.get(f"/api/v1/commons/{commons}/contributions/{work}").json()
+        assert api["description"] == "weeded the seed beds"  # the journal and the API keep it
+
+        show = {"effect": {"kind": "unhide", "entry": work}}
+        refused = builders.signed(cy, "governance.text.moderate", show, commons)
+        answer = browser.post(
+            f"/api/v1/commons/{commons}/actions", json=refused.as_json(), headers={"accept": "*/*"}
+        )
+        assert (answer.status_code, answer.json()["reason"]) == (403, "not_a_steward")
+        append_actions(
+            node, commons, [builders.signed(ada, "governance.text.moderate", show, commons)]
+        )
+        assert "weeded the seed beds" in browser.get(f"/commons/{commons}").text

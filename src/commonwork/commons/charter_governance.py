@@ -33,6 +33,11 @@ Method = Literal[
 METHODS: tuple[str, ...] = get_args(Method)
 
 
+#: What a steward may do without a vote.
+StewardPower = Literal["moderate"]
+STEWARD_POWERS: tuple[StewardPower, ...] = ("moderate",)
+
+
 def fraction(text: str) -> Fraction:
     numerator, denominator = text.split("/")
     return Fraction(int(numerator), int(denominator))
@@ -93,7 +98,10 @@ class Governance(BaseModel):
     meta: Rule = Rule(
         method="supermajority", params={"quorum": "1/2", "threshold": "3/4"}, voting_hours=168
     )
-    #: How a role is granted or recalled (a motion of no confidence also needs a seconder).
+    #: What stewards may do without a vote (answerable to the members, who may reverse it).
+    steward_powers: list[StewardPower] = Field(default_factory=lambda: list(STEWARD_POWERS))
+    #: How a role is granted or recalled (a motion of no confidence also needs a seconder), and
+    #: a text hidden from the pages or shown again by decision.
     roles: Rule = Rule(
         method="majority", params={"quorum": "1/3", "threshold": "1/2"}, voting_hours=72
     )

@@ -38,6 +38,7 @@ from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed, NotFound, 
 from commonwork.governance import methods
 from commonwork.governance.tables import (
     governance_clock,
+    hidden_texts,
     open_proposals,
     proposals,
     roles,
@@ -51,6 +52,7 @@ from commonwork.standing.tables import settlements
 
 PROPOSE = "governance.proposal.make"
 SECOND = "governance.proposal.second"
+MODERATE = "governance.text.moderate"
 AMEND = "governance.proposal.amend"
 WITHDRAW = "governance.proposal.withdraw"
 ESCALATE = "governance.proposal.escalate"
@@ -142,7 +144,28 @@ class RecallRole(BaseModel):
     role: Role
 
 
-Effect = Annotated[NoEffect | AmendCharter | GrantRole | RecallRole, Field(discriminator="kind")]
+class HideText(BaseModel):
+    """Hide the text an entry carries (a description, a reason) from the pages, from the close;
+    the journal keeps it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["hide"]
+    entry: EntryId
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class ShowText(BaseModel):
+    """Show a hidden text again, from the close."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["unhide"]
+    entry: EntryId
+
+
+Effect = Annotated[
+    NoEffect | AmendCharter | GrantRole | RecallRole | HideText | ShowText,
+    Field(discriminator="kind"),
+]
 
 
 class ProposeBody(BaseModel):
@@ -226,7 +249,7 @@ def _rule_for(state: State, commons_id: str, effect: Effect) -> Rule | None:
     if isinstance(effect, NoEffect):
         return None
     governance = governance_now(state, commons_id)
-    if isinstance(effect, (GrantRole, RecallRole)):
+    if isinstance(effect, (GrantRole, RecallRole, HideText, ShowText)):
         return governance.roles
     if "governance" in effect.changes:
         return governance.meta  # changing how the commons decides: the stricter rule
@@ -449,6 +472,9 @@ def _take_effect(state: State, row: Row, at: str) -> str | None:
     if effect["kind"] in ("grant_role", "recall_role"):
         _change_role(state, row, effect, at)
         return at[:10]
+    if effect["kind"] in ("hide", "unhide"):
+        moderate(state, row["commons_id"], effect, row["proposal_id"], at)
+        return at[:10]
     if effect["kind"] != "amend_charter":
         return None
     commons_id = row["commons_id"]
@@ -477,6 +503,18 @@ def _change_role(state: State, row: Row, effect: dict[str, Any], at: str) -> Non
     held = state.get(roles, (commons_id, member, role))
     if held is not None and held["recalled_at"] is None:  # kept, as history
         state.put(roles, {**held, "recalled_by": row["proposal_id"], "recalled_at": at})
+
+
+def moderate(state: State, commons_id: str, effect: dict[str, Any], by: str, at: str) -> None:
+    """Hide a text from the pages, or show it again (``by``: a proposal's id or a steward)."""
+    key = (commons_id, effect["entry"])
+    held = state.get(hidden_texts, key)
+    if effect["kind"] == "hide":
+        row = {"commons_id": commons_id, "entry": effect["entry"], "hidden_by": by}
+        hidden = {"reason": effect["reason"], "hidden_at": at, "shown_again_at": None}
+        state.put(hidden_texts, {**row, **hidden})
+    elif held is not None and held["shown_again_at"] is None:
+        state.put(hidden_texts, {**held, "shown_again_at": at})
 
 
 def holds_role(state: State, commons_id: str, member: str, role: str) -> bool:
@@ -651,6 +689,7 @@ def apply_propose(state: State, ctx: Context) -> None:
         "effective_on": None,
         "close_entry": None,
         "seconded_by": None,
+        "electorate_seq": ctx.entry.seq if voting_now else None,
     }
     state.insert(proposals, row)
     _count_open(state, ctx.commons_id, ctx.author, +1)
@@ -810,6 +849,29 @@ def apply_second(state: State, ctx: Context) -> None:
     state.put(proposals, row)
 
 
+class ModerateBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    effect: Annotated[HideText | ShowText, Field(discriminator="kind")]
+
+
+def check_moderate(state: State, ctx: Context) -> None:
+    """A steward's power (the charter's ``steward_powers``: moderate): hide or show a text at
+    once, answerable to the members, who may reverse it by a decision."""
+    active_member(state, ctx.commons_id, ctx.author)
+    if "moderate" not in governance_now(state, ctx.commons_id).steward_powers:
+        raise NotAllowed("this commons' charter gives stewards no power to moderate: propose it")
+    if not holds_role(state, ctx.commons_id, ctx.author, "steward"):
+        raise NotAllowed(
+            "only a steward may hide or show a text directly; any member may propose it",
+            reason="not_a_steward",
+        )
+
+
+def apply_moderate(state: State, ctx: Context) -> None:
+    effect = ctx.body.effect.model_dump()
+    moderate(state, ctx.commons_id, effect, ctx.author, ctx.entry.recorded_at)
+
+
 def check_close(state: State, ctx: Context) -> None:
     active_member(state, ctx.commons_id, ctx.author)  # any member; not strangers' spam
     row = proposal_row(state, ctx.commons_id, ctx.body.proposal)
@@ -848,7 +910,7 @@ def check_stance(state: State, ctx: Context) -> None:
             f"{row['version']}: read it again and take a stance on what it says now",
         )
     opened = _electorate_opened_at(row)
-    if member["joined_at"] >= opened:
+    if not in_electorate(row, member):
         raise _refuse(
             "not_in_electorate",
             f"you joined at {member['joined_at']}, after voting on this proposal opened "
@@ -860,6 +922,15 @@ def check_stance(state: State, ctx: Context) -> None:
 def _electorate_opened_at(row: Row) -> str:
     """When the electorate was fixed: voting's first opening (later rounds keep it)."""
     return str(row["opens_at"])
+
+
+def in_electorate(row: Row, member: Row) -> bool:
+    """Whether the member was in the electorate fixed when voting first opened: a proposal put
+    to the vote by its own entry counts the members who joined before that entry; one opened at
+    its time, those who joined before that time."""
+    if row["electorate_seq"] is not None:
+        return int(member["joined_seq"]) < int(row["electorate_seq"])
+    return str(member["joined_at"]) < _electorate_opened_at(row)
 
 
 def _check_ballot(row: Row, ballot: Any, reason: str) -> None:
@@ -964,6 +1035,13 @@ ACTIONS = (
         check=check_second,
         apply=apply_second,
         reads=_reads_proposal,
+    ),
+    ActionSpec(
+        type=MODERATE,
+        summary="As a steward, hide a text from the pages or show it again (the journal keeps it)",
+        body=ModerateBody,
+        check=check_moderate,
+        apply=apply_moderate,
     ),
     ActionSpec(
         type=CLOSE,

@@ -37,6 +37,8 @@ proposals = sa.Table(
     sa.Column("closes_at", sa.String(24), nullable=False),  # voting closes (exclusive)
     sa.Column("voting_hours", sa.Integer, nullable=False),  # each round's length
     sa.Column("electorate", sa.Integer, nullable=True),  # fixed when voting first opens
+    # A proposal put to the vote by its own entry: the members who joined before that entry.
+    sa.Column("electorate_seq", sa.BigInteger, nullable=True),
     sa.Column("objections", sa.Integer, nullable=False),  # standing on this version (consent)
     sa.Column("stances", sa.Integer, nullable=False),  # members with a stance on this version
     sa.Column("outcome", sa.Text, nullable=True),  # canonical JSON: the full tally, once closed
@@ -99,4 +101,18 @@ roles = sa.Table(
     sqlite_with_rowid=False,
 )
 
-TABLES = (proposals, stances, governance_clock, open_proposals, roles)
+#: Texts hidden from the pages (moderation), by the id of the entry that carries them: by a
+#: decision, or by a steward. Reversible; the journal keeps the text either way.
+hidden_texts = sa.Table(
+    "hidden_texts",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("entry", sa.String(64), primary_key=True),
+    sa.Column("hidden_by", sa.String(100), nullable=False),  # a proposal's id, or a steward
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("hidden_at", sa.String(24), nullable=False),
+    sa.Column("shown_again_at", sa.String(24), nullable=True),
+    sqlite_with_rowid=False,
+)
+
+TABLES = (proposals, stances, governance_clock, open_proposals, roles, hidden_texts)

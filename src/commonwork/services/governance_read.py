@@ -19,7 +19,7 @@ from commonwork.commons.charter_governance import governance_of
 from commonwork.commons.tables import commons, members
 from commonwork.errors import BadInput, NotFound
 from commonwork.governance.proposals import tally_of
-from commonwork.governance.tables import proposals, stances
+from commonwork.governance.tables import hidden_texts, proposals, stances
 from commonwork.node.node import Node
 from commonwork.node.state import DbState, plain_row
 from commonwork.services.journals import require_head
@@ -214,3 +214,16 @@ def _tally(node: Node, conn: sa.Connection, head_id: str, row: dict[str, object]
     made: JsonObject = tally_of(DbState(conn), row)
     keep(node, key, made)
     return made
+
+
+def hidden_among(node: Node, commons_id: str, entries: list[str]) -> dict[str, str]:
+    """Which of these entries' texts are hidden from the pages now (moderation), with why."""
+    if not entries:
+        return {}
+    query = sa.select(hidden_texts.c.entry, hidden_texts.c.reason).where(
+        hidden_texts.c.commons_id == commons_id,
+        hidden_texts.c.entry.in_(sorted(set(entries))),
+        hidden_texts.c.shown_again_at.is_(None),
+    )
+    with node.reading() as conn:
+        return {row.entry: row.reason for row in conn.execute(query)}

@@ -6,9 +6,9 @@ run)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from commonwork.services import tasks_read
+from commonwork.services import governance_read, tasks_read
 from commonwork.services.accounts import Account
 from commonwork.services.catalog import CLAIM, UNCLAIM, VALIDATE, WITHDRAW
 from commonwork.services.dry_run import dry_run
@@ -56,6 +56,7 @@ class ContributionCard:
     concerns: int  # the disputes that weigh nothing, counted apart
     holding_disputes: int
     task_title: str | None = None  # the title of its linked task, where the page names it
+    hidden: str | None = None  # why its text is hidden from the pages (moderation), if it is
 
 
 def _amount(row: ContributionRow | LinkedContribution) -> str:
@@ -104,6 +105,7 @@ def contribution_cards(
     the buttons the rules would take from the reader now: approving (validating at all) and
     withdrawing, asked of the rules by one dry run."""
     titles = tasks_read.task_titles(node, commons_id, [row.task for row in rows if row.task])
+    hidden = governance_read.hidden_among(node, commons_id, [row.id for row in rows])
     candidates: list[tuple[str, JsonMapping]] = []
     for row in rows:
         candidates.append((VALIDATE, {"contribution": row.id, "verdict": "approve"}))
@@ -112,15 +114,18 @@ def contribution_cards(
         dry_run(node, commons_id, account.did, candidates) if account is not None and rows else []
     )
     return [
-        contribution_card(
-            row,
-            account,
-            row.contributor_name,
-            titles.get(row.task) if row.task else None,
-            may=(
-                bool(verdicts) and verdicts[2 * index].allowed,
-                bool(verdicts) and verdicts[2 * index + 1].allowed,
+        replace(
+            contribution_card(
+                row,
+                account,
+                row.contributor_name,
+                titles.get(row.task) if row.task else None,
+                may=(
+                    bool(verdicts) and verdicts[2 * index].allowed,
+                    bool(verdicts) and verdicts[2 * index + 1].allowed,
+                ),
             ),
+            hidden=hidden.get(row.id),
         )
         for index, row in enumerate(rows)
     ]
