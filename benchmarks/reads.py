@@ -87,7 +87,12 @@ from commonwork.node.settings import Settings
 from commonwork.node.state import DbState
 from commonwork.node.tables import entries, heads
 from commonwork.production.actions import RECORD, VALIDATE
-from commonwork.production.tables import contributions, settle_agenda, validations
+from commonwork.production.tables import (
+    contribution_status,
+    contributions,
+    settle_agenda,
+    validations,
+)
 from commonwork.services import journals
 from commonwork.standing import settle
 from commonwork.standing.tables import member_standing, settlements
@@ -821,9 +826,9 @@ def journal_facts(node: Node, commons_id: str) -> dict[str, Any]:
         assert head is not None
         by_status = dict(
             conn.execute(
-                sa.select(contributions.c.status, sa.func.count())
-                .where(contributions.c.commons_id == commons_id)
-                .group_by(contributions.c.status)
+                sa.select(contribution_status.c.status, sa.func.count())
+                .where(contribution_status.c.commons_id == commons_id)
+                .group_by(contribution_status.c.status)
             ).all()
         )
         by_verdict = dict(
@@ -862,9 +867,9 @@ def journal_facts(node: Node, commons_id: str) -> dict[str, Any]:
         )
         lazily = conn.execute(
             sa.select(sa.func.count()).where(
-                contributions.c.commons_id == commons_id,
-                contributions.c.status == "accepted",
-                contributions.c.weight_milli < 10_000,
+                contribution_status.c.commons_id == commons_id,
+                contribution_status.c.status == "accepted",
+                contribution_status.c.weight_milli < 10_000,
             )
         ).scalar_one()
         standing_rows = conn.execute(

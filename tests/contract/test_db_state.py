@@ -13,20 +13,20 @@ from commonwork.journal.projection import rows_parts
 from commonwork.node.digests import read_parts
 from commonwork.node.node import Node
 from commonwork.node.state import DbState, table_rows
-from commonwork.production.tables import contributions
-from commonwork.standing.tables import member_standing, standing_credits
+from commonwork.production.tables import contribution_status
+from commonwork.standing.tables import member_standing, standing_history
 
 COMMONS = "c" * 64
 
 
-def credit(member: str, contribution: str, points: int) -> dict[str, object]:
+def history(member: str, day: str, points: int) -> dict[str, object]:
     return {
         "commons_id": COMMONS,
         "member": member,
-        "contribution_id": contribution,
-        "day": "2026-01-02",
-        "points_milli": points,
-        "standing_milli": points,
+        "day": day,
+        "amount_milli": points,
+        "value_points_milli": points,
+        "credits": None,
     }
 
 
@@ -44,7 +44,8 @@ def standing(member: str, amount: int) -> dict[str, object]:
 
 
 def contribution(contribution_id: str, seq: int, status: str) -> dict[str, object]:
-    columns = {str(column.name): None for column in contributions.columns}
+    """A contribution's status row."""
+    columns = {str(column.name): None for column in contribution_status.columns}
     return {
         **columns,
         "commons_id": COMMONS,
@@ -53,9 +54,6 @@ def contribution(contribution_id: str, seq: int, status: str) -> dict[str, objec
         "contributor": "did:key:ada",
         "kind": "work",
         "quantity": "1",
-        "unit": "hours",
-        "description": "swept",
-        "recorded_at": "2026-01-02T08:00:00.000Z",
         "status": status,
         "approvals": 0,
         "disputes": 0,
@@ -66,8 +64,8 @@ def contribution(contribution_id: str, seq: int, status: str) -> dict[str, objec
     }
 
 
-def members_of(rows: list[dict[str, object]]) -> list[tuple[object, object]]:
-    return [(row["member"], row["contribution_id"]) for row in rows]
+def days_of(rows: list[dict[str, object]]) -> list[tuple[object, object]]:
+    return [(row["member"], row["day"]) for row in rows]
 
 
 def test_a_scan_sees_the_batch_and_what_was_flushed_whenever_it_is_first_asked(
@@ -75,35 +73,35 @@ def test_a_scan_sees_the_batch_and_what_was_flushed_whenever_it_is_first_asked(
 ) -> None:
     with any_node.writing() as conn:
         state = DbState(conn)
-        state.insert(standing_credits, credit("ben", "b2", 2))
-        state.insert(standing_credits, credit("ada", "a2", 2))
-        state.insert(standing_credits, credit("ada", "a1", 1))
-        assert members_of(state.scan(standing_credits, (COMMONS, "ada"))) == [
-            ("ada", "a1"),
-            ("ada", "a2"),
+        state.insert(standing_history, history("ben", "2026-01-03", 2))
+        state.insert(standing_history, history("ada", "2026-01-03", 2))
+        state.insert(standing_history, history("ada", "2026-01-02", 1))
+        assert days_of(state.scan(standing_history, (COMMONS, "ada"))) == [
+            ("ada", "2026-01-02"),
+            ("ada", "2026-01-03"),
         ]
         state.flush()
-        state.insert(standing_credits, credit("ada", "a0", 0))
-        assert members_of(state.scan(standing_credits, (COMMONS, "ada"))) == [
-            ("ada", "a0"),
-            ("ada", "a1"),
-            ("ada", "a2"),
+        state.insert(standing_history, history("ada", "2026-01-01", 0))
+        assert days_of(state.scan(standing_history, (COMMONS, "ada"))) == [
+            ("ada", "2026-01-01"),
+            ("ada", "2026-01-02"),
+            ("ada", "2026-01-03"),
         ]
         state.flush()
-        state.insert(standing_credits, credit("ben", "b1", 1))  # put before a scan of ben's
-        assert members_of(state.scan(standing_credits, (COMMONS, "ben"))) == [
-            ("ben", "b1"),
-            ("ben", "b2"),
+        state.insert(standing_history, history("ben", "2026-01-02", 1))  # before a scan of ben's
+        assert days_of(state.scan(standing_history, (COMMONS, "ben"))) == [
+            ("ben", "2026-01-02"),
+            ("ben", "2026-01-03"),
         ]
         state.flush()
         fresh = DbState(conn)
-        assert len(fresh.scan(standing_credits, (COMMONS, "ada"))) == 3
-        assert fresh.get(standing_credits, (COMMONS, "ada", "a9")) is None
-        assert fresh.scan(standing_credits, (COMMONS, "cy")) == []
+        assert len(fresh.scan(standing_history, (COMMONS, "ada"))) == 3
+        assert fresh.get(standing_history, (COMMONS, "ada", "2026-01-09")) is None
+        assert fresh.scan(standing_history, (COMMONS, "cy")) == []
 
 
 def kept_parts_match_the_rows(conn: sa.Connection) -> None:
-    tables = (member_standing, standing_credits, contributions)
+    tables = (member_standing, standing_history, contribution_status)
     kept = read_parts(conn, COMMONS)
     counted = rows_parts((table, table_rows(conn, table, COMMONS)) for table in tables)
     assert {name: kept[name] for name in counted} == counted
@@ -114,7 +112,7 @@ def test_a_flush_writes_what_changed_and_keeps_the_digest_parts(any_node: Node) 
         state = DbState(conn)
         for index, member in enumerate(("ada", "ben", "cy")):
             state.insert(member_standing, standing(member, index))
-            state.insert(contributions, contribution(f"k{index}", index, "pending"))
+            state.insert(contribution_status, contribution(f"k{index}", index, "pending"))
         state.flush()
         kept_parts_match_the_rows(conn)
         state = DbState(conn)  # what the database holds, loaded again
@@ -123,8 +121,8 @@ def test_a_flush_writes_what_changed_and_keeps_the_digest_parts(any_node: Node) 
         state.put(member_standing, standing("cy", 9))
         state.put(member_standing, standing("dee", 4))  # new
         accepted = {**contribution("k1", 1, "accepted"), "accepted_on": "2026-01-03"}
-        state.put(contributions, accepted)
-        state.put(contributions, contribution("k2", 2, "disputed"))
+        state.put(contribution_status, accepted)
+        state.put(contribution_status, contribution("k2", 2, "disputed"))
         state.flush()
         kept_parts_match_the_rows(conn)
         stored = {
@@ -133,7 +131,7 @@ def test_a_flush_writes_what_changed_and_keeps_the_digest_parts(any_node: Node) 
         assert stored == {"ada": 0, "ben": 7, "cy": 9, "dee": 4}
         statuses = {
             row["contribution_id"]: (row["status"], row["accepted_on"])
-            for row in table_rows(conn, contributions, COMMONS)
+            for row in table_rows(conn, contribution_status, COMMONS)
         }
         assert statuses == {
             "k0": ("pending", None),
@@ -145,8 +143,8 @@ def test_a_flush_writes_what_changed_and_keeps_the_digest_parts(any_node: Node) 
 def test_a_flush_refuses_to_change_a_fixed_column(any_node: Node) -> None:
     with any_node.writing() as conn:
         state = DbState(conn)
-        state.insert(contributions, contribution("k0", 0, "pending"))
+        state.insert(contribution_status, contribution("k0", 0, "pending"))
         state.flush()
-        state.put(contributions, contribution("k0", 5, "pending"))  # seq is fixed
+        state.put(contribution_status, contribution("k0", 0, "disputed") | {"kind": "care"})
         with pytest.raises(ChainBroken, match="fixed column"):
             state.flush()

@@ -15,7 +15,7 @@ from commonwork.journal.entries import seal_entry
 from commonwork.journal.keys import Keypair
 from commonwork.node import journal_store
 from commonwork.node.node import Node
-from commonwork.production.tables import contributions
+from commonwork.production.tables import contribution_status
 from commonwork.services import acting, journals, queries, tasks_read
 from commonwork.services.standing_read import member_standing, standing_table
 from tests.conftest import DatabaseFactory, open_node
@@ -262,8 +262,8 @@ def test_settled_figures_that_count_an_approval_below_validator_minimum_are_caug
     assert honest["projections_match"]
     with any_node.writing() as conn:  # the forgery: the settled row says accepted
         conn.execute(
-            sa.update(contributions)
-            .where(contributions.c.contribution_id == cy_work)
+            sa.update(contribution_status)
+            .where(contribution_status.c.contribution_id == cy_work)
             .values(status="accepted", accepted_on="2030-01-01", weight_milli=10_000)
         )
     any_node.digest_cache.clear()
@@ -333,12 +333,11 @@ def _full_overlay(node: Node, commons_id: str, day_text: str) -> dict[str, dict[
 
 
 SHOWN = (
-    "contributions",
+    "contribution_status",
     "validations",
     "tasks",
     "member_standing",
     "standing_history",
-    "standing_credits",
 )
 
 
@@ -367,7 +366,9 @@ def test_the_incremental_view_of_today_equals_settling_the_day_whole(any_node: N
     final = settled.current(any_node, commons_id)
     assert final is not None
     accepted = {
-        key[1] for key, row in final.overlay["contributions"].items() if row["status"] == "accepted"
+        row["contribution_id"]
+        for row in final.overlay["contribution_status"].values()
+        if row["status"] == "accepted"
     }
     assert accepted == set(works)
     assert final.overlay["tasks"][(commons_id, task)]["status"] == "closed"
@@ -396,7 +397,9 @@ def test_a_validation_weighs_as_it_is_recorded_and_reciprocity_counts_from_the_n
     assert _weights(any_node, commons_id, a_work) == ["10", "0"]
     with any_node.reading() as conn:
         weight = conn.execute(
-            sa.select(contributions.c.weight_milli).where(contributions.c.contribution_id == b_work)
+            sa.select(contribution_status.c.weight_milli).where(
+                contribution_status.c.contribution_id == b_work
+            )
         ).scalar_one()
     assert weight == 0
     any_node.clock = lambda: day(1)
@@ -535,9 +538,9 @@ def test_a_charter_version_governs_from_the_next_day_boundary_and_forward_only(
             amended_at = schedule_charter(state, commons_id, entry.seq, entry.recorded_at, text)
             assert state.get(commons, (commons_id,))["charter"] != text  # not in force yet
     assert amended_at == "2030-01-03"  # set on day 1 (2030-01-02), governs from day 2
-    rows = state.rows["contributions"]
-    assert rows[(commons_id, first)]["status"] == "accepted"  # day 1: the version in force then
-    assert rows[(commons_id, second)]["status"] == "pending"  # day 2: 10 of the new 20
+    rows = {row["contribution_id"]: row for row in state.rows["contribution_status"].values()}
+    assert rows[first]["status"] == "accepted"  # day 1: the version in force then
+    assert rows[second]["status"] == "pending"  # day 2: 10 of the new 20
     assert state.get(commons, (commons_id,))["charter"] == text
     versions = sorted(state.rows[charter_versions.name].values(), key=lambda row: row["seq"])
     assert [(row["seq"], row["effective_on"]) for row in versions] == [

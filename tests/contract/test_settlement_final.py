@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from commonwork.errors import CommonworkError
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
-from commonwork.production.tables import contributions, tasks, validations
+from commonwork.production.tables import contribution_status, tasks, validations
 from commonwork.services import acting
 from commonwork.services.standing_read import standing_table
 from tests.conftest import open_node
@@ -107,12 +107,13 @@ class Script:
         end = at(day, 23)[:11] + "23:59:59.999Z"
         day_text = end[:10]
         table = standing_table(self.node, self.commons, as_of=end)
+        status = contribution_status
         with self.node.reading() as conn:
             accepted = conn.execute(
-                sa.select(contributions.c.contribution_id, contributions.c.accepted_on,
-                          contributions.c.points_milli, contributions.c.accepted_quantity)
-                .where(contributions.c.accepted_on <= day_text)
-                .order_by(contributions.c.contribution_id)
+                sa.select(status.c.contribution_id, status.c.accepted_on,
+                          status.c.points_milli, status.c.accepted_quantity)
+                .where(status.c.accepted_on <= day_text)
+                .order_by(status.c.contribution_id)
             ).all()  # fmt: skip
             weights = conn.execute(
                 sa.select(validations.c.seq, validations.c.weight_milli)
@@ -198,9 +199,9 @@ def test_a_commons_grows_out_of_its_founder(node: Node) -> None:
     with node.reading() as conn:
         statuses = dict(
             conn.execute(
-                sa.select(contributions.c.contribution_id, contributions.c.status).where(
-                    contributions.c.contribution_id.in_(list(newcomers.values()))
-                )
+                sa.select(
+                    contribution_status.c.contribution_id, contribution_status.c.status
+                ).where(contribution_status.c.contribution_id.in_(list(newcomers.values())))
             ).all()
         )
     assert set(statuses.values()) == {"accepted"}

@@ -11,6 +11,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from commonwork import production
 from commonwork.errors import Rebuilding
 from commonwork.journal.keys import Keypair
 from commonwork.node.digests import stored_digest
@@ -26,12 +27,12 @@ from tests.support.builders import contribute, found, join
 from tests.support.cli import make_cli
 
 STALE = "commonwork-stale"
+PRODUCTION = production.AREA.projection_version
 
 
 def a_node_built_by_another_version(data: Path) -> tuple[Node, str, Keypair, str]:
-    """A node holding a commons whose production tables say they were built by version 2 of
-    the area's projection, while this release projects version 1: (node, commons, founder,
-    digest before)."""
+    """A node holding a commons whose production tables say they were built by a later version
+    of the area's projection than this release's: (node, commons, founder, digest before)."""
     node = open_node(data)
     founder, member = Keypair.generate(), Keypair.generate()
     commons_id = found(node, founder)
@@ -41,7 +42,9 @@ def a_node_built_by_another_version(data: Path) -> tuple[Node, str, Keypair, str
         digest = stored_digest(conn, commons_id)
         versions = projection_versions.c
         conn.execute(
-            sa.update(projection_versions).where(versions.area == "production").values(version=2)
+            sa.update(projection_versions)
+            .where(versions.area == "production")
+            .values(version=PRODUCTION + 1)
         )
     node.close()
     return open_node(data), commons_id, founder, digest
@@ -52,7 +55,7 @@ def test_a_node_opened_over_another_projection_version_refuses_writes_until_rebu
 ) -> None:
     node, commons_id, founder, digest = a_node_built_by_another_version(tmp_path / "node")
     try:
-        assert [str(due) for due in node.due] == ["production 2 → 1"]
+        assert [str(due) for due in node.due] == [f"production {PRODUCTION + 1} → {PRODUCTION}"]
         with pytest.raises(Rebuilding, match="commonwork rebuild"):
             contribute(node, commons_id, founder)
         with pytest.raises(Exception, match="without --commons"):

@@ -57,13 +57,16 @@ def prefetch_reads(
         if reads is not None:
             wanted.extend(reads(commons_id, author, body))
     state.prefetch(wanted)
-    after: dict[str, tuple[sa.Table, set[Key]]] = {}  # named from the rows just loaded
-    for action_type, author, body in listed:
-        for reads_after in READS_AFTER:
+    # Then each area's, in area order, from the rows loaded before it: an area's may read what
+    # an earlier area's named (production's names a contribution's status row by the seq its
+    # record gives; standing's reads that row to see whether the work is still pending).
+    for reads_after in READS_AFTER:
+        after: dict[str, tuple[sa.Table, set[Key]]] = {}
+        for action_type, author, body in listed:
             for table, key in reads_after(state, commons_id, action_type, author, body):
                 after.setdefault(table.name, (table, set()))[1].add(key)
-    for table, keys in after.values():
-        state.load_exact(table, keys)
+        for table, keys in after.values():
+            state.load_exact(table, keys)
 
 
 def replay_chunk(state: DbState, commons_id: str, entries: list[Entry]) -> None:

@@ -15,6 +15,10 @@ AREA = Area(
     fork={table.name: "carry" for table in TABLES},  # history and attribution are kept
     events=events.events,
     event_kinds=events.KINDS,
+    reads_after=actions.reads_after,
+    # 2: a contribution's status, tallies, weights and settled figures in contribution_status
+    # (keyed by seq), the agenda keyed by seq
+    projection_version=2,
 )
 
 __all__ = ["ACTIONS", "AREA", "TABLES"]

@@ -8,6 +8,10 @@ never more than 5 minutes after the entry is recorded.
 Entries are never edited: a correction is a new action naming the contribution. Only its author
 corrects it, and only while it is not accepted. The row takes the corrected values; validations of
 the older version stay as history but stop counting (see :mod:`commonwork.production.validation`).
+
+A contribution is two rows: its record in ``contributions`` and where it stands in
+``contribution_status`` (status, tallies, weights, what settlement decided, and a copy of what
+deciding it reads). Both are written here when it is recorded and corrected.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from commonwork.commons.actions import active_member, legacy_policies, reads_mem
 from commonwork.commons.tables import members
 from commonwork.errors import (
     AlreadyDone,
+    ChainBroken,
     InvalidAction,
     NotAllowed,
     NotAMember,
@@ -44,9 +49,11 @@ from commonwork.production.contribution_bodies import (
 )
 from commonwork.production.decimals import decimal_text
 from commonwork.production.tables import (
+    COPIED_COLUMNS,
     contribution_corrections,
     contribution_shares,
     contribution_sources,
+    contribution_status,
     contributions,
 )
 from commonwork.production.tasks import apply_link, check_link, reads_task
@@ -61,6 +68,37 @@ def contribution_row(state: State, commons_id: str, contribution_id: str) -> Row
     if row is None:
         raise NotFound(f"there is no contribution {contribution_id} in this commons")
     return row
+
+
+def status_row(state: State, record: Row) -> Row:
+    """Where the contribution of this ``contributions`` row stands (its ``contribution_status``
+    row: every record writes both)."""
+    row = state.get(contribution_status, (record["commons_id"], record["seq"]))
+    if row is None:
+        raise ChainBroken(
+            f"contribution {record['contribution_id']} has no status row: the projection is "
+            "incomplete (`commonwork rebuild` replays it)"
+        )
+    return row
+
+
+def new_status(record: Row) -> Row:
+    """The status row of a contribution just recorded: pending, nothing weighed or settled."""
+    return {
+        "commons_id": record["commons_id"],
+        "seq": record["seq"],
+        **{name: record[name] for name in COPIED_COLUMNS},
+        "status": "pending",
+        "approvals": 0,
+        "disputes": 0,
+        "weight_milli": 0,
+        "lazy_on": None,
+        "accepted_on": None,
+        "accepted_quantity": None,
+        "points_milli": None,
+        "dispute_weight_milli": 0,
+        "adjust_weight_milli": 0,
+    }
 
 
 def _check_co_authors(state: State, ctx: Context, co_authors: list[CoAuthor] | None) -> None:
@@ -143,9 +181,6 @@ def apply_record(state: State, ctx: Context) -> None:
         "unit": unit,
         "description": body.description,
         "recorded_at": ctx.entry.recorded_at,
-        "status": "pending",
-        "approvals": 0,
-        "disputes": 0,
         "task": body.task,
         "happened_at": body.happened_at,
         "artifact": artifact,
@@ -155,15 +190,9 @@ def apply_record(state: State, ctx: Context) -> None:
         "corrected_at": None,
         "skill": body.skill,
         "source": body.source,
-        "weight_milli": 0,
-        "lazy_on": None,
-        "accepted_on": None,
-        "accepted_quantity": None,
-        "points_milli": None,
-        "dispute_weight_milli": 0,
-        "adjust_weight_milli": 0,
     }
     state.insert(contributions, row)
+    state.insert(contribution_status, new_status(row))
     _put_shares(state, ctx, row, body.co_authors, [])
     if body.source is not None:
         source = {"commons_id": ctx.commons_id, "source": body.source}
@@ -187,21 +216,22 @@ def check_correct(state: State, ctx: Context) -> None:
     row = contribution_row(state, ctx.commons_id, body.contribution)
     if row["contributor"] != ctx.author:
         raise NotAllowed("only the member who recorded a contribution may correct it")
-    if not (row["status"] == "accepted" and legacy_policies(state, ctx.commons_id)):
-        _check_not_final(row, "corrected")
+    status = status_row(state, row)
+    if not (status["status"] == "accepted" and legacy_policies(state, ctx.commons_id)):
+        _check_not_final(row, status, "corrected")
     _check_fits_kind(body, row["kind"])
     _check_co_authors(state, ctx, body.co_authors)
     _check_happened_at(body.happened_at, ctx.entry.recorded_at)
 
 
-def _check_not_final(row: Row, verb: str) -> None:
-    if row["status"] == "accepted":
+def _check_not_final(row: Row, status: Row, verb: str) -> None:
+    if status["status"] == "accepted":
         raise NotAllowed(
             f"contribution {row['contribution_id']} was accepted on "
-            f"{row['accepted_on'] or row['recorded_at'][:10]}; accepted work is final and is "
+            f"{status['accepted_on'] or row['recorded_at'][:10]}; accepted work is final and is "
             f"not {verb}: record a new contribution that says what it changes"
         )
-    if row["status"] == "withdrawn":
+    if status["status"] == "withdrawn":
         raise NotAllowed(f"contribution {row['contribution_id']} was withdrawn already")
 
 
@@ -216,12 +246,12 @@ def check_withdraw(state: State, ctx: Context) -> None:
     row = contribution_row(state, ctx.commons_id, ctx.body.contribution)
     if row["contributor"] != ctx.author:
         raise NotAllowed("only the member who recorded a contribution may withdraw it")
-    _check_not_final(row, "withdrawn")
+    _check_not_final(row, status_row(state, row), "withdrawn")
 
 
 def apply_withdraw(state: State, ctx: Context) -> None:
-    row = dict(contribution_row(state, ctx.commons_id, ctx.body.contribution))
-    state.put(contributions, {**row, "status": "withdrawn"})
+    status = status_row(state, contribution_row(state, ctx.commons_id, ctx.body.contribution))
+    state.put(contribution_status, {**status, "status": "withdrawn"})
 
 
 def _reads_withdraw(commons_id: str, author: str, body: Any) -> list[tuple[sa.Table, Key]]:
@@ -254,6 +284,7 @@ def _shown(name: str, value: Any) -> Any:
 def apply_correct(state: State, ctx: Context) -> None:
     body: CorrectBody = ctx.body
     row = dict(contribution_row(state, ctx.commons_id, body.contribution))
+    status = dict(status_row(state, row))
     given = _changes(body)
     history = {
         name: {"from": _shown(name, row[name]), "to": _shown(name, new)}
@@ -262,15 +293,16 @@ def apply_correct(state: State, ctx: Context) -> None:
     before = [item["member"] for item in _shown("co_authors", row["co_authors"]) or []]
     row.update(given)
     row["corrections"] += 1
-    if row["status"] == "accepted":
-        # Only under a charter from before engines (the old meaning: a correction was always
-        # allowed): the settled acceptance is final, so the correction is recorded as history.
-        row["corrected_at"] = ctx.entry.recorded_at
-    else:
-        row.update(status="pending", approvals=0, disputes=0, corrected_at=ctx.entry.recorded_at)
+    row["corrected_at"] = ctx.entry.recorded_at
+    # Accepted only under a charter from before engines (the old meaning: a correction was
+    # always allowed): the settled acceptance is final, so the correction is recorded as history.
+    if status["status"] != "accepted":
+        status.update(status="pending", approvals=0, disputes=0)
         # A new version: its validation starts afresh (commonwork.standing.weigh sets lazy_on).
-        row.update(weight_milli=0, dispute_weight_milli=0, adjust_weight_milli=0, lazy_on=None)
+        status.update(weight_milli=0, dispute_weight_milli=0, adjust_weight_milli=0, lazy_on=None)
+    status.update({name: row[name] for name in COPIED_COLUMNS})
     state.put(contributions, row)
+    state.put(contribution_status, status)
     if body.co_authors is not None:
         _put_shares(state, ctx, row, body.co_authors, before)
     state.put(

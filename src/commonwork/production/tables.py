@@ -7,6 +7,8 @@ import sqlalchemy as sa
 
 from commonwork.tables import metadata
 
+#: A contribution as recorded (and corrected): who, what, how much, and its text. What
+#: validation and day settlement change after it is recorded is in ``contribution_status``.
 contributions = sa.Table(
     "contributions",
     metadata,
@@ -20,9 +22,6 @@ contributions = sa.Table(
     sa.Column("unit", sa.String(20), nullable=False),
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("recorded_at", sa.String(24), nullable=False),
-    sa.Column("status", sa.String(10), nullable=False),  # pending | accepted | disputed
-    sa.Column("approvals", sa.Integer, nullable=False),
-    sa.Column("disputes", sa.Integer, nullable=False),
     sa.Column("task", sa.String(64), nullable=True, info={"fixed": True}),  # its linked task
     sa.Column("happened_at", sa.String(24), nullable=True),  # the author's claim, if made
     sa.Column("artifact", sa.Text, nullable=True),  # canonical JSON {sha256, url, size, …}
@@ -32,8 +31,37 @@ contributions = sa.Table(
     sa.Column("corrected_at", sa.String(24), nullable=True),
     sa.Column("skill", sa.String(50), nullable=True),  # the skill its value is multiplied by
     sa.Column("source", sa.String(200), nullable=True),  # e.g. git:<commit id>, when imported
+    sa.Index("ix_contributions_task", "commons_id", "task"),  # a task's linked contributions
+    sa.Index("ix_contributions_seq", "commons_id", "seq"),  # the newest first, a page at a time
+    sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
+)
+
+#: Where a contribution stands: its status and validations' tallies, what they weigh, and what
+#: day settlement decided — the columns that change after it is recorded — with a copy of what
+#: deciding it reads from its record (authors, kind, skill, quantity, version, task; written by
+#: the record and each correction). Keyed by the record entry's ``seq``, so that the work a day
+#: decides, recorded within a few weeks of each other, sits on neighbouring pages: settling a
+#: busy day reads and rewrites ~2,000 small rows in a narrow band of the table, instead of whole
+#: contribution rows scattered by their random ids over the contributions table (and a
+#: validation rewrites this row, not the record).
+contribution_status = sa.Table(
+    "contribution_status",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),  # the record entry's
+    sa.Column("contribution_id", sa.String(64), nullable=False, info={"fixed": True}),
+    sa.Column("contributor", sa.String(100), nullable=False, info={"fixed": True}),
+    sa.Column("kind", sa.String(20), nullable=False, info={"fixed": True}),
+    sa.Column("skill", sa.String(50), nullable=True, info={"fixed": True}),
+    sa.Column("task", sa.String(64), nullable=True, info={"fixed": True}),
+    sa.Column("quantity", sa.String(40), nullable=False),  # as corrected, like contributions'
+    sa.Column("co_authors", sa.Text, nullable=True),  # as corrected, like contributions'
+    sa.Column("corrections", sa.Integer, nullable=False),  # as corrected, like contributions'
+    sa.Column("status", sa.String(10), nullable=False),  # pending | accepted | disputed | withdrawn
+    sa.Column("approvals", sa.Integer, nullable=False),
+    sa.Column("disputes", sa.Integer, nullable=False),
     # Settled by day under a settlement engine (commonwork.standing.settle), else left as is:
-    sa.Column("weight_milli", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("weight_milli", sa.BigInteger, nullable=False),
     sa.Column("lazy_on", sa.String(10), nullable=True),  # the day lazy acceptance is checked
     sa.Column("accepted_on", sa.String(10), nullable=True),
     sa.Column("accepted_quantity", sa.String(40), nullable=True),  # when validators adjusted it
@@ -41,11 +69,37 @@ contributions = sa.Table(
     # What the current version's weighted disputes and adjustments weigh (set as they are
     # recorded): a dispute with weight holds the work at the day's settlement; an adjustment with
     # weight makes the settled quantity a weighted median of the validations'.
-    sa.Column("dispute_weight_milli", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Column("adjust_weight_milli", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Index("ix_contributions_task", "commons_id", "task"),  # a task's linked contributions
-    sa.Index("ix_contributions_seq", "commons_id", "seq"),  # the newest first, a page at a time
+    sa.Column("dispute_weight_milli", sa.BigInteger, nullable=False),
+    sa.Column("adjust_weight_milli", sa.BigInteger, nullable=False),
     sqlite_with_rowid=False,  # clustered by its key: one b-tree to update, not two
+)
+
+#: The columns of ``contribution_status`` that ``contributions`` does not hold: what a reader
+#: adds to a contribution's record to show it whole.
+STATUS_COLUMNS = (
+    "status",
+    "approvals",
+    "disputes",
+    "weight_milli",
+    "lazy_on",
+    "accepted_on",
+    "accepted_quantity",
+    "points_milli",
+    "dispute_weight_milli",
+    "adjust_weight_milli",
+)
+
+#: The columns ``contribution_status`` copies from ``contributions`` (besides the key): what
+#: deciding a contribution reads of its record. A record and each correction write both.
+COPIED_COLUMNS = (
+    "contribution_id",
+    "contributor",
+    "kind",
+    "skill",
+    "task",
+    "quantity",
+    "co_authors",
+    "corrections",
 )
 
 validations = sa.Table(
@@ -70,13 +124,14 @@ validations = sa.Table(
 
 #: The contributions day settlement looks at on a day: those whose approvals reached the
 #: threshold or that a weighted dispute holds (that day), and those due for lazy acceptance.
-#: Written only under a settlement engine, by commonwork.standing.weigh.
+#: Written only under a settlement engine, by commonwork.standing.weigh. By the record entry's
+#: ``seq`` (``contribution_status``'s key): a day's agenda reads in journal order.
 settle_agenda = sa.Table(
     "settle_agenda",
     metadata,
     sa.Column("commons_id", sa.String(64), primary_key=True),
     sa.Column("day", sa.String(10), primary_key=True),  # ISO date of journal time
-    sa.Column("contribution_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),  # the contribution's record entry
     sa.Column(
         "why", sa.String(10), nullable=False
     ),  # reached | held | lazy | moot (nothing left to check)
@@ -153,6 +208,7 @@ task_claims = sa.Table(
 
 TABLES = (
     contributions,
+    contribution_status,
     validations,
     settle_agenda,
     contribution_shares,

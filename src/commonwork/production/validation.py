@@ -24,9 +24,14 @@ from commonwork.commons.actions import active_member, governed_by_policies, read
 from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed
 from commonwork.journal.projection import ActionSpec, Context, Key, State
 from commonwork.production.contribution_bodies import ContributionId
-from commonwork.production.contributions import contribution_row
+from commonwork.production.contributions import contribution_row, status_row
 from commonwork.production.decimals import positive_decimal
-from commonwork.production.tables import contribution_shares, contributions, validations
+from commonwork.production.tables import (
+    contribution_shares,
+    contribution_status,
+    contributions,
+    validations,
+)
 from commonwork.production.tasks import close_task
 
 VALIDATE = "production.contribution.validate"
@@ -60,7 +65,7 @@ def check_validate(state: State, ctx: Context) -> None:
     row = contribution_row(state, ctx.commons_id, ctx.body.contribution)
     if row["contributor"] == ctx.author:
         raise NotAllowed("nobody validates their own contribution; another member must")
-    if row["status"] == "withdrawn":
+    if status_row(state, row)["status"] == "withdrawn":
         raise NotAllowed(
             "this contribution was withdrawn by its author; there is nothing to validate"
         )
@@ -82,7 +87,8 @@ def status_of(approvals: int, disputes: int) -> str:
 
 def apply_validate(state: State, ctx: Context) -> None:
     body: ValidateBody = ctx.body
-    row = dict(contribution_row(state, ctx.commons_id, body.contribution))
+    row = contribution_row(state, ctx.commons_id, body.contribution)
+    status = dict(status_row(state, row))
     state.insert(
         validations,
         {
@@ -98,18 +104,18 @@ def apply_validate(state: State, ctx: Context) -> None:
             "weight_milli": None,
         },
     )
-    row["approvals"] += body.verdict in ("approve", "adjust")
-    row["disputes"] += body.verdict == "dispute"
+    status["approvals"] += body.verdict in ("approve", "adjust")
+    status["disputes"] += body.verdict == "dispute"
     if governed_by_policies(state, ctx.commons_id):
         # The validation's weight is set next (commonwork.standing.weigh, with the validator's
         # standing as of the start of this day), and day settlement decides at the end of the
         # day (commonwork.standing.settle); until then the status stands.
-        state.put(contributions, row)
+        state.put(contribution_status, status)
         return
-    was_accepted = row["status"] == "accepted"
-    row["status"] = status_of(row["approvals"], row["disputes"])
-    state.put(contributions, row)
-    if row["status"] == "accepted" and not was_accepted and row["task"] is not None:
+    was_accepted = status["status"] == "accepted"
+    status["status"] = status_of(status["approvals"], status["disputes"])
+    state.put(contribution_status, status)
+    if status["status"] == "accepted" and not was_accepted and row["task"] is not None:
         close_task(state, ctx, row)
 
 

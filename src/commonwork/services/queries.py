@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
@@ -14,8 +15,10 @@ from commonwork.node import journal_store
 from commonwork.node.node import Node
 from commonwork.node.state import plain_row
 from commonwork.production.tables import (
+    STATUS_COLUMNS,
     contribution_corrections,
     contribution_shares,
+    contribution_status,
     contributions,
     validations,
 )
@@ -197,6 +200,19 @@ def _contribution_fields(
     }
 
 
+def whole_contributions() -> sa.Select[Any]:
+    """Contributions as readers show them: each record with the columns of its status row."""
+    joined = contributions.join(
+        contribution_status,
+        sa.and_(
+            contribution_status.c.commons_id == contributions.c.commons_id,
+            contribution_status.c.seq == contributions.c.seq,
+        ),
+    )
+    status = [contribution_status.c[name] for name in STATUS_COLUMNS]
+    return sa.select(contributions, *status).select_from(joined)
+
+
 def list_contributions(
     node: Node, commons_id: str, *, limit: int = 50, offset: int = 0, status: str | None = None
 ) -> list[ContributionRow]:
@@ -207,10 +223,10 @@ def list_contributions(
     not settled yet).
     """
     limit, offset = page_bounds(limit, offset)
-    query = sa.select(contributions).where(contributions.c.commons_id == commons_id)
+    query = whole_contributions().where(contributions.c.commons_id == commons_id)
     view = settled.current(node, commons_id) if status is not None else None
     if status is not None:
-        query = settled.status_filter(query, view, contributions, "contribution_id", status)
+        query = settled.status_filter(query, view, contribution_status, "seq", status)
     query = query.order_by(contributions.c.seq.desc()).limit(limit).offset(offset)
     with node.reading() as conn:
         require_head(conn, commons_id)
@@ -229,7 +245,7 @@ def _as_of_view(row: Row, view: View | None) -> Row:
     """The row as of the view: settled, or as the provisional settlement leaves it."""
     if view is None:
         return {**row, "provisional": False, "settled_status": row["status"]}
-    shown = view.row(contributions, row)
+    shown = view.row(contribution_status, row)
     shown["settled_status"] = row["status"]
     return shown
 
@@ -240,7 +256,7 @@ def contribution_detail(node: Node, commons_id: str, contribution_id: str) -> Co
     with node.reading() as conn:
         require_head(conn, commons_id)
         names = member_names(conn, commons_id)
-        query = sa.select(contributions).where(
+        query = whole_contributions().where(
             contributions.c.commons_id == commons_id,
             contributions.c.contribution_id == contribution_id,
         )
@@ -299,7 +315,7 @@ def linked_contributions(
 ) -> list[LinkedContribution]:
     """The contributions linked to a task, oldest first, as of the view."""
     linked = conn.execute(
-        sa.select(contributions)
+        whole_contributions()
         .where(contributions.c.commons_id == commons_id, contributions.c.task == task_id)
         .order_by(contributions.c.seq)
     ).mappings()

@@ -16,7 +16,7 @@ from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Va
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import MappingProxyType
-from typing import Protocol, Self, TypeVar, cast
+from typing import Any, Protocol, Self, TypeVar, cast
 
 import orjson
 import sqlalchemy as sa
@@ -32,7 +32,7 @@ from commonwork.node.node import Node
 from commonwork.node.registry import SETTLE_STEPS
 from commonwork.node.state import DbState
 from commonwork.production.actions import CORRECT, RECORD, VALIDATE, WITHDRAW
-from commonwork.production.tables import contributions, settle_agenda, tasks
+from commonwork.production.tables import contribution_status, contributions, settle_agenda, tasks
 from commonwork.services.journals import require_head
 from commonwork.standing.settle import Day, add_days, authors, policies_in_force, settle_until
 from commonwork.standing.tables import settlements
@@ -80,12 +80,13 @@ class View:
         return self.overlay.get(table.name, _NOTHING)
 
     def row(self, table: sa.Table, stored: Row) -> Row:
-        """``stored`` (a settled row) as of the as-of time, marked ``provisional`` when the
-        provisional settlement changed it."""
+        """``stored`` (a settled row of ``table``, or one with more columns that holds its key:
+        a contribution's record joined with its status) as of the as-of time, marked
+        ``provisional`` when the provisional settlement changed it."""
         newer = self.changed(table).get(key_of(table, stored))
         if newer is None:
             return {**stored, "provisional": False}
-        return {**newer, "provisional": True}
+        return {**stored, **newer, "provisional": True}
 
 
 def as_of_time(node: Node, as_of: str | None) -> str:
@@ -175,11 +176,11 @@ class Today:
 
     day: str
     head_seq: int
-    decided: dict[str, dict[str, dict[Key, Row]]]  # contribution id → its rows by table
+    decided: dict[int, dict[str, dict[Key, Row]]]  # contribution (its seq) → its rows by table
     credits: dict[str, dict[str, dict[Key, Row]]]  # member → their rows by table
-    accepted: dict[str, Row]  # the contributions accepted today, by id
-    by_author: dict[str, set[str]]  # member → the accepted contributions they author
-    closers: frozenset[str]  # the decided contributions that close a task
+    accepted: dict[int, Row]  # the contributions accepted today (status rows), by seq
+    by_author: dict[str, set[int]]  # member → the accepted contributions they author
+    closers: frozenset[int]  # the decided contributions that close a task
     # The tables the decided rows and the credited rows hold (the view's overlay has these).
     contribution_tables: frozenset[str] = frozenset()
     member_tables: frozenset[str] = frozenset()
@@ -203,10 +204,10 @@ class Today:
 
 
 class _Grouped(Mapping[Key, Row]):
-    """One table's rows among rows kept in groups by the key's second column (a contribution
-    id, or a member): looked up in their group, gathered only when iterated."""
+    """One table's rows among rows kept in groups by the key's second column (a contribution's
+    seq, or a member): looked up in their group, gathered only when iterated."""
 
-    def __init__(self, name: str, groups: Mapping[str, Mapping[str, Mapping[Key, Row]]]) -> None:
+    def __init__(self, name: str, groups: Mapping[Any, Mapping[str, Mapping[Key, Row]]]) -> None:
         self.name = name
         self.groups = groups
         self._gathered: dict[Key, Row] | None = None
@@ -262,7 +263,7 @@ def _today(node: Node, conn: sa.Connection, head: Head, policies: Policies) -> T
 
 def _afresh(conn: sa.Connection, head: Head, policies: Policies) -> Today:
     commons_id, day = head.commons_id, head.recorded_at[:10]
-    todo = sorted(_agenda(conn, commons_id, day))
+    todo = _agenda(conn, commons_id, day)
     overlay = DbState(conn)
     Day(overlay, commons_id, policies, day).decide_only(todo)
     decided = _by_contribution(overlay.pending, todo)
@@ -272,11 +273,11 @@ def _afresh(conn: sa.Connection, head: Head, policies: Policies) -> Today:
         credited = DbState(conn)
         Day(credited, commons_id, policies, day).credit_only(list(accepted.values()))
         credits = _by_member(credited.pending)
-    by_author: dict[str, set[str]] = {}
-    for cid, row in accepted.items():
+    by_author: dict[str, set[int]] = {}
+    for seq, row in accepted.items():
         for member, _ in authors(row):
-            by_author.setdefault(member, set()).add(cid)
-    closers = frozenset(cid for cid, tables in decided.items() if tables.get(tasks.name))
+            by_author.setdefault(member, set()).add(seq)
+    closers = frozenset(seq for seq, tables in decided.items() if tables.get(tasks.name))
     made = Today(
         day,
         head.seq,
@@ -297,54 +298,55 @@ def _updated(
 ) -> Today:
     commons_id, day = head.commons_id, head.recorded_at[:10]
     changes = changes_since(node, conn, commons_id, earlier.head_seq, head.seq)
-    touched = set(changes.touched)
     # Only a validation, a correction or a withdrawal changes what today decides for the work it
     # names; deciding such work whether or not it is on the agenda gives what settlement gives
     # (work off the agenda stays as it is). A record changes nothing today.
-    todo = sorted(touched) if changes.types & {VALIDATE, CORRECT, WITHDRAW} else []
+    deciding = changes.types & {VALIDATE, CORRECT, WITHDRAW}
+    todo = seqs_of(conn, commons_id, changes.touched) if deciding else []
     if not todo:  # nothing today decides changed: the same rows, shared (never changed in place)
         return replace(earlier, head_seq=head.seq, moved=frozenset(), previous=earlier.head_seq)
+    touched = set(todo)
     overlay = DbState(conn)
     Day(overlay, commons_id, policies, day).decide_only(todo)
     fresh = _by_contribution(overlay.pending, todo)
     decided = dict(earlier.decided)
-    for cid in touched:
-        decided.pop(cid, None)
+    for seq in touched:
+        decided.pop(seq, None)
     decided.update(fresh)
     accepted = dict(earlier.accepted)
-    before = {cid: accepted.pop(cid) for cid in touched if cid in accepted}
+    before = {seq: accepted.pop(seq) for seq in touched if seq in accepted}
     now = _accepted_in(fresh, todo, day)
     accepted.update(now)
-    changed = {cid for cid in touched if cid in before or cid in now}
+    changed = {seq for seq in touched if seq in before or seq in now}
     affected = {
         member
-        for cid in changed
-        for row in (before.get(cid), now.get(cid))
+        for seq in changed
+        for row in (before.get(seq), now.get(seq))
         if row is not None
         for member, _ in authors(row)
     }
     by_author = dict(earlier.by_author)
     for member in affected:
         by_author[member] = set(by_author.get(member, ()))
-    for cid, row in before.items():
+    for seq, row in before.items():
         for member, _ in authors(row):
-            by_author[member].discard(cid)
-    for cid, row in now.items():
+            by_author[member].discard(seq)
+    for seq, row in now.items():
         for member, _ in authors(row):
-            by_author[member].add(cid)
+            by_author[member].add(seq)
     credits = dict(earlier.credits)
     for member in affected:
         credits.pop(member, None)
-    crediting = sorted({cid for member in affected for cid in by_author.get(member, ())})
+    crediting = sorted({seq for member in affected for seq in by_author.get(member, ())})
     fresh_credits: dict[str, dict[str, dict[Key, Row]]] = {}
     if crediting:
         credited = DbState(conn)
-        rows = [accepted[cid] for cid in crediting]
+        rows = [accepted[seq] for seq in crediting]
         Day(credited, commons_id, policies, day).credit_only(rows, affected)
         fresh_credits = _by_member(credited.pending)
         credits.update(fresh_credits)
     closers = set(earlier.closers) - touched
-    closers.update(cid for cid, tables in fresh.items() if tables.get(tasks.name))
+    closers.update(seq for seq, tables in fresh.items() if tables.get(tasks.name))
     made = Today(
         day,
         head.seq,
@@ -363,13 +365,13 @@ def _updated(
 
 
 def _accepted_in(
-    decided: dict[str, dict[str, dict[Key, Row]]], ids: list[str], day: str
-) -> dict[str, Row]:
-    found: dict[str, Row] = {}
-    for cid in ids:
-        for row in decided.get(cid, {}).get(contributions.name, {}).values():
+    decided: dict[int, dict[str, dict[Key, Row]]], seqs: list[int], day: str
+) -> dict[int, Row]:
+    found: dict[int, Row] = {}
+    for seq in seqs:
+        for row in decided.get(seq, {}).get(contribution_status.name, {}).values():
             if row["status"] == "accepted" and row["accepted_on"] == day:
-                found[cid] = row
+                found[seq] = row
     return found
 
 
@@ -382,24 +384,42 @@ def _merge_tasks(made: Today) -> None:
     """A task closes by the first contribution linked to it that the day accepts (in journal
     order), as settling the day whole closes it."""
     closing: dict[Key, tuple[int, Row]] = {}
-    for cid in made.closers:
-        accepted = made.accepted.get(cid)
-        if accepted is None:
+    for seq in made.closers:
+        if seq not in made.accepted:
             continue
-        for key, row in made.decided.get(cid, {}).get(tasks.name, {}).items():
-            if key not in closing or accepted["seq"] < closing[key][0]:
-                closing[key] = (accepted["seq"], row)
+        for key, row in made.decided.get(seq, {}).get(tasks.name, {}).items():
+            if key not in closing or seq < closing[key][0]:
+                closing[key] = (seq, row)
     made.closed_tasks = {key: row for key, (_, row) in closing.items()}
 
 
-def _agenda(conn: sa.Connection, commons_id: str, day: str) -> frozenset[str]:
-    """The contributions the day's settlement would decide (its agenda, less moot entries)."""
-    query = sa.select(settle_agenda.c.contribution_id).where(
-        settle_agenda.c.commons_id == commons_id,
-        settle_agenda.c.day == day,
-        settle_agenda.c.why != "moot",
+def _agenda(conn: sa.Connection, commons_id: str, day: str) -> list[int]:
+    """The contributions (by seq) the day's settlement would decide (its agenda, less moot
+    entries), in journal order."""
+    query = (
+        sa.select(settle_agenda.c.seq)
+        .where(
+            settle_agenda.c.commons_id == commons_id,
+            settle_agenda.c.day == day,
+            settle_agenda.c.why != "moot",
+        )
+        .order_by(settle_agenda.c.seq)
     )
-    return frozenset(conn.execute(query).scalars())
+    return [int(seq) for seq in conn.execute(query).scalars()]
+
+
+def seqs_of(conn: sa.Connection, commons_id: str, ids: Iterable[str]) -> list[int]:
+    """The record seqs of these contributions (those that exist), ascending: what settlement
+    keys a contribution's status by."""
+    wanted = sorted(set(ids))
+    found: list[int] = []
+    for start in range(0, len(wanted), 500):
+        query = sa.select(contributions.c.seq).where(
+            contributions.c.commons_id == commons_id,
+            contributions.c.contribution_id.in_(wanted[start : start + 500]),
+        )
+        found += [int(seq) for seq in conn.execute(query).scalars()]
+    return sorted(found)
 
 
 def _by_member(pending: dict[str, dict[Key, Row]]) -> dict[str, dict[str, dict[Key, Row]]]:
@@ -451,17 +471,20 @@ def changes_since(
 
 
 def _by_contribution(
-    pending: dict[str, dict[Key, Row]], ids: list[str]
-) -> dict[str, dict[str, dict[Key, Row]]]:
-    """The overlay's rows of each decided contribution: its own row and the task it closed
-    (deciding writes no validation: their weights were fixed as they were recorded)."""
-    out: dict[str, dict[str, dict[Key, Row]]] = {cid: {} for cid in ids}
-    for key, row in pending.get(contributions.name, {}).items():
+    pending: dict[str, dict[Key, Row]], seqs: list[int]
+) -> dict[int, dict[str, dict[Key, Row]]]:
+    """The overlay's rows of each decided contribution (by seq): its status row and the task it
+    closed (deciding writes no validation: their weights were fixed as they were recorded)."""
+    out: dict[int, dict[str, dict[Key, Row]]] = {seq: {} for seq in seqs}
+    by_id: dict[str, int] = {}
+    for key, row in pending.get(contribution_status.name, {}).items():
         if key[1] in out:
-            out[key[1]].setdefault(contributions.name, {})[key] = row
+            out[key[1]].setdefault(contribution_status.name, {})[key] = row
+            by_id[row["contribution_id"]] = key[1]
     for key, row in pending.get(tasks.name, {}).items():
-        if row.get("closed_by") in out:
-            out[row["closed_by"]].setdefault(tasks.name, {})[key] = row
+        seq = by_id.get(row.get("closed_by") or "")
+        if seq is not None:
+            out[seq].setdefault(tasks.name, {})[key] = row
     return out
 
 
@@ -496,7 +519,9 @@ def for_rows(
         policies = _policies(node, overlay, commons_id, checkpoint)
         if policies is None:
             return None
-        Day(overlay, commons_id, policies, checkpoint).decide_only(wanted)
+        Day(overlay, commons_id, policies, checkpoint).decide_only(
+            seqs_of(conn, commons_id, wanted)
+        )
         rows = {name: dict(found) for name, found in overlay.pending.items()}
     made = View(commons_id, head, when, when[:10], checkpoint, policies, rows)
     return remembered(node, key, lambda: made)
@@ -508,19 +533,20 @@ def for_tasks(node: Node, commons_id: str, *, as_of: str | None = None) -> View 
     with node.reading() as conn:
         head = require_head(conn, commons_id)
         linked = conn.execute(
-            sa.select(settle_agenda.c.contribution_id)
+            sa.select(contribution_status.c.contribution_id)
+            .select_from(settle_agenda)
             .join(
-                contributions,
+                contribution_status,
                 sa.and_(
-                    contributions.c.commons_id == settle_agenda.c.commons_id,
-                    contributions.c.contribution_id == settle_agenda.c.contribution_id,
+                    contribution_status.c.commons_id == settle_agenda.c.commons_id,
+                    contribution_status.c.seq == settle_agenda.c.seq,
                 ),
             )
             .where(
                 settle_agenda.c.commons_id == commons_id,
                 settle_agenda.c.day == head.recorded_at[:10],
                 settle_agenda.c.why != "moot",
-                contributions.c.task.is_not(None),
+                contribution_status.c.task.is_not(None),
             )
         ).scalars()
         ids = list(linked)

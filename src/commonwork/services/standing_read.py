@@ -32,7 +32,7 @@ from commonwork.node.jobs import Report, Task
 from commonwork.node.node import Node
 from commonwork.node.state import plain_row
 from commonwork.node.tables import entries
-from commonwork.production.tables import contributions, validations
+from commonwork.production.tables import contribution_status, contributions, validations
 from commonwork.services import settled
 from commonwork.services.journals import require_head
 from commonwork.services.models import JsonObject
@@ -52,7 +52,7 @@ from commonwork.services.standing_models import (
 from commonwork.standing import tables as standing_tables
 from commonwork.standing.decay import SCALE, decayed, factor
 from commonwork.standing.settle import days_between
-from commonwork.standing.tables import standing_credits, standing_history
+from commonwork.standing.tables import standing_history
 
 SERIES_POINTS = 60
 
@@ -99,13 +99,17 @@ def _current_rows(
     return rows
 
 
+#: A standing history row's figures (its day's credits left out: "why this number" reads them).
+_FIGURES = tuple(column for column in standing_history.c if column.name != "credits")
+
+
 def _past_rows(
     conn: sa.Connection, view: View, only: Sequence[str] | None = None
 ) -> dict[str, Row]:
     """Per member (of ``only``, when given): the last standing history row on or before the
     as-of day."""
     query = (
-        sa.select(standing_history)
+        sa.select(*_FIGURES)
         .where(
             standing_history.c.commons_id == view.commons_id,
             standing_history.c.day <= view.as_of_day,
@@ -379,28 +383,45 @@ def figures_digest(as_of_day: str, hash_sum: int) -> str:
     return hashlib.sha256(f"{as_of_day}\n{hash_sum:064x}".encode()).hexdigest()
 
 
-def _credits(conn: sa.Connection, view: View, member: str) -> list[Row]:
-    query = sa.select(standing_credits).where(
-        standing_credits.c.commons_id == view.commons_id, standing_credits.c.member == member
-    )
-    found = {row["contribution_id"]: plain_row(row) for row in conn.execute(query).mappings()}
-    for key, row in view.changed(standing_credits).items():
+def _credits(view: View, member: str, history: list[Row]) -> list[Row]:
+    """The member's credits up to the as-of day, from their standing history rows (each lists
+    its day's credits) and the provisional settlement's rows on top (``provisional``): by
+    contribution seq, day, points and standing added."""
+    days: dict[str, tuple[Row, bool]] = {row["day"]: (row, False) for row in history}
+    for key, row in view.changed(standing_history).items():
         if key[1] == member:
-            found[key[2]] = {**row, "provisional": True}
-    rows = [row for row in found.values() if row["day"] <= view.as_of_day]
-    return sorted(rows, key=lambda row: (row["day"], row["contribution_id"]))
+            days[key[2]] = (row, True)
+    found: list[Row] = []
+    for day, (row, provisional) in days.items():
+        if day > view.as_of_day or not row["credits"]:
+            continue
+        for seq, points, standing in orjson.loads(row["credits"]):
+            credit = {"seq": seq, "day": day, "points_milli": points, "standing_milli": standing}
+            found.append({**credit, "provisional": True} if provisional else credit)
+    return found
 
 
-def _contributions(conn: sa.Connection, commons_id: str, ids: list[str]) -> dict[str, Row]:
-    query = sa.select(
-        contributions.c.contribution_id,
-        contributions.c.seq,
-        contributions.c.skill,
-        contributions.c.kind,
-        contributions.c.description,
-        contributions.c.accepted_quantity,
-    ).where(contributions.c.commons_id == commons_id, contributions.c.contribution_id.in_(ids))
-    return {row["contribution_id"]: plain_row(row) for row in conn.execute(query).mappings()}
+def _contributions(conn: sa.Connection, commons_id: str, seqs: list[int]) -> dict[int, Row]:
+    """What "why this number" shows of these contributions (by their record's seq)."""
+    query = (
+        sa.select(
+            contributions.c.contribution_id,
+            contributions.c.seq,
+            contributions.c.skill,
+            contributions.c.kind,
+            contributions.c.description,
+            contribution_status.c.accepted_quantity,
+        )
+        .join(
+            contribution_status,
+            sa.and_(
+                contribution_status.c.commons_id == contributions.c.commons_id,
+                contribution_status.c.seq == contributions.c.seq,
+            ),
+        )
+        .where(contributions.c.commons_id == commons_id, contributions.c.seq.in_(seqs))
+    )
+    return {row["seq"]: plain_row(row) for row in conn.execute(query).mappings()}
 
 
 def _approvals(conn: sa.Connection, view: View, ids: list[str]) -> dict[str, list[Row]]:
@@ -515,14 +536,18 @@ def member_standing(
         founded = conn.execute(
             sa.select(commons.c.founded_at).where(commons.c.commons_id == commons_id)
         ).scalar_one()
-        credits = _credits(conn, view, did)
+        history = _history(conn, commons_id, did)
+        credits = _credits(view, did, history)
+        by_seq = _contributions(conn, commons_id, sorted({credit["seq"] for credit in credits}))
+        for credit in credits:  # a credit names its contribution by seq: give its id
+            credit["contribution_id"] = by_seq[credit["seq"]]["contribution_id"]
+        credits.sort(key=lambda credit: (credit["day"], credit["contribution_id"]))
+        about = {row["contribution_id"]: row for row in by_seq.values()}
         ids = [credit["contribution_id"] for credit in credits]
-        about = _contributions(conn, commons_id, ids)
         approvals = _approvals(conn, view, ids)
         _name_entries(conn, commons_id, approvals)
         validators = {row["validator"] for rows in approvals.values() for row in rows}
         names = _names(conn, commons_id, sorted(validators))
-        history = _history(conn, commons_id, did)
     return _member_json(
         view,
         did,

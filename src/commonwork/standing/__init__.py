@@ -17,6 +17,8 @@ AREA = Area(
     after_entry=on_entry,
     reads_after=reads_after,
     fork={table.name: "carry" for table in TABLES},  # earned standing stays earned
+    # 2: a day's credits of a member in their standing_history row (no standing_credits)
+    projection_version=2,
 )
 
 __all__ = ["AREA", "TABLES"]

@@ -18,6 +18,11 @@ prefix (every entry of ``d`` is in it, since a later day has begun) and writes p
    among its authors by share (largest remainder); the kind's standing weight of each credit is
    added to the author's standing; a linked task closes.
 
+A contribution is read and marked in its ``contribution_status`` row (keyed by its record's
+seq, like the agenda: the day's work sits together); a member's credits of the day are listed in
+their ``standing_history`` row of the day. A busy day writes a row per contribution decided and
+two per member credited, all of them narrow.
+
 Everything is an integer (milli-points); decay is decay.py's exact table. Settled days are final:
 no later entry changes them. Read "now", the same functions run on a throwaway overlay for the days
 not settled yet (services.standing): the provisional view.
@@ -42,14 +47,9 @@ from commonwork.errors import InvalidAction, NotSettledYet
 from commonwork.journal.area import SettleDay
 from commonwork.journal.projection import Row, State
 from commonwork.production.contribution_bodies import row_shares
-from commonwork.production.tables import contributions, settle_agenda, tasks, validations
+from commonwork.production.tables import contribution_status, settle_agenda, tasks, validations
 from commonwork.standing.decay import decayed
-from commonwork.standing.tables import (
-    member_standing,
-    settlements,
-    standing_credits,
-    standing_history,
-)
+from commonwork.standing.tables import member_standing, settlements, standing_history
 
 MILLI = 1000
 
@@ -119,11 +119,14 @@ def _history(
     day: str,
     amount: int,
     points: int,
+    credits: list[list[int]] | None = None,
     *,
     new: bool = False,
 ) -> None:
-    """``new``: the member's standing last changed before ``day``, so no row of ``day`` exists
-    (history rows are written exactly when the standing changes)."""
+    """``credits``: what each contribution accepted on ``day`` credited the member, as
+    ``[seq, points, standing]`` in journal order (``standing_history.credits``). ``new``: the
+    member's standing last changed before ``day``, so no row of ``day`` exists (history rows are
+    written exactly when the standing changes)."""
     (state.insert if new else state.put)(
         standing_history,
         {
@@ -132,6 +135,7 @@ def _history(
             "day": day,
             "amount_milli": amount,
             "value_points_milli": points,
+            "credits": None if credits is None else orjson.dumps(credits).decode(),
         },
     )
 
@@ -243,7 +247,7 @@ class Day:
 
     def credit_day(self) -> None:
         """Credit the authors of the work the day accepted, in journal order."""
-        rows = [self.state.get(contributions, (self.commons_id, cid)) for cid in self._live()]
+        rows = [self.state.get(contribution_status, (self.commons_id, s)) for s in self._live()]
         accepted = [
             row
             for row in rows
@@ -252,16 +256,17 @@ class Day:
         if accepted:
             self.credit_only(accepted)
 
-    def _live(self) -> list[str]:
-        """The contributions on the day's agenda that are not moot."""
+    def _live(self) -> list[int]:
+        """The contributions (by seq) on the day's agenda that are not moot, in journal order."""
         agenda = self.state.scan(settle_agenda, (self.commons_id, self.day))
-        return [a["contribution_id"] for a in agenda if a["why"] != "moot"]
+        return [a["seq"] for a in agenda if a["why"] != "moot"]
 
-    def decide_only(self, ids: list[str]) -> None:
-        """What settling the day decides for these contributions alone — acceptance, quantity,
-        points, task closing — without the members' credits (which depend on every
-        contribution of the day). Exact for them: each is decided from its own row."""
-        accepted = self._decide_all(ids)
+    def decide_only(self, seqs: list[int]) -> None:
+        """What settling the day decides for these contributions (by their record's seq) alone —
+        acceptance, quantity, points, task closing — without the members' credits (which
+        depend on every contribution of the day). Exact for them: each is decided from its own
+        row."""
+        accepted = self._decide_all(seqs)
         adjusted = [
             (self.commons_id, row["contribution_id"])
             for row in accepted
@@ -275,9 +280,11 @@ class Day:
         """The members' credits of contributions already decided and marked accepted today (in
         journal order, as ``settle`` gives them): the other half of ``decide_only``. With
         ``members``, only theirs: a member's credits depend on their own contributions only.
-        Each member's standing row is kept here as it grows, and put once."""
+        Each member's standing row is kept here as it grows, and put once with the day's history
+        row, which lists the day's credits."""
         self._preload_people(accepted)
         credited: dict[str, Row] = {}  # the standing rows as they become
+        credits: dict[str, list[list[int]]] = {}  # [seq, points, standing] by member
         new_today: dict[str, bool] = {}  # whether the member's standing last changed before
         for row in sorted(accepted, key=_seq):
             for member, credit in split(int(row["points_milli"]), authors(row)):
@@ -286,23 +293,31 @@ class Day:
                 current = credited.get(member)
                 if current is None:
                     current = credited[member] = self._opening(member, new_today)
-                self._credit(current, row, credit)
+                    credits[member] = []
+                credits[member].append(self._credit(current, row, credit))
         for member, current in credited.items():
             self.state.put(member_standing, current)
             amount, points = current["amount_milli"], current["value_points_milli"]
             _history(
-                self.state, self.commons_id, member, self.day, amount, points, new=new_today[member]
+                self.state,
+                self.commons_id,
+                member,
+                self.day,
+                amount,
+                points,
+                credits[member],
+                new=new_today[member],
             )
 
-    def _decide_all(self, ids: list[str]) -> list[Row]:
+    def _decide_all(self, seqs: list[int]) -> list[Row]:
         """Decide these contributions in journal order; those accepted today (as they stand:
         ``Credit.mark`` puts them marked). Held work is marked so. The weights were set as the
         validations were recorded (commonwork.standing.weigh)."""
         state, commons_id, day = self.state, self.commons_id, self.day
-        keys = [(commons_id, cid) for cid in ids]
-        state.preload(contributions, keys)
-        rows = [state.get(contributions, key) for key in keys]
-        live = sorted((row for row in rows if row is not None), key=_seq)
+        keys = [(commons_id, seq) for seq in sorted(seqs)]
+        state.preload(contribution_status, keys)
+        rows = [state.get(contribution_status, key) for key in keys]
+        live = [row for row in rows if row is not None]
         lazy = [row for row in live if row["lazy_on"] == day and row["status"] == "pending"]
         self._preload_people(lazy)
         threshold = ceil_milli(self.policies.validation.threshold)
@@ -311,7 +326,7 @@ class Day:
             if row["status"] != "pending":
                 continue
             if row["dispute_weight_milli"] > 0:
-                state.put(contributions, {**row, "status": "disputed"})
+                state.put(contribution_status, {**row, "status": "disputed"})
             elif row["weight_milli"] >= threshold or self._lazy(row):
                 accepted.append(row)
         return accepted
@@ -356,9 +371,10 @@ class Day:
         current["day"] = day
         return current
 
-    def _credit(self, current: Row, contribution: Row, credit: int) -> None:
+    def _credit(self, current: Row, contribution: Row, credit: int) -> list[int]:
         """Credit the member whose standing row is ``current`` with ``credit`` value points of
-        ``contribution`` (within the monthly cap, if any) and the standing its kind weighs."""
+        ``contribution`` (within the monthly cap, if any) and the standing its kind weighs:
+        ``[seq, points, standing]`` credited, as the day's history row lists them."""
         value = self.policies.value
         cap = value.per_member_per_month
         if cap is not None:
@@ -372,17 +388,7 @@ class Day:
         current["amount_milli"] += gained
         current["value_points_milli"] += credit
         current["month_points_milli"] += credit
-        self.state.insert(
-            standing_credits,
-            {
-                "commons_id": self.commons_id,
-                "member": current["member"],
-                "contribution_id": contribution["contribution_id"],
-                "day": self.day,
-                "points_milli": credit,
-                "standing_milli": gained,
-            },
-        )
+        return [contribution["seq"], credit, gained]
 
 
 def _seq(row: Row) -> int:
@@ -431,7 +437,7 @@ class Credit:
         row = {**self.row, "status": "accepted", "accepted_on": day, "points_milli": points}
         if quantity != claimed:
             row["accepted_quantity"] = _milli_text(quantity)
-        state.put(contributions, row)
+        state.put(contribution_status, row)
         if row["task"] is not None:
             close_task(state, row, day)
         return points

@@ -41,7 +41,9 @@ member_standing = sa.Table(
 )
 
 #: A member's standing and lifetime value points after each day they changed: past as-of reads
-#: and the standing-over-time chart.
+#: and the standing-over-time chart; with what each contribution accepted that day credited
+#: them ("why this number"). A day's credits of a member live in this one row rather than a row
+#: per credit: the busy day's settlement writes a row per member credited, not per credit.
 standing_history = sa.Table(
     "standing_history",
     metadata,
@@ -50,19 +52,10 @@ standing_history = sa.Table(
     sa.Column("day", sa.String(10), primary_key=True),
     sa.Column("amount_milli", sa.BigInteger, nullable=False),
     sa.Column("value_points_milli", sa.BigInteger, nullable=False),
-    sqlite_with_rowid=False,
-)
-
-#: What each accepted contribution credited each of its authors: "why this number".
-standing_credits = sa.Table(
-    "standing_credits",
-    metadata,
-    sa.Column("commons_id", sa.String(64), primary_key=True),
-    sa.Column("member", sa.String(100), primary_key=True),
-    sa.Column("contribution_id", sa.String(64), primary_key=True),
-    sa.Column("day", sa.String(10), nullable=False),  # the day it was accepted
-    sa.Column("points_milli", sa.BigInteger, nullable=False),  # value points credited
-    sa.Column("standing_milli", sa.BigInteger, nullable=False),  # standing added that day
+    # JSON [[seq, points_milli, standing_milli], …]: per contribution accepted that day (by its
+    # record entry's seq, in journal order), the value points credited and the standing added
+    # (before decay); null on a day without credits (a founder's seed).
+    sa.Column("credits", sa.Text, nullable=True),
     sqlite_with_rowid=False,
 )
 
@@ -79,4 +72,4 @@ approval_pairs = sa.Table(
     sqlite_with_rowid=False,
 )
 
-TABLES = (settlements, member_standing, standing_history, standing_credits, approval_pairs)
+TABLES = (settlements, member_standing, standing_history, approval_pairs)

@@ -11,9 +11,10 @@ settlement only reads sums (commonwork.standing.settle):
   the contributor approved within ``reciprocity_days`` before this day weighs
   ``reciprocity_discount`` of that (rounded down); its weight is added to the contribution's
   ``weight_milli`` (an adjustment's also to ``adjust_weight_milli``), a dispute's to
-  ``dispute_weight_milli``; the approval is remembered for reciprocity (``approval_pairs``);
-* the contribution goes on the day's agenda when its weight reaches the threshold (``reached``)
-  or a dispute with weight holds it (``held``);
+  ``dispute_weight_milli`` (in its ``contribution_status`` row); the approval is remembered for
+  reciprocity (``approval_pairs``);
+* the contribution goes on the day's agenda (by its record's seq) when its weight reaches the
+  threshold (``reached``) or a dispute with weight holds it (``held``);
 * a contribution recorded or corrected gets the day its lazy acceptance is checked
   (``lazy_on``: ``challenge_days`` later) and goes on that day's agenda (``lazy``); once it
   reaches the threshold or is held, that later entry is marked ``moot``.
@@ -32,7 +33,12 @@ import sqlalchemy as sa
 from commonwork.commons.policy import Policies
 from commonwork.journal.projection import Context, Key, Row, State
 from commonwork.production.actions import CORRECT, RECORD, VALIDATE
-from commonwork.production.tables import contributions, settle_agenda, validations
+from commonwork.production.tables import (
+    contribution_status,
+    contributions,
+    settle_agenda,
+    validations,
+)
 from commonwork.standing.settle import (
     add_days,
     ceil_milli,
@@ -56,22 +62,30 @@ def on_entry(state: State, ctx: Context) -> None:
         _weigh(state, ctx, policies)
         return
     contribution_id = ctx.entry.id if action_type == RECORD else ctx.body.contribution
-    row = state.get(contributions, (ctx.commons_id, contribution_id))
+    row = _status(state, ctx.commons_id, contribution_id)
     if row is None or row["status"] != "pending":
         return  # a correction of settled work (a legacy charter's) is history only
     due = add_days(ctx.entry.recorded_at[:10], policies.validation.challenge_days)
-    state.put(contributions, {**row, "lazy_on": due})
-    _agenda(state, ctx.commons_id, due, contribution_id, "lazy")
+    state.put(contribution_status, {**row, "lazy_on": due})
+    _agenda(state, ctx.commons_id, due, row["seq"], "lazy")
 
 
-def _agenda(state: State, commons_id: str, day: str, contribution_id: str, why: str) -> None:
-    row = {"commons_id": commons_id, "day": day, "contribution_id": contribution_id, "why": why}
-    state.put(settle_agenda, row)
+def _status(state: State, commons_id: str, contribution_id: str) -> Row | None:
+    """The contribution's status row, found through its record (which gives its seq)."""
+    record = state.get(contributions, (commons_id, contribution_id))
+    if record is None:
+        return None
+    found: Row | None = state.get(contribution_status, (commons_id, record["seq"]))
+    return found
+
+
+def _agenda(state: State, commons_id: str, day: str, seq: int, why: str) -> None:
+    state.put(settle_agenda, {"commons_id": commons_id, "day": day, "seq": seq, "why": why})
 
 
 def _weigh(state: State, ctx: Context, policies: Policies) -> None:
     commons_id, day, validator = ctx.commons_id, ctx.entry.recorded_at[:10], ctx.author
-    row = state.get(contributions, (commons_id, ctx.body.contribution))
+    row = _status(state, commons_id, ctx.body.contribution)
     if row is None or row["status"] != "pending":
         return
     rules = policies.validation
@@ -95,12 +109,12 @@ def _weigh(state: State, ctx: Context, policies: Policies) -> None:
     recorded = state.get(validations, key)
     if recorded is not None:
         state.put(validations, {**recorded, "weight_milli": weight})
-    state.put(contributions, changed)
+    state.put(contribution_status, changed)
     threshold = ceil_milli(rules.threshold)
     if changed["dispute_weight_milli"] > 0:
-        _agenda(state, commons_id, day, row["contribution_id"], "held")
+        _agenda(state, commons_id, day, row["seq"], "held")
     elif changed["weight_milli"] >= threshold:
-        _agenda(state, commons_id, day, row["contribution_id"], "reached")
+        _agenda(state, commons_id, day, row["seq"], "reached")
     else:
         return
     lazy_on = row["lazy_on"]
@@ -109,7 +123,7 @@ def _weigh(state: State, ctx: Context, policies: Policies) -> None:
         # This day's settlement decides it (accepted or held), or a correction today gives it
         # a new lazy day: either way its lazy day has nothing to check, so that day's
         # settlement need not load it.
-        _agenda(state, commons_id, lazy_on, row["contribution_id"], "moot")
+        _agenda(state, commons_id, lazy_on, row["seq"], "moot")
 
 
 def _reciprocal(
@@ -137,10 +151,11 @@ def reads_after(
     state: Any, commons_id: str, action_type: str, author: str, body: Any
 ) -> list[tuple[sa.Table, Key]]:
     """What weighing a validation reads beyond what its rules read: named once the
-    contribution's row is in the cache (the second stage of prefetching)."""
+    contribution's record and status rows are in the cache (prefetching's later stages: the
+    production area's names the status row)."""
     if action_type != VALIDATE:
         return []
-    row: Row | None = state.get(contributions, (commons_id, body.contribution))
+    row = _status(state, commons_id, body.contribution)
     if row is None or row["status"] != "pending":
         return []
     contributor = row["contributor"]
