@@ -185,3 +185,17 @@ def test_the_cache_can_be_turned_off(node: Node, commons: tuple[str, Keypair]) -
         answers = [client.get(f"/api/v1/commons/{commons_id}") for _ in range(2)]
     assert [cached(answer) for answer in answers] == [None, None]
     assert answers[0].content == answers[1].content
+
+
+def test_a_request_for_a_fresh_answer_is_made_afresh(
+    api: httpx.Client, commons: tuple[str, Keypair]
+) -> None:
+    commons_id, _ = commons
+    url = f"/api/v1/commons/{commons_id}"
+    api.get(url)
+    fresh = api.get(url, headers={"cache-control": "no-cache"})
+    unkept = api.get(f"{url}/members", headers={"cache-control": "no-store"})
+
+    assert (cached(fresh), cached(api.get(url))) == ("miss", "hit")  # made afresh, and kept
+    assert cached(unkept) is None
+    assert cached(api.get(f"{url}/members")) == "miss"  # no-store: it was not kept

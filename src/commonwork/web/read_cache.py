@@ -33,6 +33,9 @@ from commonwork.services.nodes import Node
 CACHE_HEADER = b"commonwork-cache"
 #: Request headers that make a request private: never answered from the cache, never kept.
 PRIVATE = frozenset({b"cookie", b"authorization", b"x-commonwork-sign"})
+#: A request that asks for a fresh answer (``Cache-Control: no-cache``, or ``no-store``: nor keep
+#: it) is made afresh, as HTTP caches do.
+FRESH = b"cache-control"
 #: Request headers an answer may depend on (content negotiation, links made from the origin).
 VARIES = (b"accept", b"host", b"x-forwarded-proto", b"x-forwarded-host")
 #: The largest share of the budget one answer may take.
@@ -79,7 +82,7 @@ class ReadCache:
         if not self.budget or scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        key = _key(scope)
+        key, fresh, keep = _key(scope)
         generation = self._generation() if key is not None else None
         if key is None or generation is None:
             await self.app(scope, receive, send)
@@ -88,10 +91,13 @@ class ReadCache:
             self.entries.clear()
             self.size = 0
             self.generation = generation
-        kept = self.entries.get(key)
+        kept = None if fresh else self.entries.get(key)
         if kept is not None:
             self.entries.move_to_end(key)
             await _replay(kept, send)
+            return
+        if not keep:
+            await self.app(scope, receive, send)
             return
         await self._answer_and_keep(scope, receive, send, key, generation)
 
@@ -159,17 +165,23 @@ class ReadCache:
             self.size -= dropped.size
 
 
-def _key(scope: Scope) -> tuple[bytes, ...] | None:
-    """What names an answer: path, query and the headers it may vary by (None: a private
-    request)."""
+def _key(scope: Scope) -> tuple[tuple[bytes, ...] | None, bool, bool]:
+    """What names an answer — path, query and the headers it may vary by (None: a private
+    request) —, whether the request asks for a fresh answer, and whether it may be kept."""
     varies: dict[bytes, bytes] = {}
+    fresh, keep = False, True
     for name, value in scope["headers"]:
         if name in PRIVATE:
-            return None
+            return None, True, False
         if name in VARIES:
             varies[name] = value
+        elif name == FRESH:
+            directives = value.lower()
+            fresh = fresh or b"no-cache" in directives or b"no-store" in directives
+            keep = keep and b"no-store" not in directives
     path = scope.get("raw_path") or str(scope.get("path", "")).encode()
-    return (path, scope.get("query_string", b""), *(varies.get(name, b"") for name in VARIES))
+    key = (path, scope.get("query_string", b""), *(varies.get(name, b"") for name in VARIES))
+    return key, fresh, keep
 
 
 def _keepable(scope: Scope, headers: list[tuple[bytes, bytes]]) -> bool:
