@@ -585,3 +585,15 @@ def test_a_double_stance_under_concurrency_counts_once(
     kept = "against" if later.entry.id == done[0].entry.id else "abstain"
     assert outcome["tally"]["threshold"]["for"] == 1
     assert (kept == "against") == (outcome["status"] == "failed")
+
+
+def test_an_option_id_outside_canonical_keys_is_refused_when_proposed(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    """A tally records options as JSON keys: a hyphenated id was once let in, and its close
+    (at the first entry after the deadline) refused every later entry of the commons."""
+    options = [{"id": "sat-day", "label": "Saturdays"}, {"id": "sun", "label": "Sundays"}]
+    body = {"title": "Day", "text": "Which?", "method": "approval", "options": options}
+    error = refused(any_node, commons_id, people["ada"], "governance.proposal.make", body)
+    assert error.code == "invalid_action"
+    assert "options.0.id" in error.detail

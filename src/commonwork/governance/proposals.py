@@ -34,7 +34,14 @@ from commonwork.commons.actions import active_member, charter_takes_effect, comm
 from commonwork.commons.charter import Charter
 from commonwork.commons.charter_governance import Governance, Method, Rule, governance_of
 from commonwork.commons.tables import charter_versions, members
-from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed, NotFound, RuleViolation
+from commonwork.errors import (
+    AlreadyDone,
+    InvalidAction,
+    NonCanonical,
+    NotAllowed,
+    NotFound,
+    RuleViolation,
+)
 from commonwork.governance import methods
 from commonwork.governance.tables import (
     governance_clock,
@@ -62,7 +69,8 @@ STANCE = "governance.stance.take"
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
-OptionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+#: An option's id is a key of the recorded tally, so it keeps to canonical JSON's keys.
+OptionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{0,39}$")]
 EntryId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Hours = Annotated[int, Field(ge=0, le=24 * 365)]
 
@@ -392,7 +400,13 @@ def close(state: State, commons_id: str, proposal_id: str, at: str) -> None:
     if row["status"] != "voting":
         return
     outcome = tally_of(state, row)
-    row["outcome"] = text_of(outcome)
+    try:
+        row["outcome"] = text_of(outcome)
+    except NonCanonical as exc:
+        # Cannot happen with the ids the rules let in; if it did, the proposal fails on the
+        # record rather than refusing every later entry of the commons (each would close it).
+        outcome = {"status": "failed", "error": "tally_not_recordable", "why": exc.detail}
+        row["outcome"] = text_of(outcome)
     row["closed_at"] = at
     status = outcome["status"]
     row["status"] = status

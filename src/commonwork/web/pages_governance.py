@@ -155,7 +155,7 @@ def _options(text: str) -> list[dict[str, JsonValue]] | None:
             continue
         ident, _, label = line.partition(":")
         if not label:
-            label, ident = ident, "-".join(ident.lower().split())[:40]
+            label, ident = ident, "_".join(ident.lower().split())[:40]
         found.append({"id": ident.strip(), "label": label.strip()})
     return found or None
 
