@@ -15,21 +15,10 @@ from commonwork.cli.output import emit, emit_json, emit_rows
 from commonwork.cli.signing import sign_and_report
 from commonwork.errors import BadInput
 from commonwork.services import governance_read
-from commonwork.services.catalog import PROPOSAL_MAKE, STANCE_TAKE
+from commonwork.services.catalog import DECISION_METHODS, PROPOSAL_MAKE, STANCE_TAKE
 from commonwork.services.governance_read import ProposalRow
 from commonwork.services.models import JsonObject, JsonValue
 from commonwork.services.models import as_json as json_of
-
-METHOD_NAMES = (
-    "consent",
-    "lazy_consensus",
-    "majority",
-    "supermajority",
-    "schulze",
-    "approval",
-    "score",
-    "budget",
-)
 
 
 @click.group("proposal")
@@ -51,7 +40,7 @@ def _json(text: str | None, what: str) -> JsonValue:
 @commons_argument
 @click.option("--title", required=True, help="The proposal in a line (up to 200 chars).")
 @click.option("--text", required=True, help="What you propose, and why.")
-@click.option("--method", type=click.Choice(METHOD_NAMES), default="consent", show_default=True)
+@click.option("--method", type=click.Choice(DECISION_METHODS), default="consent", show_default=True)
 @click.option("--option", "options", multiple=True, help="An option 'id: label' (repeatable).")
 @click.option("--params", help='The method\'s parameters as JSON, e.g. \'{"quorum": "1/3"}\'.')
 @click.option("--amend-charter", "changes", help="Charter fields to set, as JSON.")

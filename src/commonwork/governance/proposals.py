@@ -665,7 +665,7 @@ def _least_voting_hours(governance: Governance, rule: Rule | None) -> int:
 def apply_propose(state: State, ctx: Context) -> None:
     body: ProposeBody = ctx.body
     governance = governance_now(state, ctx.commons_id)
-    rule = _rule_for(state, ctx.commons_id, body.effect)
+    method, params, rule = decided_by(state, ctx.commons_id, body)
     discussion = (
         governance.discussion_hours if body.discussion_hours is None else body.discussion_hours
     )
@@ -682,8 +682,8 @@ def apply_propose(state: State, ctx: Context) -> None:
         "proposer": ctx.author,
         "title": body.title,
         "text": body.text,
-        "method": decided_by(state, ctx.commons_id, body)[0],
-        "params": text_of(decided_by(state, ctx.commons_id, body)[1]),
+        "method": method,
+        "params": text_of(params),
         "options": _options_text(body.options),
         "effect": _effect_text(body.effect),
         "version": 1,

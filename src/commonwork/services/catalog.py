@@ -8,6 +8,7 @@ the action types their friendly routes take by the constants here, never by impo
 from __future__ import annotations
 
 from commonwork.commons.actions import FOUND, INVITE, JOIN, LEAVE
+from commonwork.commons.charter_governance import METHODS as DECISION_METHODS
 from commonwork.governance.proposals import AMEND as PROPOSAL_AMEND
 from commonwork.governance.proposals import CLOSE as PROPOSAL_CLOSE
 from commonwork.governance.proposals import ESCALATE as PROPOSAL_ESCALATE
@@ -25,6 +26,7 @@ __all__ = [
     "ACTION_SPECS",
     "CLAIM",
     "CORRECT",
+    "DECISION_METHODS",
     "FOUND",
     "INVITE",
     "JOIN",

@@ -152,7 +152,7 @@ class CommonsState:
     error: str | None = None
 
 
-def _is_member(node: Node, commons_id: str, account: Account | None) -> bool:
+def active_member_of(node: Node, commons_id: str, account: Account | None) -> bool:
     mine = queries.membership(node, commons_id, account.did) if account is not None else None
     return mine is not None and mine.status == "active"
 
@@ -202,7 +202,7 @@ def commons_view(
         node, commons_id, limit=CONTRIBUTIONS_PER_PAGE + 1, offset=offset
     )
     members = queries.list_members(node, commons_id, limit=MEMBERS_SHOWN, active_only=True)
-    is_member = _is_member(node, commons_id, account)
+    is_member = active_member_of(node, commons_id, account)
     shown = contributions[:CONTRIBUTIONS_PER_PAGE]
     may_join = account is not None and not is_member
     if may_join and account is not None and detail.join_policy == "invitation":
@@ -285,7 +285,7 @@ def task_board_view(
 ) -> dict[str, Any]:
     """Open tasks first, then closed ones; with a status filter, one paginated list."""
     detail = queries.commons_detail(node, commons_id)
-    is_member = _is_member(node, commons_id, account)
+    is_member = active_member_of(node, commons_id, account)
     names = _names(node, commons_id)
 
     def rows_for(rows: list[TaskRow]) -> list[TaskCard]:
@@ -322,7 +322,7 @@ def task_view(node: Node, commons_id: str, task_id: str, account: Account | None
     """One task: its description, every claim with its state, the contributions linked."""
     detail = queries.commons_detail(node, commons_id)
     task = tasks_read.task_detail(node, commons_id, task_id)
-    is_member = _is_member(node, commons_id, account)
+    is_member = active_member_of(node, commons_id, account)
     names = _names(node, commons_id)
     cards = [
         contribution_card(row, account, names.get(row.contributor, ""))

@@ -34,7 +34,7 @@ from commonwork.services.models import JsonObject, JsonValue
 from commonwork.web.auth import current_account, node_of
 from commonwork.web.page_acting import act_on_page, at_new
 from commonwork.web.page_forms import see_other
-from commonwork.web.page_views import open_task_count, render
+from commonwork.web.page_views import active_member_of, open_task_count, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,11 +51,6 @@ METHODS = (
 CHOICE_METHODS = ("schulze", "approval", "score", "budget")
 
 
-def is_member(node: Any, commons_id: str, account: Any) -> bool:
-    mine = queries.membership(node, commons_id, account.did) if account is not None else None
-    return mine is not None and mine.status == "active"
-
-
 def _base(commons_id: str) -> str:
     return f"/commons/{commons_id}"
 
@@ -66,7 +61,7 @@ def _list_context(request: Request, commons_id: str) -> dict[str, Any]:
     return {
         "commons": queries.commons_detail(node, commons_id),
         "proposals": governance_read.list_proposals(node, commons_id, limit=100),
-        "is_member": is_member(node, commons_id, account),
+        "is_member": active_member_of(node, commons_id, account),
         "open_tasks": open_task_count(node, commons_id),
         "methods": METHODS,
         "form": {},
@@ -118,7 +113,7 @@ def render_proposal(
         "commons": commons,
         "detail": detail,
         "p": proposal,
-        "is_member": is_member(node, commons_id, account),
+        "is_member": active_member_of(node, commons_id, account),
         "is_proposer": account is not None and account.did == proposal.proposer,
         "mine": mine,
         "tally": shown_tally,
