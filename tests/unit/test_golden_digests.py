@@ -17,9 +17,10 @@ from commonwork.services.journals import verify_lines_offline
 from tests.support.areas import dummy_area
 from tests.support.builders import BEFORE_SETTLEMENT_JOURNAL, FIRST_RELEASE_JOURNAL
 
+#: The second journal holds a weighted dispute: since arbitration (issue 10) it opens a case.
 GOLDEN = {
     FIRST_RELEASE_JOURNAL: "7a19efa9561a5b6af02b168ec4a7a57226263419397a557e8374d5232f61e865",
-    BEFORE_SETTLEMENT_JOURNAL: "fe89484f111d91d35f2f75870a7b62772e8e87dc1572a9d087d0455d6eafee43",
+    BEFORE_SETTLEMENT_JOURNAL: "e250cc0065ea7178b1591dc0d7360413893c9db39814586637ae456504e3d637",
 }
 
 

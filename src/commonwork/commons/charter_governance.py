@@ -74,6 +74,32 @@ def _is_fraction(text: str) -> bool:
     return re.fullmatch(r"[0-9]{1,6}/[1-9][0-9]{0,5}", text) is not None
 
 
+class Arbitration(BaseModel):
+    """How disputed work is settled by peers: a panel drawn from the members who may arbitrate,
+    deciding by majority with written reasons, redrawn when it does not; one appeal to all the
+    members, by proposal."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    #: Members on a panel (odd: a majority always exists).
+    panel: int = Field(default=3, ge=1, le=15)
+    #: Days of journal time a panel has to rule before it is redrawn.
+    days: int = Field(default=14, ge=1, le=365)
+    #: Days after a verdict during which it may be appealed (once) to all the members.
+    appeal_days: int = Field(default=14, ge=1, le=365)
+    #: How an appeal (or a case no panel can be drawn for) is decided by the members.
+    appeals: Rule = Rule(
+        method="majority", params={"quorum": "1/3", "threshold": "1/2"}, voting_hours=72
+    )
+
+    @model_validator(mode="after")
+    def _odd(self) -> Arbitration:
+        if self.panel % 2 == 0:
+            raise ValueError("a panel has an odd number of members, so that a majority exists")
+        if self.appeals.method not in ("majority", "supermajority"):
+            raise ValueError("an appeal is decided by a vote (majority or supermajority)")
+        return self
+
+
 class Governance(BaseModel):
     """How a commons decides."""
 
@@ -105,6 +131,8 @@ class Governance(BaseModel):
     roles: Rule = Rule(
         method="majority", params={"quorum": "1/3", "threshold": "1/2"}, voting_hours=72
     )
+    #: How disputed work is arbitrated.
+    arbitration: Arbitration = Arbitration()
 
 
 #: The governance of every charter that does not set its own.

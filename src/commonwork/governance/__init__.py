@@ -1,11 +1,11 @@
 """The governance area: proposals decided directly by the members, under the charter's own rules
 (its meta-rule says which method may change the charter, and which may change the meta-rule)."""
 
-from commonwork.governance import events, proposals
+from commonwork.governance import arbitration, events, proposals
 from commonwork.governance.tables import TABLES
-from commonwork.journal.area import Area
+from commonwork.journal.area import Area, SettleStep
 
-ACTIONS = proposals.ACTIONS
+ACTIONS = proposals.ACTIONS + arbitration.ACTIONS
 
 AREA = Area(
     name="governance",
@@ -14,10 +14,15 @@ AREA = Area(
     actions=ACTIONS,
     tables=TABLES,
     before_entry=proposals.before_entry,
+    after_entry=arbitration.after_entry,
+    # A verdict is applied by the acceptance phase of its day, after the standing area's own
+    # (which holds disputed work first); the points phase credits it like any accepted work.
+    settle=(SettleStep("acceptance", arbitration.settle_verdicts),),
     events=events.events,
     event_kinds=events.KINDS,
     # A fork keeps the record of what was decided (history); forks are issue 10's item 6.
     fork={table.name: "carry" for table in TABLES},
+    projection_version=2,
 )
 
 __all__ = ["ACTIONS", "AREA", "TABLES"]

@@ -7,21 +7,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import orjson
+
+from commonwork.governance.arbitration import RULE
 from commonwork.governance.proposals import CLOSE, SECOND, STANCE
-from commonwork.governance.tables import proposals
+from commonwork.governance.tables import cases, proposals
 from commonwork.journal.area import Event
-from commonwork.journal.projection import Context, State
+from commonwork.journal.projection import Context, Row, State
+from commonwork.production.actions import VALIDATE
+from commonwork.production.tables import contribution_status
+from commonwork.standing.settle import authors
 
 KINDS = {
     "governance.stance.object": "objected to your proposal",
     "governance.stance.concern": "raised a concern about your proposal",
     "governance.proposal.second": "seconded your motion",
     "governance.proposal.close": "recorded the close of your proposal",
+    "governance.case.opened": "disputed your contribution: a panel of peers will arbitrate it",
+    "governance.case.panel": "disputed a contribution: you sit on the panel that arbitrates it",
+    "governance.case.decided": "gave the panel's majority verdict on a disputed contribution",
 }
 
 
 def events(state: State, ctx: Context) -> Sequence[Event]:
     kind = ctx.entry.type
+    if kind in (VALIDATE, RULE):
+        return _case_events(state, ctx)
     if kind not in (STANCE, SECOND, CLOSE):
         return ()
     row = state.get(proposals, (ctx.commons_id, ctx.body.proposal))
@@ -34,3 +45,30 @@ def events(state: State, ctx: Context) -> Sequence[Event]:
             return ()
         return [Event(row["proposer"], f"governance.stance.{position}", row["proposal_id"])]
     return [Event(row["proposer"], kind, row["proposal_id"])]
+
+
+def _case_events(state: State, ctx: Context) -> Sequence[Event]:
+    """A case opened by this dispute: its panel and the work's authors hear of it. A verdict
+    given by this ruling: the authors and the disputer hear of it."""
+    if ctx.entry.type == VALIDATE:
+        case = state.get(cases, (ctx.commons_id, ctx.entry.id))
+        if case is None:
+            return ()
+        said = [
+            Event(member, "governance.case.panel", case["case_id"])
+            for member in orjson.loads(case["panel"])
+        ]
+        return said + [
+            Event(member, "governance.case.opened", case["case_id"])
+            for member in _authors(state, case)
+        ]
+    case = state.get(cases, (ctx.commons_id, ctx.body.case))
+    if case is None or case["status"] != "decided" or case["decided_at"] != ctx.entry.recorded_at:
+        return ()
+    told = sorted({*_authors(state, case), case["opened_by"]} - {ctx.author})
+    return [Event(member, "governance.case.decided", case["case_id"]) for member in told]
+
+
+def _authors(state: State, case: Row) -> list[str]:
+    status = state.get(contribution_status, (case["commons_id"], case["subject_seq"]))
+    return [] if status is None else [member for member, _ in authors(status)]

@@ -24,7 +24,6 @@ by commonwork.governance.methods.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -32,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 
 from commonwork.commons.actions import active_member, charter_takes_effect, commons_row
 from commonwork.commons.charter import Charter
-from commonwork.commons.charter_governance import Governance, Method, Rule, governance_of
+from commonwork.commons.charter_governance import Governance, Method, Rule
 from commonwork.commons.tables import charter_versions, members
 from commonwork.errors import (
     AlreadyDone,
@@ -42,8 +41,10 @@ from commonwork.errors import (
     NotFound,
     RuleViolation,
 )
-from commonwork.governance import methods
+from commonwork.governance import arbitration, methods
+from commonwork.governance.clock import governance_now, later, reschedule, text_of
 from commonwork.governance.tables import (
+    cases,
     governance_clock,
     hidden_texts,
     open_proposals,
@@ -51,8 +52,6 @@ from commonwork.governance.tables import (
     roles,
     stances,
 )
-from commonwork.journal.actions import format_time, parse_time
-from commonwork.journal.canonical import canon
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 from commonwork.standing.settle import schedule_charter
 from commonwork.standing.tables import settlements
@@ -170,8 +169,24 @@ class ShowText(BaseModel):
     entry: EntryId
 
 
+class Arbitrate(BaseModel):
+    """Decide an arbitration case by the members, from the close: the one appeal of a panel's
+    verdict, or a case no panel could be drawn for."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["arbitrate"]
+    case: EntryId
+    verdict: Literal["accept", "reject", "adjust"]
+    quantity: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Arbitrate:
+        arbitration.Verdict(verdict=self.verdict, quantity=self.quantity)
+        return self
+
+
 Effect = Annotated[
-    NoEffect | AmendCharter | GrantRole | RecallRole | HideText | ShowText,
+    NoEffect | AmendCharter | GrantRole | RecallRole | HideText | ShowText | Arbitrate,
     Field(discriminator="kind"),
 ]
 
@@ -233,23 +248,11 @@ def _refuse(reason: str, detail: str) -> BallotRefused:
 # --- time and rows ---------------------------------------------------------------------------
 
 
-def later(at: str, hours: int) -> str:
-    return format_time(parse_time(at) + timedelta(hours=hours))
-
-
-def text_of(value: Any) -> str:
-    return canon(value).decode()
-
-
 def proposal_row(state: State, commons_id: str, proposal_id: str) -> Row:
     row = state.get(proposals, (commons_id, proposal_id))
     if row is None:
         raise NotFound(f"there is no proposal {proposal_id} in this commons")
     return row
-
-
-def governance_now(state: State, commons_id: str) -> Governance:
-    return governance_of(orjson.loads(commons_row(state, commons_id)["charter"]))
 
 
 def _rule_for(state: State, commons_id: str, effect: Effect) -> Rule | None:
@@ -259,6 +262,8 @@ def _rule_for(state: State, commons_id: str, effect: Effect) -> Rule | None:
     governance = governance_now(state, commons_id)
     if isinstance(effect, (GrantRole, RecallRole, HideText, ShowText)):
         return governance.roles
+    if isinstance(effect, Arbitrate):
+        return governance.arbitration.appeals
     if "governance" in effect.changes:
         return governance.meta  # changing how the commons decides: the stricter rule
     return governance.charter
@@ -326,19 +331,6 @@ def full_params(
 # --- what falls due ---------------------------------------------------------------------------
 
 
-def _reschedule(state: State, commons_id: str, proposal_id: str, items: list[list[str]]) -> None:
-    """Replace what falls due for this proposal with ``items`` ([at, what] pairs)."""
-    row = state.get(governance_clock, (commons_id,))
-    due = [] if row is None else orjson.loads(row["due"])
-    due = [item for item in due if item[1] != proposal_id]
-    due += [[at, proposal_id, what] for at, what in items]
-    due.sort()
-    state.put(
-        governance_clock,
-        {"commons_id": commons_id, "next_due": due[0][0] if due else None, "due": text_of(due)},
-    )
-
-
 def _count_open(state: State, commons_id: str, member: str, delta: int) -> None:
     row = state.get(open_proposals, (commons_id, member))
     held = 0 if row is None else int(row["open"])
@@ -361,7 +353,9 @@ def before_entry(state: State, commons_id: str, at: str, settle_to: Callable[[st
     )
     for when, proposal_id, what in ready:
         settle_to(when[:10])
-        if what == "open":
+        if what == "redraw":
+            arbitration.redraw(state, commons_id, proposal_id, when)
+        elif what == "open":
             _open_voting(state, commons_id, proposal_id)
         else:
             close(state, commons_id, proposal_id, when)
@@ -375,7 +369,7 @@ def _open_voting(state: State, commons_id: str, proposal_id: str) -> None:
         row["outcome"] = text_of({"status": "failed", "error": "not_seconded"})
         state.put(proposals, row)
         _count_open(state, commons_id, row["proposer"], -1)
-        _reschedule(state, commons_id, proposal_id, [])
+        reschedule(state, commons_id, proposal_id, [])
         return
     row["status"] = "voting"
     if row["electorate"] is None:  # fixed when voting first opens: the active members then
@@ -489,6 +483,9 @@ def _take_effect(state: State, row: Row, at: str) -> str | None:
     if effect["kind"] in ("hide", "unhide"):
         moderate(state, row["commons_id"], effect, row["proposal_id"], at)
         return at[:10]
+    if effect["kind"] == "arbitrate":
+        _appeal_decides(state, row, effect, at)
+        return at[:10]
     if effect["kind"] != "amend_charter":
         return None
     commons_id = row["commons_id"]
@@ -537,6 +534,43 @@ def holds_role(state: State, commons_id: str, member: str, role: str) -> bool:
         return found is not None and found["role"] == "founder"
     held = state.get(roles, (commons_id, member, role))
     return held is not None and held["recalled_at"] is None
+
+
+def _appeal_decides(state: State, row: Row, effect: dict[str, Any], at: str) -> None:
+    case = state.get(cases, (row["commons_id"], effect["case"]))
+    if case is None:
+        return
+    verdict = arbitration.Verdict(verdict=effect["verdict"], quantity=effect.get("quantity"))
+    decided = dict(case)
+    arbitration.decide(state, decided, verdict.text(), at, row["proposal_id"])
+    state.put(cases, decided)
+
+
+def _check_appeal(state: State, commons_id: str, effect: Effect, at: str) -> None:
+    """An appeal: of a decided case, within the charter's days, once; or of a case no panel can
+    sit on, at any time."""
+    if not isinstance(effect, Arbitrate):
+        return
+    case = arbitration.case_row(state, commons_id, effect.case)
+    verdict = arbitration.Verdict(verdict=effect.verdict, quantity=effect.quantity)
+    arbitration.check_verdict(state, commons_id, case, verdict)
+    if case["status"] == "open":
+        raise NotAllowed(
+            f"this case's panel rules until {case['due_at']} (journal time): appeal its verdict",
+            reason="case_open",
+        )
+    if case["appeal"] is not None:
+        appeal = state.get(proposals, (commons_id, case["appeal"]))
+        if appeal is not None and appeal["status"] != "withdrawn":
+            raise AlreadyDone("this case was appealed once already", reason="appealed")
+    if case["status"] == "decided":
+        days = governance_now(state, commons_id).arbitration.appeal_days
+        if at >= later(case["decided_at"], days * 24):
+            raise NotAllowed(
+                f"a verdict may be appealed within {days} days; this one was given at "
+                f"{case['decided_at']}",
+                reason="too_late",
+            )
 
 
 def _check_role(state: State, commons_id: str, effect: Effect, discussion: int) -> None:
@@ -628,6 +662,7 @@ def check_propose(state: State, ctx: Context) -> None:
     _check_amendment(state, ctx.commons_id, body.effect)
     asked = governance.discussion_hours if body.discussion_hours is None else body.discussion_hours
     _check_role(state, ctx.commons_id, body.effect, asked)
+    _check_appeal(state, ctx.commons_id, body.effect, ctx.entry.recorded_at)
     if rule is not None:
         wanted = rule_params(rule)
         if method != rule.method or params != wanted:
@@ -706,9 +741,12 @@ def apply_propose(state: State, ctx: Context) -> None:
         "electorate_seq": ctx.entry.seq if voting_now else None,
     }
     state.insert(proposals, row)
+    if isinstance(body.effect, Arbitrate):
+        case = arbitration.case_row(state, ctx.commons_id, body.effect.case)
+        state.put(cases, {**case, "appeal": ctx.entry.id})
     _count_open(state, ctx.commons_id, ctx.author, +1)
     items = [[closes_at, "close"]] if voting_now else [[opens_at, "open"], [closes_at, "close"]]
-    _reschedule(state, ctx.commons_id, ctx.entry.id, items)
+    reschedule(state, ctx.commons_id, ctx.entry.id, items)
 
 
 def _options_text(options: list[Option] | None) -> str | None:
@@ -796,7 +834,7 @@ def _new_round(state: State, row: Row, at: str, hours: int) -> None:
     row["round"] += 1
     row["status"] = "voting"
     row["closes_at"] = later(at, hours)
-    _reschedule(state, row["commons_id"], row["proposal_id"], [[row["closes_at"], "close"]])
+    reschedule(state, row["commons_id"], row["proposal_id"], [[row["closes_at"], "close"]])
 
 
 def check_withdraw(state: State, ctx: Context) -> None:
@@ -811,7 +849,7 @@ def apply_withdraw(state: State, ctx: Context) -> None:
     row["closed_at"] = ctx.entry.recorded_at
     state.put(proposals, row)
     _count_open(state, ctx.commons_id, ctx.author, -1)
-    _reschedule(state, ctx.commons_id, row["proposal_id"], [])
+    reschedule(state, ctx.commons_id, row["proposal_id"], [])
 
 
 def check_escalate(state: State, ctx: Context) -> None:

@@ -115,4 +115,71 @@ hidden_texts = sa.Table(
     sqlite_with_rowid=False,
 )
 
-TABLES = (proposals, stances, governance_clock, open_proposals, roles, hidden_texts)
+#: Arbitration cases, by the id of the entry that opened them (a weighted dispute): the subject
+#: (a contribution, by its record's seq), the panel drawn for the current round (canonical JSON
+#: list of dids, in the order of the draw), the deadline by which it must rule, and the verdict.
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("case_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False, info={"fixed": True}),
+    sa.Column("subject_kind", sa.String(20), nullable=False),  # "contribution"
+    sa.Column("subject", sa.String(64), nullable=False),  # the contribution's id
+    sa.Column("subject_seq", sa.BigInteger, nullable=False),  # its record's seq
+    sa.Column("opened_by", sa.String(100), nullable=False),  # the dispute's author
+    sa.Column("opened_at", sa.String(24), nullable=False),
+    sa.Column("round", sa.Integer, nullable=False),  # 1, then one more each time it is redrawn
+    sa.Column("panel", sa.Text, nullable=False),  # canonical JSON [did, …]; [] if none eligible
+    sa.Column("due_at", sa.String(24), nullable=True),  # the round ends (exclusive); redrawn then
+    # open | decided | no_panel (only a decision of the members can settle it) | appealed
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("verdict", sa.Text, nullable=True),  # canonical JSON {verdict, quantity?}
+    # canonical JSON [{member, reason}]: the reasons of the panel's majority
+    sa.Column("reasons", sa.Text, nullable=True),
+    sa.Column("decided_at", sa.String(24), nullable=True),
+    sa.Column("decided_by", sa.String(64), nullable=True),  # "panel" or the appeal's proposal id
+    sa.Column("appeal", sa.String(64), nullable=True),  # the proposal that appealed it
+    sa.Index("ix_cases_seq", "commons_id", "seq"),  # the newest first, a page at a time
+    sa.Index("ix_cases_subject", "commons_id", "subject_seq"),
+    sqlite_with_rowid=False,
+)
+
+#: Each panel member's ruling in a case's current round (the latest counts; every one stays in
+#: the journal).
+case_rulings = sa.Table(
+    "case_rulings",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("case_id", sa.String(64), primary_key=True),
+    sa.Column("member", sa.String(100), primary_key=True),
+    sa.Column("round", sa.Integer, nullable=False),
+    sa.Column("verdict", sa.Text, nullable=False),  # canonical JSON {verdict, quantity?}
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("recorded_at", sa.String(24), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: The verdicts (a panel's, or an appeal's) the settlement of a day applies, by day.
+verdicts_due = sa.Table(
+    "verdicts_due",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("subject_seq", sa.BigInteger, primary_key=True),
+    sa.Column("case_id", sa.String(64), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+TABLES = (
+    proposals,
+    stances,
+    governance_clock,
+    open_proposals,
+    roles,
+    hidden_texts,
+    cases,
+    case_rulings,
+    verdicts_due,
+)

@@ -49,6 +49,11 @@ class State(Protocol):
         """Every row of ``table`` whose first two primary-key columns equal ``prefix``, sorted
         by key: e.g. a contribution's validations, or one day's settlement agenda."""
 
+    def scan_commons(self, table: sa.Table, commons_id: str) -> list[Row]:
+        """Every row of ``table`` (keyed by commons id first) for one commons, sorted by key: a
+        read that grows with the commons (e.g. its members' standing, to draw an arbitration
+        panel), for what happens rarely."""
+
     def preload(self, table: sa.Table, prefixes: Iterable[Key]) -> None:
         """A hint for speed: the rows of these two-column prefixes will be read (a database
         state loads them with one query; memory has them already)."""

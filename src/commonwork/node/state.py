@@ -146,6 +146,10 @@ class MemoryState:
         rows = self.rows[table.name]
         return [rows[key] for key in sorted(self.prefixes[table.name].get(prefix, ()))]
 
+    def scan_commons(self, table: sa.Table, commons_id: str) -> list[Row]:
+        rows = self.rows[table.name]
+        return [rows[key] for key in sorted(key for key in rows if key[0] == commons_id)]
+
     def digest(self) -> str:
         return digest_rows(
             (
@@ -241,6 +245,20 @@ class DbState:
         rows = {key: row for key, row in found.items() if row is not None}
         keys = sorted(rows, key=_after_prefix(len(prefix), len(table.primary_key.columns)))
         return [rows[key] for key in keys]
+
+    def scan_commons(self, table: sa.Table, commons_id: str) -> list[Row]:
+        """Every row of the commons: the database's (one query, not cached: this is rare), then
+        this batch's on top."""
+        first = next(iter(table.primary_key.columns))
+        query = sa.select(table).where(first == commons_id)
+        found = {
+            key_of(table, row): row
+            for row in (plain_row(r) for r in self.conn.execute(query).mappings())
+        }
+        for key, row in self.pending.get(table.name, {}).items():
+            if key[0] == commons_id:
+                found[key] = row
+        return [found[key] for key in sorted(found)]
 
     def preload(self, table: sa.Table, prefixes: Iterable[Key]) -> None:
         """Load every row whose first two key columns are one of ``prefixes`` (one query per

@@ -102,6 +102,8 @@ def _older_than(cursor: str) -> sa.ColumnElement[bool]:
 
 
 def _link(commons_id: str, kind: str, subject: str) -> str:
+    if kind.startswith("governance.case."):
+        return f"/commons/{commons_id}/cases/{subject}"
     if kind.startswith("governance."):
         return f"/commons/{commons_id}/proposals/{subject}"
     if ".task." in kind:

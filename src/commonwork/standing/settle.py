@@ -436,7 +436,7 @@ class Credit:
         points = self.day.points(self.row["kind"], self.row["skill"], quantity)
         row = {**self.row, "status": "accepted", "accepted_on": day, "points_milli": points}
         if quantity != claimed:
-            row["accepted_quantity"] = _milli_text(quantity)
+            row["accepted_quantity"] = milli_text(quantity)
         state.put(contribution_status, row)
         if row["task"] is not None:
             close_task(state, row, day)
@@ -498,7 +498,7 @@ def close_task(state: State, contribution: Row, day: str) -> None:
         state.put(tasks, {**task, **closed, "closed_by": contribution["contribution_id"]})
 
 
-def _milli_text(value: int) -> str:
+def milli_text(value: int) -> str:
     text = format(Decimal(value).scaleb(-3), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")

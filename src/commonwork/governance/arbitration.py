@@ -1,0 +1,395 @@
+"""Arbitration: disputed work settled a posteriori by peers with standing.
+
+A **case** opens with the first dispute that weighs something on a contribution's current
+version (the validation entry that made it is the case's entry; its hash seeds the draw). The
+subject area declares the verdicts a case may reach — for a contribution: ``accept``, ``reject``,
+or ``adjust`` (accept at another quantity).
+
+The **panel** (the charter's ``governance.arbitration.panel``, default 3) is drawn from the
+active members who may arbitrate — a standing of at least the standing policy's ``arbitrate``
+privilege as of the start of the case's day (without one: its ``validator_minimum``), or the
+``arbiter`` role granted by decision — leaving out the contribution's authors, everyone who
+validated it (every version) and the dispute's author. The draw orders them by
+``sha256(seed || round || did)``: the same panel on every replica, computed from the journal
+prefix only. A member of the panel rules with a written reason (``governance.case.rule``; a later
+ruling replaces theirs); when a majority of the panel agrees on one verdict (an adjustment: on the
+same quantity) the case is decided at that entry. A panel that has not decided within the
+charter's ``days`` of journal time is redrawn (the round's number enters the seed; members who
+sat before are drawn last). With nobody eligible the case waits for the members (``no_panel``).
+
+A **verdict** is an event the day's settlement reads: the contribution is on that day's agenda,
+and at the acceptance phase of settling the day it is accepted (at the verdict's quantity) or
+rejected; the points phase credits accepted work as any other. One **appeal** to all the members,
+by a proposal with the effect ``arbitrate`` under the charter's ``appeals`` rule, within
+``appeal_days`` of the verdict (or at any time for a case no panel can sit on), replaces the
+verdict from the day of its close.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+
+from commonwork.commons.actions import active_member
+from commonwork.commons.charter_governance import Arbitration
+from commonwork.commons.tables import members
+from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed, NotFound
+from commonwork.governance.clock import governance_now, later, reschedule
+from commonwork.governance.tables import case_rulings, cases, roles, verdicts_due
+from commonwork.journal.canonical import canon
+from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
+from commonwork.production.actions import VALIDATE
+from commonwork.production.decimals import positive_decimal
+from commonwork.production.tables import (
+    contribution_status,
+    contributions,
+    settle_agenda,
+    validations,
+)
+from commonwork.standing.settle import (
+    Day,
+    authors,
+    close_task,
+    milli,
+    milli_text,
+    policies_in_force,
+    standing_at,
+)
+from commonwork.standing.tables import member_standing
+
+RULE = "governance.case.rule"
+
+#: The verdicts a case may reach, by the kind of its subject.
+VERDICTS: dict[str, tuple[str, ...]] = {"contribution": ("accept", "reject", "adjust")}
+
+EntryId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class Verdict(BaseModel):
+    """What a case decides about a contribution."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    verdict: Literal["accept", "reject", "adjust"]
+    quantity: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Verdict:
+        if self.verdict == "adjust":
+            if self.quantity is None:
+                raise ValueError("an adjust verdict gives the quantity found right, in 'quantity'")
+            positive_decimal(self.quantity)
+        elif self.quantity is not None:
+            raise ValueError("only an adjust verdict carries a quantity")
+        return self
+
+    def text(self) -> str:
+        return canon(self.model_dump(exclude_none=True)).decode()
+
+
+class RuleBody(BaseModel):
+    """A panel member's ruling, with the reason the verdict rests on."""
+
+    model_config = ConfigDict(extra="forbid")
+    case: EntryId
+    verdict: Literal["accept", "reject", "adjust"]
+    quantity: str | None = None
+    reason: Reason
+
+    @model_validator(mode="after")
+    def _complete(self) -> RuleBody:
+        Verdict(verdict=self.verdict, quantity=self.quantity)
+        return self
+
+    def as_verdict(self) -> Verdict:
+        return Verdict(verdict=self.verdict, quantity=self.quantity)
+
+
+def arbitration_of(state: State, commons_id: str) -> Arbitration:
+    return governance_now(state, commons_id).arbitration
+
+
+def case_row(state: State, commons_id: str, case_id: str) -> Row:
+    row = state.get(cases, (commons_id, case_id))
+    if row is None:
+        raise NotFound(f"there is no arbitration case {case_id} in this commons")
+    return row
+
+
+# --- opening a case ---------------------------------------------------------------------------
+
+
+def after_entry(state: State, ctx: Context) -> None:
+    """A dispute that weighs something on pending work opens a case, if it is the first."""
+    if ctx.entry.type != VALIDATE or ctx.body.verdict != "dispute":
+        return
+    if policies_in_force(state, ctx.commons_id) is None:
+        return  # without an engine nothing weighs: disputes are counted, not arbitrated
+    record = state.get(contributions, (ctx.commons_id, ctx.body.contribution))
+    if record is None:
+        return
+    status = state.get(contribution_status, (ctx.commons_id, record["seq"]))
+    if status is None or status["status"] != "pending":
+        return
+    key = (ctx.commons_id, ctx.body.contribution, ctx.author, status["corrections"])
+    validation = state.get(validations, key)
+    weight = 0 if validation is None else int(validation["weight_milli"] or 0)
+    if weight <= 0 or int(status["dispute_weight_milli"]) != weight:
+        return  # weighs nothing, or an earlier dispute of this version opened the case
+    open_case(state, ctx, status)
+
+
+def open_case(state: State, ctx: Context, subject: Row) -> None:
+    at = ctx.entry.recorded_at
+    row: Row = {
+        "commons_id": ctx.commons_id,
+        "case_id": ctx.entry.id,
+        "seq": ctx.entry.seq,
+        "subject_kind": "contribution",
+        "subject": subject["contribution_id"],
+        "subject_seq": subject["seq"],
+        "opened_by": ctx.author,
+        "opened_at": at,
+        "round": 0,
+        "panel": "[]",
+        "due_at": None,
+        "status": "open",
+        "verdict": None,
+        "reasons": None,
+        "decided_at": None,
+        "decided_by": None,
+        "appeal": None,
+    }
+    _new_round(state, row, at)
+    state.insert(cases, row)
+
+
+def _new_round(state: State, row: Row, at: str) -> None:
+    """Draw the next round's panel and set its deadline (``row`` is changed, not put)."""
+    rules = arbitration_of(state, row["commons_id"])
+    sat = set(orjson.loads(row["panel"]))
+    row["round"] += 1
+    panel = draw(state, row, at[:10], rules.panel, sat)
+    row["panel"] = canon(panel).decode()
+    if panel:
+        row["status"], row["due_at"] = "open", later(at, rules.days * 24)
+        _schedule(state, row["commons_id"], row["case_id"], [[row["due_at"], "redraw"]])
+    else:
+        row["status"], row["due_at"] = "no_panel", None
+        _schedule(state, row["commons_id"], row["case_id"], [])
+
+
+def _schedule(state: State, commons_id: str, case_id: str, items: list[list[str]]) -> None:
+    reschedule(state, commons_id, case_id, items)
+
+
+def excluded(state: State, row: Row) -> set[str]:
+    """Who may not sit: the subject's authors, everyone who validated it, the dispute's author."""
+    commons_id = row["commons_id"]
+    status = state.get(contribution_status, (commons_id, row["subject_seq"]))
+    out = {row["opened_by"]}
+    if status is not None:
+        out |= {member for member, _ in authors(status)}
+    out |= {v["validator"] for v in state.scan(validations, (commons_id, row["subject"]))}
+    return out
+
+
+def eligible(state: State, commons_id: str, day: str) -> set[str]:
+    """The active members who may arbitrate as of the start of ``day``."""
+    policies = policies_in_force(state, commons_id)
+    if policies is None:
+        return set()
+    threshold = policies.standing.privileges.get("arbitrate")
+    minimum = (
+        milli(Decimal(threshold))
+        if threshold is not None
+        else milli(policies.validation.validator_minimum)
+    )
+    half_life = policies.standing.half_life_days
+    found = {
+        row["member"]
+        for row in state.scan_commons(member_standing, commons_id)
+        if standing_at(state, commons_id, row["member"], day, half_life) >= max(minimum, 1)
+    }
+    found |= {
+        row["member"]
+        for row in state.scan_commons(roles, commons_id)
+        if row["role"] == "arbiter" and row["recalled_at"] is None
+    }
+    active = set()
+    for member in sorted(found):
+        held = state.get(members, (commons_id, member))
+        if held is not None and held["status"] == "active":
+            active.add(member)
+    return active
+
+
+def draw_order(seed: str, round_: int, dids: set[str]) -> list[str]:
+    """``dids`` in the order of the draw: by sha256 of the seed (the case entry's hash), the
+    round and the did; the same on every replica."""
+    prefix = bytes.fromhex(seed) + round_.to_bytes(4, "big")
+
+    def key(did: str) -> tuple[bytes, str]:
+        return hashlib.sha256(prefix + did.encode()).digest(), did
+
+    return sorted(dids, key=key)
+
+
+def draw(state: State, row: Row, day: str, size: int, sat: set[str]) -> list[str]:
+    """The panel of the case's current round: those who sat before are drawn last."""
+    pool = eligible(state, row["commons_id"], day) - excluded(state, row)
+    order = draw_order(row["case_id"], int(row["round"]), pool)
+    fresh = [did for did in order if did not in sat]
+    return (fresh + [did for did in order if did in sat])[:size]
+
+
+def redraw(state: State, commons_id: str, case_id: str, at: str) -> None:
+    """The round ended without a majority: a new panel (before_entry, at the deadline)."""
+    row = dict(case_row(state, commons_id, case_id))
+    if row["status"] != "open":
+        return
+    _new_round(state, row, at)
+    state.put(cases, row)
+
+
+# --- ruling -----------------------------------------------------------------------------------
+
+
+def check_rule(state: State, ctx: Context) -> None:
+    body: RuleBody = ctx.body
+    active_member(state, ctx.commons_id, ctx.author)
+    row = case_row(state, ctx.commons_id, body.case)
+    if row["status"] == "no_panel":
+        raise NotAllowed(
+            "no panel could be drawn for this case: the members decide it, by a proposal "
+            "with the effect 'arbitrate'",
+            reason="no_panel",
+        )
+    if row["status"] != "open":
+        raise AlreadyDone(f"this case is {row['status']} already", reason="case_decided")
+    if ctx.author not in orjson.loads(row["panel"]):
+        raise NotAllowed(
+            "only the members of this case's panel rule on it (the panel is drawn from those "
+            "who may arbitrate, leaving out the work's authors, validators and disputer)",
+            reason="not_on_panel",
+        )
+    check_verdict(state, ctx.commons_id, row, body.as_verdict())
+
+
+def check_verdict(state: State, commons_id: str, row: Row, verdict: Verdict) -> None:
+    allowed = VERDICTS[row["subject_kind"]]
+    if verdict.verdict not in allowed:
+        raise InvalidAction(f"a case about a {row['subject_kind']} reaches one of {allowed}")
+    if verdict.quantity is not None:
+        status = state.get(contribution_status, (commons_id, row["subject_seq"]))
+        if status is not None and status["kind"] == "money" and "." in verdict.quantity:
+            raise InvalidAction("money is counted in whole minor units: adjust to e.g. '2500'")
+
+
+def apply_rule(state: State, ctx: Context) -> None:
+    body: RuleBody = ctx.body
+    row = dict(case_row(state, ctx.commons_id, body.case))
+    verdict = body.as_verdict().text()
+    state.put(
+        case_rulings,
+        {
+            "commons_id": ctx.commons_id,
+            "case_id": body.case,
+            "member": ctx.author,
+            "round": row["round"],
+            "verdict": verdict,
+            "reason": body.reason,
+            "seq": ctx.entry.seq,
+            "recorded_at": ctx.entry.recorded_at,
+        },
+    )
+    panel = orjson.loads(row["panel"])
+    agreeing = [
+        ruling
+        for ruling in state.scan(case_rulings, (ctx.commons_id, body.case))
+        if ruling["round"] == row["round"]
+        and ruling["verdict"] == verdict
+        and ruling["member"] in panel
+    ]
+    if 2 * len(agreeing) > len(panel):
+        reasons = [{"member": r["member"], "reason": r["reason"]} for r in agreeing]
+        row["reasons"] = canon(sorted(reasons, key=lambda r: r["member"])).decode()
+        decide(state, row, verdict, ctx.entry.recorded_at, "panel")
+        state.put(cases, row)
+
+
+def decide(state: State, row: Row, verdict: str, at: str, by: str) -> None:
+    """Record the verdict (``row`` is changed, not put) and put it on the settlement's agenda of
+    its day: the acceptance phase of that day applies it."""
+    commons_id = row["commons_id"]
+    row["status"] = "decided" if by == "panel" else "appealed"
+    row["verdict"], row["decided_at"], row["decided_by"] = verdict, at, by
+    row["due_at"] = None
+    _schedule(state, commons_id, row["case_id"], [])
+    day, seq = at[:10], row["subject_seq"]
+    state.put(settle_agenda, {"commons_id": commons_id, "day": day, "seq": seq, "why": "verdict"})
+    due = {"commons_id": commons_id, "day": day, "subject_seq": seq, "case_id": row["case_id"]}
+    state.put(verdicts_due, due)
+
+
+# --- the settlement reads the verdicts of its day ---------------------------------------------
+
+
+def settle_verdicts(state: State, commons_id: str, day: str) -> None:
+    """The acceptance phase of settling ``day``: each verdict of the day, applied to its
+    contribution — accepted at the verdict's quantity (the points phase credits it as any work
+    accepted that day), or rejected (a linked task stays open)."""
+    due = state.scan(verdicts_due, (commons_id, day))
+    if not due:
+        return
+    policies = policies_in_force(state, commons_id)
+    if policies is None:
+        return
+    settling = Day(state, commons_id, policies, day)
+    for item in due:
+        case = state.get(cases, (commons_id, item["case_id"]))
+        status = state.get(contribution_status, (commons_id, item["subject_seq"]))
+        if case is None or status is None or status["status"] in ("withdrawn", "accepted"):
+            continue
+        verdict = orjson.loads(case["verdict"])
+        if verdict["verdict"] == "reject":
+            state.put(contribution_status, {**status, "status": "rejected"})
+            continue
+        claimed = milli(status["quantity"])
+        quantity = milli(verdict["quantity"]) if verdict["verdict"] == "adjust" else claimed
+        points = settling.points(status["kind"], status["skill"], quantity)
+        accepted = {**status, "status": "accepted", "accepted_on": day, "points_milli": points}
+        accepted["accepted_quantity"] = milli_text(quantity) if quantity != claimed else None
+        state.put(contribution_status, accepted)
+        if accepted["task"] is not None:
+            close_task(state, accepted, day)
+
+
+def reads(commons_id: str, author: str, body: Any) -> list[tuple[Any, Key]]:
+    return [
+        (cases, (commons_id, body.case)),
+        (members, (commons_id, author)),
+        (case_rulings, (commons_id, body.case, author)),
+    ]
+
+
+def is_clock_item(state: State, commons_id: str, item_id: str) -> bool:
+    """Whether an item on the governance clock is a case's (else a proposal's)."""
+    return state.get(cases, (commons_id, item_id)) is not None
+
+
+ACTIONS = (
+    ActionSpec(
+        type=RULE,
+        summary="As a member of a case's panel, rule on it with your reasons (accept, reject, "
+        "adjust)",
+        body=RuleBody,
+        check=check_rule,
+        apply=apply_rule,
+        reads=reads,
+    ),
+)

@@ -1,0 +1,276 @@
+"""Arbitration by peers (issue 10, item 4), on SQLite and PostgreSQL: a weighted dispute opens a
+case; its panel is drawn from the journal alone (the same on every replica), leaving out the
+work's authors, validators and disputer; only the panel rules, by majority with reasons; the
+verdict is settled on its day; a panel that does not rule is redrawn; one appeal to all the
+members by proposal; a host that lets a non-panel member rule is caught by verify and import."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from commonwork.errors import CommonworkError
+from commonwork.governance.tables import cases
+from commonwork.journal.keys import Keypair
+from commonwork.node.node import Node
+from commonwork.services import journals, queries, tasks_read
+from commonwork.services.inbox import inbox_of
+from commonwork.services.standing_read import member_standing
+from tests.conftest import DatabaseFactory, open_node
+from tests.contract.test_governance import act, at, propose, stance
+from tests.contract.test_settlement import _journal, _last_line_sealed, _refused_everywhere, post
+from tests.contract.test_standing import approve, charter, status, work
+from tests.support.builders import found, join
+
+START = "2030-01-01T00:00:00.000Z"
+NAMES = ("ada", "ben", "cy", "dee", "eve", "fay", "gus")
+RULE = "governance.case.rule"
+
+
+@pytest.fixture
+def people() -> dict[str, Keypair]:
+    return {name: Keypair.generate() for name in NAMES}
+
+
+@pytest.fixture
+def commons_id(any_node: Node, people: dict[str, Keypair]) -> str:
+    """Six founders with a seed of 200 standing (arbitrate takes 150); Gus, a newcomer."""
+    at(any_node, START)
+    ada = people["ada"]
+    seeded = [{"member": people[name].did, "standing": 200} for name in NAMES[:6]]
+    founded = charter(ada)
+    founded["standing_policy"] = {**founded["standing_policy"], "founders": seeded}
+    commons_id = found(any_node, ada, founded)
+    for name in NAMES[1:]:
+        join(any_node, commons_id, people[name], name.title())
+    return commons_id
+
+
+def case_of(node: Node, commons_id: str, case_id: str) -> dict[str, Any]:
+    with node.reading() as conn:
+        row = conn.execute(
+            cases.select().where((cases.c.commons_id == commons_id) & (cases.c.case_id == case_id))
+        ).mappings()
+        return dict(row.one())
+
+
+def dispute(node: Node, commons_id: str, person: Keypair, contribution: str) -> None:
+    approve(node, commons_id, person, contribution, verdict="dispute", reason="not done")
+
+
+def case_id_of(node: Node, commons_id: str, contribution: str) -> str:
+    with node.reading() as conn:
+        rows = conn.execute(cases.select().where(cases.c.commons_id == commons_id)).mappings()
+        found_ids = [r["case_id"] for r in rows if r["subject"] == contribution]
+    assert len(found_ids) == 1
+    return str(found_ids[0])
+
+
+def rule(
+    node: Node, commons_id: str, person: Keypair, case_id: str, verdict: str, **extra: Any
+) -> Any:
+    body = {"case": case_id, "verdict": verdict, "reason": "I read the work", **extra}
+    return act(node, commons_id, person, RULE, body)
+
+
+def refusal(node: Node, commons_id: str, person: Keypair, case_id: str, **body: Any) -> Any:
+    with pytest.raises(CommonworkError) as caught:
+        rule(node, commons_id, person, case_id, body.pop("verdict", "accept"), **body)
+    return caught.value
+
+
+def expected_panel(case_id: str, round_: int, pool: set[str], size: int = 3) -> list[str]:
+    prefix = bytes.fromhex(case_id) + round_.to_bytes(4, "big")
+    return sorted(pool, key=lambda did: (hashlib.sha256(prefix + did.encode()).digest(), did))[
+        :size
+    ]
+
+
+@pytest.fixture
+def disputed(any_node: Node, commons_id: str, people: dict[str, Keypair]) -> dict[str, Any]:
+    """Gus's work, approved by Ada and disputed by Ben (both weigh): a case is open."""
+    gus = people["gus"]
+    task = post(any_node, commons_id, people["ada"])
+    contribution = work(any_node, commons_id, gus, hours="6", task=task)
+    approve(any_node, commons_id, people["ada"], contribution)
+    dispute(any_node, commons_id, people["ben"], contribution)
+    case_id = case_id_of(any_node, commons_id, contribution)
+    return {"contribution": contribution, "case": case_id, "task": task}
+
+
+def test_a_weighted_dispute_opens_a_case_whose_panel_leaves_out_authors_validators_and_disputer(
+    any_node: Node, commons_id: str, people: dict[str, Keypair], disputed: dict[str, Any]
+) -> None:
+    case = case_of(any_node, commons_id, disputed["case"])
+    eligible = {people[name].did for name in ("cy", "dee", "eve", "fay")}  # not ada, ben, gus
+    panel = orjson.loads(case["panel"])
+    assert panel == expected_panel(disputed["case"], 1, eligible)
+    assert (case["status"], case["round"], case["due_at"]) == (
+        "open",
+        1,
+        "2030-01-15T00:00:00.000Z",
+    )
+    assert case["opened_by"] == people["ben"].did
+    # The validator Ada and the disputer Ben cannot rule; nor can anyone off the panel.
+    for name in ("ada", "ben", "gus"):
+        assert refusal(any_node, commons_id, people[name], disputed["case"]).extra["reason"] == (
+            "not_on_panel"
+        )
+    outsider = next(name for name in ("cy", "dee", "eve", "fay") if people[name].did not in panel)
+    refused = refusal(any_node, commons_id, people[outsider], disputed["case"])
+    assert refused.extra["reason"] == "not_on_panel"
+    # A ruling without a reason, or an adjustment without a quantity, is refused.
+    panelist = next(p for p in people.values() if p.did == panel[0])
+    with pytest.raises(CommonworkError, match="reason"):
+        act(any_node, commons_id, panelist, RULE, {"case": disputed["case"], "verdict": "accept"})
+    with pytest.raises(CommonworkError, match="quantity"):
+        rule(any_node, commons_id, panelist, disputed["case"], "adjust")
+    # The inbox: each panel member and Gus heard of it, from Ben's dispute.
+    for did in panel:
+        items = inbox_of(any_node, did).items
+        assert (items[0].kind, items[0].subject, items[0].actor) == (
+            "governance.case.panel",
+            disputed["case"],
+            people["ben"].did,
+        )
+    told = inbox_of(any_node, people["gus"].did).items
+    [opened] = [item for item in told if item.kind == "governance.case.opened"]
+    assert opened.link == f"/commons/{commons_id}/cases/{disputed['case']}"
+
+
+def test_the_panels_majority_verdict_settles_the_work_on_its_day(
+    any_node: Node, commons_id: str, people: dict[str, Keypair], disputed: dict[str, Any]
+) -> None:
+    contribution, case_id = disputed["contribution"], disputed["case"]
+    panel = orjson.loads(case_of(any_node, commons_id, case_id)["panel"])
+    by_did = {p.did: p for p in people.values()}
+    at(any_node, "2030-01-02T10:00:00.000Z")
+    assert status(any_node, commons_id, contribution) == "disputed"  # held since day 0 settled
+    rule(any_node, commons_id, by_did[panel[0]], case_id, "adjust", quantity="4")
+    rule(any_node, commons_id, by_did[panel[1]], case_id, "accept")  # no majority yet
+    assert case_of(any_node, commons_id, case_id)["status"] == "open"
+    rule(any_node, commons_id, by_did[panel[1]], case_id, "adjust", quantity="4")  # changes hers
+    decided = case_of(any_node, commons_id, case_id)
+    assert decided["status"] == "decided"
+    assert orjson.loads(decided["verdict"]) == {"quantity": "4", "verdict": "adjust"}
+    assert [r["member"] for r in orjson.loads(decided["reasons"])] == sorted(panel[:2])
+    late = refusal(any_node, commons_id, by_did[panel[2]], case_id, verdict="reject")
+    assert late.extra["reason"] == "case_decided"
+    assert status(any_node, commons_id, contribution) == "disputed"  # until its day settles
+    at(any_node, "2030-01-03T00:00:00.000Z")
+    join(any_node, commons_id, Keypair.generate(), "Hal")  # a new day: day 2 settles
+    detail = queries.contribution_detail(any_node, commons_id, contribution)
+    assert (detail.status, detail.accepted_quantity, detail.accepted_on) == (
+        "accepted",
+        "4",
+        "2030-01-02",
+    )
+    assert member_standing(any_node, commons_id, people["gus"].did).value_points == "8"
+    task = tasks_read.task_detail(any_node, commons_id, disputed["task"])
+    assert task.status == "closed"
+
+
+def test_a_rejection_leaves_the_task_open_and_credits_nothing(
+    any_node: Node, commons_id: str, people: dict[str, Keypair], disputed: dict[str, Any]
+) -> None:
+    case_id = disputed["case"]
+    panel = orjson.loads(case_of(any_node, commons_id, case_id)["panel"])
+    by_did = {p.did: p for p in people.values()}
+    for did in panel[:2]:
+        rule(any_node, commons_id, by_did[did], case_id, "reject")
+    at(any_node, "2030-01-02T00:00:00.000Z")
+    join(any_node, commons_id, Keypair.generate(), "Hal")
+    assert status(any_node, commons_id, disputed["contribution"]) == "rejected"
+    assert member_standing(any_node, commons_id, people["gus"].did).value_points == "0"
+    assert tasks_read.task_detail(any_node, commons_id, disputed["task"]).status == "open"
+
+
+def test_a_panel_that_does_not_rule_in_time_is_redrawn(
+    any_node: Node, commons_id: str, people: dict[str, Keypair], disputed: dict[str, Any]
+) -> None:
+    case_id = disputed["case"]
+    first = orjson.loads(case_of(any_node, commons_id, case_id)["panel"])
+    by_did = {p.did: p for p in people.values()}
+    at(any_node, "2030-01-14T23:59:59.999Z")  # the deadline minus one millisecond: still theirs
+    rule(any_node, commons_id, by_did[first[0]], case_id, "accept")
+    at(any_node, "2030-01-15T00:00:00.000Z")  # at the deadline: redrawn before this entry
+    join(any_node, commons_id, Keypair.generate(), "Hal")
+    redrawn = case_of(any_node, commons_id, case_id)
+    assert redrawn["round"] == 2
+    pool = {people[name].did for name in ("cy", "dee", "eve", "fay")}
+    order = expected_panel(case_id, 2, pool, size=4)
+    fresh = [did for did in order if did not in first]
+    assert orjson.loads(redrawn["panel"]) == (fresh + [d for d in order if d in first])[:3]
+    assert redrawn["due_at"] == "2030-01-29T00:00:00.000Z"
+    assert redrawn["status"] == "open"
+    # The first round's ruling does not count in the second: two new rulings decide it.
+    second = orjson.loads(redrawn["panel"])
+    rule(any_node, commons_id, by_did[second[0]], case_id, "accept")
+    assert case_of(any_node, commons_id, case_id)["status"] == "open"
+    rule(any_node, commons_id, by_did[second[1]], case_id, "accept")
+    assert case_of(any_node, commons_id, case_id)["status"] == "decided"
+
+
+def test_one_appeal_to_all_the_members_replaces_the_verdict(
+    any_node: Node, commons_id: str, people: dict[str, Keypair], disputed: dict[str, Any]
+) -> None:
+    case_id, contribution = disputed["case"], disputed["contribution"]
+    panel = orjson.loads(case_of(any_node, commons_id, case_id)["panel"])
+    by_did = {p.did: p for p in people.values()}
+    for did in panel[:2]:
+        rule(any_node, commons_id, by_did[did], case_id, "reject")
+    gus = people["gus"]
+    effect = {"kind": "arbitrate", "case": case_id, "verdict": "accept"}
+    appeal = propose(any_node, commons_id, gus, title="Appeal", text="It was done.", effect=effect)
+    made = queries_proposal(any_node, commons_id, appeal)
+    assert (made["method"], orjson.loads(made["params"])["quorum"]) == ("majority", "1/3")
+    with pytest.raises(CommonworkError) as again:
+        propose(any_node, commons_id, people["ada"], title="Again", text="x", effect=effect)
+    assert again.value.extra["reason"] == "appealed"
+    at(any_node, "2030-01-02T00:00:00.000Z")
+    for name in ("ada", "cy", "dee", "gus"):
+        stance(any_node, commons_id, people[name], appeal, "for")
+    at(any_node, "2030-01-05T00:00:00.000Z")
+    join(any_node, commons_id, Keypair.generate(), "Hal")  # closes it; the verdict's day begins
+    assert status(any_node, commons_id, contribution) == "rejected"  # settled on day 1
+    case = case_of(any_node, commons_id, case_id)
+    assert (case["status"], case["decided_by"]) == ("appealed", appeal)
+    at(any_node, "2030-01-06T00:00:00.000Z")
+    join(any_node, commons_id, Keypair.generate(), "Ivy")
+    assert status(any_node, commons_id, contribution) == "accepted"
+    assert member_standing(any_node, commons_id, gus.did).value_points == "12"
+
+
+def queries_proposal(node: Node, commons_id: str, proposal_id: str) -> dict[str, Any]:
+    from tests.contract.test_governance import proposal
+
+    return proposal(node, commons_id, proposal_id)
+
+
+def test_the_same_panel_on_a_mirror_and_a_ruling_a_host_let_in_off_the_panel_is_refused(
+    any_node: Node,
+    commons_id: str,
+    people: dict[str, Keypair],
+    disputed: dict[str, Any],
+    tmp_path: Path,
+    database_url_factory: DatabaseFactory,
+) -> None:
+    case_id = disputed["case"]
+    here = case_of(any_node, commons_id, case_id)
+    digest = queries.commons_detail(any_node, commons_id).digest
+    mirror = open_node(tmp_path / "mirror", database_url_factory("mirror"))
+    try:
+        journals.import_journal(mirror, list(journals.export_journal(any_node, commons_id)))
+        assert case_of(mirror, commons_id, case_id) == here
+        assert queries.commons_detail(mirror, commons_id).digest == digest
+    finally:
+        mirror.close()
+    # Ada approved the work: she may not sit, and a host that lets her rule is caught.
+    body = {"case": case_id, "verdict": "reject", "reason": "I say so"}
+    forged = _last_line_sealed(any_node, commons_id, people["ada"], RULE, body)
+    lines = [*_journal(any_node, commons_id), forged]
+    _refused_everywhere(lines, "panel", tmp_path, database_url_factory)
