@@ -262,12 +262,17 @@ def test_a_genesis_from_the_future_is_refused() -> None:
 
 
 def test_verify_refuses_another_commons_than_expected() -> None:
+    """Named at the journal's end: a fork's journal begins with its parent's entries, so only
+    its last fork entry (or its genesis, without one) says whose journal it is."""
     journal, other = small_journal(), Journal(founder=BOB)
-    assert verify_lines(journal.lines(), expected_commons=journal.commons_id).ok
-    assert_first_bad(journal.lines(), 1, "wrong_commons", expected_commons=other.commons_id)
-    report = verify_lines(journal.lines(), expected_commons=other.commons_id)
+    lines = journal.lines()
+    assert verify_lines(lines, expected_commons=journal.commons_id).ok
+    assert_first_bad(lines, len(lines), "wrong_commons", expected_commons=other.commons_id)
+    report = verify_lines(lines, expected_commons=other.commons_id)
     assert report.first_bad is not None
-    assert report.first_bad.id == journal.commons_id
+    assert report.first_bad.reason == (
+        f"this journal is of commons {journal.commons_id}, not {other.commons_id}"
+    )
 
 
 @pytest.mark.parametrize("same_content", [True, False])

@@ -1,4 +1,4 @@
-"""Every shell block of the README and of docs/standing.md runs as written, copy-pasted in a fresh
+"""Every shell block of the README and of docs/standing.md, invitations.md and governance.md runs as written, copy-pasted in a fresh
 data directory from the repository's folder (where docs/examples/ holds the files they name).
 
 The README's two set-up commands (``bash scripts/serve.sh`` serves until stopped, and
@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SETUP = ["bash scripts/serve.sh\n", "bash scripts/test.sh\n"]
-FILES = ["README.md", "docs/standing.md", "docs/invitations.md"]
+FILES = ["README.md", "docs/standing.md", "docs/invitations.md", "docs/governance.md"]
 
 
 def shell_blocks(path: Path) -> list[str]:

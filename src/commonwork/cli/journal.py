@@ -148,8 +148,13 @@ def import_(state: CliState, file: Path, as_json: bool) -> None:
     the whole import and names its line. Entries this node holds already must be identical.
     """
     node = state.node()
+    journal_id = None
+    if not _is_stdin(file):  # a fork's journal is named by its last fork entry: look first
+        with _open_lines(file) as scanned:
+            journal_id = journals.journal_id_of(scanned)
     with progress_bar("importing", _line_total(file)) as progress, _open_lines(file) as lines:
-        imported = journals.import_journal(node, lines, progress=progress)
+        listed = list(lines) if _is_stdin(file) else lines  # stdin is read once: keep it
+        imported = journals.import_journal(node, listed, journal_id=journal_id, progress=progress)
     detail = queries.commons_detail(node, imported.commons_id)
     result = {
         "id": imported.commons_id,

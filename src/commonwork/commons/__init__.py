@@ -10,16 +10,18 @@ AREA = Area(
     summary="A commons, its charter (versioned) and its members, who join without asking",
     actions=ACTIONS,
     tables=TABLES,
-    # A fork founds a new commons with its own genesis and charter; its people come along.
+    # A fork carries the commons as it stood (its fork entry then names the new founder and
+    # name), its charter's history and its people; it starts with its own news.
     fork={
-        "commons": "reset",
-        "charter_versions": "reset",
+        "commons": "carry",
+        "charter_versions": "carry",
         "members": "carry",
         "invitations": "carry",
-        "inbox": "reset",  # a fork starts with its own news
+        "inbox": "reset",
+        "forks": "carry",  # the line of descent
     },
     keep_events=inbox.keep,
-    projection_version=2,  # 2: the inbox
+    projection_version=2,  # 2: the inbox (forks: a new table, empty until a fork)
 )
 
 __all__ = ["ACTIONS", "AREA", "TABLES"]

@@ -9,12 +9,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from commonwork.commons.charter import Charter
 from commonwork.commons.charter_policies import charter_text_has_policies
-from commonwork.commons.tables import charter_versions, commons, invitations, members
-from commonwork.errors import AlreadyDone, NotAllowed, NotAMember, NotFound, WrongHost
+from commonwork.commons.tables import charter_versions, commons, forks, invitations, members
+from commonwork.errors import (
+    AlreadyDone,
+    InvalidAction,
+    NotAllowed,
+    NotAMember,
+    NotFound,
+    WrongHost,
+)
 from commonwork.journal.canonical import canon
 from commonwork.journal.keys import public_key_from_did
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
@@ -25,6 +32,7 @@ FOUND = "commons.commons.found"
 JOIN = "commons.member.join"
 LEAVE = "commons.member.leave"
 INVITE = "commons.member.invite"
+FORK = "commons.commons.fork"
 
 
 class FoundBody(BaseModel):
@@ -34,6 +42,26 @@ class FoundBody(BaseModel):
     #: The did:key of the host the founding is addressed to (``GET /api/v1/node``): only that
     #: host may append it. Foundings signed before it existed name none and keep their meaning.
     host: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
+class ForkBody(BaseModel):
+    """Start a new commons from a commons' journal at one of its entries: no permission needed.
+    The fork's entry follows that entry; its state is the parent's state there (what each area
+    carries), then its own entries on its own host."""
+
+    model_config = ConfigDict(extra="forbid")
+    parent: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    at_seq: int = Field(ge=0)
+    at_hash: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    #: The did:key of the fork's host: only that node may append the fork's entry.
+    host: Annotated[str, StringConstraints(max_length=100)]
+    #: The fork's name (default: the parent's), and the forker's name as a member.
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
+    founder_name: DisplayName | None = None
 
 
 class JoinBody(BaseModel):
@@ -116,6 +144,59 @@ def _check_addressed_host(named: str | None, host: str) -> None:
             "node, sign a new founding whose body names its host (GET /api/v1/node); to keep "
             "a copy of a commons hosted elsewhere, import its journal"
         )
+
+
+def check_fork(state: State, ctx: Context) -> None:
+    body: ForkBody = ctx.body
+    if state.get(commons, (ctx.commons_id,)) is None:
+        raise InvalidAction(
+            "a fork's entry follows its parent's entries in its journal: the parent's state at "
+            f"entry {body.at_seq} is missing (hold the parent's journal up to it first)"
+        )
+    _check_addressed_host(body.host, ctx.entry.host)
+    current = state.get(members, (ctx.commons_id, ctx.author))
+    if (current is None or current["status"] != "active") and body.founder_name is None:
+        raise InvalidAction(
+            "you are not a member of the parent: give your name as the fork's founder"
+        )
+
+
+def apply_fork(state: State, ctx: Context) -> None:
+    """The forker is the fork's founder (joining it if they were not a member); the parent's
+    founder stays a member; the commons takes its new name, if any."""
+    body: ForkBody = ctx.body
+    row = dict(commons_row(state, ctx.commons_id))
+    earlier = state.get(members, (ctx.commons_id, row["founder"]))
+    if earlier is not None and row["founder"] != ctx.author and earlier["role"] == "founder":
+        state.put(members, {**earlier, "role": "member"})
+    current = state.get(members, (ctx.commons_id, ctx.author))
+    if current is None or current["status"] != "active":
+        name = body.founder_name or (current["name"] if current is not None else ctx.author)
+        state.put(members, _member_row(ctx, name, "founder"))
+        row["member_count"] += 1
+    else:
+        changed = {"role": "founder"}
+        if body.founder_name is not None:
+            changed["name"] = body.founder_name
+        state.put(members, {**current, **changed})
+    row.update(founder=ctx.author, founded_at=ctx.entry.recorded_at)
+    if body.name is not None:
+        row["name"] = body.name
+    state.put(commons, row)
+    state.insert(
+        forks,
+        {
+            "commons_id": ctx.commons_id,
+            "seq": ctx.entry.seq,
+            "parent": body.parent,
+            "at_seq": body.at_seq,
+            "at_hash": body.at_hash,
+            "reason": body.reason,
+            "forked_by": ctx.author,
+            "forked_at": ctx.entry.recorded_at,
+            "fork_id": ctx.entry.id,
+        },
+    )
 
 
 def apply_found(state: State, ctx: Context) -> None:
@@ -230,6 +311,13 @@ def _reads_invite(commons_id: str, author: str, body: Any) -> list[tuple[sa.Tabl
 
 ACTIONS = (
     ActionSpec(FOUND, "Found a commons with its charter", FoundBody, check_found, apply_found),
+    ActionSpec(
+        FORK,
+        "Fork a commons at one of its entries into a new commons (no permission needed)",
+        ForkBody,
+        check_fork,
+        apply_fork,
+    ),
     ActionSpec(
         JOIN,
         "Join a commons (no permission needed)",

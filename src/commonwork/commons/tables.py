@@ -77,4 +77,23 @@ inbox = sa.Table(
     sqlite_with_rowid=False,
 )
 
-TABLES = (commons, members, invitations, charter_versions, inbox)
+#: A commons that is a fork: the parent, the entry it forked at and that entry's hash, why, and
+#: who forked it (kept through later forks: the line of descent). By ``parent``, the forks of a
+#: commons that this node knows of.
+forks = sa.Table(
+    "forks",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),  # the fork's entry
+    sa.Column("parent", sa.String(64), nullable=False),
+    sa.Column("at_seq", sa.BigInteger, nullable=False),
+    sa.Column("at_hash", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("forked_by", sa.String(100), nullable=False),
+    sa.Column("forked_at", sa.String(24), nullable=False),
+    sa.Column("fork_id", sa.String(64), nullable=False),  # the commons this entry started
+    sa.Index("ix_forks_parent", "parent"),
+    sqlite_with_rowid=False,
+)
+
+TABLES = (commons, members, invitations, charter_versions, inbox, forks)

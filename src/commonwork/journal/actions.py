@@ -25,6 +25,9 @@ ACTION_DOMAIN = b"commonwork/action/v1\n"
 FORMAT_VERSION = 1
 MAX_ACTION_BYTES = 64 * 1024
 GENESIS_TYPES = frozenset({"commons.commons.found", "commons.commons.fork"})
+#: A fork starts a new commons by continuing its parent's journal from one entry: it follows that
+#: entry (seq, prev), names it in its body (parent, at_seq, at_hash), and is the new commons' id.
+FORK_TYPE = "commons.commons.fork"
 TYPE_PATTERN = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
 TIME_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 ID_PATTERN = re.compile(r"[0-9a-f]{64}")

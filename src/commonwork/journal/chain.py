@@ -43,36 +43,48 @@ def check_clock(action_at: str, recorded_at: str) -> None:
 
 
 def follow(head: Head | None, entry: Entry) -> Head:
-    """Check that ``entry`` may follow ``head`` (None: a genesis) and return the new head."""
+    """Check that ``entry`` may follow ``head`` (None: a genesis) and return the new head.
+
+    A fork's first entry follows the parent's entry it forks at, names it (``parent``, ``at_seq``,
+    ``at_hash``), and starts a new commons — its own id — on its own host: the entries after it
+    are signed for the fork and by that host."""
     if head is None:
-        if entry.seq != 0 or not entry.is_genesis:
+        if entry.seq != 0 or not entry.is_genesis or entry.is_fork:
             raise ChainBroken(
-                f"entry {entry.seq} cannot start a journal: the first entry is a genesis at seq 0"
+                f"entry {entry.seq} cannot start a journal: the first entry is a genesis at seq 0 "
+                "(a fork continues its parent's journal from the entry it forks at)"
             )
-        commons_id = entry.id
-        host = entry.host
-    else:
-        commons_id = head.commons_id
-        host = head.host
-        if entry.is_genesis:
-            raise ChainBroken(f"entry {entry.seq} is a second genesis inside one journal")
-        if entry.seq != head.seq + 1:
+        return _checked(entry, Head(entry.id, entry.seq, entry.id, entry.recorded_at, entry.host))
+    if entry.is_genesis and not entry.is_fork:
+        raise ChainBroken(f"entry {entry.seq} is a second genesis inside one journal")
+    if entry.seq != head.seq + 1:
+        raise ChainBroken(f"entry {entry.seq} follows entry {head.seq}; expected {head.seq + 1}")
+    if entry.prev != head.id:
+        raise ChainBroken(f"entry {entry.seq} does not link to the hash of entry {head.seq}")
+    if entry.recorded_at < head.recorded_at:
+        raise ChainBroken(
+            f"entry {entry.seq} was recorded at {entry.recorded_at}, before entry {head.seq} "
+            f"({head.recorded_at}); the host's clock never goes back"
+        )
+    if entry.is_fork:
+        body = entry.action["body"]
+        named = (body.get("parent"), body.get("at_seq"), body.get("at_hash"))
+        if named != (head.commons_id, head.seq, head.id):
             raise ChainBroken(
-                f"entry {entry.seq} follows entry {head.seq}; expected {head.seq + 1}"
+                f"entry {entry.seq} is a fork of commons {named[0]} at entry {named[1]}, but it "
+                f"follows entry {head.seq} of commons {head.commons_id}"
             )
-        if entry.prev != head.id:
-            raise ChainBroken(f"entry {entry.seq} does not link to the hash of entry {head.seq}")
-        if entry.recorded_at < head.recorded_at:
-            raise ChainBroken(
-                f"entry {entry.seq} was recorded at {entry.recorded_at}, before entry {head.seq} "
-                f"({head.recorded_at}); the host's clock never goes back"
-            )
-        if entry.action.get("commons") != commons_id:
-            raise WrongCommons(f"entry {entry.seq} was signed for another commons")
-    if entry.host != host:
-        raise ChainBroken(f"entry {entry.seq} is signed by {entry.host}, not the host {host}")
+        return _checked(entry, Head(entry.id, entry.seq, entry.id, entry.recorded_at, entry.host))
+    if entry.action.get("commons") != head.commons_id:
+        raise WrongCommons(f"entry {entry.seq} was signed for another commons")
+    return _checked(entry, Head(head.commons_id, entry.seq, entry.id, entry.recorded_at, head.host))
+
+
+def _checked(entry: Entry, head: Head) -> Head:
+    if entry.host != head.host:
+        raise ChainBroken(f"entry {entry.seq} is signed by {entry.host}, not the host {head.host}")
     check_clock(str(entry.action["at"]), entry.recorded_at)
-    return Head(commons_id, entry.seq, entry.id, entry.recorded_at, host)
+    return head
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,10 +152,6 @@ def verify_lines(
             entry = parse_entry(line)
             check_entry_signatures(entry)
             new_head = follow(head, entry)
-            if expected_commons is not None and new_head.commons_id != expected_commons:
-                raise WrongCommons(
-                    f"this journal is of commons {new_head.commons_id}, not {expected_commons}"
-                )
             if (entry.author, entry.nonce) in nonces:
                 raise ChainBroken(f"entry {entry.seq} reuses a nonce of its author")
             if rules is not None:
@@ -168,4 +176,9 @@ def verify_lines(
     if head is None:
         bad = BadEntry(line=0, seq=None, id=None, code="empty", reason="the journal has no entries")
         return VerifyReport(False, None, 0, None, bad)
+    if expected_commons is not None and head.commons_id != expected_commons:
+        # (A fork's journal begins with its parent's entries: only its end names the commons.)
+        reason = f"this journal is of commons {head.commons_id}, not {expected_commons}"
+        bad = BadEntry(line=count, seq=head.seq, id=head.id, code="wrong_commons", reason=reason)
+        return VerifyReport(False, head.commons_id, count, head, bad)
     return VerifyReport(True, head.commons_id, count, head)

@@ -17,6 +17,7 @@ from commonwork.errors import BadSignature, InvalidAction, TooLarge
 from commonwork.journal import keys
 from commonwork.journal.actions import (
     ACTION_DOMAIN,
+    FORK_TYPE,
     GENESIS_TYPES,
     ID_PATTERN,
     MAX_ACTION_BYTES,
@@ -59,6 +60,11 @@ class Entry:
     @property
     def is_genesis(self) -> bool:
         return self.type in GENESIS_TYPES
+
+    @property
+    def is_fork(self) -> bool:
+        """A fork's first entry: it continues the parent's journal (DESIGN §3.2)."""
+        return self.type == FORK_TYPE
 
     def body_json(self) -> dict[str, Any]:
         body: dict[str, Any] = self.action["body"]

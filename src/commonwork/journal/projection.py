@@ -54,6 +54,9 @@ class State(Protocol):
         read that grows with the commons (e.g. its members' standing, to draw an arbitration
         panel), for what happens rarely."""
 
+    def drop_commons(self, table: sa.Table, commons_id: str) -> None:
+        """Delete every row of ``table`` for one commons: a fork starts the table empty."""
+
     def preload(self, table: sa.Table, prefixes: Iterable[Key]) -> None:
         """A hint for speed: the rows of these two-column prefixes will be read (a database
         state loads them with one query; memory has them already)."""

@@ -71,6 +71,15 @@ def find_by_nonce(
     return None if line is None else parse_entry(line.encode())
 
 
+def find_fork(conn: sa.Connection, author: str, nonce: str, fork_type: str) -> Entry | None:
+    """The fork entry made from (author, nonce), in whichever journal (a fork's own)."""
+    query = sa.select(entries.c.line).where(
+        entries.c.author == author, entries.c.nonce == nonce, entries.c.type == fork_type
+    )
+    line = conn.execute(query.limit(1)).scalar()
+    return None if line is None else parse_entry(line.encode())
+
+
 def find_by_nonces(
     conn: sa.Connection, commons_id: str, pairs: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], Entry]:

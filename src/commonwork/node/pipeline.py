@@ -29,14 +29,14 @@ from commonwork.errors import (
     WrongCommons,
     WrongHost,
 )
-from commonwork.journal.actions import GENESIS_TYPES, SignedAction
+from commonwork.journal.actions import FORK_TYPE, GENESIS_TYPES, SignedAction
 from commonwork.journal.chain import Head, follow
 from commonwork.journal.entries import Entry, check_entry_signatures, parse_entry, seal_entry
 from commonwork.node import journal_store
 from commonwork.node.db import analyze_grown
 from commonwork.node.node import Node
 from commonwork.node.registry import PROJECTED_TABLES, spec_for
-from commonwork.node.state import DbState, prefetch_reads, run_rules
+from commonwork.node.state import DbState, prefetch_reads, replay_chunk, run_rules
 from commonwork.node.tables import entries as entries_table
 
 FLUSH_EVERY = 2000
@@ -110,6 +110,11 @@ def append_actions(
 
 
 def _check_addressing(commons_id: str | None, signed: SignedAction, size: int) -> None:
+    if signed.type == FORK_TYPE:
+        raise InvalidAction(
+            "a fork starts a new commons from its parent's journal: send it alone to "
+            "POST /api/v1/commons/{parent}/fork (or use `commonwork fork`)"
+        )
     if signed.type in GENESIS_TYPES:
         if commons_id is not None or size > 1:
             raise InvalidAction(
@@ -209,16 +214,22 @@ class Imported:
 
 
 def import_lines(
-    node: Node, lines: Iterable[bytes], *, progress: Callable[[int], None] | None = None
+    node: Node,
+    lines: Iterable[bytes],
+    *,
+    journal_id: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Imported:
     """Append a journal exported elsewhere (or its continuation), checking every entry.
 
     Entries this node already holds must be identical (else the journals have diverged). All or
-    nothing: a bad entry aborts the import and names the line.
+    nothing: a bad entry aborts the import and names the line. ``journal_id``: the commons the
+    journal ends in (a fork's journal begins with its parent's entries: they are replayed under
+    the fork's id); None for a journal without a fork.
     """
     node.refuse_writes_while_stale()
     with node.writing() as conn:
-        importer = _Importer(conn, progress)
+        importer = _Importer(conn, progress, journal_id)
         chunk: list[tuple[int, bytes]] = []
         for number, raw in enumerate(lines, start=1):
             if raw.strip():
@@ -242,8 +253,11 @@ def _at_line(error: CommonworkError, number: int) -> CommonworkError:
 class _Importer:
     """Checks and appends imported entries chunk by chunk, in one transaction."""
 
-    def __init__(self, conn: sa.Connection, progress: Callable[[int], None] | None) -> None:
+    def __init__(
+        self, conn: sa.Connection, progress: Callable[[int], None] | None, journal_id: str | None
+    ) -> None:
         self.conn = conn
+        self.journal_id = journal_id
         self.state = DbState(conn)
         self.progress = progress
         self.head: Head | None = None
@@ -265,7 +279,7 @@ class _Importer:
         if parsed:
             self._begin(parsed[0][1])
             wanted = [(entry.type, entry.author, body) for _, entry, body in parsed]
-            prefetch_reads(self.state, parsed[0][1].commons_id(), wanted)
+            prefetch_reads(self.state, self._id(), wanted)
         new: list[Entry] = []
         for number, entry, body in parsed:
             try:
@@ -276,16 +290,24 @@ class _Importer:
         if failure is not None:
             raise failure
         if new and self.head is not None:
-            journal_store.insert_entries(self.conn, self.head.commons_id, new)
+            journal_store.insert_entries(self.conn, self._id(), new)
             self.state.flush()
             self.state.forget(beyond=IMPORT_CACHE_ROWS)
         if self.progress is not None and parsed:
             self.progress(self.count + self.held)
 
+    def _id(self) -> str:
+        """The commons whose journal this is (rules, rows and entries are keyed by it)."""
+        if self.journal_id is None:
+            raise InvalidAction("the journal to import is empty")  # no entry read yet
+        return self.journal_id
+
     def _begin(self, first: Entry) -> None:
         if not self.started:
             self.started = True
-            self.start = journal_store.read_head(self.conn, first.commons_id(), lock=True)
+            if self.journal_id is None:
+                self.journal_id = first.commons_id()
+            self.start = journal_store.read_head(self.conn, self.journal_id, lock=True)
             self.nonces = _known_nonces(self.conn, self.start)
             self.head = self.start
 
@@ -300,13 +322,18 @@ class _Importer:
         if (entry.author, entry.nonce) in self.nonces:
             raise ChainBroken(f"entry {entry.seq} reuses a nonce of its author")
         self.nonces.add((entry.author, entry.nonce))
-        run_rules(self.state, self.head.commons_id, entry, body)
+        run_rules(self.state, self._id(), entry, body)
         self.count += 1
         return True
 
     def finish(self) -> Head:
         if self.head is None:
             raise InvalidAction("the journal to import is empty")
+        if self.head.commons_id != self._id():
+            raise InvalidAction(
+                f"this journal ends in commons {self.head.commons_id}, not {self._id()}: it stops "
+                "before the fork that was expected"
+            )
         if self.count:
             journal_store.write_head(self.conn, self.head, existed=self.start is not None)
             analyze_grown(self.conn, ANALYZED_TABLES, self.head.seq - self.count, self.head.seq)
@@ -329,3 +356,77 @@ def _check_held(conn: sa.Connection, commons_id: str, entry: Entry) -> None:
             f"this node holds a different entry at seq {entry.seq} of commons {commons_id}: "
             "the two journals have diverged"
         )
+
+
+def fork_journal(node: Node, signed: SignedAction) -> Appended:
+    """Start a fork of a commons this node holds (as its host or a mirror) at the entry the
+    signed fork action names: the parent's entries up to it are replayed under the fork's id
+    and kept as the beginning of the fork's journal, then the fork's entry, sealed here — this
+    node is the fork's host. The same signed fork sent again returns its entry."""
+    if signed.type != FORK_TYPE:
+        raise InvalidAction(f"a {signed.type} action is not a fork")
+    body = spec_for(signed.type).parse_body(signed.body)  # checked: the fields below are valid
+    parent_id, at_seq = str(signed.body["parent"]), int(signed.body["at_seq"])
+    at_hash = str(signed.body["at_hash"])
+    node.refuse_writes_while_stale()
+    signatures = node.signatures.start([signed])
+    with node.writing() as conn:
+        earlier = journal_store.find_fork(conn, signed.author, signed.nonce, FORK_TYPE)
+        if earlier is not None:
+            signatures.raise_first_bad()
+            if earlier.action != signed.action:
+                raise NonceReused(
+                    f"the nonce {signed.nonce} was already used by {signed.author} for another "
+                    "action; every action needs a fresh random nonce"
+                )
+            return Appended(earlier.commons_id(), earlier, created=False)
+        parent = journal_store.read_head(conn, parent_id)
+        if parent is None:
+            raise NotFound(
+                f"this node holds no commons {parent_id}: import its journal first (a fork "
+                "may be taken from any copy of it)"
+            )
+        at = journal_store.entry_at(conn, parent_id, at_seq)
+        if at is None:
+            raise NotFound(f"commons {parent_id} has no entry {at_seq} on this node")
+        if at.id != at_hash:
+            raise ChainBroken(
+                f"entry {at_seq} of commons {parent_id} has the hash {at.id}, not "
+                f"{at_hash}: the fork names another journal"
+            )
+        _check_addressed_here(node, signed)
+        entry = seal_entry(
+            node.host_key,
+            seq=at.seq + 1,
+            prev=at.id,
+            recorded_at=max(node.clock(), at.recorded_at),
+            signed=signed,
+        )
+        fork_id = entry.id
+        state = DbState(conn)
+        head: Head | None = None
+        after = -1
+        while after < at.seq:
+            rows = journal_store.lines_page(
+                conn, parent_id, after=after, limit=min(FLUSH_EVERY, at.seq - after)
+            )
+            entries = [parse_entry(line.encode()) for _, line in rows]
+            for parent_entry in entries:
+                head = follow(head, parent_entry)
+            replay_chunk(state, fork_id, entries)
+            journal_store.insert_entries(conn, fork_id, entries)
+            state.flush()
+            state.forget(beyond=IMPORT_CACHE_ROWS)
+            after = rows[-1][0]
+        head = follow(head, entry)
+        try:
+            run_rules(state, fork_id, entry, body)
+        except CommonworkError:
+            signatures.raise_first_bad()
+            raise
+        signatures.raise_first_bad()
+        journal_store.insert_entries(conn, fork_id, [entry])
+        state.flush()
+        journal_store.write_head(conn, head, existed=False)
+        analyze_grown(conn, ANALYZED_TABLES, 0, head.seq)
+    return Appended(fork_id, entry, created=True)

@@ -44,6 +44,16 @@ EVENT_KINDS: dict[str, str] = {
     kind: text for area in AREAS for kind, text in area.event_kinds.items()
 }
 
+#: The tables a fork starts empty (the others' rows are carried into it, frozen or not).
+_FORK_RULES = {name: rule for area in AREAS for name, rule in area.fork.items()}
+FORK_RESETS: tuple[sa.Table, ...] = tuple(
+    table for table in PROJECTED_TABLES if _FORK_RULES[table.name] == "reset"
+)
+#: The tables whose rows a fork carries (``carry`` and ``freeze``): what its start digest covers.
+FORK_CARRIES: tuple[sa.Table, ...] = tuple(
+    table for table in PROJECTED_TABLES if table not in FORK_RESETS
+)
+
 BEGIN = tuple(area.begin for area in AREAS if area.begin is not None)
 BEFORE_ENTRY = tuple(area.before_entry for area in AREAS if area.before_entry is not None)
 AFTER_ENTRY = tuple(area.after_entry for area in AREAS if area.after_entry is not None)

@@ -37,6 +37,8 @@ from commonwork.node.registry import (
     BEGIN,
     DAY_BOUNDARY,
     EMITTERS,
+    FORK_CARRIES,
+    FORK_RESETS,
     KEEP_EVENTS,
     PROJECTED_TABLES,
     READS_AFTER,
@@ -78,15 +80,25 @@ def replay_chunk(state: DbState, commons_id: str, entries: list[Entry]) -> None:
 
 
 def run_rules(state: Any, commons_id: str, entry: Entry, body: Any = None) -> None:
-    """Check ``entry`` against its area's rules on ``state`` and apply its projection."""
+    """Check ``entry`` against its area's rules on ``state`` and apply its projection.
+
+    A fork's first entry comes after the parent's entries, replayed under the fork's id (a
+    fork's journal is its parent's up to the entry it forks at): the days since that entry are
+    settled like any days without entries, its rule checks and applies it, the tables a fork
+    starts empty are emptied, and the areas' ``after_entry`` run — not ``begin``, since
+    everything else is carried."""
     spec = spec_for(entry.type)
     parsed = body if body is not None else spec.parse_body(entry.action["body"])
     ctx = Context(commons_id, entry, parsed)
-    if not entry.is_genesis:  # e.g. the first entry of a day settles the finished days first
+    founding = entry.is_genesis and not entry.is_fork
+    if not founding:  # e.g. the first entry of a day settles the finished days first
         before_rules(state, commons_id, entry.recorded_at)
     spec.check(state, ctx)
+    if entry.is_fork:
+        for table in FORK_RESETS:
+            state.drop_commons(table, commons_id)
     spec.apply(state, ctx)
-    if entry.is_genesis:
+    if founding:
         for begin in BEGIN:
             begin(state, commons_id, entry.recorded_at)
     else:
@@ -120,6 +132,8 @@ class MemoryState:
     def __init__(self) -> None:
         self.rows: dict[str, dict[Key, Row]] = defaultdict(dict)
         self.prefixes: dict[str, dict[Key, set[Key]]] = defaultdict(lambda: defaultdict(set))
+        #: Per fork replayed: the digest of what it carried, as its parent's state was then.
+        self.fork_starts: dict[str, str] = {}
 
     def get(self, table: sa.Table, key: Key) -> Row | None:
         return self.rows[table.name].get(key)
@@ -150,6 +164,45 @@ class MemoryState:
         rows = self.rows[table.name]
         return [rows[key] for key in sorted(key for key in rows if key[0] == commons_id)]
 
+    def drop_commons(self, table: sa.Table, commons_id: str) -> None:
+        rows = self.rows[table.name]
+        for key in [key for key in rows if key[0] == commons_id]:
+            del rows[key]
+            if len(key) > 2:
+                self.prefixes[table.name][key[:2]].discard(key)
+
+    def rekey(self, old: str, new: str) -> None:
+        """Move every row of commons ``old`` to commons ``new`` (a fork of it): a fork's journal
+        is its parent's up to the fork, replayed by ``verify`` under the parent's id until the
+        fork's entry names the new one."""
+        for name, rows in self.rows.items():
+            moved = {key: row for key, row in rows.items() if key[0] == old}
+            for key, row in moved.items():
+                del rows[key]
+                self.put(_table(name), {**row, "commons_id": new})
+            prefixes = self.prefixes.get(name)
+            if prefixes is not None:
+                for prefix in [p for p in prefixes if p[0] == old]:
+                    del prefixes[prefix]
+
+    def carried_digest(self, commons_id: str) -> str:
+        """The state digest of what a fork of this commons carries, with the commons id left
+        out of every row: equal for a parent at an entry and for its fork at its start."""
+        return digest_rows(
+            (
+                (
+                    table,
+                    (
+                        {**row, "commons_id": ""}
+                        for key, row in sorted(self.rows[table.name].items())
+                        if key[0] == commons_id
+                    ),
+                )
+                for table in FORK_CARRIES
+            ),
+            TABLE_AREAS,
+        )
+
     def digest(self) -> str:
         return digest_rows(
             (
@@ -160,6 +213,10 @@ class MemoryState:
         )
 
     def replay(self, commons_id: str, entry: Entry) -> None:
+        if entry.is_fork:
+            parent = str(entry.action["body"]["parent"])
+            self.fork_starts[commons_id] = self.carried_digest(parent)
+            self.rekey(parent, commons_id)
         run_rules(self, commons_id, entry)
 
 
@@ -245,6 +302,25 @@ class DbState:
         rows = {key: row for key, row in found.items() if row is not None}
         keys = sorted(rows, key=_after_prefix(len(prefix), len(table.primary_key.columns)))
         return [rows[key] for key in keys]
+
+    def drop_commons(self, table: sa.Table, commons_id: str) -> None:
+        """Delete every row of the commons in ``table`` (a fork starts it empty): this batch's
+        pending rows are written first, then the rows are taken out of the digest's parts and
+        deleted, in the transaction."""
+        self.flush()
+        name = table.name
+        first = next(iter(table.primary_key.columns))
+        held = [
+            plain_row(r)
+            for r in self.conn.execute(sa.select(table).where(first == commons_id)).mappings()
+        ]
+        deltas: dict[str, Parts] = defaultdict(dict)
+        _hash_into(deltas, name, held, -1)
+        add_deltas(self.conn, deltas)
+        self.conn.execute(sa.delete(table).where(first == commons_id))
+        for key in [key for key in self.cache[name] if key[0] == commons_id]:
+            self.cache[name][key] = None
+        self.complete[name] = {p for p in self.complete[name] if p[0] != commons_id}
 
     def scan_commons(self, table: sa.Table, commons_id: str) -> list[Row]:
         """Every row of the commons: the database's (one query, not cached: this is rare), then
@@ -406,6 +482,10 @@ class DbState:
 @cache
 def _projected() -> dict[str, sa.Table]:
     return {table.name: table for table in PROJECTED_TABLES}
+
+
+def _table(name: str) -> sa.Table:
+    return _projected()[name]
 
 
 def _sort_out(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from commonwork.commons.actions import FOUND, INVITE, JOIN, LEAVE
+from commonwork.commons.actions import FORK, FOUND, INVITE, JOIN, LEAVE
 from commonwork.commons.charter_policies import DEFAULT_PRESET, complete_charter
 from commonwork.errors import BadInput, CommonworkError, InvalidAction
 from commonwork.journal.actions import (
@@ -23,7 +23,7 @@ from commonwork.journal.actions import (
 from commonwork.journal.canonical import parse_json
 from commonwork.node.node import Node
 from commonwork.node.pipeline import Appended as Appended  # what every use case here returns
-from commonwork.node.pipeline import append_actions
+from commonwork.node.pipeline import append_actions, fork_journal
 from commonwork.node.registry import spec_for
 from commonwork.production.actions import CORRECT, RECORD, VALIDATE, WITHDRAW
 from commonwork.production.tasks import CLAIM, POST, UNCLAIM
@@ -58,6 +58,8 @@ def submit_signed(node: Node, commons_id: str | None, batch: Sequence[JsonValue]
                 exc.extra["index"] = index
                 exc.detail = f"action {index} of the batch: {exc.detail}"
             raise
+    if len(signed) == 1 and signed[0].type == FORK:
+        return [fork_journal(node, signed[0])]  # a new commons, from its parent's journal
     return append_actions(node, commons_id, signed)
 
 
@@ -109,6 +111,11 @@ def act(
     if commons_id is None:
         raise InvalidAction(f"{action_type} acts in a commons: name it")
     spec.parse_body(dict(body))
+    if action_type == FORK:  # a new commons from this one's journal: it names no commons
+        if body.get("parent") != commons_id:
+            raise InvalidAction(f"a fork of commons {commons_id} names it as its parent")
+        action = build_action(type=FORK, author=actor.did, body=dict(body))
+        return fork_journal(node, sign_action(actor, action))
     return _act(node, actor, commons_id, action_type, body)
 
 

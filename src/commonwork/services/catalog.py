@@ -7,7 +7,7 @@ the action types their friendly routes take by the constants here, never by impo
 
 from __future__ import annotations
 
-from commonwork.commons.actions import FOUND, INVITE, JOIN, LEAVE
+from commonwork.commons.actions import FORK, FOUND, INVITE, JOIN, LEAVE
 from commonwork.commons.charter_governance import METHODS as DECISION_METHODS
 from commonwork.governance.proposals import AMEND as PROPOSAL_AMEND
 from commonwork.governance.proposals import CLOSE as PROPOSAL_CLOSE
@@ -27,6 +27,7 @@ __all__ = [
     "CLAIM",
     "CORRECT",
     "DECISION_METHODS",
+    "FORK",
     "FOUND",
     "INVITE",
     "JOIN",

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from commonwork.commons.tables import commons, members
 from commonwork.errors import BadInput, NotFound, RateLimited
+from commonwork.journal.actions import FORK_TYPE
 from commonwork.journal.chain import Head, VerifyReport, verify_lines
 from commonwork.journal.entries import Entry
 from commonwork.journal.entries import parse_entry as parse_entry  # a door reads a line back
@@ -34,6 +35,7 @@ Progress = Callable[[int], None] | None
 REPLAY_CHUNK = 2000
 REPLAY_CACHE_ROWS = 250_000  # rows a replay keeps cached between chunks (a few hundred MiB)
 DIGEST_CACHE_SIZE = 1024
+FORK_MARKER = f'"type":"{FORK_TYPE}"'.encode()
 STREAM_CHUNK = 500  # entries read per short read transaction while streaming the journal
 
 
@@ -78,6 +80,8 @@ def _full_verification(
         )
     if report.ok:
         report.digest = state.digest()
+        if commons_id in state.fork_starts:  # what the fork carried, as its parent's state was
+            report.extra["fork_start_digest"] = state.fork_starts[commons_id]
         report.extra["live_digest"] = live
         report.extra["kept_digest"] = kept
         report.extra["projections_match"] = report.digest == live == kept
@@ -194,10 +198,33 @@ def export_journal(node: Node, commons_id: str, *, after: int = -1) -> Iterator[
         )
 
 
-def import_journal(node: Node, lines: Iterable[bytes], *, progress: Progress = None) -> Imported:
-    imported = import_lines(node, lines, progress=progress)
+def import_journal(
+    node: Node,
+    lines: Iterable[bytes],
+    *,
+    journal_id: str | None = None,
+    progress: Progress = None,
+) -> Imported:
+    """Import a journal; ``journal_id``: the commons it ends in when it holds a fork (found by
+    scanning the lines when they are a list; a file is scanned by the caller, see
+    services.forks.journal_id_of)."""
+    if journal_id is None and isinstance(lines, (list, tuple)):
+        journal_id = journal_id_of(lines)
+    imported = import_lines(node, lines, journal_id=journal_id, progress=progress)
     node.digest_cache.pop(imported.head.id, None)
     return imported
+
+
+def journal_id_of(lines: Iterable[bytes]) -> str | None:
+    """The commons a journal's lines end in when they hold a fork: the last fork's id (None:
+    its genesis names it). Lines that cannot hold a fork are not parsed."""
+    found: str | None = None
+    for line in lines:
+        if FORK_MARKER in line:
+            entry = parse_entry(line)
+            if entry.is_fork:
+                found = entry.id
+    return found
 
 
 def journal_entry(node: Node, commons_id: str, seq: int) -> Entry:

@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from commonwork.errors import BadInput, CommonworkError
-from commonwork.services import accounts, charters, journals, queries, signing, tasks_read
+from commonwork.services import accounts, charters, forks, journals, queries, signing, tasks_read
 from commonwork.services.accounts import Account
 from commonwork.services.catalog import doors_on
 from commonwork.services.charters import PRESETS, claim_lapse_days, describe
@@ -60,6 +60,7 @@ from commonwork.web.page_forms import (
 COMMONS_PER_PAGE = 20
 CONTRIBUTIONS_PER_PAGE = 20
 MEMBERS_SHOWN = 100
+FORKS_SHOWN = 20  # the newest forks a commons page lists
 ENTRIES_PER_PAGE = 50
 NAMES_LOOKED_UP = 500
 TASKS_PER_PAGE = 20
@@ -216,6 +217,8 @@ def commons_view(
         "is_member": is_member,
         "contributions": contribution_cards(node, commons_id, shown, account),
         "open_tasks": open_task_count(node, commons_id),
+        "forks": forks.forks_of(node, commons_id, limit=FORKS_SHOWN),
+        "origin": forks.origin_of(node, commons_id),
         "page": page,
         "has_next": len(contributions) > CONTRIBUTIONS_PER_PAGE,
     }
