@@ -44,6 +44,11 @@ def _json(text: str | None, what: str) -> JsonValue:
 @click.option("--option", "options", multiple=True, help="An option 'id: label' (repeatable).")
 @click.option("--params", help='The method\'s parameters as JSON, e.g. \'{"quorum": "1/3"}\'.')
 @click.option("--amend-charter", "changes", help="Charter fields to set, as JSON.")
+@click.option(
+    "--effect",
+    help='Any other effect, as JSON: e.g. \'{"kind": "change_host", "host": "did:key:…"}\', '
+    '\'{"kind": "grant_role", "member": "did:key:…", "role": "arbiter"}\' (docs/governance.md).',
+)
 @click.option("--discussion-hours", type=click.IntRange(0, 24 * 365))
 @click.option("--voting-hours", type=click.IntRange(1, 24 * 365))
 @as_option
@@ -58,6 +63,7 @@ def make(
     options: tuple[str, ...],
     params: str | None,
     changes: str | None,
+    effect: str | None,
     discussion_hours: int | None,
     voting_hours: int | None,
     identity: str,
@@ -71,8 +77,12 @@ def make(
     parsed = _json(params, "--params")
     if parsed is not None:
         body["params"] = parsed
+    if changes is not None and effect is not None:
+        raise click.UsageError("give --amend-charter or --effect, not both")
     if changes is not None:
         body["effect"] = {"kind": "amend_charter", "changes": _json(changes, "--amend-charter")}
+    if effect is not None:
+        body["effect"] = _json(effect, "--effect")
     if discussion_hours is not None:
         body["discussion_hours"] = discussion_hours
     if voting_hours is not None:

@@ -1,11 +1,11 @@
 """The governance area: proposals decided directly by the members, under the charter's own rules
 (its meta-rule says which method may change the charter, and which may change the meta-rule)."""
 
-from commonwork.governance import arbitration, events, proposals
+from commonwork.governance import arbitration, events, hosts, proposals
 from commonwork.governance.tables import TABLES
 from commonwork.journal.area import Area, SettleStep
 
-ACTIONS = proposals.ACTIONS + arbitration.ACTIONS
+ACTIONS = proposals.ACTIONS + arbitration.ACTIONS + hosts.ACTIONS
 
 AREA = Area(
     name="governance",

@@ -185,8 +185,17 @@ class Arbitrate(BaseModel):
         return self
 
 
+class ChangeHost(BaseModel):
+    """Move the commons to another host, from the handover that the new host signs once this
+    passed (commonwork.governance.hosts); decided like a charter amendment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["change_host"]
+    host: Did
+
+
 Effect = Annotated[
-    NoEffect | AmendCharter | GrantRole | RecallRole | HideText | ShowText | Arbitrate,
+    NoEffect | AmendCharter | GrantRole | RecallRole | HideText | ShowText | Arbitrate | ChangeHost,
     Field(discriminator="kind"),
 ]
 
@@ -264,6 +273,8 @@ def _rule_for(state: State, commons_id: str, effect: Effect) -> Rule | None:
         return governance.roles
     if isinstance(effect, Arbitrate):
         return governance.arbitration.appeals
+    if isinstance(effect, ChangeHost):
+        return governance.charter
     if "governance" in effect.changes:
         return governance.meta  # changing how the commons decides: the stricter rule
     return governance.charter
@@ -486,6 +497,8 @@ def _take_effect(state: State, row: Row, at: str) -> str | None:
     if effect["kind"] == "arbitrate":
         _appeal_decides(state, row, effect, at)
         return at[:10]
+    if effect["kind"] == "change_host":
+        return at[:10]  # from the handover the new host signs
     if effect["kind"] != "amend_charter":
         return None
     commons_id = row["commons_id"]

@@ -172,6 +172,19 @@ verdicts_due = sa.Table(
     sqlite_with_rowid=False,
 )
 
+#: Host changes: the decision, the handover entry, the host before and the host after.
+host_changes = sa.Table(
+    "host_changes",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("proposal_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("from_host", sa.String(100), nullable=False),
+    sa.Column("host", sa.String(100), nullable=False),
+    sa.Column("recorded_at", sa.String(24), nullable=False),
+    sqlite_with_rowid=False,
+)
+
 TABLES = (
     proposals,
     stances,
@@ -182,4 +195,5 @@ TABLES = (
     cases,
     case_rulings,
     verdicts_due,
+    host_changes,
 )

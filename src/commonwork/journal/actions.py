@@ -28,6 +28,9 @@ GENESIS_TYPES = frozenset({"commons.commons.found", "commons.commons.fork"})
 #: A fork starts a new commons by continuing its parent's journal from one entry: it follows that
 #: entry (seq, prev), names it in its body (parent, at_seq, at_hash), and is the new commons' id.
 FORK_TYPE = "commons.commons.fork"
+#: A host change: the entry, sealed by the host so far and signed by the new host (its consent),
+#: names the new host in its body (``host``); the entries after it are sealed by that host.
+HANDOVER_TYPE = "governance.host.handover"
 TYPE_PATTERN = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
 TIME_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 ID_PATTERN = re.compile(r"[0-9a-f]{64}")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from commonwork.errors import ChainBroken, ClockSkew, CommonworkError, WrongCommons
-from commonwork.journal.actions import parse_time
+from commonwork.journal.actions import HANDOVER_TYPE, parse_time
 from commonwork.journal.entries import Entry, check_entry_signatures, parse_entry
 
 MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
@@ -47,7 +47,9 @@ def follow(head: Head | None, entry: Entry) -> Head:
 
     A fork's first entry follows the parent's entry it forks at, names it (``parent``, ``at_seq``,
     ``at_hash``), and starts a new commons — its own id — on its own host: the entries after it
-    are signed for the fork and by that host."""
+    are signed for the fork and by that host. A handover entry, sealed by the host so far, names
+    the next host: the entries after it are sealed by that one (the rules check that a passed
+    decision asked for it, and that the new host signed it)."""
     if head is None:
         if entry.seq != 0 or not entry.is_genesis or entry.is_fork:
             raise ChainBroken(
@@ -77,7 +79,15 @@ def follow(head: Head | None, entry: Entry) -> Head:
         return _checked(entry, Head(entry.id, entry.seq, entry.id, entry.recorded_at, entry.host))
     if entry.action.get("commons") != head.commons_id:
         raise WrongCommons(f"entry {entry.seq} was signed for another commons")
-    return _checked(entry, Head(head.commons_id, entry.seq, entry.id, entry.recorded_at, head.host))
+    checked = _checked(
+        entry, Head(head.commons_id, entry.seq, entry.id, entry.recorded_at, head.host)
+    )
+    if entry.type == HANDOVER_TYPE:  # sealed by the host so far; the next ones by the new host
+        new_host = entry.action["body"].get("host")
+        if not isinstance(new_host, str) or not new_host.startswith("did:key:"):
+            raise ChainBroken(f"entry {entry.seq} hands the commons over to no host")
+        return Head(head.commons_id, entry.seq, entry.id, entry.recorded_at, new_host)
+    return checked
 
 
 def _checked(entry: Entry, head: Head) -> Head:
