@@ -597,3 +597,102 @@ def test_an_option_id_outside_canonical_keys_is_refused_when_proposed(
     error = refused(any_node, commons_id, people["ada"], "governance.proposal.make", body)
     assert error.code == "invalid_action"
     assert "options.0.id" in error.detail
+
+
+def test_a_vote_narrowed_to_a_privilege_counts_only_who_held_it_when_voting_opened(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    ada, ben = people["ada"], people["ben"]
+    pid = propose(
+        any_node, commons_id, ada, title="Buy a seed dryer", text="From the bounty fund.",
+        voting_hours=72, electorate={"privilege": "bounty_tasks"},
+    )  # fmt: skip
+    made = proposal(any_node, commons_id, pid)
+    at(any_node, "2030-01-02T00:00:00.000Z")  # voting opens after the day of discussion
+    join(any_node, commons_id, people["dee"], "Dee")  # an entry: voting opened before it
+    made = proposal(any_node, commons_id, pid)
+    assert made["electorate"] == 1  # Ada's 100 standing reaches bounty_tasks' 80; Ben, Cy: 0
+    refused_ben = refused(
+        any_node, commons_id, ben, "governance.stance.take",
+        {"proposal": pid, "version": 1, "ballot": "for"},
+    )  # fmt: skip
+    assert refused_ben.extra["reason"] == "not_in_electorate"
+    assert "bounty_tasks" in refused_ben.detail
+    stance(any_node, commons_id, ada, pid, "for")
+    at(any_node, "2030-01-05T00:00:00.000Z")
+    act(any_node, commons_id, ben, "governance.proposal.close", {"proposal": pid})
+    assert proposal(any_node, commons_id, pid)["status"] == "passed"
+    wrong = refused(
+        any_node, commons_id, ada, "governance.proposal.make",
+        {"title": "x", "text": "y", "method": "majority", "electorate": {"classes": ["funders"]}},
+    )  # fmt: skip
+    assert "no stakeholder class funders" in wrong.detail
+
+
+def test_stakeholder_classes_each_pass_or_the_vote_fails(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    """Two of three members vote for: the whole electorate passes it, but the class of all
+    members with a 2/3 threshold (strictly more, as majority counts) does not: no class is
+    overruled."""
+    ada, ben, cy = people["ada"], people["ben"], people["cy"]
+    at(any_node, START)
+    classes = {
+        "founders": {"role": "founder"},
+        "members": {"standing": 0, "threshold": "2/3"},
+    }
+    commons_id = found(any_node, ada, charter(ada, governance={"classes": classes}))
+    for name in ("ben", "cy"):
+        join(any_node, commons_id, people[name], name.title())
+    pid = propose(
+        any_node, commons_id, ada, title="Share the greenhouse", text="Half each.",
+        voting_hours=72, electorate={"classes": ["founders", "members"]},
+    )  # fmt: skip
+    at(any_node, "2030-01-02T00:00:00.000Z")
+    join(any_node, commons_id, people["dee"], "Dee")  # joins as voting opens: not in it
+    assert proposal(any_node, commons_id, pid)["electorate"] == 3
+    stance(any_node, commons_id, ada, pid, "for")
+    stance(any_node, commons_id, ben, pid, "for")
+    stance(any_node, commons_id, cy, pid, "against")
+    at(any_node, "2030-01-05T00:00:00.000Z")
+    act(any_node, commons_id, cy, "governance.proposal.close", {"proposal": pid})
+    closed = proposal(any_node, commons_id, pid)
+    outcome = orjson.loads(closed["outcome"])
+    assert outcome["classes"]["founders"]["passed"] is True
+    assert outcome["classes"]["members"]["passed"] is False
+    assert outcome["classes"]["members"]["electorate"] == 3
+    assert closed["status"] == "failed"
+
+
+def test_an_objection_found_invalid_by_a_challenge_stops_blocking_and_a_review_date_is_set(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    ada, ben, cy = people["ada"], people["ben"], people["cy"]
+    pid = propose(any_node, commons_id, ada, method="consent", review_days=180,
+                  title="Lend the press", text="To the school.")  # fmt: skip
+    at(any_node, "2030-01-02T00:00:00.000Z")
+    stance(any_node, commons_id, cy, pid, {"position": "object"}, reason="I dislike schools.")
+    at(any_node, "2030-01-09T00:00:00.000Z")  # 7 days of consent: blocked by Cy's objection
+    join(any_node, commons_id, people["dee"], "Dee")
+    assert proposal(any_node, commons_id, pid)["status"] == "blocked"
+    challenge = {"kind": "strike_objection", "proposal": pid, "member": cy.did, "version": 1}
+    missing = refused(
+        any_node, commons_id, ben, "governance.proposal.make",
+        {"title": "x", "text": "y", "effect": {**challenge, "member": ben.did}},
+    )  # fmt: skip
+    assert missing.extra["reason"] == "no_objection"
+    strike = propose(any_node, commons_id, ben, title="Cy's objection is not about the press",
+                     text="It does not say what would harm the commons.", effect=challenge)  # fmt: skip
+    assert proposal(any_node, commons_id, strike)["method"] == "majority"  # the roles rule
+    at(any_node, "2030-01-10T00:00:00.000Z")
+    for person in (ada, ben, people["dee"]):
+        stance(any_node, commons_id, person, strike, "for")
+    at(any_node, "2030-01-13T00:00:00.000Z")
+    act(any_node, commons_id, cy, "governance.proposal.close", {"proposal": strike})
+    passed = proposal(any_node, commons_id, pid)
+    assert passed["status"] == "passed"  # the struck objection alone blocked it
+    assert passed["closed_at"] == "2030-01-13T00:00:00.000Z"
+    assert passed["review_on"] == "2030-07-12"
+    outcome = orjson.loads(passed["outcome"])
+    assert outcome["positions"] == {"consent": 0, "concern": 1, "object": 0}
+    assert outcome["concerns"] == [{"member": cy.did, "reason": "I dislike schools."}]

@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 #: The methods a proposal may use (commonwork.governance.methods tallies the voted ones).
 Method = Literal[
@@ -100,6 +100,39 @@ class Arbitration(BaseModel):
         return self
 
 
+#: The roles a decision grants (besides the founder's, which founding gave): stewards,
+#: arbiters and treasurers carry powers; users, funders and the association's representatives
+#: mark the stakeholder classes a charter may name.
+GRANTED_ROLES = ("steward", "arbiter", "treasurer", "user", "funder", "association")
+GrantedRole = Literal["steward", "arbiter", "treasurer", "user", "funder", "association"]
+
+
+class StakeholderClass(BaseModel):
+    """A class of stakeholders a decision on scarce resources may be divided into: the members
+    holding a role, or those whose standing reaches a figure; with its own quorum (of the
+    class's electorate) and pass threshold (of its votes cast), so that no class is overruled
+    on what affects it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    role: GrantedRole | Literal["founder"] | None = None
+    standing: int | None = Field(default=None, ge=0, le=10**9)
+    quorum: str = "0/1"
+    threshold: str = "1/2"
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> StakeholderClass:
+        if (self.role is None) == (self.standing is None):
+            raise ValueError("a stakeholder class is the holders of a role, or a standing")
+        for name in ("quorum", "threshold"):
+            value = getattr(self, name)
+            if not _is_fraction(value) or not 0 <= fraction(value) <= 1:
+                raise ValueError(f"a class's {name} is a fraction between 0/1 and 1/1, like '2/3'")
+        return self
+
+
+ClassName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+
+
 class Governance(BaseModel):
     """How a commons decides."""
 
@@ -133,6 +166,8 @@ class Governance(BaseModel):
     )
     #: How disputed work is arbitrated.
     arbitration: Arbitration = Arbitration()
+    #: The stakeholder classes a vote may be divided into (none by default), by name.
+    classes: dict[ClassName, StakeholderClass] = Field(default_factory=dict, max_length=12)
 
 
 #: The governance of every charter that does not set its own.

@@ -31,7 +31,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 
 from commonwork.commons.actions import active_member, charter_takes_effect, commons_row
 from commonwork.commons.charter import Charter
-from commonwork.commons.charter_governance import Governance, Method, Rule
+from commonwork.commons.charter_governance import (
+    GRANTED_ROLES,
+    ClassName,
+    Governance,
+    GrantedRole,
+    Method,
+    Rule,
+)
 from commonwork.commons.tables import charter_versions, members
 from commonwork.errors import (
     AlreadyDone,
@@ -45,15 +52,17 @@ from commonwork.governance import arbitration, methods
 from commonwork.governance.clock import governance_now, later, reschedule, text_of
 from commonwork.governance.tables import (
     cases,
+    electorate_members,
     governance_clock,
     hidden_texts,
     open_proposals,
     proposals,
     roles,
     stances,
+    struck_objections,
 )
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
-from commonwork.standing.settle import schedule_charter
+from commonwork.standing.settle import policies_in_force, schedule_charter, standing_at
 from commonwork.standing.tables import settlements
 
 PROPOSE = "governance.proposal.make"
@@ -127,8 +136,8 @@ class AmendCharter(BaseModel):
 #: The roles a decision grants and recalls. A founder's role is recalled like any other (it is
 #: never granted again: founding happened once); the others carry the powers the later areas give
 #: them (arbitration panels, the treasury).
-ROLES = ("founder", "steward", "arbiter", "treasurer")
-Role = Literal["founder", "steward", "arbiter", "treasurer"]
+ROLES = ("founder", *GRANTED_ROLES)
+Role = GrantedRole | Literal["founder"]
 Did = Annotated[str, StringConstraints(pattern=r"^did:key:z[1-9A-HJ-NP-Za-km-z]{20,60}$")]
 
 
@@ -138,7 +147,7 @@ class GrantRole(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: Literal["grant_role"]
     member: Did
-    role: Literal["steward", "arbiter", "treasurer"]
+    role: GrantedRole
 
 
 class RecallRole(BaseModel):
@@ -194,10 +203,50 @@ class ChangeHost(BaseModel):
     host: Did
 
 
+class StrikeObjection(BaseModel):
+    """A challenge of an objection's validity: passed, the member's objection to that version
+    of the consent proposal counts as a concern (the stance stays in the journal); a proposal
+    that objection alone blocked then passes at this decision's close."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["strike_objection"]
+    proposal: EntryId
+    member: Did
+    version: int = Field(ge=1)
+
+
 Effect = Annotated[
-    NoEffect | AmendCharter | GrantRole | RecallRole | HideText | ShowText | Arbitrate | ChangeHost,
+    NoEffect
+    | AmendCharter
+    | GrantRole
+    | RecallRole
+    | HideText
+    | ShowText
+    | Arbitrate
+    | ChangeHost
+    | StrikeObjection,
     Field(discriminator="kind"),
 ]
+
+
+class Narrowed(BaseModel):
+    """Who votes, when not every member: those holding a privilege (by standing) or a role when
+    voting opens, or the members of the charter's stakeholder classes, each class tallied on its
+    own with its own quorum and threshold (a yes-or-no vote passes only if every class passes)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    privilege: Literal["arbitrate", "bounty_tasks"] | None = None
+    role: Role | None = None
+    classes: list[ClassName] | None = Field(default=None, min_length=1, max_length=12)
+
+    @model_validator(mode="after")
+    def _one(self) -> Narrowed:
+        given = [value for value in (self.privilege, self.role, self.classes) if value is not None]
+        if len(given) != 1:
+            raise ValueError("narrow the electorate by one of: privilege, role, classes")
+        if self.classes is not None and len(set(self.classes)) != len(self.classes):
+            raise ValueError("a class is named twice")
+        return self
 
 
 class ProposeBody(BaseModel):
@@ -211,6 +260,10 @@ class ProposeBody(BaseModel):
     effect: Effect = NoEffect(kind="none")
     discussion_hours: Hours | None = None  # default: the charter's
     voting_hours: Hours | None = None  # default: the rule's (or the charter's minimum)
+    #: Every member who joined before voting opened, unless narrowed.
+    electorate: Narrowed | None = None
+    #: Consent and lazy consensus: review the decision so many days after it passed.
+    review_days: int | None = Field(default=None, ge=1, le=3650)
 
 
 class AmendBody(BaseModel):
@@ -269,7 +322,7 @@ def _rule_for(state: State, commons_id: str, effect: Effect) -> Rule | None:
     if isinstance(effect, NoEffect):
         return None
     governance = governance_now(state, commons_id)
-    if isinstance(effect, (GrantRole, RecallRole, HideText, ShowText)):
+    if isinstance(effect, (GrantRole, RecallRole, HideText, ShowText, StrikeObjection)):
         return governance.roles
     if isinstance(effect, Arbitrate):
         return governance.arbitration.appeals
@@ -383,7 +436,9 @@ def _open_voting(state: State, commons_id: str, proposal_id: str) -> None:
         reschedule(state, commons_id, proposal_id, [])
         return
     row["status"] = "voting"
-    if row["electorate"] is None:  # fixed when voting first opens: the active members then
+    if row["electorate"] is None and row["narrowed"] is not None:
+        row["electorate"] = fix_electorate(state, row)
+    elif row["electorate"] is None:  # fixed when voting first opens: the active members then
         row["electorate"] = int(commons_row(state, commons_id)["member_count"])
     state.put(proposals, row)
 
@@ -417,6 +472,8 @@ def close(state: State, commons_id: str, proposal_id: str, at: str) -> None:
     row["status"] = status
     if status != "blocked":  # a blocked consent proposal stays open: amend, escalate, withdraw
         _count_open(state, commons_id, row["proposer"], -1)
+    if status == "passed" and row["review_days"] is not None:
+        row["review_on"] = later(at, 24 * int(row["review_days"]))[:10]
     if status == "passed":
         try:
             row["effective_on"] = _take_effect(state, row, at)
@@ -442,8 +499,15 @@ def tally_of(state: State, row: Row) -> dict[str, Any]:
         positions = {"consent": 0, "concern": 0, "object": 0}
         objections: list[dict[str, str]] = []
         concerns: list[dict[str, str]] = []
+        struck = {
+            item["member"]
+            for item in state.scan(struck_objections, (row["commons_id"], row["proposal_id"]))
+            if item["version"] == row["version"]
+        }
         for member, ballot, reason in cast:
             position = ballot["position"]
+            if position == "object" and member in struck:
+                position = "concern"  # found invalid by a decision: recorded, not blocking
             positions[position] += 1
             if position == "object":
                 objections.append({"member": member, "reason": reason})
@@ -460,6 +524,7 @@ def tally_of(state: State, row: Row) -> dict[str, Any]:
             "status": status,
         }
     options = [option["id"] for option in orjson.loads(row["options"] or "[]")]
+    cast_by_member = [(member, ballot) for member, ballot, _ in cast]
     try:
         result = methods.tally(
             method,
@@ -475,14 +540,58 @@ def tally_of(state: State, row: Row) -> dict[str, Any]:
         # recorded; if it did, the proposal fails on the record rather than stopping the
         # commons' journal (every later entry would meet the same close, and be refused).
         return {**base, "error": exc.code, "status": "failed"}
-    return {
+    passed = result.passed
+    found = {
         **base,
         "tally": result.tally,
         "winner": result.winner,
         "ranking": list(result.ranking),
         "tie_broken": result.tie_broken,
-        "status": "passed" if result.passed else "failed",
     }
+    narrowed = orjson.loads(row["narrowed"]) if row["narrowed"] else {}
+    if "classes" in narrowed:
+        try:
+            by_class = _class_tallies(state, row, narrowed["classes"], dict(cast_by_member))
+        except (methods.MethodError, methods.BallotError) as exc:  # as above: fail on record
+            return {**base, "error": exc.code, "status": "failed"}
+        found["classes"] = by_class
+        passed = passed and all(item["passed"] for item in by_class.values())
+    return {**found, "status": "passed" if passed else "failed"}
+
+
+def _class_tallies(
+    state: State, row: Row, names: list[str], ballots: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """Each stakeholder class's own yes-or-no tally: its members' ballots against its own
+    electorate, quorum and threshold (the charter's, as voting closes)."""
+    rules = governance_now(state, row["commons_id"]).classes
+    members_of: dict[str, list[str]] = {name: [] for name in names}
+    for voter in state.scan(electorate_members, (row["commons_id"], row["proposal_id"])):
+        for name in orjson.loads(voter["classes"]):
+            if name in members_of:
+                members_of[name].append(voter["member"])
+    found: dict[str, dict[str, Any]] = {}
+    for name in names:
+        rule = rules.get(name)
+        quorum, threshold = (rule.quorum, rule.threshold) if rule else ("0/1", "1/2")
+        params = {**orjson.loads(row["params"]), "quorum": quorum, "threshold": threshold}
+        cast = [ballots[member] for member in members_of[name] if member in ballots]
+        result = methods.tally(
+            row["method"],
+            params,
+            [],
+            cast,
+            electorate=len(members_of[name]),
+            tie_seed=bytes.fromhex(row["proposal_id"]),
+        )
+        found[name] = {
+            "electorate": len(members_of[name]),
+            "quorum": quorum,
+            "threshold": threshold,
+            "tally": result.tally,
+            "passed": result.passed,
+        }
+    return found
 
 
 def _take_effect(state: State, row: Row, at: str) -> str | None:
@@ -499,6 +608,9 @@ def _take_effect(state: State, row: Row, at: str) -> str | None:
         return at[:10]
     if effect["kind"] == "change_host":
         return at[:10]  # from the handover the new host signs
+    if effect["kind"] == "strike_objection":
+        _strike(state, row, effect, at)
+        return at[:10]
     if effect["kind"] != "amend_charter":
         return None
     commons_id = row["commons_id"]
@@ -547,6 +659,33 @@ def holds_role(state: State, commons_id: str, member: str, role: str) -> bool:
         return found is not None and found["role"] == "founder"
     held = state.get(roles, (commons_id, member, role))
     return held is not None and held["recalled_at"] is None
+
+
+def _strike(state: State, row: Row, effect: dict[str, Any], at: str) -> None:
+    """The objection counts as a concern from now on; the proposal it alone blocked passes."""
+    commons_id = row["commons_id"]
+    target = state.get(proposals, (commons_id, effect["proposal"]))
+    held = state.get(stances, (commons_id, effect["proposal"], effect["member"]))
+    if (
+        target is None
+        or held is None
+        or target["status"] not in ("voting", "blocked")
+        or int(target["version"]) != int(effect["version"])
+        or held["version"] != target["version"]
+        or orjson.loads(held["ballot"]) != {"position": "object"}
+    ):
+        return  # withdrawn, amended or answered since: nothing left to strike
+    key = {"commons_id": commons_id, "proposal_id": effect["proposal"], "member": effect["member"]}
+    struck = {"version": effect["version"], "struck_by": row["proposal_id"], "struck_at": at}
+    state.put(struck_objections, {**key, **struck})
+    changed = dict(target)
+    changed["objections"] = max(0, int(changed["objections"]) - 1)
+    if changed["status"] == "blocked" and changed["objections"] == 0:
+        changed["status"] = "voting"  # closed again now, without the struck objection
+        state.put(proposals, changed)  # (a blocked proposal is still counted open)
+        close(state, commons_id, changed["proposal_id"], at)
+        return
+    state.put(proposals, changed)
 
 
 def _appeal_decides(state: State, row: Row, effect: dict[str, Any], at: str) -> None:
@@ -676,6 +815,10 @@ def check_propose(state: State, ctx: Context) -> None:
     asked = governance.discussion_hours if body.discussion_hours is None else body.discussion_hours
     _check_role(state, ctx.commons_id, body.effect, asked)
     _check_appeal(state, ctx.commons_id, body.effect, ctx.entry.recorded_at)
+    _check_narrowed(state, ctx.commons_id, body, method, rule)
+    _check_strike(state, ctx.commons_id, body.effect)
+    if body.review_days is not None and method not in BY_OBJECTION:
+        raise InvalidAction("a review date is set on consent and lazy-consensus decisions")
     if rule is not None:
         wanted = rule_params(rule)
         if method != rule.method or params != wanted:
@@ -702,6 +845,110 @@ def check_propose(state: State, ctx: Context) -> None:
             f"discussion lasts at least {governance.discussion_hours} hours in this commons",
             reason="window_too_short",
         )
+
+
+def _check_strike(state: State, commons_id: str, effect: Effect) -> None:
+    if not isinstance(effect, StrikeObjection):
+        return
+    target = proposal_row(state, commons_id, effect.proposal)
+    if target["method"] not in BY_OBJECTION or target["status"] not in ("voting", "blocked"):
+        raise NotAllowed(
+            "an objection is challenged while its consent proposal is voting or blocked",
+            reason="not_open",
+        )
+    held = state.get(stances, (commons_id, effect.proposal, effect.member))
+    if (
+        held is None
+        or held["version"] != effect.version
+        or int(target["version"]) != effect.version
+        or orjson.loads(held["ballot"]) != {"position": "object"}
+    ):
+        raise NotFound(
+            f"{effect.member} has no standing objection to version {effect.version} of that "
+            "proposal",
+            reason="no_objection",
+        )
+
+
+def _check_narrowed(
+    state: State, commons_id: str, body: ProposeBody, method: str, rule: Rule | None
+) -> None:
+    narrowed = body.electorate
+    if narrowed is None:
+        return
+    if rule is not None:
+        raise NotAllowed(
+            "what the charter's meta-rule decides is decided by every member: leave the "
+            "electorate out",
+            reason="meta_rule",
+        )
+    if narrowed.classes is not None:
+        known = governance_now(state, commons_id).classes
+        unknown = sorted(set(narrowed.classes) - set(known))
+        if unknown:
+            named = ", ".join(sorted(known)) or "none yet (a charter amendment adds them)"
+            raise InvalidAction(
+                f"the charter names no stakeholder class {', '.join(unknown)} (it names: {named})"
+            )
+        if method not in ("majority", "supermajority"):
+            raise InvalidAction(
+                "stakeholder classes pass a yes-or-no vote each: use majority or supermajority"
+            )
+    if narrowed.privilege is not None:
+        policies = policies_in_force(state, commons_id)
+        if policies is None or narrowed.privilege not in policies.standing.privileges:
+            raise InvalidAction(
+                f"this commons' standing policy sets no standing for {narrowed.privilege!r}"
+            )
+
+
+def fix_electorate(state: State, row: Row) -> int:
+    """A narrowed electorate, fixed as voting opens (``row`` is the proposal's): its members
+    are written down with their classes; their number."""
+    narrowed = orjson.loads(row["narrowed"])
+    commons_id = row["commons_id"]
+    day = str(row["opens_at"])[:10]
+    if row["electorate_seq"] is not None:
+        day = str(row["made_at"])[:10]
+    policies = policies_in_force(state, commons_id)
+    half_life = policies.standing.half_life_days if policies is not None else 1
+    governance = governance_now(state, commons_id)
+
+    def standing_reaches(member: str, points: int) -> bool:
+        return standing_at(state, commons_id, member, day, half_life) >= points * 1000
+
+    count = 0
+    for member in state.scan_commons(members, commons_id):
+        if member["status"] != "active" or not in_electorate(row, member):
+            continue
+        did = member["member"]
+        classes: list[str] = []
+        if "privilege" in narrowed:
+            needed = (
+                None
+                if policies is None
+                else policies.standing.privileges.get(narrowed["privilege"])
+            )
+            if needed is None or not standing_reaches(did, needed):
+                continue
+        elif "role" in narrowed:
+            if not holds_role(state, commons_id, did, narrowed["role"]):
+                continue
+        else:
+            for name in narrowed["classes"]:
+                rule = governance.classes.get(name)
+                if rule is None:
+                    continue  # the charter dropped it since: nobody votes in it
+                if (rule.role is not None and holds_role(state, commons_id, did, rule.role)) or (
+                    rule.standing is not None and standing_reaches(did, rule.standing)
+                ):
+                    classes.append(name)
+            if not classes:
+                continue
+        key = {"commons_id": commons_id, "proposal_id": row["proposal_id"], "member": did}
+        state.insert(electorate_members, {**key, "classes": text_of(classes)})
+        count += 1
+    return count
 
 
 def _least_voting_hours(governance: Governance, rule: Rule | None) -> int:
@@ -752,7 +999,13 @@ def apply_propose(state: State, ctx: Context) -> None:
         "close_entry": None,
         "seconded_by": None,
         "electorate_seq": ctx.entry.seq if voting_now else None,
+        "narrowed": None
+        if body.electorate is None
+        else text_of(body.electorate.model_dump(exclude_none=True)),
     }
+    row["review_days"], row["review_on"] = body.review_days, None
+    if voting_now and row["narrowed"] is not None:
+        row["electorate"] = fix_electorate(state, row)
     state.insert(proposals, row)
     if isinstance(body.effect, Arbitrate):
         case = arbitration.case_row(state, ctx.commons_id, body.effect.case)
@@ -981,12 +1234,28 @@ def check_stance(state: State, ctx: Context) -> None:
             f"you joined at {member['joined_at']}, after voting on this proposal opened "
             f"({opened}): the electorate is the members from before",
         )
+    if row["narrowed"] is not None:
+        key = (ctx.commons_id, body.proposal, ctx.author)
+        if state.get(electorate_members, key) is None:
+            raise _refuse(
+                "not_in_electorate",
+                f"this vote is open to {_who(orjson.loads(row['narrowed']))} as voting opened: "
+                "you were not among them",
+            )
     _check_ballot(row, body.ballot, body.reason)
 
 
 def _electorate_opened_at(row: Row) -> str:
     """When the electorate was fixed: voting's first opening (later rounds keep it)."""
     return str(row["opens_at"])
+
+
+def _who(narrowed: dict[str, Any]) -> str:
+    if "privilege" in narrowed:
+        return f"the members holding the privilege {narrowed['privilege']!r}"
+    if "role" in narrowed:
+        return f"the members holding the role {narrowed['role']!r}"
+    return f"the stakeholder classes {', '.join(narrowed['classes'])}"
 
 
 def in_electorate(row: Row, member: Row) -> bool:
@@ -1027,11 +1296,18 @@ def apply_stance(state: State, ctx: Context) -> None:
     row = dict(proposal_row(state, ctx.commons_id, body.proposal))
     previous = state.get(stances, key)
     if previous is not None and previous["version"] == row["version"]:
-        if _objects(row, orjson.loads(previous["ballot"])):
+        struck = state.get(struck_objections, (*key, row["version"])) is not None
+        if _objects(row, orjson.loads(previous["ballot"])) and not struck:
             row["objections"] -= 1
     else:
         row["stances"] += 1
     if _objects(row, body.ballot):
+        if state.get(struck_objections, (*key, row["version"])) is not None:
+            raise _refuse(
+                "objection_struck",
+                "a decision found your objection to this version invalid: raise a concern, or "
+                "a new objection once the proposal is amended",
+            )
         row["objections"] += 1
     state.put(
         stances,

@@ -46,6 +46,10 @@ proposals = sa.Table(
     sa.Column("effective_on", sa.String(10), nullable=True),  # the day its effect governs from
     sa.Column("close_entry", sa.BigInteger, nullable=True),  # a close action that marked it
     sa.Column("seconded_by", sa.String(100), nullable=True),  # a recall's seconder
+    # canonical JSON {privilege | role | classes}: who votes, when not every member
+    sa.Column("narrowed", sa.Text, nullable=True),
+    sa.Column("review_days", sa.Integer, nullable=True),  # consent: review so long after passing
+    sa.Column("review_on", sa.String(10), nullable=True),  # the day set once it passed
     sa.Index("ix_proposals_seq", "commons_id", "seq"),  # the newest first, a page at a time
     sqlite_with_rowid=False,
 )
@@ -62,6 +66,32 @@ stances = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("recorded_at", sa.String(24), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: The electorate of a proposal whose voters were narrowed, fixed when voting opened: each
+#: member in it, with the stakeholder classes they vote in (canonical JSON list; [] if none).
+electorate_members = sa.Table(
+    "electorate_members",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("proposal_id", sa.String(64), primary_key=True),
+    sa.Column("member", sa.String(100), primary_key=True),
+    sa.Column("classes", sa.Text, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: Objections found invalid by a decision (a challenge of their validity): the stance stays in
+#: the journal and counts as a concern, on that version of the proposal.
+struck_objections = sa.Table(
+    "struck_objections",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("proposal_id", sa.String(64), primary_key=True),
+    sa.Column("member", sa.String(100), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("struck_by", sa.String(64), nullable=False),  # the challenge's proposal
+    sa.Column("struck_at", sa.String(24), nullable=False),
     sqlite_with_rowid=False,
 )
 
@@ -188,6 +218,8 @@ host_changes = sa.Table(
 TABLES = (
     proposals,
     stances,
+    electorate_members,
+    struck_objections,
     governance_clock,
     open_proposals,
     roles,

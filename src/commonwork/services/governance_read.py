@@ -54,6 +54,8 @@ class ProposalRow:
     objections: int
     closed_at: str | None
     effective_on: str | None
+    #: Consent and lazy consensus passed with a review date: the day to look at it again.
+    review_on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ def _row_of(found: dict[str, object], names: dict[str, str], now: str) -> Propos
         objections=int(str(found["objections"])),
         closed_at=None if found["closed_at"] is None else str(found["closed_at"]),
         effective_on=None if found["effective_on"] is None else str(found["effective_on"]),
+        review_on=None if found.get("review_on") is None else str(found["review_on"]),
     )
 
 
