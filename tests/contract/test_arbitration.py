@@ -20,6 +20,7 @@ from commonwork.node.node import Node
 from commonwork.services import journals, queries, tasks_read
 from commonwork.services.inbox import inbox_of
 from commonwork.services.standing_read import member_standing
+from commonwork.standing.tables import standing_history
 from tests.conftest import DatabaseFactory, open_node
 from tests.contract.test_governance import act, at, propose, stance
 from tests.contract.test_settlement import _journal, _last_line_sealed, _refused_everywhere, post
@@ -274,3 +275,54 @@ def test_the_same_panel_on_a_mirror_and_a_ruling_a_host_let_in_off_the_panel_is_
     forged = _last_line_sealed(any_node, commons_id, people["ada"], RULE, body)
     lines = [*_journal(any_node, commons_id), forged]
     _refused_everywhere(lines, "panel", tmp_path, database_url_factory)
+
+
+def test_accepted_work_disputed_in_time_is_rejected_from_the_verdicts_day(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    gus, by_did = people["gus"], {p.did: p for p in people.values()}
+    task = post(any_node, commons_id, people["ada"])
+    contribution = work(any_node, commons_id, gus, hours="6", task=task)
+    approve(any_node, commons_id, people["ada"], contribution)
+    at(any_node, "2030-01-02T09:00:00.000Z")  # day 0 settled: accepted, 12 points, task closed
+    dispute(any_node, commons_id, people["ben"], contribution)
+    assert status(any_node, commons_id, contribution) == "accepted"
+    assert member_standing(any_node, commons_id, gus.did).value_points == "12"
+    case_id = case_id_of(any_node, commons_id, contribution)
+    panel = orjson.loads(case_of(any_node, commons_id, case_id)["panel"])
+    assert by_did[people["ada"].did].did not in panel  # she validated it
+    for did in panel[:2]:
+        rule(any_node, commons_id, by_did[did], case_id, "reject")
+    at(any_node, "2030-01-03T00:00:00.000Z")
+    join(any_node, commons_id, Keypair.generate(), "Hal")  # day 1 settles: the verdict acts
+    assert status(any_node, commons_id, contribution) == "rejected"
+    figures = member_standing(any_node, commons_id, gus.did)
+    assert figures.value_points == "0"
+    assert tasks_read.task_detail(any_node, commons_id, task).status == "open"
+    with any_node.reading() as conn:
+        history = (
+            conn.execute(
+                standing_history.select().where(
+                    (standing_history.c.commons_id == commons_id)
+                    & (standing_history.c.member == gus.did)
+                )
+            )
+            .mappings()
+            .all()
+        )
+    credits = {row["day"]: orjson.loads(row["credits"]) for row in history if row["credits"]}
+    assert credits["2030-01-01"][0][1] == 12000  # the day it was accepted stays as settled
+    assert credits["2030-01-02"][0][1] == -12000  # the verdict's day takes it back
+
+
+def test_accepted_work_disputed_after_the_window_opens_no_case(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    contribution = work(any_node, commons_id, people["gus"], hours="2")
+    approve(any_node, commons_id, people["ada"], contribution)
+    at(any_node, "2030-02-15T00:00:00.000Z")  # 45 days later; the charter allows 30
+    dispute(any_node, commons_id, people["ben"], contribution)
+    with any_node.reading() as conn:
+        found = conn.execute(cases.select().where(cases.c.commons_id == commons_id)).all()
+    assert found == []
+    assert status(any_node, commons_id, contribution) == "accepted"

@@ -681,8 +681,10 @@ def test_an_objection_found_invalid_by_a_challenge_stops_blocking_and_a_review_d
         {"title": "x", "text": "y", "effect": {**challenge, "member": ben.did}},
     )  # fmt: skip
     assert missing.extra["reason"] == "no_objection"
-    strike = propose(any_node, commons_id, ben, title="Cy's objection is not about the press",
-                     text="It does not say what would harm the commons.", effect=challenge)  # fmt: skip
+    why = "It does not say what would harm the commons."
+    strike = propose(
+        any_node, commons_id, ben, title="Not about the press", text=why, effect=challenge
+    )
     assert proposal(any_node, commons_id, strike)["method"] == "majority"  # the roles rule
     at(any_node, "2030-01-10T00:00:00.000Z")
     for person in (ada, ben, people["dee"]):

@@ -85,6 +85,9 @@ CLOSE = "governance.proposal.close"
 STANCE = "governance.stance.take"
 SECOND = "governance.proposal.second"
 MODERATE = "governance.text.moderate"
+CASE_RULE = "governance.case.rule"
+FORK = "commons.commons.fork"
+HANDOVER = "governance.host.handover"
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Unique e-mail addresses for the accounts and claims the cases make.
 _serial = itertools.count()
@@ -180,6 +183,8 @@ class Stage:
     proposal_blocked: str = ""  # member's consent proposal that other's objection blocked
     proposal_due: str = ""  # member's majority vote that closed (failed: no votes)
     proposal_recall: str = ""  # member's motion to recall the founder's role, in discussion
+    case: str = ""  # an arbitration case whose panel is founder, member and a third member
+    host: str = ""  # the node's host key (a fork names it)
 
 
 def open_stage(world: World) -> Stage:
@@ -202,7 +207,8 @@ def open_stage(world: World) -> Stage:
     )
     claimed = made[4].entry.id
     append_actions(node, commons, [signed(mia, CLAIM, {"task": claimed}, commons)])
-    return Stage(commons, made[2].entry.id, made[3].entry.id, claimed)
+    host = node.host_key.did
+    return Stage(commons, made[2].entry.id, made[3].entry.id, claimed, host=host)
 
 
 def invitation_stage(world: World) -> Stage:
@@ -301,6 +307,44 @@ def governance_stage(world: World) -> Stage:
     )
 
 
+def case_stage(world: World, *, decided: bool = False) -> Stage:
+    """A commons whose policies seed founder, member, other and Yan with standing (each may
+    arbitrate); Nia, a newcomer, records work and other disputes it: a case opens whose panel
+    is founder, member and Yan (everyone who may sit: not Nia, the author, nor other, who
+    disputed it). ``decided``: founder and Yan rule to accept it, a majority."""
+    node, founder = world.node, world.founder
+    mia, ole = world.people["member"].keypair, world.people["other"].keypair
+    yan, nia = Keypair.generate(), Keypair.generate()
+    charter = complete_charter(CHARTER, founder.did)
+    seeds = [{"member": who.did, "standing": 60} for who in (founder, mia, ole, yan)]
+    charter["standing_policy"] = {**charter["standing_policy"], "founders": seeds}
+    commons = found(node, founder, charter)
+    work = {"kind": "work", "quantity": "3", "description": "mended the seed press"}
+    made = append_actions(
+        node,
+        commons,
+        [
+            signed(mia, JOIN, {"name": "Mia"}, commons),
+            signed(ole, JOIN, {"name": "Ole"}, commons),
+            signed(yan, JOIN, {"name": "Yan"}, commons),
+            signed(nia, JOIN, {"name": "Nia"}, commons),
+            signed(nia, RECORD, work, commons),
+        ],
+    )
+    dispute = {"contribution": made[4].entry.id, "verdict": "dispute", "reason": "not mended"}
+    [opened] = append_actions(node, commons, [signed(ole, VALIDATE, dispute, commons)])
+    case = opened.entry.id
+    if decided:
+        ruling = {"case": case, "verdict": "accept", "reason": "it works again"}
+        rulings = [signed(who, CASE_RULE, ruling, commons) for who in (founder, yan)]
+        append_actions(node, commons, rulings)
+    return Stage(commons, contribution=made[4].entry.id, case=case)
+
+
+def decided_case_stage(world: World) -> Stage:
+    return case_stage(world, decided=True)
+
+
 def after_leaving(build: Callable[[World], Stage]) -> Callable[[World], Stage]:
     """A stage, and then member leaves it (keeping the contribution, tasks, claim and
     invitation code they made)."""
@@ -322,6 +366,10 @@ STAGES: dict[str, Callable[[World], Stage]] = {
     "governance, member left": after_leaving(governance_stage),
     "open, member left": after_leaving(open_stage),
     "invitation, member left": after_leaving(invitation_stage),
+    "case": case_stage,
+    "case, member left": after_leaving(case_stage),
+    "case decided": decided_case_stage,
+    "case decided, member left": after_leaving(decided_case_stage),
 }
 #: Whose account and key each caller is: the leaver is member, on a stage member has left.
 ACCOUNT_OF = {"leaver": "member"}
@@ -357,6 +405,23 @@ def founded(author: str) -> tuple[Write, ...]:
     return (Write(FOUND, author, new=True),)
 
 
+def forked(author: str) -> tuple[Write, ...]:
+    """A new journal: the stage's entries up to its genesis, then the fork's entry."""
+    return (Write(FORK, author, new=True),)
+
+
+def fork_body(s: Stage) -> dict[str, Any]:
+    """A fork of the stage's commons at its genesis (whose hash is the commons' id)."""
+    return {
+        "parent": s.commons,
+        "at_seq": 0,
+        "at_hash": s.commons,
+        "reason": "our own rules",
+        "host": s.host,
+        "founder_name": "Forker",
+    }
+
+
 @dataclass(frozen=True)
 class Rule:
     """One action type: the body a request sends on a stage, and what each signed-in caller's
@@ -374,6 +439,21 @@ RULES: dict[str, Rule] = {
     FOUND: Rule(
         lambda s: {"charter": CHARTER, "founder_name": "Founder"},
         {"outsider": founded("outsider"), "member": founded("member")},
+    ),
+    FORK: Rule(  # anyone forks, without asking; a fork's entry makes a new journal
+        fork_body,
+        {
+            "outsider": forked("outsider"),
+            "member": forked("member"),
+            "other": forked("other"),
+            "leaver": forked("member"),
+        },
+    ),
+    HANDOVER: Rule(  # only the new host a passed decision named, signing with its host key:
+        # no account is a host, and this proposal moves nothing
+        lambda s: {"proposal": s.proposal_due, "host": Keypair.generate().did},
+        {"outsider": 403, "member": 403, "other": 403, "leaver": 403},
+        stage="governance",
     ),
     JOIN: Rule(
         lambda s: {"name": "Newcomer"},
@@ -472,6 +552,11 @@ RULES: dict[str, Rule] = {
         {"outsider": 403, "member": 403, "other": wrote(SECOND, "other"), "leaver": 403},
         stage="governance",
     ),
+    CASE_RULE: Rule(  # only a member of the case's panel (member's; not other, who disputed)
+        lambda s: {"case": s.case, "verdict": "accept", "reason": "it works again"},
+        {"outsider": 403, "member": wrote(CASE_RULE, "member"), "other": 403, "leaver": 403},
+        stage="case",
+    ),
     STANCE: Rule(  # any member of the electorate
         lambda s: {"proposal": s.proposal_voting, "version": 1, "ballot": "for"},
         {
@@ -489,7 +574,7 @@ def allowed_caller(outcomes: dict[str, Outcome]) -> str:
     """The caller a route's cross-site variants replay: one whose request it allows (member,
     if it allows member's)."""
     allowed = [caller for caller, outcome in outcomes.items() if not isinstance(outcome, int)]
-    return "member" if "member" in allowed else allowed[0]
+    return "member" if "member" in allowed or not allowed else allowed[0]
 
 
 # --- cases ---------------------------------------------------------------------------------------
@@ -601,6 +686,7 @@ def fill(template: str, stage: Stage, body: dict[str, Any] | None = None, **more
         "contribution_id": body.get("contribution", stage.contribution),
         "task_id": body.get("task", ""),
         "proposal_id": body.get("proposal", ""),
+        "case_id": body.get("case", stage.case),
         "code": stage.code,
         **more,
     }
@@ -695,6 +781,7 @@ PAGE_ACTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], dict[str, str]], 
     (PAGE_PROPOSAL + "/close", CLOSE, lambda body: {}, ""),
     (PAGE_PROPOSAL + "/second", SECOND, lambda body: {}, ""),
     (PAGE + "/join", JOIN, lambda body: {}, ""),
+    (PAGE + "/fork", FORK, lambda body: {"reason": body["reason"], "at_seq": "0"}, ""),
     (PAGE + "/contributions", RECORD, _record_form, ""),
     (PAGE + "/validations", VALIDATE, lambda body: body, ""),
     (PAGE_CONTRIBUTION + "/withdrawal", WITHDRAW, lambda body: {"reason": body["reason"]}, ""),
@@ -709,6 +796,12 @@ PAGE_ACTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], dict[str, str]], 
     (PAGE + "/tasks/{task_id}/unclaim", UNCLAIM, lambda body: {"view": "task"}, ""),
     (PAGE + "/tasks/{task_id}/contributions", RECORD, _record_form, "open"),  # work on a task
     (PAGE + "/invitations/key", INVITE, lambda body: body, ""),  # invite a key directly
+    (
+        PAGE + "/cases/{case_id}/rule",
+        CASE_RULE,
+        lambda body: {"verdict": body["verdict"], "reason": body["reason"]},
+        "",
+    ),
 )
 PAGE_DOOR = PAGE + "/act/{action_type}"
 
@@ -765,6 +858,8 @@ def signed_json(
     world: World, role: str, type_: str, body: dict[str, Any], commons: str | None
 ) -> dict[str, Any]:
     keypair = world.people[ACCOUNT_OF.get(role, role)].keypair
+    if type_ == FORK:
+        commons = None  # a fork starts a new commons: its action names none (its body does)
     return signed(keypair, type_, body, commons).as_json()
 
 
@@ -1055,6 +1150,23 @@ def account_api_cases() -> list[Case]:
     ]
 
 
+def appeal_page_cases() -> list[Case]:
+    """A case's appeal form makes a proposal (``governance.proposal.make``) with the effect
+    ``arbitrate``: any member may, once the panel decided (not one who left)."""
+
+    def appeal(world: World, stage: Stage) -> Call:
+        form = {"verdict": "reject", "title": "Reject it", "text": "It is not mended."}
+        return Call(fill(PAGE + "/cases/{case_id}/appeal", stage), form=form)
+
+    outcomes: dict[str, Outcome] = {
+        "outsider": 403,
+        "member": wrote(PROPOSE, "member"),
+        "other": wrote(PROPOSE, "other"),
+        "leaver": 403,
+    }
+    return page_cases(PAGE + "/cases/{case_id}/appeal", appeal, outcomes, stage="case decided")
+
+
 def account_page_cases() -> list[Case]:
     def sign_up(world: World, stage: Stage) -> Call:
         form = {"email": fresh_email("page"), "password": PASSWORD, "display_name": "Pat"}
@@ -1138,6 +1250,7 @@ CASES: list[Case] = [
     *account_api_cases(),
     *action_page_cases(),
     *account_page_cases(),
+    *appeal_page_cases(),
 ]
 
 
@@ -1236,8 +1349,9 @@ def test_authorisation(world: World, case: Case) -> None:
     made = sorted(set(journals_after) - set(journals_before))
     assert len(made) == len(new), said
     for commons, write in zip(made, new, strict=True):
-        assert journals_after[commons] == 0, said
-        action = world.entry(commons, 0)
+        head = journals_after[commons]  # a genesis; a fork's entry follows the parent's
+        assert head == (0 if write.type == FOUND else 1), said
+        action = world.entry(commons, head)
         assert (action["type"], action["author"]) == (write.type, world.did(write.author)), said
 
 

@@ -38,8 +38,9 @@ def test_steps_run_by_phase_then_area_order() -> None:
     governance = next(a for a in areas if a.name == "governance")
     acceptance, points = (s.run for s in standing.settle)
     # Acceptance: the standing area's, then governance's (verdicts); then points, then the rest.
-    assert steps[:3] == (acceptance, *(s.run for s in governance.settle), points)
-    for run in steps[3:]:
+    verdicts, offsets = (s.run for s in governance.settle)
+    assert steps[:4] == (acceptance, verdicts, points, offsets)
+    for run in steps[4:]:
         run(MemoryState(), "c", "2026-01-01")
     assert ran == ["bounties:economy@2026-01-01", "tallies:assembly@2026-01-01"]
     assert [s.phase for s in standing.settle] == list(SETTLE_PHASES[:2])

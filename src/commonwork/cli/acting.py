@@ -125,7 +125,7 @@ def _member_line(row: MemberRow) -> str:
 
 @commons_group.command("contributions")
 @commons_argument
-@status_option("contributions", "pending", "accepted", "disputed")
+@status_option("contributions", "pending", "accepted", "disputed", "rejected")
 @page_options
 @json_option
 @pass_state

@@ -11,7 +11,6 @@ import orjson
 from commonwork.cli.context import CliState, commons_argument, json_option, pass_state
 from commonwork.cli.output import emit, emit_json, note
 from commonwork.cli.signing import appended_json
-from commonwork.journal.actions import check_signed
 from commonwork.services import hosts
 
 
@@ -29,12 +28,18 @@ def host_group() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the signed handover to FILE (default: stdout).",
 )
+@json_option
 @pass_state
-def sign_handover(state: CliState, commons_id: str, proposal: str, output: Path | None) -> None:
+def sign_handover(
+    state: CliState, commons_id: str, proposal: str, output: Path | None, as_json: bool
+) -> None:
     """On the NEW host: sign, with this node's host key, the handover of commons ID that the
     passed PROPOSAL asks for, and print it (JSON) for the host so far to append."""
-    signed = orjson.dumps(hosts.sign_handover(state.node(), commons_id, proposal))
-    if output is None:
+    found = hosts.sign_handover(state.node(), commons_id, proposal)
+    signed = orjson.dumps(found)
+    if output is None and as_json:
+        emit_json(found)
+    elif output is None:
         emit(signed.decode())
     else:
         output.write_bytes(signed + b"\n")
@@ -51,7 +56,7 @@ def hand_over(state: CliState, commons_id: str, signed_file: Path, as_json: bool
     SIGNED_FILE. From then on this node keeps a read-only copy; the new host imports the
     journal (commonwork export here, commonwork import there) and appends what comes next."""
     try:
-        signed = check_signed(orjson.loads(signed_file.read_bytes()))
+        signed = orjson.loads(signed_file.read_bytes())
     except orjson.JSONDecodeError as exc:
         raise click.BadParameter(f"{signed_file} is not JSON: {exc}") from exc
     appended = hosts.hand_over(state.node(), commons_id, signed)

@@ -9,10 +9,14 @@ import click
 
 from commonwork.cli import acting, contributions, journal
 from commonwork.cli.act import act, attach_doors
+from commonwork.cli.cases import case_group
+from commonwork.cli.charter import charter_group
 from commonwork.cli.commons import commons_group
 from commonwork.cli.context import CliState, CommonworkGroup, pass_state
 from commonwork.cli.emails import email_group
+from commonwork.cli.forks import fork
 from commonwork.cli.git_import import import_git
+from commonwork.cli.hosts import host_group
 from commonwork.cli.identity import identity_group
 from commonwork.cli.inbox import inbox
 from commonwork.cli.invitations import invite
@@ -97,11 +101,15 @@ for command in (
     acting.validate,
     standing_group,
     proposal_group,
+    case_group,
+    charter_group,
     inbox,
     journal.export,
     journal.import_,
     journal.verify,
     journal.rebuild,
+    fork,
+    host_group,
     email_group,
     import_git,
     act,

@@ -56,7 +56,8 @@ class ForkBody(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
     #: The did:key of the fork's host: only that node may append the fork's entry.
     host: Annotated[str, StringConstraints(max_length=100)]
-    #: The fork's name (default: the parent's), and the forker's name as a member.
+    #: The fork's name (default: the parent's), and the forker's name as a member if they were
+    #: not one at that entry.
     name: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
         | None
@@ -174,11 +175,8 @@ def apply_fork(state: State, ctx: Context) -> None:
         name = body.founder_name or (current["name"] if current is not None else ctx.author)
         state.put(members, _member_row(ctx, name, "founder"))
         row["member_count"] += 1
-    else:
-        changed = {"role": "founder"}
-        if body.founder_name is not None:
-            changed["name"] = body.founder_name
-        state.put(members, {**current, **changed})
+    else:  # a member at that entry keeps the name they had
+        state.put(members, {**current, "role": "founder"})
     row.update(founder=ctx.author, founded_at=ctx.entry.recorded_at)
     if body.name is not None:
         row["name"] = body.name

@@ -86,6 +86,9 @@ class Arbitration(BaseModel):
     days: int = Field(default=14, ge=1, le=365)
     #: Days after a verdict during which it may be appealed (once) to all the members.
     appeal_days: int = Field(default=14, ge=1, le=365)
+    #: Days after its acceptance during which accepted work may still be disputed (a dispute
+    #: with weight opens a case; a verdict against it acts from its own day, never before).
+    dispute_days: int = Field(default=30, ge=0, le=3650)
     #: How an appeal (or a case no panel can be drawn for) is decided by the members.
     appeals: Rule = Rule(
         method="majority", params={"quorum": "1/3", "threshold": "1/2"}, voting_hours=72

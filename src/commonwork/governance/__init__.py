@@ -17,7 +17,11 @@ AREA = Area(
     after_entry=arbitration.after_entry,
     # A verdict is applied by the acceptance phase of its day, after the standing area's own
     # (which holds disputed work first); the points phase credits it like any accepted work.
-    settle=(SettleStep("acceptance", arbitration.settle_verdicts),),
+    settle=(
+        SettleStep("acceptance", arbitration.settle_verdicts),
+        # Credits a verdict takes back, after the standing area's credits of the day.
+        SettleStep("points", arbitration.settle_offsets),
+    ),
     events=events.events,
     event_kinds=events.KINDS,
     # A fork keeps the record of what was decided (history); forks are issue 10's item 6.

@@ -48,18 +48,21 @@ from commonwork.production.tables import (
     contribution_status,
     contributions,
     settle_agenda,
+    tasks,
     validations,
 )
+from commonwork.standing.decay import decayed
 from commonwork.standing.settle import (
     Day,
     authors,
     close_task,
+    days_between,
     milli,
     milli_text,
     policies_in_force,
     standing_at,
 )
-from commonwork.standing.tables import member_standing
+from commonwork.standing.tables import member_standing, standing_history
 
 RULE = "governance.case.rule"
 
@@ -133,8 +136,8 @@ def after_entry(state: State, ctx: Context) -> None:
     if record is None:
         return
     status = state.get(contribution_status, (ctx.commons_id, record["seq"]))
-    if status is None or status["status"] != "pending":
-        return
+    if status is None or status["status"] not in ("pending", "accepted"):
+        return  # (accepted work: weighed only within the charter's dispute_days, see weigh)
     key = (ctx.commons_id, ctx.body.contribution, ctx.author, status["corrections"])
     validation = state.get(validations, key)
     weight = 0 if validation is None else int(validation["weight_milli"] or 0)
@@ -333,6 +336,7 @@ def decide(state: State, row: Row, verdict: str, at: str, by: str) -> None:
     day, seq = at[:10], row["subject_seq"]
     state.put(settle_agenda, {"commons_id": commons_id, "day": day, "seq": seq, "why": "verdict"})
     due = {"commons_id": commons_id, "day": day, "subject_seq": seq, "case_id": row["case_id"]}
+    due["revoke_on"] = None
     state.put(verdicts_due, due)
 
 
@@ -342,7 +346,10 @@ def decide(state: State, row: Row, verdict: str, at: str, by: str) -> None:
 def settle_verdicts(state: State, commons_id: str, day: str) -> None:
     """The acceptance phase of settling ``day``: each verdict of the day, applied to its
     contribution — accepted at the verdict's quantity (the points phase credits it as any work
-    accepted that day), or rejected (a linked task stays open)."""
+    accepted that day), or rejected (a linked task stays open). Work accepted on an earlier day
+    keeps that day as it was settled: a rejection takes its credits back from this day on
+    (``settle_offsets``), an adjustment takes them back and credits it anew at its quantity, a
+    verdict that accepts it changes nothing."""
     due = state.scan(verdicts_due, (commons_id, day))
     if not due:
         return
@@ -353,20 +360,104 @@ def settle_verdicts(state: State, commons_id: str, day: str) -> None:
     for item in due:
         case = state.get(cases, (commons_id, item["case_id"]))
         status = state.get(contribution_status, (commons_id, item["subject_seq"]))
-        if case is None or status is None or status["status"] in ("withdrawn", "accepted"):
+        if case is None or status is None or status["status"] == "withdrawn":
             continue
         verdict = orjson.loads(case["verdict"])
+        claimed = milli(status["quantity"])
+        quantity = milli(verdict["quantity"]) if verdict["verdict"] == "adjust" else claimed
+        if status["status"] == "accepted":
+            settled = milli(status["accepted_quantity"] or status["quantity"])
+            if verdict["verdict"] == "accept" or (
+                verdict["verdict"] == "adjust" and quantity == settled
+            ):
+                continue  # the work stands as it was accepted
+            state.put(verdicts_due, {**item, "revoke_on": status["accepted_on"]})
+            _reopen_task(state, status)
         if verdict["verdict"] == "reject":
             state.put(contribution_status, {**status, "status": "rejected"})
             continue
-        claimed = milli(status["quantity"])
-        quantity = milli(verdict["quantity"]) if verdict["verdict"] == "adjust" else claimed
         points = settling.points(status["kind"], status["skill"], quantity)
         accepted = {**status, "status": "accepted", "accepted_on": day, "points_milli": points}
         accepted["accepted_quantity"] = milli_text(quantity) if quantity != claimed else None
         state.put(contribution_status, accepted)
         if accepted["task"] is not None:
             close_task(state, accepted, day)
+
+
+def _reopen_task(state: State, status: Row) -> None:
+    """A task the work closed opens again when a verdict takes the acceptance back."""
+    if status["task"] is None:
+        return
+    task = state.get(tasks, (status["commons_id"], status["task"]))
+    if task is not None and task["closed_by"] == status["contribution_id"]:
+        state.put(tasks, {**task, "status": "open", "closed_at": None, "closed_by": None})
+
+
+def settle_offsets(state: State, commons_id: str, day: str) -> None:
+    """The points phase of settling ``day``, after the standing area's: the credits of work a
+    verdict of the day took back, offset from its authors' figures of this day — value points
+    and the standing it added (decayed since, never more than they hold) — and listed in their
+    history row of the day as negative credits. The day it was accepted stays as it was."""
+    due = [item for item in state.scan(verdicts_due, (commons_id, day)) if item["revoke_on"]]
+    if not due:
+        return
+    for item in due:
+        seq, earlier = int(item["subject_seq"]), str(item["revoke_on"])
+        status = state.get(contribution_status, (commons_id, seq))
+        if status is None:
+            continue
+        for member, _ in authors(status):
+            given = state.get(standing_history, (commons_id, member, earlier))
+            credits = orjson.loads(given["credits"]) if given and given["credits"] else []
+            for credited_seq, points, gained in credits:
+                if credited_seq == seq and points >= 0:
+                    _offset(state, commons_id, member, day, (seq, points, gained), earlier)
+                    break
+
+
+def _offset(
+    state: State,
+    commons_id: str,
+    member: str,
+    day: str,
+    credit: tuple[int, int, int],
+    earlier: str,
+) -> None:
+    seq, points, gained = credit
+    policies = policies_in_force(state, commons_id)
+    row = state.get(member_standing, (commons_id, member))
+    if row is None or policies is None:
+        return
+    half_life = policies.standing.half_life_days
+    current = dict(row)
+    current["amount_milli"] = decayed(
+        int(current["amount_milli"]), days_between(current["day"], day), half_life
+    )
+    current["day"] = day
+    if current["month"] != day[:7]:
+        current.update(month=day[:7], month_points_milli=0)
+    removed = min(
+        int(current["amount_milli"]), decayed(gained, days_between(earlier, day), half_life)
+    )
+    current["amount_milli"] -= removed
+    current["value_points_milli"] = int(current["value_points_milli"]) - points
+    if earlier[:7] == day[:7]:
+        current["month_points_milli"] = max(0, int(current["month_points_milli"]) - points)
+    state.put(member_standing, current)
+    today = state.get(standing_history, (commons_id, member, day))
+    listed = orjson.loads(today["credits"]) if today and today["credits"] else []
+    listed.append([seq, -points, -removed])
+    state.put(
+        standing_history,
+        {
+            "commons_id": commons_id,
+            "member": member,
+            "day": day,
+            "amount_milli": current["amount_milli"],
+            "value_points_milli": current["value_points_milli"],
+            "credits": orjson.dumps(listed).decode(),
+        },
+    )
 
 
 def reads(commons_id: str, author: str, body: Any) -> list[tuple[Any, Key]]:

@@ -199,6 +199,9 @@ verdicts_due = sa.Table(
     sa.Column("day", sa.String(10), primary_key=True),
     sa.Column("subject_seq", sa.BigInteger, primary_key=True),
     sa.Column("case_id", sa.String(64), nullable=False),
+    # A verdict against work accepted before: the day its credits were given, which the points
+    # phase of this day takes back (offset, never rewritten: that day stays as it was settled).
+    sa.Column("revoke_on", sa.String(10), nullable=True),
     sqlite_with_rowid=False,
 )
 

@@ -5,10 +5,10 @@ appends it and is a read-only copy from then on; the new node imports the journa
 
 from __future__ import annotations
 
-from commonwork.journal.actions import HANDOVER_TYPE, SignedAction, build_action, sign_action
+from commonwork.journal.actions import HANDOVER_TYPE, build_action, check_signed, sign_action
 from commonwork.node.node import Node
 from commonwork.node.pipeline import Appended, append_actions
-from commonwork.services.models import JsonObject
+from commonwork.services.models import JsonObject, JsonValue
 
 
 def sign_handover(node: Node, commons_id: str, proposal_id: str) -> JsonObject:
@@ -22,7 +22,8 @@ def sign_handover(node: Node, commons_id: str, proposal_id: str) -> JsonObject:
     return {"action": signed.action, "author_sig": signed.author_sig}
 
 
-def hand_over(node: Node, commons_id: str, signed: SignedAction) -> Appended:
-    """On the host so far: append the new host's signed handover (checked by the rules)."""
-    [appended] = append_actions(node, commons_id, [signed])
+def hand_over(node: Node, commons_id: str, signed: JsonValue) -> Appended:
+    """On the host so far: append the new host's signed handover (``{"action",
+    "author_sig"}``, checked for form and signature, then by the rules)."""
+    [appended] = append_actions(node, commons_id, [check_signed(signed)])
     return appended

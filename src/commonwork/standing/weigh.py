@@ -28,8 +28,11 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
+from commonwork.commons.actions import commons_row
+from commonwork.commons.charter_governance import governance_of
 from commonwork.commons.policy import Policies
 from commonwork.journal.projection import Context, Key, Row, State
 from commonwork.production.actions import CORRECT, RECORD, VALIDATE
@@ -86,6 +89,9 @@ def _agenda(state: State, commons_id: str, day: str, seq: int, why: str) -> None
 def _weigh(state: State, ctx: Context, policies: Policies) -> None:
     commons_id, day, validator = ctx.commons_id, ctx.entry.recorded_at[:10], ctx.author
     row = _status(state, commons_id, ctx.body.contribution)
+    if row is not None and row["status"] == "accepted" and ctx.body.verdict == "dispute":
+        _weigh_late_dispute(state, ctx, policies, row)
+        return
     if row is None or row["status"] != "pending":
         return
     rules = policies.validation
@@ -124,6 +130,30 @@ def _weigh(state: State, ctx: Context, policies: Policies) -> None:
         # a new lazy day: either way its lazy day has nothing to check, so that day's
         # settlement need not load it.
         _agenda(state, commons_id, lazy_on, row["seq"], "moot")
+
+
+def _weigh_late_dispute(state: State, ctx: Context, policies: Policies, row: Row) -> None:
+    """A dispute of accepted work within the charter's ``dispute_days`` of its acceptance weighs
+    what the validator's standing does (as of the start of the day, capped, from the minimum):
+    with weight it opens an arbitration case (governance); the work stays accepted until a
+    verdict says otherwise, from the verdict's own day."""
+    commons_id, day = ctx.commons_id, ctx.entry.recorded_at[:10]
+    charter = orjson.loads(commons_row(state, commons_id)["charter"])
+    window = governance_of(charter).arbitration.dispute_days
+    if row["accepted_on"] is None or days_between(row["accepted_on"], day) > window:
+        return  # too late: recorded as history
+    rules = policies.validation
+    half_life = policies.standing.half_life_days
+    standing = standing_at(state, commons_id, ctx.author, day, half_life)
+    minimum, cap = milli(rules.validator_minimum), milli(rules.validator_cap)
+    weight = min(standing, cap) if standing >= minimum else 0
+    key = (commons_id, row["contribution_id"], ctx.author, row["corrections"])
+    recorded = state.get(validations, key)
+    if recorded is not None:
+        state.put(validations, {**recorded, "weight_milli": weight})
+    if weight:
+        changed = {**row, "dispute_weight_milli": row["dispute_weight_milli"] + weight}
+        state.put(contribution_status, changed)
 
 
 def _reciprocal(

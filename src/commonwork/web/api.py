@@ -35,7 +35,7 @@ Limit = Annotated[int, Query(ge=1, le=500, description="How many items at most (
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many items to skip.")]
 ByStatus = "Filter by status."
 ContributionStatus = Annotated[
-    str | None, Query(pattern="^(pending|accepted|disputed)$", description=ByStatus)
+    str | None, Query(pattern="^(pending|accepted|disputed|rejected)$", description=ByStatus)
 ]
 TaskStatus = Annotated[str | None, Query(pattern="^(open|closed|withdrawn)$", description=ByStatus)]
 Skill = Annotated[

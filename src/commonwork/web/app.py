@@ -167,6 +167,8 @@ def create_app(node: Node) -> FastAPI:
         api,
         api_account,
         api_act,
+        api_arbitration,
+        api_charter,
         api_governance,
         api_inbox,
         api_invitations,
@@ -174,7 +176,10 @@ def create_app(node: Node) -> FastAPI:
         feeds,
         pages,
         pages_act,
+        pages_arbitration,
+        pages_charter,
         pages_contributions,
+        pages_forks,
         pages_governance,
         pages_invitations,
         pages_standing,
@@ -206,6 +211,8 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(api_act.router)
     app.include_router(api_standing.router)
     app.include_router(api_governance.router)
+    app.include_router(api_charter.router)
+    app.include_router(api_arbitration.router)
     signs = [Depends(read_signed_field)]  # a page's form may carry what its browser signed
     app.include_router(pages.router, dependencies=signs)
     app.include_router(pages_standing.router)
@@ -216,6 +223,9 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(api_inbox.pages, dependencies=signs)
     app.include_router(pages_invitations.router, dependencies=signs)
     app.include_router(pages_governance.router, dependencies=signs)
+    app.include_router(pages_charter.router)
+    app.include_router(pages_forks.router, dependencies=signs)
+    app.include_router(pages_arbitration.router, dependencies=signs)
     app.include_router(feeds.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

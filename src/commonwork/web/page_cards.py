@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from commonwork.services import governance_read, tasks_read
+from commonwork.services import arbitration_read, governance_read, tasks_read
 from commonwork.services.accounts import Account
 from commonwork.services.catalog import CLAIM, UNCLAIM, VALIDATE, WITHDRAW
 from commonwork.services.dry_run import dry_run
@@ -26,6 +26,7 @@ STATUS_LABELS = {
     "pending": "pending",
     "accepted": "accepted",
     "disputed": "held — waiting for arbitration",
+    "rejected": "rejected by arbitration",
     "withdrawn": "withdrawn",
 }
 
@@ -57,6 +58,7 @@ class ContributionCard:
     holding_disputes: int
     task_title: str | None = None  # the title of its linked task, where the page names it
     hidden: str | None = None  # why its text is hidden from the pages (moderation), if it is
+    case: str | None = None  # the arbitration case about it (the newest), if a dispute opened one
 
 
 def _amount(row: ContributionRow | LinkedContribution) -> str:
@@ -101,11 +103,12 @@ def contribution_card(
 def contribution_cards(
     node: Node, commons_id: str, rows: list[ContributionRow], account: Account | None
 ) -> list[ContributionCard]:
-    """The contributions' cards, each naming the task it is linked to (rows carry its id), with
-    the buttons the rules would take from the reader now: approving (validating at all) and
-    withdrawing, asked of the rules by one dry run."""
+    """The contributions' cards, each naming the task it is linked to (rows carry its id) and
+    the arbitration case about it, with the buttons the rules would take from the reader now:
+    approving (validating at all) and withdrawing, asked of the rules by one dry run."""
     titles = tasks_read.task_titles(node, commons_id, [row.task for row in rows if row.task])
     hidden = governance_read.hidden_among(node, commons_id, [row.id for row in rows])
+    arbitrated = arbitration_read.case_of_work(node, commons_id, [row.seq for row in rows])
     candidates: list[tuple[str, JsonMapping]] = []
     for row in rows:
         candidates.append((VALIDATE, {"contribution": row.id, "verdict": "approve"}))
@@ -126,6 +129,7 @@ def contribution_cards(
                 ),
             ),
             hidden=hidden.get(row.id),
+            case=arbitrated.get(row.seq),
         )
         for index, row in enumerate(rows)
     ]

@@ -17,7 +17,7 @@ from commonwork.services.catalog import FORK
 from commonwork.web.auth import current_account, node_of
 from commonwork.web.page_acting import act_on_page
 from commonwork.web.page_forms import see_other
-from commonwork.web.page_views import CommonsState, active_member_of
+from commonwork.web.page_views import CommonsState
 from commonwork.web.pages import render_commons
 
 router = APIRouter()
@@ -47,7 +47,7 @@ def fork_body(request: Request, commons_id: str, form: Any) -> dict[str, Any]:
     if _text(form, "name"):
         body["name"] = _text(form, "name")
     account = current_account(request)
-    if account is not None and not active_member_of(node, commons_id, account):
+    if account is not None:  # used if they were not a member at that entry
         body["founder_name"] = account.display_name
     return body
 
