@@ -151,3 +151,44 @@ def test_a_text_hidden_by_decision_leaves_the_pages_and_a_steward_may_show_it_ag
             node, commons, [builders.signed(ada, "governance.text.moderate", show, commons)]
         )
         assert "weeded the seed beds" in browser.get(f"/commons/{commons}").text
+
+
+def test_the_inbox_lists_the_decisions_waiting_for_a_member_and_the_latest_outcomes(
+    node: Node, api: httpx.Client
+) -> None:
+    from tests.functional.test_api_emails import account
+
+    ada = Keypair.generate()
+    builders.advance(node, 0)
+    commons = builders.found(node, ada, charter(ada))
+    ben = account(api, "ben")
+    joined = api.post(f"/api/v1/commons/{commons}/join", json={"name": "Ben"}, headers=ben["auth"])
+    assert joined.status_code == 201, joined.text
+    body = {"title": "Paint the shed", "text": "Green.", "method": "majority"}
+    [made] = append_actions(
+        node, commons, [builders.signed(ada, "governance.proposal.make", body, commons)]
+    )
+    pid = made.entry.id
+    assert api.get("/api/v1/me/decisions", headers=ben["auth"]).json()["open"] == []  # discussed
+    builders.advance(node, 1.5)
+    join = builders.signed(Keypair.generate(), "commons.member.join", {"name": "Cy"}, commons)
+    append_actions(node, commons, [join])  # the fold opens voting before this entry
+    waiting = api.get("/api/v1/me/decisions", headers=ben["auth"]).json()
+    assert [(d["proposal_id"], d["voted"], d["soon"]) for d in waiting["open"]] == [
+        (pid, False, False)
+    ]
+    stance = {"proposal": pid, "version": 1, "ballot": "for"}
+    voted = api.post(
+        f"/api/v1/commons/{commons}/act/governance.stance.take", json=stance, headers=ben["auth"]
+    )
+    assert voted.status_code == 201, voted.text
+    builders.advance(node, 2.2)  # day 3.7: within a day of its deadline (day 4)
+    [item] = api.get("/api/v1/me/decisions", headers=ben["auth"]).json()["open"]
+    assert (item["voted"], item["soon"]) == (True, True)
+    builders.advance(node, 4.5)
+    append_actions(node, commons, [builders.signed(ada, "governance.proposal.close",
+                                                    {"proposal": pid}, commons)])  # fmt: skip
+    after = api.get("/api/v1/me/decisions", headers=ben["auth"]).json()
+    assert after["open"] == []
+    assert [(d["proposal_id"], d["status"]) for d in after["outcomes"]] == [(pid, "passed")]
+    assert api.get("/api/v1/me/decisions").status_code == 401

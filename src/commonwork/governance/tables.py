@@ -51,6 +51,9 @@ proposals = sa.Table(
     sa.Column("review_days", sa.Integer, nullable=True),  # consent: review so long after passing
     sa.Column("review_on", sa.String(10), nullable=True),  # the day set once it passed
     sa.Index("ix_proposals_seq", "commons_id", "seq"),  # the newest first, a page at a time
+    # What a member's inbox shows: the proposals voting now, by deadline; the latest closes.
+    sa.Index("ix_proposals_status", "commons_id", "status", "closes_at"),
+    sa.Index("ix_proposals_closed", "commons_id", "closed_at"),
     sqlite_with_rowid=False,
 )
 

@@ -5,11 +5,14 @@ first, a page at a time, by an index on (member, recorded_at): the cost of a pag
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from commonwork.commons.tables import commons, inbox, members
 from commonwork.errors import BadInput
+from commonwork.governance.tables import proposals, stances
+from commonwork.journal.actions import format_time, parse_time
 from commonwork.node.node import Node
 from commonwork.node.registry import EVENT_KINDS
 
@@ -84,6 +87,104 @@ def inbox_of(node: Node, member: str, *, limit: int = 50, before: str | None = N
         for row in rows
     )
     return InboxPage(items, items[-1].cursor if len(items) == limit else None)
+
+
+#: What the inbox lists of decisions: at most this many open ones and recent outcomes.
+DECISIONS_SHOWN = 30
+#: A proposal closes "soon" within this many hours of the reader's clock (a page's hint only).
+SOON_HOURS = 24
+#: Outcomes are listed for this many days after the close.
+OUTCOME_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A proposal of a commons the member is active in: voting now (``voted``: whether they
+    took a stance on its current version; ``soon``: it closes within SOON_HOURS), or closed in
+    the last OUTCOME_DAYS (its status is the outcome)."""
+
+    commons_id: str
+    commons_name: str
+    proposal_id: str
+    title: str
+    method: str
+    status: str
+    closes_at: str
+    closed_at: str | None
+    voted: bool
+    soon: bool
+    link: str
+
+
+@dataclass(frozen=True)
+class Decisions:
+    open: tuple[Decision, ...]
+    outcomes: tuple[Decision, ...]
+
+
+def decisions_for(node: Node, member: str) -> Decisions:
+    """The decisions waiting for ``member`` across the commons they are active in, soonest
+    deadline first, and the recent outcomes, newest first: indexed queries, each bounded by
+    DECISIONS_SHOWN (the reader's clock says what is "soon" and "recent"; nothing recorded)."""
+    now = node.clock()
+    since = format_time(parse_time(now) - timedelta(days=OUTCOME_DAYS))
+    mine = sa.and_(
+        members.c.commons_id == proposals.c.commons_id,
+        members.c.member == member,
+        members.c.status == "active",
+    )
+    base = (
+        sa.select(proposals, commons.c.name.label("commons_name"))
+        .join(members, mine)
+        .join(commons, commons.c.commons_id == proposals.c.commons_id)
+    )
+    voting = base.where(proposals.c.status == "voting").order_by(proposals.c.closes_at)
+    closed = base.where(
+        proposals.c.closed_at >= since,
+        proposals.c.status.in_(("passed", "failed", "blocked")),
+    ).order_by(proposals.c.closed_at.desc())
+    with node.reading() as conn:
+        open_rows = conn.execute(voting.limit(DECISIONS_SHOWN)).mappings().all()
+        closed_rows = conn.execute(closed.limit(DECISIONS_SHOWN)).mappings().all()
+        keys = [(row["commons_id"], row["proposal_id"]) for row in open_rows]
+        taken = _stances_of(conn, member, keys)
+    soon = format_time(parse_time(now) + timedelta(hours=SOON_HOURS))
+
+    def decision(row: sa.RowMapping, voted: bool) -> Decision:
+        return Decision(
+            commons_id=row["commons_id"],
+            commons_name=row["commons_name"],
+            proposal_id=row["proposal_id"],
+            title=row["title"],
+            method=row["method"],
+            status=row["status"],
+            closes_at=row["closes_at"],
+            closed_at=row["closed_at"],
+            voted=voted,
+            soon=row["status"] == "voting" and row["closes_at"] <= soon,
+            link=f"/commons/{row['commons_id']}/proposals/{row['proposal_id']}",
+        )
+
+    return Decisions(
+        open=tuple(
+            decision(row, taken.get((row["commons_id"], row["proposal_id"])) == row["version"])
+            for row in open_rows
+        ),
+        outcomes=tuple(decision(row, False) for row in closed_rows),
+    )
+
+
+def _stances_of(
+    conn: sa.Connection, member: str, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """The version of the member's stance on each of these proposals (by primary key)."""
+    if not keys:
+        return {}
+    query = sa.select(stances.c.commons_id, stances.c.proposal_id, stances.c.version).where(
+        stances.c.member == member,
+        sa.tuple_(stances.c.commons_id, stances.c.proposal_id).in_(keys),
+    )
+    return {(row.commons_id, row.proposal_id): int(row.version) for row in conn.execute(query)}
 
 
 def _older_than(cursor: str) -> sa.ColumnElement[bool]:

@@ -44,10 +44,29 @@ def get_inbox(request: Request, limit: Limit = 50, before: Before = None) -> dic
     return as_json(page)
 
 
+@router.get(
+    "/me/decisions",
+    summary="The decisions waiting for you, and the latest outcomes",
+    description=(
+        "Across the commons the signed-in account is an active member of: the proposals voting "
+        "now, soonest deadline first, each saying whether you took a stance on its current "
+        "version (`voted`) and whether it closes within 24 hours (`soon`); and the proposals "
+        "closed in the last 7 days, newest first, with their outcome (`status`). At most 30 "
+        "of each."
+    ),
+)
+def get_decisions(request: Request) -> dict[str, Any]:
+    account = require_account(request)
+    return as_json(inbox.decisions_for(node_of(request), account.did))
+
+
 @pages.get("/me/inbox")
 def inbox_page(request: Request, before: str | None = None) -> Response:
     account = current_account(request)
     if account is None:
         return see_other("/signin?next=/me/inbox")
-    page = inbox.inbox_of(node_of(request), account.did, before=before)
-    return render(request, "inbox.html", {"items": page.items, "next": page.next})
+    node = node_of(request)
+    page = inbox.inbox_of(node, account.did, before=before)
+    decisions = inbox.decisions_for(node, account.did) if before is None else None
+    context = {"items": page.items, "next": page.next, "decisions": decisions}
+    return render(request, "inbox.html", context)
