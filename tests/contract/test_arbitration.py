@@ -326,3 +326,103 @@ def test_accepted_work_disputed_after_the_window_opens_no_case(
         found = conn.execute(cases.select().where(cases.c.commons_id == commons_id)).all()
     assert found == []
     assert status(any_node, commons_id, contribution) == "accepted"
+
+
+# --- found by review: each of these let a case be escaped or mis-settled --------------------
+
+CORRECT = "production.contribution.correct"
+
+
+def test_held_work_is_not_corrected_until_its_verdict(
+    any_node: Node, commons_id: str, people: dict[str, Keypair], disputed: dict[str, Any]
+) -> None:
+    at(any_node, "2030-01-02T10:00:00.000Z")
+    body = {"contribution": disputed["contribution"], "reason": "typo", "quantity": "600"}
+    with pytest.raises(CommonworkError) as held:
+        act(any_node, commons_id, people["gus"], CORRECT, body)
+    assert held.value.extra["reason"] == "arbitrated"
+    panel = orjson.loads(case_of(any_node, commons_id, disputed["case"])["panel"])
+    by_did = {p.did: p for p in people.values()}
+    for did in panel[:2]:
+        rule(any_node, commons_id, by_did[did], disputed["case"], "reject")
+    at(any_node, "2030-01-03T00:00:00.000Z")
+    join(any_node, commons_id, Keypair.generate(), "Hal")
+    with pytest.raises(CommonworkError) as final:  # rejected by arbitration: final
+        act(any_node, commons_id, people["gus"], CORRECT, {**body, "quantity": "7"})
+    assert final.value.extra["reason"] == "arbitrated"
+
+
+def test_an_adjustment_of_work_accepted_the_same_day_credits_the_adjusted_quantity(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    """Accepted on day 0 and disputed on day 1 (a late dispute): the panel's adjustment on day 1
+    takes back day 0's credit and credits the adjusted quantity that day — never both, never
+    neither."""
+    gus, by_did = people["gus"], {p.did: p for p in people.values()}
+    contribution = work(any_node, commons_id, gus, hours="6")
+    approve(any_node, commons_id, people["ada"], contribution)
+    at(any_node, "2030-01-02T09:00:00.000Z")
+    dispute(any_node, commons_id, people["ben"], contribution)
+    case_id = case_id_of(any_node, commons_id, contribution)
+    panel = orjson.loads(case_of(any_node, commons_id, case_id)["panel"])
+    for did in panel[:2]:
+        rule(any_node, commons_id, by_did[did], case_id, "adjust", quantity="4")
+    at(any_node, "2030-01-03T00:00:00.000Z")
+    join(any_node, commons_id, Keypair.generate(), "Hal")
+    detail = queries.contribution_detail(any_node, commons_id, contribution)
+    assert (detail.status, detail.accepted_quantity, detail.accepted_on) == (
+        "accepted",
+        "4",
+        "2030-01-02",
+    )
+    assert member_standing(any_node, commons_id, gus.did).value_points == "8"  # 12 - 12 + 8
+
+
+def test_an_appeal_cannot_be_amended_in_and_a_panel_that_does_not_rule_is_redrawn_in_time(
+    any_node: Node, commons_id: str, people: dict[str, Keypair], disputed: dict[str, Any]
+) -> None:
+    case_id, by_did = disputed["case"], {p.did: p for p in people.values()}
+    grant = {"kind": "grant_role", "member": people["gus"].did, "role": "user"}
+    pid = propose(any_node, commons_id, people["gus"], title="Gus uses it", text="He does.",
+                  effect=grant)  # fmt: skip
+    appeal = {"kind": "arbitrate", "case": case_id, "verdict": "accept"}
+    with pytest.raises(CommonworkError) as amended:
+        act(any_node, commons_id, people["gus"], "governance.proposal.amend",
+            {"proposal": pid, "effect": appeal})  # fmt: skip
+    assert amended.value.extra["reason"] == "effect_kind"
+    # Nobody rules: round 1 ends Jan 15, round 2 Jan 29; the next entry comes on Feb 20.
+    at(any_node, "2030-02-20T00:00:00.000Z")
+    join(any_node, commons_id, Keypair.generate(), "Hal")
+    case = case_of(any_node, commons_id, case_id)
+    assert (case["round"], case["due_at"]) == (4, "2030-02-26T00:00:00.000Z")
+    panel = orjson.loads(case["panel"])
+    rule(any_node, commons_id, by_did[panel[0]], case_id, "accept")
+    assert case_of(any_node, commons_id, case_id)["round"] == 4
+
+
+def test_a_case_nobody_may_sit_on_waits_for_the_members_who_may_try_again(
+    any_node: Node,
+) -> None:
+    ada, ben = Keypair.generate(), Keypair.generate()
+    at(any_node, START)
+    commons_id = found(any_node, ada, charter(ada))  # Ada's 100 standing; arbitrate takes 150
+    join(any_node, commons_id, ben, "Ben")
+    contribution = work(any_node, commons_id, ben, hours="2")
+    approve(any_node, commons_id, ada, contribution, verdict="dispute", reason="not done")
+    case_id = case_id_of(any_node, commons_id, contribution)
+    case = case_of(any_node, commons_id, case_id)
+    assert (case["status"], orjson.loads(case["panel"])) == ("no_panel", [])
+    effect = {"kind": "arbitrate", "case": case_id, "verdict": "accept"}
+    first = propose(any_node, commons_id, ben, title="Decide it", text="x", effect=effect)
+    at(any_node, "2030-01-10T00:00:00.000Z")
+    join(any_node, commons_id, Keypair.generate(), "Cy")  # closes it: nobody voted, failed
+    assert queries_proposal(any_node, commons_id, first)["status"] == "failed"
+    again = propose(any_node, commons_id, ben, title="Decide it, please", text="x", effect=effect)
+    at(any_node, "2030-01-11T00:00:00.000Z")
+    for person in (ada, ben):
+        stance(any_node, commons_id, person, again, "for")
+    at(any_node, "2030-01-14T00:00:00.000Z")
+    join(any_node, commons_id, Keypair.generate(), "Dee")  # closes it: passed
+    at(any_node, "2030-01-15T00:00:00.000Z")
+    join(any_node, commons_id, Keypair.generate(), "Eve")  # its day settles
+    assert status(any_node, commons_id, contribution) == "accepted"

@@ -214,3 +214,60 @@ def test_a_fork_naming_another_hash_or_sent_as_an_action_is_refused(
     with pytest.raises(CommonworkError, match="send it alone"):
         append_actions(any_node, parent["id"], [bad])
     assert forks.forks_of(any_node, parent["id"]) == []
+
+
+def test_a_fork_signed_with_a_nonce_of_the_journal_it_continues_is_refused(
+    any_node: Node, people: dict[str, Keypair], parent: dict[str, Any]
+) -> None:
+    from commonwork.errors import NonceReused
+    from commonwork.journal.actions import build_action, sign_action
+    from commonwork.node.pipeline import fork_journal
+
+    prefix = lines(any_node, parent["id"])
+    used = next(
+        parse_entry(line) for line in prefix if parse_entry(line).author == people["ben"].did
+    )
+    head = parse_entry(prefix[-1])
+    body = {"parent": parent["id"], "at_seq": head.seq, "at_hash": head.id, "reason": "x",
+            "host": any_node.host_key.did}  # fmt: skip
+    action = build_action(
+        type="commons.commons.fork", author=people["ben"].did, body=body, nonce=used.nonce
+    )
+    with pytest.raises(NonceReused):
+        fork_journal(any_node, sign_action(people["ben"], action))
+    assert forks.forks_of(any_node, parent["id"]) == []
+
+
+def test_a_forks_journal_whose_parent_history_differs_from_the_parent_held_is_refused(
+    any_node: Node,
+    people: dict[str, Keypair],
+    parent: dict[str, Any],
+    tmp_path: Path,
+    database_url_factory: DatabaseFactory,
+) -> None:
+    """Two entries the parent's host signed for one position: the node that holds one of them
+    refuses a fork's journal built on the other."""
+    from commonwork.journal.entries import seal_entry
+    from tests.support.builders import signed
+
+    parent_id = parent["id"]
+    fork_id = forks.fork_commons(
+        any_node, actor=people["cy"], parent_id=parent_id, at_seq=2, reason="ours"
+    ).commons_id
+    history = lines(any_node, parent_id)
+    second = parse_entry(history[1])
+    other = seal_entry(
+        any_node.host_key,
+        seq=2,
+        prev=second.id,
+        recorded_at=second.recorded_at,
+        signed=signed(people["dee"], "commons.member.join", {"name": "Dee"}, parent_id),
+    )
+    elsewhere = open_node(tmp_path / "elsewhere", database_url_factory("elsewhere"))
+    try:
+        journals.import_journal(elsewhere, [*history[:2], other.line])
+        with pytest.raises(ChainBroken, match="diverged"):
+            journals.import_journal(elsewhere, lines(any_node, fork_id))
+        assert queries.count_commons(elsewhere) == 1
+    finally:
+        elsewhere.close()

@@ -64,7 +64,7 @@ def test_the_fork_button_makes_a_fork_the_parent_page_lists(
     assert detail["member_count"] == 3  # Ada, Ben, and Zoe, its founder
 
 
-def test_the_api_act_operation_forks_and_names_a_wrong_parent(
+def test_the_api_act_operation_forks_and_an_unknown_commons_is_404(
     node: Node, people: People, api: httpx.Client
 ) -> None:
     ada = Keypair.generate()
@@ -84,8 +84,8 @@ def test_the_api_act_operation_forks_and_names_a_wrong_parent(
     wrong = api.post(
         f"/api/v1/commons/{'0' * 64}/act/commons.commons.fork", json=body, headers=auth
     )
-    assert wrong.status_code == 422
-    assert "names it as its parent" in wrong.json()["detail"]
+    assert wrong.status_code == 404
+    assert "holds no commons" in wrong.json()["detail"]
     made = api.post(path, json=body, headers=auth)
     assert made.status_code == 201, made.text
     [entry] = made.json()["items"]

@@ -60,7 +60,6 @@ from commonwork.standing.settle import (
     milli,
     milli_text,
     policies_in_force,
-    standing_at,
 )
 from commonwork.standing.tables import member_standing, standing_history
 
@@ -178,12 +177,11 @@ def _new_round(state: State, row: Row, at: str) -> None:
     row["round"] += 1
     panel = draw(state, row, at[:10], rules.panel, sat)
     row["panel"] = canon(panel).decode()
-    if panel:
-        row["status"], row["due_at"] = "open", later(at, rules.days * 24)
-        _schedule(state, row["commons_id"], row["case_id"], [[row["due_at"], "redraw"]])
-    else:
-        row["status"], row["due_at"] = "no_panel", None
-        _schedule(state, row["commons_id"], row["case_id"], [])
+    row["status"] = "open" if panel else "no_panel"
+    # A panel has ``days`` to rule; without one, a panel is drawn again then (members may have
+    # become eligible), unless the members decided it first.
+    row["due_at"] = later(at, rules.days * 24)
+    _schedule(state, row["commons_id"], row["case_id"], [[row["due_at"], "redraw"]])
 
 
 def _schedule(state: State, commons_id: str, case_id: str, items: list[list[str]]) -> None:
@@ -201,6 +199,33 @@ def excluded(state: State, row: Row) -> set[str]:
     return out
 
 
+def standings_on(state: State, commons_id: str, day: str) -> dict[str, int]:
+    """Every member's standing in milli-points as of the start of ``day`` (settled days), from
+    one read of the commons' standing rows: for what happens rarely (a panel drawn, an
+    electorate fixed), in the append that does it."""
+    policies = policies_in_force(state, commons_id)
+    if policies is None:
+        return {}
+    half_life = policies.standing.half_life_days
+    return {
+        row["member"]: decayed(int(row["amount_milli"]), days_between(row["day"], day), half_life)
+        for row in state.scan_commons(member_standing, commons_id)
+    }
+
+
+def roles_held(state: State, commons_id: str) -> dict[str, set[str]]:
+    """The roles each member holds now (granted by decision and not recalled; a founder's is
+    the membership's), from one read of each table."""
+    held: dict[str, set[str]] = {}
+    for row in state.scan_commons(roles, commons_id):
+        if row["recalled_at"] is None:
+            held.setdefault(row["member"], set()).add(row["role"])
+    for row in state.scan_commons(members, commons_id):
+        if row["role"] == "founder" and row["status"] == "active":
+            held.setdefault(row["member"], set()).add("founder")
+    return held
+
+
 def eligible(state: State, commons_id: str, day: str) -> set[str]:
     """The active members who may arbitrate as of the start of ``day``."""
     policies = policies_in_force(state, commons_id)
@@ -212,23 +237,15 @@ def eligible(state: State, commons_id: str, day: str) -> set[str]:
         if threshold is not None
         else milli(policies.validation.validator_minimum)
     )
-    half_life = policies.standing.half_life_days
-    found = {
+    active = {
         row["member"]
-        for row in state.scan_commons(member_standing, commons_id)
-        if standing_at(state, commons_id, row["member"], day, half_life) >= max(minimum, 1)
+        for row in state.scan_commons(members, commons_id)
+        if row["status"] == "active"
     }
-    found |= {
-        row["member"]
-        for row in state.scan_commons(roles, commons_id)
-        if row["role"] == "arbiter" and row["recalled_at"] is None
-    }
-    active = set()
-    for member in sorted(found):
-        held = state.get(members, (commons_id, member))
-        if held is not None and held["status"] == "active":
-            active.add(member)
-    return active
+    standing = standings_on(state, commons_id, day)
+    found = {member for member, amount in standing.items() if amount >= max(minimum, 1)}
+    found |= {member for member, held in roles_held(state, commons_id).items() if "arbiter" in held}
+    return found & active
 
 
 def draw_order(seed: str, round_: int, dids: set[str]) -> list[str]:
@@ -253,7 +270,7 @@ def draw(state: State, row: Row, day: str, size: int, sat: set[str]) -> list[str
 def redraw(state: State, commons_id: str, case_id: str, at: str) -> None:
     """The round ended without a majority: a new panel (before_entry, at the deadline)."""
     row = dict(case_row(state, commons_id, case_id))
-    if row["status"] != "open":
+    if row["status"] not in ("open", "no_panel"):
         return
     _new_round(state, row, at)
     state.put(cases, row)
@@ -371,7 +388,8 @@ def settle_verdicts(state: State, commons_id: str, day: str) -> None:
                 verdict["verdict"] == "adjust" and quantity == settled
             ):
                 continue  # the work stands as it was accepted
-            state.put(verdicts_due, {**item, "revoke_on": status["accepted_on"]})
+            if status["accepted_on"] != day:  # accepted today, its credits are not given yet
+                state.put(verdicts_due, {**item, "revoke_on": status["accepted_on"]})
             _reopen_task(state, status)
         if verdict["verdict"] == "reject":
             state.put(contribution_status, {**status, "status": "rejected"})
@@ -398,7 +416,11 @@ def settle_offsets(state: State, commons_id: str, day: str) -> None:
     verdict of the day took back, offset from its authors' figures of this day — value points
     and the standing it added (decayed since, never more than they hold) — and listed in their
     history row of the day as negative credits. The day it was accepted stays as it was."""
-    due = [item for item in state.scan(verdicts_due, (commons_id, day)) if item["revoke_on"]]
+    due = [
+        item
+        for item in state.scan(verdicts_due, (commons_id, day))
+        if item["revoke_on"] and item["revoke_on"] != day
+    ]
     if not due:
         return
     for item in due:

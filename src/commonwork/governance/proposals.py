@@ -61,8 +61,9 @@ from commonwork.governance.tables import (
     stances,
     struck_objections,
 )
+from commonwork.journal.actions import parse_time
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
-from commonwork.standing.settle import policies_in_force, schedule_charter, standing_at
+from commonwork.standing.settle import policies_in_force, schedule_charter
 from commonwork.standing.tables import settlements
 
 PROPOSE = "governance.proposal.make"
@@ -322,7 +323,20 @@ def _rule_for(state: State, commons_id: str, effect: Effect) -> Rule | None:
     if isinstance(effect, NoEffect):
         return None
     governance = governance_now(state, commons_id)
-    if isinstance(effect, (GrantRole, RecallRole, HideText, ShowText, StrikeObjection)):
+    if isinstance(effect, StrikeObjection):
+        # As strict as what the objection is to: an objection to a decision under the
+        # meta-rule is struck only by that rule's fallback vote (a consent rule's), else the
+        # rule itself; any other by the roles rule.
+        target = state.get(proposals, (commons_id, effect.proposal))
+        target_rule = None
+        if target is not None:
+            target_rule = _rule_for(
+                state, commons_id, _parse_effect(orjson.loads(target["effect"]))
+            )
+        if target_rule is None:
+            return governance.roles
+        return target_rule.fallback or target_rule
+    if isinstance(effect, (GrantRole, RecallRole, HideText, ShowText)):
         return governance.roles
     if isinstance(effect, Arbitrate):
         return governance.arbitration.appeals
@@ -402,27 +416,33 @@ def _count_open(state: State, commons_id: str, member: str, delta: int) -> None:
 
 
 def before_entry(state: State, commons_id: str, at: str, settle_to: Callable[[str], None]) -> None:
-    """Open and close every proposal that fell due at or before ``at``, in order of time; the
-    days before each one's time are settled first, so that an effect (a charter version) is on
-    the timeline before settlement reaches the day it governs from."""
-    row = state.get(governance_clock, (commons_id,))
-    if row is None or row["next_due"] is None or row["next_due"] > at:
-        return
-    due = orjson.loads(row["due"])
-    ready = [item for item in due if item[0] <= at]
-    rest = [item for item in due if item[0] > at]
-    state.put(
-        governance_clock,
-        {"commons_id": commons_id, "next_due": rest[0][0] if rest else None, "due": text_of(rest)},
-    )
-    for when, proposal_id, what in ready:
+    """Open and close every proposal, and redraw every arbitration panel, that fell due at or
+    before ``at``, one at a time in order of time (what one does may put another item on the
+    clock before ``at``: a redrawn panel's next deadline); the days before each one's time are
+    settled first, so that an effect (a charter version) is on the timeline before settlement
+    reaches the day it governs from."""
+    while True:
+        row = state.get(governance_clock, (commons_id,))
+        if row is None or row["next_due"] is None or row["next_due"] > at:
+            return
+        due = orjson.loads(row["due"])
+        when, item_id, what = due[0]
+        rest = due[1:]
+        state.put(
+            governance_clock,
+            {
+                "commons_id": commons_id,
+                "next_due": rest[0][0] if rest else None,
+                "due": text_of(rest),
+            },
+        )
         settle_to(when[:10])
         if what == "redraw":
-            arbitration.redraw(state, commons_id, proposal_id, when)
+            arbitration.redraw(state, commons_id, item_id, when)
         elif what == "open":
-            _open_voting(state, commons_id, proposal_id)
+            _open_voting(state, commons_id, item_id)
         else:
-            close(state, commons_id, proposal_id, when)
+            close(state, commons_id, item_id, when)
 
 
 def _open_voting(state: State, commons_id: str, proposal_id: str) -> None:
@@ -589,7 +609,8 @@ def _class_tallies(
             "quorum": quorum,
             "threshold": threshold,
             "tally": result.tally,
-            "passed": result.passed,
+            # A class nobody was in when voting opened has no one to overrule: it does not veto.
+            "passed": result.passed or not members_of[name],
         }
     return found
 
@@ -690,8 +711,10 @@ def _strike(state: State, row: Row, effect: dict[str, Any], at: str) -> None:
 
 def _appeal_decides(state: State, row: Row, effect: dict[str, Any], at: str) -> None:
     case = state.get(cases, (row["commons_id"], effect["case"]))
-    if case is None:
+    if case is None or case["appeal"] != row["proposal_id"]:
         return
+    if case["status"] not in ("decided", "no_panel"):
+        return  # a panel drawn since rules on it, or another decision came first
     verdict = arbitration.Verdict(verdict=effect["verdict"], quantity=effect.get("quantity"))
     decided = dict(case)
     arbitration.decide(state, decided, verdict.text(), at, row["proposal_id"])
@@ -713,7 +736,10 @@ def _check_appeal(state: State, commons_id: str, effect: Effect, at: str) -> Non
         )
     if case["appeal"] is not None:
         appeal = state.get(proposals, (commons_id, case["appeal"]))
-        if appeal is not None and appeal["status"] != "withdrawn":
+        ended = appeal is None or appeal["status"] == "withdrawn"
+        if case["status"] == "no_panel" and appeal is not None and appeal["status"] == "failed":
+            ended = True  # the members' decision is the only way: they may try again
+        if not ended:
             raise AlreadyDone("this case was appealed once already", reason="appealed")
     if case["status"] == "decided":
         days = governance_now(state, commons_id).arbitration.appeal_days
@@ -904,18 +930,20 @@ def _check_narrowed(
 
 def fix_electorate(state: State, row: Row) -> int:
     """A narrowed electorate, fixed as voting opens (``row`` is the proposal's): its members
-    are written down with their classes; their number."""
+    are written down with their classes; their number. One read of the commons' members, roles
+    and standing rows."""
     narrowed = orjson.loads(row["narrowed"])
     commons_id = row["commons_id"]
     day = str(row["opens_at"])[:10]
     if row["electorate_seq"] is not None:
         day = str(row["made_at"])[:10]
     policies = policies_in_force(state, commons_id)
-    half_life = policies.standing.half_life_days if policies is not None else 1
     governance = governance_now(state, commons_id)
+    standing = arbitration.standings_on(state, commons_id, day)
+    held = arbitration.roles_held(state, commons_id)
 
-    def standing_reaches(member: str, points: int) -> bool:
-        return standing_at(state, commons_id, member, day, half_life) >= points * 1000
+    def reaches(member: str, points: int) -> bool:
+        return standing.get(member, 0) >= points * 1000
 
     count = 0
     for member in state.scan_commons(members, commons_id):
@@ -924,23 +952,20 @@ def fix_electorate(state: State, row: Row) -> int:
         did = member["member"]
         classes: list[str] = []
         if "privilege" in narrowed:
-            needed = (
-                None
-                if policies is None
-                else policies.standing.privileges.get(narrowed["privilege"])
-            )
-            if needed is None or not standing_reaches(did, needed):
+            privileges = {} if policies is None else policies.standing.privileges
+            needed = privileges.get(narrowed["privilege"])
+            if needed is None or not reaches(did, needed):
                 continue
         elif "role" in narrowed:
-            if not holds_role(state, commons_id, did, narrowed["role"]):
+            if narrowed["role"] not in held.get(did, set()):
                 continue
         else:
             for name in narrowed["classes"]:
                 rule = governance.classes.get(name)
                 if rule is None:
                     continue  # the charter dropped it since: nobody votes in it
-                if (rule.role is not None and holds_role(state, commons_id, did, rule.role)) or (
-                    rule.standing is not None and standing_reaches(did, rule.standing)
+                if (rule.role is not None and rule.role in held.get(did, set())) or (
+                    rule.standing is not None and reaches(did, rule.standing)
                 ):
                     classes.append(name)
             if not classes:
@@ -1057,13 +1082,40 @@ def check_amend(state: State, ctx: Context) -> None:
     _check_tallies(row["method"], orjson.loads(row["params"]), options)
     _check_amendment(state, ctx.commons_id, effect)
     if body.effect is not None and _effect_text(body.effect) != row["effect"]:
-        old_rule = _rule_for(state, ctx.commons_id, _parse_effect(orjson.loads(row["effect"])))
+        old_effect = _parse_effect(orjson.loads(row["effect"]))
+        _check_same_kind(old_effect, body.effect)
+        discussion = int((parse_time(row["opens_at"]) - parse_time(row["made_at"])).total_seconds())
+        _check_role(state, ctx.commons_id, body.effect, discussion // 3600)
+        _check_strike(state, ctx.commons_id, body.effect)
+        if isinstance(body.effect, Arbitrate):
+            case = arbitration.case_row(state, ctx.commons_id, body.effect.case)
+            verdict = arbitration.Verdict(
+                verdict=body.effect.verdict, quantity=body.effect.quantity
+            )
+            arbitration.check_verdict(state, ctx.commons_id, case, verdict)
+        old_rule = _rule_for(state, ctx.commons_id, old_effect)
         if _rule_for(state, ctx.commons_id, body.effect) != old_rule:
             raise NotAllowed(
                 "this change of the effect needs another method under the charter's meta-rule: "
                 "withdraw the proposal and make a new one",
                 reason="meta_rule",
             )
+
+
+def _check_same_kind(old: Effect, new: Effect) -> None:
+    """An amendment keeps what the proposal acts on: the kind of its effect and, for an appeal,
+    the case (each was checked when it was proposed: its window, its seconder, its case)."""
+    same = old.kind == new.kind
+    if same and isinstance(old, Arbitrate) and isinstance(new, Arbitrate):
+        same = old.case == new.case
+    if same and isinstance(old, StrikeObjection) and isinstance(new, StrikeObjection):
+        same = (old.proposal, old.member) == (new.proposal, new.member)
+    if not same:
+        raise NotAllowed(
+            "an amendment keeps the kind of effect the proposal was made with (and its case or "
+            "objection): withdraw it and make a new one",
+            reason="effect_kind",
+        )
 
 
 _EFFECT: TypeAdapter[Effect] = TypeAdapter(Effect)
@@ -1243,6 +1295,13 @@ def check_stance(state: State, ctx: Context) -> None:
                 "you were not among them",
             )
     _check_ballot(row, body.ballot, body.reason)
+    struck = (ctx.commons_id, body.proposal, ctx.author, row["version"])
+    if _objects(row, body.ballot) and state.get(struck_objections, struck) is not None:
+        raise _refuse(
+            "objection_struck",
+            "a decision found your objection to this version invalid: raise a concern, or a "
+            "new objection once the proposal is amended",
+        )
 
 
 def _electorate_opened_at(row: Row) -> str:
@@ -1302,12 +1361,6 @@ def apply_stance(state: State, ctx: Context) -> None:
     else:
         row["stances"] += 1
     if _objects(row, body.ballot):
-        if state.get(struck_objections, (*key, row["version"])) is not None:
-            raise _refuse(
-                "objection_struck",
-                "a decision found your objection to this version invalid: raise a concern, or "
-                "a new objection once the proposal is amended",
-            )
         row["objections"] += 1
     state.put(
         stances,

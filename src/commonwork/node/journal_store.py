@@ -72,9 +72,13 @@ def find_by_nonce(
 
 
 def find_fork(conn: sa.Connection, author: str, nonce: str, fork_type: str) -> Entry | None:
-    """The fork entry made from (author, nonce), in whichever journal (a fork's own)."""
+    """The fork entry made from (author, nonce), in the journal it started (not a copy of it
+    in a fork of that fork)."""
     query = sa.select(entries.c.line).where(
-        entries.c.author == author, entries.c.nonce == nonce, entries.c.type == fork_type
+        entries.c.author == author,
+        entries.c.nonce == nonce,
+        entries.c.type == fork_type,
+        entries.c.commons_id == entries.c.entry_id,
     )
     line = conn.execute(query.limit(1)).scalar()
     return None if line is None else parse_entry(line.encode())

@@ -265,6 +265,7 @@ class _Importer:
         self.started = False
         self.nonces: set[tuple[str, str]] = set()
         self.held = self.count = 0
+        self.forks: list[tuple[str, int]] = []  # (parent, at_seq) of each fork entry read
 
     def take(self, chunk: list[tuple[int, bytes]]) -> None:
         parsed: list[tuple[int, Entry, Any]] = []
@@ -322,6 +323,8 @@ class _Importer:
         if (entry.author, entry.nonce) in self.nonces:
             raise ChainBroken(f"entry {entry.seq} reuses a nonce of its author")
         self.nonces.add((entry.author, entry.nonce))
+        if entry.is_fork:
+            self.forks.append((str(entry.action["body"]["parent"]), entry.seq - 1))
         run_rules(self.state, self._id(), entry, body)
         self.count += 1
         return True
@@ -334,10 +337,33 @@ class _Importer:
                 f"this journal ends in commons {self.head.commons_id}, not {self._id()}: it stops "
                 "before the fork that was expected"
             )
+        for parent, at_seq in self.forks:
+            _check_same_history(self.conn, parent, self._id(), at_seq)
         if self.count:
             journal_store.write_head(self.conn, self.head, existed=self.start is not None)
             analyze_grown(self.conn, ANALYZED_TABLES, self.head.seq - self.count, self.head.seq)
         return self.head
+
+
+def _check_same_history(conn: sa.Connection, parent: str, fork: str, at_seq: int) -> None:
+    """A fork's journal begins with its parent's entries: where this node holds the parent too,
+    they must be the same entries (two entries a host signed for one position prove that it
+    forked history behind its members' backs)."""
+    mine, theirs = entries_table.alias("mine"), entries_table.alias("theirs")
+    query = (
+        sa.select(mine.c.seq)
+        .join(theirs, sa.and_(theirs.c.commons_id == parent, theirs.c.seq == mine.c.seq))
+        .where(mine.c.commons_id == fork, mine.c.seq <= at_seq)
+        .where(mine.c.entry_id != theirs.c.entry_id)
+        .order_by(mine.c.seq)
+        .limit(1)
+    )
+    differs = conn.execute(query).scalar()
+    if differs is not None:
+        raise ChainBroken(
+            f"this fork's journal holds another entry at seq {differs} than commons {parent}'s "
+            "journal on this node: the two copies of its parent's history have diverged"
+        )
 
 
 def _known_nonces(conn: sa.Connection, head: Head | None) -> set[tuple[str, str]]:
@@ -358,11 +384,14 @@ def _check_held(conn: sa.Connection, commons_id: str, entry: Entry) -> None:
         )
 
 
-def fork_journal(node: Node, signed: SignedAction) -> Appended:
+def fork_journal(node: Node, signed: SignedAction, *, source: str | None = None) -> Appended:
     """Start a fork of a commons this node holds (as its host or a mirror) at the entry the
     signed fork action names: the parent's entries up to it are replayed under the fork's id
     and kept as the beginning of the fork's journal, then the fork's entry, sealed here — this
-    node is the fork's host. The same signed fork sent again returns its entry."""
+    node is the fork's host. ``source``: the commons whose journal holds those entries (default
+    the parent; a fork of a commons holds its parent's entries up to its fork, so an earlier
+    entry of a fork is forked from it, naming the commons that entry belongs to as parent). The
+    same signed fork sent again returns its entry."""
     if signed.type != FORK_TYPE:
         raise InvalidAction(f"a {signed.type} action is not a fork")
     body = spec_for(signed.type).parse_body(signed.body)  # checked: the fields below are valid
@@ -380,19 +409,26 @@ def fork_journal(node: Node, signed: SignedAction) -> Appended:
                     "action; every action needs a fresh random nonce"
                 )
             return Appended(earlier.commons_id(), earlier, created=False)
-        parent = journal_store.read_head(conn, parent_id)
+        held = source or parent_id
+        parent = journal_store.read_head(conn, held)
         if parent is None:
             raise NotFound(
-                f"this node holds no commons {parent_id}: import its journal first (a fork "
+                f"this node holds no commons {held}: import its journal first (a fork "
                 "may be taken from any copy of it)"
             )
-        at = journal_store.entry_at(conn, parent_id, at_seq)
+        at = journal_store.entry_at(conn, held, at_seq)
         if at is None:
-            raise NotFound(f"commons {parent_id} has no entry {at_seq} on this node")
+            raise NotFound(f"commons {held} has no entry {at_seq} on this node")
         if at.id != at_hash:
             raise ChainBroken(
-                f"entry {at_seq} of commons {parent_id} has the hash {at.id}, not "
+                f"entry {at_seq} of commons {held} has the hash {at.id}, not "
                 f"{at_hash}: the fork names another journal"
+            )
+        reused = journal_store.find_by_nonces(conn, held, [(signed.author, signed.nonce)])
+        if any(entry.seq <= at_seq for entry in reused.values()):
+            raise NonceReused(
+                f"the nonce {signed.nonce} was already used by {signed.author} in the journal "
+                "the fork continues; every action needs a fresh random nonce"
             )
         _check_addressed_here(node, signed)
         entry = seal_entry(
@@ -408,7 +444,7 @@ def fork_journal(node: Node, signed: SignedAction) -> Appended:
         after = -1
         while after < at.seq:
             rows = journal_store.lines_page(
-                conn, parent_id, after=after, limit=min(FLUSH_EVERY, at.seq - after)
+                conn, held, after=after, limit=min(FLUSH_EVERY, at.seq - after)
             )
             entries = [parse_entry(line.encode()) for _, line in rows]
             for parent_entry in entries:

@@ -24,7 +24,12 @@ import orjson
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from commonwork.commons.actions import active_member, legacy_policies, reads_membership
+from commonwork.commons.actions import (
+    active_member,
+    commons_row,
+    legacy_policies,
+    reads_membership,
+)
 from commonwork.commons.tables import members
 from commonwork.errors import (
     AlreadyDone,
@@ -219,6 +224,7 @@ def check_correct(state: State, ctx: Context) -> None:
     status = status_row(state, row)
     if not (status["status"] == "accepted" and legacy_policies(state, ctx.commons_id)):
         _check_not_final(row, status, "corrected")
+    _check_not_arbitrated(state, ctx.commons_id, row, status)
     _check_fits_kind(body, row["kind"])
     _check_co_authors(state, ctx, body.co_authors)
     _check_happened_at(body.happened_at, ctx.entry.recorded_at)
@@ -233,6 +239,34 @@ def _check_not_final(row: Row, status: Row, verb: str) -> None:
         )
     if status["status"] == "withdrawn":
         raise NotAllowed(f"contribution {row['contribution_id']} was withdrawn already")
+    if status["status"] == "rejected":
+        raise NotAllowed(
+            f"contribution {row['contribution_id']} was rejected by arbitration; that is "
+            "final: record a new contribution, or appeal the verdict",
+            reason="arbitrated",
+        )
+
+
+def _check_not_arbitrated(state: State, commons_id: str, row: Row, status: Row) -> None:
+    """Under a settlement engine, work a dispute with weight holds waits for its arbitration as
+    it was recorded — a correction would change what the panel judges — and work arbitration
+    rejected is final. (Charters from before engines keep the old meaning: corrections
+    allowed.)"""
+    engine = '"engine":' in commons_row(state, commons_id)["charter"]
+    if not engine:
+        return
+    if status["status"] == "rejected":
+        raise NotAllowed(
+            f"contribution {row['contribution_id']} was rejected by arbitration; that is final: "
+            "record a new contribution, or appeal the verdict",
+            reason="arbitrated",
+        )
+    if status["dispute_weight_milli"] > 0:
+        raise NotAllowed(
+            f"contribution {row['contribution_id']} is held for arbitration as it was recorded; "
+            "it is not corrected until the verdict (withdraw it, or wait for the panel)",
+            reason="arbitrated",
+        )
 
 
 class WithdrawBody(BaseModel):

@@ -45,6 +45,12 @@ def signed_batch(raw: bytes, *, ndjson: bool = False) -> list[JsonValue]:
     return batch
 
 
+def is_fork(item: JsonValue) -> bool:
+    """Whether a signed action (as sent) is a fork: the doors count forks apart."""
+    action = item.get("action") if isinstance(item, dict) else None
+    return isinstance(action, dict) and action.get("type") == FORK
+
+
 def submit_signed(node: Node, commons_id: str | None, batch: Sequence[JsonValue]) -> list[Appended]:
     """Append actions signed by their authors elsewhere (``{"action", "author_sig"}`` objects)."""
     signed: list[SignedAction] = []
@@ -58,8 +64,9 @@ def submit_signed(node: Node, commons_id: str | None, batch: Sequence[JsonValue]
                 exc.extra["index"] = index
                 exc.detail = f"action {index} of the batch: {exc.detail}"
             raise
-    if len(signed) == 1 and signed[0].type == FORK:
-        return [fork_journal(node, signed[0])]  # a new commons, from its parent's journal
+    if len(signed) == 1 and signed[0].type == FORK and commons_id is not None:
+        # A new commons, from the journal of the commons it is sent to (or an ancestor's).
+        return [fork_journal(node, signed[0], source=commons_id)]
     return append_actions(node, commons_id, signed)
 
 
@@ -112,10 +119,8 @@ def act(
         raise InvalidAction(f"{action_type} acts in a commons: name it")
     spec.parse_body(dict(body))
     if action_type == FORK:  # a new commons from this one's journal: it names no commons
-        if body.get("parent") != commons_id:
-            raise InvalidAction(f"a fork of commons {commons_id} names it as its parent")
         action = build_action(type=FORK, author=actor.did, body=dict(body))
-        return fork_journal(node, sign_action(actor, action))
+        return fork_journal(node, sign_action(actor, action), source=commons_id)
     return _act(node, actor, commons_id, action_type, body)
 
 

@@ -56,7 +56,7 @@ def fork_commons(
     if entry is None:
         raise NotFound(f"commons {parent_id} has no entry {seq} (its head is {head.seq})")
     body: dict[str, object] = {
-        "parent": parent_id,
+        "parent": owner_of_entry(node, parent_id, seq),
         "at_seq": seq,
         "at_hash": entry.id,
         "reason": reason,
@@ -67,7 +67,27 @@ def fork_commons(
     if founder_name is not None:
         body["founder_name"] = founder_name
     action = build_action(type=FORK, author=actor.did, body=body)
-    return fork_journal(node, sign_action(actor, action))
+    return fork_journal(node, sign_action(actor, action), source=parent_id)
+
+
+def owner_of_entry(node: Node, commons_id: str, seq: int) -> str:
+    """The commons entry ``seq`` of this commons' journal belongs to: a fork's journal begins
+    with its parent's entries (and theirs with their parent's), so an entry before a fork point
+    is its parent's, and a fork taken there names that parent."""
+    query = (
+        sa.select(forks.c.seq, forks.c.parent, forks.c.fork_id)
+        .where(forks.c.commons_id == commons_id)
+        .order_by(forks.c.seq)
+    )
+    with node.reading() as conn:
+        line = conn.execute(query).all()  # the line of descent: a few rows
+    if not line:
+        return commons_id
+    owner = str(line[0].parent)
+    for row in line:
+        if row.seq <= seq:
+            owner = str(row.fork_id)
+    return owner
 
 
 def fork_from_lines(

@@ -293,4 +293,6 @@ def verify(request: Request, commons_id: str) -> dict[str, Any]:
 )
 async def post_actions(request: Request, commons_id: str) -> JSONResponse:
     batch = await signed_batch(request)
+    if any(acting.is_fork(item) for item in batch):
+        limit_client(request, "fork")  # a fork copies its parent's journal: counted apart
     return written(acting.submit_signed(node_of(request), commons_id, batch))

@@ -17,9 +17,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from commonwork.services import accounts, acting
-from commonwork.services.catalog import ACTION_SPECS, FOUND, ActionSpec
+from commonwork.services.catalog import ACTION_SPECS, FORK, FOUND, ActionSpec
 from commonwork.web.api import written
 from commonwork.web.auth import node_of, require_account
+from commonwork.web.limits import limit_client
 from commonwork.web.schemas import PROBLEM_RESPONSES, WriteResult
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
@@ -37,6 +38,8 @@ def _operation(spec: ActionSpec) -> Callable[..., JSONResponse]:
 
     def handler(request: Request, body: BaseModel, commons_id: str | None = None) -> JSONResponse:
         account = require_account(request)
+        if spec.type == FORK:
+            limit_client(request, "fork")  # a fork copies its parent's journal: counted apart
         node = node_of(request)
         appended = acting.act(
             node,

@@ -36,6 +36,10 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "right password waits",
     ),
     "sign_up": ("60/hour", "sign-ups per client address"),
+    "fork": (
+        "10/hour",
+        "forks started per client address (each copies its parent's journal up to the fork)",
+    ),
     "password": ("10/15minutes", "password checks per signed-in account (key export)"),
 }
 

@@ -11,13 +11,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from commonwork.errors import BadInput, CommonworkError
-from commonwork.services import journals
+from commonwork.services import forks
 from commonwork.services.acting import Appended
-from commonwork.services.catalog import FORK
-from commonwork.web.auth import current_account, node_of
-from commonwork.web.page_acting import act_on_page
+from commonwork.web.auth import node_of
+from commonwork.web.limits import limit_client
+from commonwork.web.page_acting import shown
 from commonwork.web.page_forms import see_other
-from commonwork.web.page_views import CommonsState
+from commonwork.web.page_views import CommonsState, acting_as
 from commonwork.web.pages import render_commons
 
 router = APIRouter()
@@ -28,28 +28,11 @@ def _text(form: Any, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def fork_body(request: Request, commons_id: str, form: Any) -> dict[str, Any]:
-    """The fork's body: at the entry named (default: the last), with its hash, on this node."""
-    node = node_of(request)
+def _fork_form(form: Any) -> tuple[int | None, str, str | None]:
     typed = _text(form, "at_seq")
     if typed and not typed.isdigit():
         raise BadInput("the entry to fork at is a number (its seq), e.g. 42")
-    head = journals.journal_page(node, commons_id, after=-1, limit=1)[0]
-    at_seq = int(typed) if typed else head.seq
-    entry = journals.journal_entry(node, commons_id, at_seq)
-    body: dict[str, Any] = {
-        "parent": commons_id,
-        "at_seq": at_seq,
-        "at_hash": entry.id,
-        "reason": _text(form, "reason"),
-        "host": node.host_key.did,
-    }
-    if _text(form, "name"):
-        body["name"] = _text(form, "name")
-    account = current_account(request)
-    if account is not None:  # used if they were not a member at that entry
-        body["founder_name"] = account.display_name
-    return body
+    return (int(typed) if typed else None), _text(form, "reason"), (_text(form, "name") or None)
 
 
 @router.post("/commons/{commons_id}/fork")
@@ -57,17 +40,24 @@ async def fork(request: Request, commons_id: str) -> Response:
     form = await request.form()
 
     def again(error: CommonworkError) -> Response:
-        return render_commons(
-            request, commons_id, CommonsState(error=error.detail), status=error.status
-        )
+        state = CommonsState(error=error.detail)
+        return render_commons(request, commons_id, state, status=error.status)
 
     def to_fork(appended: Appended) -> Response:
         return see_other(f"/commons/{appended.commons_id}")
 
-    try:
-        body = fork_body(request, commons_id, form)
-    except CommonworkError as exc:
-        return again(exc)
-    return await run_in_threadpool(
-        act_on_page, request, _text(form, "csrf"), (commons_id, FORK, body), to_fork, again
-    )
+    def run() -> Appended:
+        account, keypair = acting_as(request, _text(form, "csrf"))
+        at_seq, reason, name = _fork_form(form)
+        return forks.fork_commons(
+            node_of(request),
+            actor=keypair,
+            parent_id=commons_id,
+            reason=reason,
+            at_seq=at_seq,
+            name=name,
+            founder_name=account.display_name,  # used if they were not a member there
+        )
+
+    limit_client(request, "fork")
+    return await run_in_threadpool(shown, run, to_fork, again)
