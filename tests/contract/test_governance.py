@@ -698,3 +698,37 @@ def test_an_objection_found_invalid_by_a_challenge_stops_blocking_and_a_review_d
     outcome = orjson.loads(passed["outcome"])
     assert outcome["positions"] == {"consent": 0, "concern": 1, "object": 0}
     assert outcome["concerns"] == [{"member": cy.did, "reason": "I dislike schools."}]
+
+
+def test_a_blocked_consent_proposal_escalates_after_its_rounds_or_its_days(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    ada, cy = people["ada"], people["cy"]
+    by_rounds = propose(any_node, commons_id, ada, method="consent", title="A", text="a")
+    by_days = propose(any_node, commons_id, ada, method="consent", title="B", text="b",
+                      params={"days": 5})  # fmt: skip
+    at(any_node, "2030-01-02T00:00:00.000Z")
+    for pid in (by_rounds, by_days):
+        stance(any_node, commons_id, cy, pid, {"position": "object"}, reason="Not yet.")
+    at(any_node, "2030-01-09T00:00:00.000Z")  # both blocked at their close
+    join(any_node, commons_id, people["dee"], "Dee")
+    early = refused(any_node, commons_id, ada, "governance.proposal.escalate",
+                    {"proposal": by_rounds})  # fmt: skip
+    assert early.extra["reason"] == "too_early"
+    act(any_node, commons_id, ada, "governance.proposal.escalate", {"proposal": by_days})
+    escalated = proposal(any_node, commons_id, by_days)
+    assert (escalated["method"], escalated["status"], escalated["round"]) == (
+        "supermajority",
+        "voting",
+        2,
+    )
+    act(any_node, commons_id, ada, "governance.proposal.amend",
+        {"proposal": by_rounds, "text": "a, answered"})  # fmt: skip
+    assert proposal(any_node, commons_id, by_rounds)["round"] == 2
+    stance(any_node, commons_id, cy, by_rounds, {"position": "object"}, version=2,
+           reason="Still not.")  # fmt: skip
+    at(any_node, "2030-01-16T00:00:00.000Z")  # round 2 closes: blocked again
+    join(any_node, commons_id, Keypair.generate(), "Eve")
+    assert proposal(any_node, commons_id, by_rounds)["status"] == "blocked"
+    act(any_node, commons_id, ada, "governance.proposal.escalate", {"proposal": by_rounds})
+    assert proposal(any_node, commons_id, by_rounds)["method"] == "supermajority"

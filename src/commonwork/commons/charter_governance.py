@@ -54,6 +54,9 @@ class Rule(BaseModel):
     #: Consent only: rounds (a proposal amended after an objection starts a new one) after which
     #: the proposer may escalate to ``fallback``.
     rounds: int = Field(default=2, ge=1, le=20)
+    #: Consent only: or after this many days since it was proposed, whichever comes first
+    #: (none: after the rounds only).
+    escalate_after_days: int | None = Field(default=None, ge=1, le=365)
     fallback: Rule | None = None
 
     @model_validator(mode="after")

@@ -373,7 +373,7 @@ def rule_params(rule: Rule) -> dict[str, Any]:
         fallback = rule.fallback or Rule(
             method="supermajority", params={"quorum": "1/2", "threshold": "2/3"}
         )
-        return {
+        params: dict[str, Any] = {
             "rounds": rule.rounds,
             "fallback": {
                 "method": fallback.method,
@@ -381,6 +381,9 @@ def rule_params(rule: Rule) -> dict[str, Any]:
                 "voting_hours": fallback.voting_hours,
             },
         }
+        if rule.escalate_after_days is not None:  # written only when set: older params stand
+            params["days"] = rule.escalate_after_days
+        return params
     return {**DEFAULT_PARAMS[rule.method], **rule.params}
 
 
@@ -393,14 +396,20 @@ def full_params(
         defaults = rule_params(governance_now(state, commons_id).charter)
     else:
         defaults = DEFAULT_PARAMS[method]
-    unknown = sorted(set(given) - set(defaults))
+    optional = {"days"} if method == "consent" else set()
+    unknown = sorted(set(given) - set(defaults) - optional)
     if unknown:
-        known = ", ".join(sorted(defaults)) or "none"
+        known = ", ".join(sorted(set(defaults) | optional)) or "none"
         raise InvalidAction(f"{method} takes no parameter {', '.join(unknown)} (it takes: {known})")
     params = {**defaults, **given}
     if method == "consent":
         try:
-            Rule(method="consent", rounds=params["rounds"], fallback=Rule(**params["fallback"]))
+            Rule(
+                method="consent",
+                rounds=params["rounds"],
+                escalate_after_days=params.get("days"),
+                fallback=Rule(**params["fallback"]),
+            )
         except (ValueError, TypeError) as exc:
             raise InvalidAction(f"the parameters of consent are invalid: {exc}") from exc
     return params  # a voted method's own checks: _check_tallies
@@ -1178,11 +1187,15 @@ def check_escalate(state: State, ctx: Context) -> None:
             "only a consent proposal blocked by an objection can be escalated to its fallback",
             reason="not_blocked",
         )
-    rounds = int(orjson.loads(row["params"])["rounds"])
+    params = orjson.loads(row["params"])
+    rounds, days = int(params["rounds"]), params.get("days")
+    if days is not None and ctx.entry.recorded_at >= later(row["made_at"], 24 * int(days)):
+        return  # the days have passed: rounds or days, whichever comes first
     if int(row["round"]) < rounds:
+        after_days = "" if days is None else f" or {days} days after it was proposed"
         raise NotAllowed(
-            f"escalation comes after {rounds} rounds; this proposal has had {row['round']}: "
-            "amend it to answer the objection first",
+            f"escalation comes after {rounds} rounds{after_days}; this proposal has had "
+            f"{row['round']}: amend it to answer the objection first",
             reason="too_early",
         )
 
