@@ -20,7 +20,7 @@ from commonwork.web.page_forms import see_other
 from commonwork.web.page_views import CommonsState, acting_as
 from commonwork.web.pages import render_commons
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 def _text(form: Any, name: str) -> str:
