@@ -10,6 +10,7 @@ costing what the unsettled days' agenda costs — never the whole journal. Rules
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import threading
 from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, ValuesView
@@ -27,21 +28,24 @@ from commonwork.journal.actions import parse_time
 from commonwork.journal.chain import Head
 from commonwork.journal.projection import Key, Row, key_of
 from commonwork.node.jobs import Task
-from commonwork.node.journal_store import kinds_after
 from commonwork.node.node import Node
 from commonwork.node.registry import SETTLE_STEPS
 from commonwork.node.state import DbState
+from commonwork.node.tables import entries
 from commonwork.production.actions import CORRECT, RECORD, VALIDATE, WITHDRAW
 from commonwork.production.tables import contribution_status, contributions, settle_agenda, tasks
 from commonwork.services.journals import require_head
 from commonwork.standing.settle import Day, add_days, authors, policies_in_force, settle_until
-from commonwork.standing.tables import settlements
+from commonwork.standing.tables import member_standing, settlements
 
 VIEW_CACHE_SIZE = 64
 _CACHE_LOCK = threading.Lock()
 REUSE_WITHIN = 5000  # entries: beyond that, deciding the day afresh costs less than reading them
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 _NOTHING: Mapping[Key, Row] = MappingProxyType({})
+FOLD = 16  # a Layered mapping makes a new base once its changes reach 1/16 of the base
 
 
 class Filterable(Protocol):
@@ -158,6 +162,7 @@ def _policies(
     key = ("policies", commons_id, checkpoint)
     found = node.figures_cache.get(key)
     if isinstance(found, Policies):
+        keep(node, key, found)  # read by every head of the day: kept as the newest
         return found
     policies = policies_in_force(state, commons_id)
     if policies is not None:
@@ -176,10 +181,11 @@ class Today:
 
     day: str
     head_seq: int
-    decided: dict[int, dict[str, dict[Key, Row]]]  # contribution (its seq) → its rows by table
-    credits: dict[str, dict[str, dict[Key, Row]]]  # member → their rows by table
-    accepted: dict[int, Row]  # the contributions accepted today (status rows), by seq
-    by_author: dict[str, set[int]]  # member → the accepted contributions they author
+    # Each a base and a new head's changes over it (never changed in place: see Layered):
+    decided: Layered[int, dict[str, dict[Key, Row]]]  # contribution (its seq) → rows by table
+    credits: Layered[str, dict[str, dict[Key, Row]]]  # member → their rows by table
+    accepted: Layered[int, Row]  # the contributions accepted today (status rows), by seq
+    by_author: Layered[str, set[int]]  # member → the accepted contributions they author
     closers: frozenset[int]  # the decided contributions that close a task
     # The tables the decided rows and the credited rows hold (the view's overlay has these).
     contribution_tables: frozenset[str] = frozenset()
@@ -187,6 +193,12 @@ class Today:
     closed_tasks: dict[Key, Row] = field(default_factory=dict)  # by the first acceptance
     moved: frozenset[str] | None = None  # members whose rows changed since ``previous``
     previous: int | None = None  # the head seq this one was updated from
+    # Facts that hold for every head of the day, shared by each Today updated from this one
+    # and only ever added to: the record seqs of contributions by id (a contribution's id is
+    # its record entry's, for good), and members' settled standing rows (None: none), which
+    # only settling a day changes — and no day is settled while the head stays on this one.
+    seqs: dict[str, int] = field(default_factory=dict)
+    standing_rows: dict[Key, Row | None] = field(default_factory=dict)
 
     @cached_property
     def overlay(self) -> dict[str, Mapping[Key, Row]]:
@@ -201,6 +213,76 @@ class Today:
 
     def rows(self) -> Mapping[str, Mapping[Key, Row]]:
         return self.overlay
+
+
+class _Mark(enum.Enum):
+    MISSING = 0  # not in this layer: look in the ones below
+    GONE = 1  # taken out by this layer's update
+
+
+class Layered(Mapping[K, V]):
+    """A mapping kept as a base dict and the changes made to it since, in one small dict over
+    it, so that an update copies the changes, not the entries it leaves alone — a new head
+    changes a few of the day's thousands of rows — and a lookup reads two dicts at most. Once
+    the changes reach 1/``FOLD`` of the base they are merged into a new base. Never changed in
+    place: an update makes another."""
+
+    __slots__ = ("_merged", "base", "changes")
+
+    def __init__(self, base: dict[K, V], changes: dict[K, V | _Mark] | None = None) -> None:
+        self.base = base
+        self.changes: dict[K, V | _Mark] = changes or {}  # GONE: taken out of the base
+        self._merged: dict[K, V] | None = None if self.changes else base
+
+    def get(self, key: K, default: Any = None) -> Any:
+        found = self.changes.get(key, _Mark.MISSING)
+        if found is _Mark.MISSING:
+            return self.base.get(key, default)
+        return default if found is _Mark.GONE else found
+
+    def __getitem__(self, key: K) -> V:
+        found = self.changes.get(key, _Mark.MISSING)
+        if found is _Mark.MISSING:
+            return self.base[key]
+        if found is _Mark.GONE:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        found = self.changes.get(cast(K, key), _Mark.MISSING)  # another type: a miss, as in a dict
+        if found is _Mark.MISSING:
+            return key in self.base
+        return found is not _Mark.GONE
+
+    def merged(self) -> dict[K, V]:
+        """Every entry in one dict (made once: nothing changes it)."""
+        if self._merged is None:
+            merged = dict(self.base)
+            for key, value in self.changes.items():
+                if value is _Mark.GONE:
+                    merged.pop(key, None)
+                elif value is not _Mark.MISSING:
+                    merged[key] = value
+            self._merged = merged
+        return self._merged
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self.merged())
+
+    def __len__(self) -> int:
+        return len(self.merged())
+
+    def updated(self, changes: Mapping[K, V], removed: Iterable[K] = ()) -> Layered[K, V]:
+        """These entries set (over any held) and ``removed`` taken out, the others shared."""
+        if not changes and not removed:
+            return self
+        layer = dict(self.changes)
+        layer.update(dict.fromkeys(removed, _Mark.GONE))
+        layer.update(changes)
+        made = Layered(self.base, layer)
+        if len(layer) * FOLD < len(self.base):
+            return made
+        return Layered(made.merged())  # a new base
 
 
 class _Grouped(Mapping[Key, Row]):
@@ -268,29 +350,74 @@ def _afresh(conn: sa.Connection, head: Head, policies: Policies) -> Today:
     Day(overlay, commons_id, policies, day).decide_only(todo)
     decided = _by_contribution(overlay.pending, todo)
     accepted = _accepted_in(decided, todo, day)
+    standing_rows: dict[Key, Row | None] = {}
+    _learn(standing_rows, overlay)
     credits: dict[str, dict[str, dict[Key, Row]]] = {}
     if accepted:
         credited = DbState(conn)
         Day(credited, commons_id, policies, day).credit_only(list(accepted.values()))
         credits = _by_member(credited.pending)
+        _learn(standing_rows, credited)
     by_author: dict[str, set[int]] = {}
     for seq, row in accepted.items():
         for member, _ in authors(row):
             by_author.setdefault(member, set()).add(seq)
     closers = frozenset(seq for seq, tables in decided.items() if tables.get(tasks.name))
+    statuses = overlay.cache.get(contribution_status.name, {})
+    seqs = {row["contribution_id"]: key[1] for key, row in statuses.items() if row is not None}
     made = Today(
         day,
         head.seq,
-        decided,
-        credits,
-        accepted,
-        by_author,
+        Layered(decided),
+        Layered(credits),
+        Layered(accepted),
+        Layered(by_author),
         closers,
         _names(decided.values()),
         _names(credits.values()),
+        seqs=seqs,
+        standing_rows=standing_rows,
     )
     _merge_tasks(made)
     return made
+
+
+def _learn(standing_rows: dict[Key, Row | None], state: DbState) -> None:
+    """Keep the settled standing rows ``state`` read (never changed in place: settlement puts
+    copies)."""
+    for key, row in state.cache.get(member_standing.name, {}).items():
+        standing_rows.setdefault(key, row)
+
+
+def _seeded(
+    conn: sa.Connection, standing_rows: Mapping[Key, Row | None], rows: Iterable[Row]
+) -> DbState:
+    """An overlay whose read cache holds the settled standing rows known already of the
+    authors of ``rows``: crediting a member read before reads nothing again."""
+    state = DbState(conn)
+    cache = state.cache[member_standing.name]
+    for row in rows:
+        for member, _ in authors(row):
+            key = (row["commons_id"], member)
+            if key in standing_rows:
+                cache[key] = standing_rows[key]
+    return state
+
+
+def _seqs(
+    conn: sa.Connection, commons_id: str, ids: Iterable[str], known: dict[str, int]
+) -> list[int]:
+    """The record seqs of these contributions (those that exist), ascending: from ``known``
+    (contribution id → seq, added to) where it has them, the others read."""
+    missing = sorted({cid for cid in ids if cid not in known})
+    if missing:
+        query = sa.select(contributions.c.contribution_id, contributions.c.seq).where(
+            contributions.c.commons_id == commons_id
+        )
+        for start in range(0, len(missing), 500):
+            part = query.where(contributions.c.contribution_id.in_(missing[start : start + 500]))
+            known.update((cid, int(seq)) for cid, seq in conn.execute(part))
+    return sorted({known[cid] for cid in ids if cid in known})
 
 
 def _updated(
@@ -298,25 +425,22 @@ def _updated(
 ) -> Today:
     commons_id, day = head.commons_id, head.recorded_at[:10]
     changes = changes_since(node, conn, commons_id, earlier.head_seq, head.seq)
+    earlier.seqs.update(changes.recorded)  # shared: a fact for every head of the day
     # Only a validation, a correction or a withdrawal changes what today decides for the work it
     # names; deciding such work whether or not it is on the agenda gives what settlement gives
     # (work off the agenda stays as it is). A record changes nothing today.
     deciding = changes.types & {VALIDATE, CORRECT, WITHDRAW}
-    todo = seqs_of(conn, commons_id, changes.touched) if deciding else []
+    todo = _seqs(conn, commons_id, changes.touched, earlier.seqs) if deciding else []
     if not todo:  # nothing today decides changed: the same rows, shared (never changed in place)
         return replace(earlier, head_seq=head.seq, moved=frozenset(), previous=earlier.head_seq)
     touched = set(todo)
     overlay = DbState(conn)
     Day(overlay, commons_id, policies, day).decide_only(todo)
-    fresh = _by_contribution(overlay.pending, todo)
-    decided = dict(earlier.decided)
-    for seq in touched:
-        decided.pop(seq, None)
-    decided.update(fresh)
-    accepted = dict(earlier.accepted)
-    before = {seq: accepted.pop(seq) for seq in touched if seq in accepted}
+    fresh = _by_contribution(overlay.pending, todo)  # every touched contribution's rows
+    decided = earlier.decided.updated(fresh)
+    before = {seq: earlier.accepted[seq] for seq in touched if seq in earlier.accepted}
     now = _accepted_in(fresh, todo, day)
-    accepted.update(now)
+    accepted = earlier.accepted.updated(now, removed=before.keys() - now.keys())
     changed = {seq for seq in touched if seq in before or seq in now}
     affected = {
         member
@@ -325,26 +449,23 @@ def _updated(
         if row is not None
         for member, _ in authors(row)
     }
-    by_author = dict(earlier.by_author)
-    for member in affected:
-        by_author[member] = set(by_author.get(member, ()))
+    authored = {member: set(earlier.by_author.get(member, ())) for member in affected}
     for seq, row in before.items():
         for member, _ in authors(row):
-            by_author[member].discard(seq)
+            authored[member].discard(seq)
     for seq, row in now.items():
         for member, _ in authors(row):
-            by_author[member].add(seq)
-    credits = dict(earlier.credits)
-    for member in affected:
-        credits.pop(member, None)
-    crediting = sorted({seq for member in affected for seq in by_author.get(member, ())})
+            authored[member].add(seq)
+    by_author = earlier.by_author.updated(authored)
+    crediting = sorted({seq for member in affected for seq in authored[member]})
     fresh_credits: dict[str, dict[str, dict[Key, Row]]] = {}
     if crediting:
-        credited = DbState(conn)
         rows = [accepted[seq] for seq in crediting]
+        credited = _seeded(conn, earlier.standing_rows, rows)
         Day(credited, commons_id, policies, day).credit_only(rows, affected)
+        _learn(earlier.standing_rows, credited)
         fresh_credits = _by_member(credited.pending)
-        credits.update(fresh_credits)
+    credits = earlier.credits.updated(fresh_credits, removed=affected - fresh_credits.keys())
     closers = set(earlier.closers) - touched
     closers.update(seq for seq, tables in fresh.items() if tables.get(tasks.name))
     made = Today(
@@ -359,6 +480,8 @@ def _updated(
         earlier.member_tables | _names(fresh_credits.values()),
         moved=frozenset(affected),
         previous=earlier.head_seq,
+        seqs=earlier.seqs,
+        standing_rows=earlier.standing_rows,
     )
     _merge_tasks(made)
     return made
@@ -411,15 +534,7 @@ def _agenda(conn: sa.Connection, commons_id: str, day: str) -> list[int]:
 def seqs_of(conn: sa.Connection, commons_id: str, ids: Iterable[str]) -> list[int]:
     """The record seqs of these contributions (those that exist), ascending: what settlement
     keys a contribution's status by."""
-    wanted = sorted(set(ids))
-    found: list[int] = []
-    for start in range(0, len(wanted), 500):
-        query = sa.select(contributions.c.seq).where(
-            contributions.c.commons_id == commons_id,
-            contributions.c.contribution_id.in_(wanted[start : start + 500]),
-        )
-        found += [int(seq) for seq in conn.execute(query).scalars()]
-    return sorted(found)
+    return _seqs(conn, commons_id, ids, {})
 
 
 def _by_member(pending: dict[str, dict[Key, Row]]) -> dict[str, dict[str, dict[Key, Row]]]:
@@ -435,10 +550,24 @@ def _by_member(pending: dict[str, dict[Key, Row]]) -> dict[str, dict[str, dict[K
 @dataclass(frozen=True)
 class Changes:
     """What the entries after one head up to another did: their action types, and the
-    contributions they record, correct, validate or withdraw."""
+    contributions they record, correct, validate or withdraw; and the seqs of the records."""
 
     types: frozenset[str]
     touched: frozenset[str]
+    recorded: Mapping[str, int] = field(default_factory=dict)  # contribution id → record seq
+
+
+#: The entries between two heads, in order: their kept columns (the lines were checked when
+#: appended, so nothing is parsed but a body's target). Built once: a first read runs it.
+_ENTRIES_BETWEEN = (
+    sa.select(entries.c.seq, entries.c.entry_id, entries.c.type, entries.c.line)
+    .where(
+        entries.c.commons_id == sa.bindparam("commons_id"),
+        entries.c.seq > sa.bindparam("after"),
+        entries.c.seq <= sa.bindparam("upto"),
+    )
+    .order_by(entries.c.seq)
+)
 
 
 def changes_since(
@@ -456,16 +585,19 @@ def changes_since(
             return changes_since(node, reading, commons_id, after, upto)
     types: set[str] = set()
     touched: set[str] = set()
-    for entry_id, action_type, line in kinds_after(conn, commons_id, after=after, upto=upto):
+    recorded: dict[str, int] = {}
+    params = {"commons_id": commons_id, "after": after, "upto": upto}
+    for seq, entry_id, action_type, line in conn.execute(_ENTRIES_BETWEEN, params):
         types.add(action_type)
         if action_type == RECORD:
             touched.add(entry_id)
+            recorded[entry_id] = int(seq)
         else:  # a line checked when it was appended: only its body's target is read
             body = orjson.loads(line)["action"]["body"]
             target = body.get("contribution") if isinstance(body, dict) else None
             if isinstance(target, str):
                 touched.add(target)
-    made = Changes(frozenset(types), frozenset(touched))
+    made = Changes(frozenset(types), frozenset(touched), recorded)
     keep(node, key, made)
     return made
 
@@ -575,10 +707,12 @@ def computed(node: Node, key: tuple[str, ...], label: str, task: Task[T], wait: 
 
 
 def keep(node: Node, key: tuple[str, ...], value: object, size: int = VIEW_CACHE_SIZE) -> None:
-    """Keep ``value`` in the node's cache of derived figures, dropping the oldest beyond
-    ``size``; safe from the server's threads (a value is a pure function of its key, so two
-    threads computing it at once only waste work)."""
+    """Keep ``value`` in the node's cache of derived figures as its newest (again, if it was
+    kept: what each new head keeps anew, such as the view of today, is never the oldest),
+    dropping the oldest beyond ``size``; safe from the server's threads (a value is a pure
+    function of its key, so two threads computing it at once only waste work)."""
     with _CACHE_LOCK:
+        node.figures_cache.pop(key, None)  # kept again: now the newest, not evicted as old
         while len(node.figures_cache) >= size:
             node.figures_cache.pop(next(iter(node.figures_cache)))
         node.figures_cache[key] = value

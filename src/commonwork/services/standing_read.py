@@ -37,7 +37,7 @@ from commonwork.services import settled
 from commonwork.services.journals import require_head
 from commonwork.services.models import JsonObject
 from commonwork.services.queries import member_row, points_text
-from commonwork.services.settled import REUSE_WITHIN, View
+from commonwork.services.settled import REUSE_WITHIN, Layered, View
 from commonwork.services.standing import gini, lorenz
 from commonwork.services.standing_models import (
     Approval,
@@ -181,13 +181,12 @@ def standing_table(
     (O(history)): a heavy read, made by a job (``wait``: see ``settled.computed``)."""
     view = require_view(node, commons_id, as_of)
     key = ("standing-table", view.head.id, view.as_of_day)
-    table: StandingTable
-    if view.as_of_day < view.settled_through:
-        label = f"standing as of {view.as_of_day}, from the standing history"
-        task = Task(_past_table_job, (commons_id, view.as_of))
-        table = settled.computed(node, key, label, task, wait)
-    else:
-        table = settled.remembered(node, key, lambda: _made_or_patched(node, view).table)
+    if view.as_of_day >= view.settled_through:  # kept as made: a page is cut from it
+        made = settled.remembered(node, key, lambda: _made_or_patched(node, view))
+        return made.page(offset, limit)
+    label = f"standing as of {view.as_of_day}, from the standing history"
+    task = Task(_past_table_job, (commons_id, view.as_of))
+    table: StandingTable = settled.computed(node, key, label, task, wait)
     shown = table.members if limit is None else table.members[offset : offset + limit]
     return replace(table, members=shown, offset=offset)
 
@@ -197,19 +196,96 @@ def _past_table_job(node: Node, _report: Report, commons_id: str, as_of: str) ->
     return _standing_table(node, require_view(node, commons_id, as_of)).table
 
 
+#: How many members a run of a ranked table starts with (it holds twice as many at most).
+RUN = 256
+
+
+class Ranked:
+    """Members' entries in table order (``_order``: highest standing first), kept in runs: a
+    patch that moves a member remakes the run it leaves and the one it joins, instead of the
+    tuple of every member (which a new head that credits someone would otherwise copy)."""
+
+    __slots__ = ("count", "lasts", "runs")
+
+    def __init__(
+        self,
+        runs: tuple[tuple[StandingEntry, ...], ...],
+        lasts: tuple[tuple[int, str], ...],
+        count: int,
+    ) -> None:
+        self.runs = runs
+        self.lasts = lasts  # the order of each run's last entry
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    @classmethod
+    def of(cls, ordered: Sequence[StandingEntry]) -> Ranked:
+        """``ordered``: every entry, in table order."""
+        runs = tuple(tuple(ordered[at : at + RUN]) for at in range(0, len(ordered), RUN))
+        return cls(runs, tuple(_order(run[-1]) for run in runs), len(ordered))
+
+    def page(self, offset: int, limit: int | None) -> tuple[StandingEntry, ...]:
+        """``limit`` entries (all when None) from ``offset``."""
+        end = self.count if limit is None else min(self.count, offset + limit)
+        found: list[StandingEntry] = []
+        start = 0
+        for run in self.runs:
+            if start >= end:
+                break
+            stop = start + len(run)
+            if stop > offset:
+                found.extend(run[max(offset - start, 0) : end - start])
+            start = stop
+        return tuple(found)
+
+    def moved(self, before: StandingEntry, after: StandingEntry) -> Ranked:
+        """``before`` (held) taken out and ``after`` put in its place in the order."""
+        runs, lasts = list(self.runs), list(self.lasts)
+        place = bisect.bisect_left(lasts, _order(before))
+        run = runs[place]
+        at = bisect.bisect_left(run, _order(before), key=_order)
+        run = run[:at] + run[at + 1 :]
+        if run:
+            runs[place], lasts[place] = run, _order(run[-1])
+        else:
+            del runs[place], lasts[place]
+        if not runs:
+            return Ranked(((after,),), (_order(after),), self.count)
+        place = min(bisect.bisect_left(lasts, _order(after)), len(runs) - 1)
+        run = runs[place]
+        at = bisect.bisect_left(run, _order(after), key=_order)
+        run = (*run[:at], after, *run[at:])
+        if len(run) > 2 * RUN:
+            runs[place : place + 1] = [run[:RUN], run[RUN:]]
+            lasts[place : place + 1] = [_order(run[RUN - 1]), _order(run[-1])]
+        else:
+            runs[place], lasts[place] = run, _order(run[-1])
+        return Ranked(tuple(runs), tuple(lasts), self.count)
+
+
 @dataclass
 class Made:
-    """The last standing table made for a commons, and what it was made from: a new head on
-    the same day with the same members patches it instead of remaking it."""
+    """The standing table made for a head, and what it was made from: a new head on the same
+    day with the same members patches it instead of remaking it."""
 
     view: View
-    table: StandingTable  # every member, from offset 0
-    entries: dict[str, StandingEntry]  # member → their entry in the table
-    index: dict[str, int]  # member → their place in ``points`` and ``active``
-    points: NDArray[np.int64]  # lifetime value points (milli), by index
-    active: NDArray[np.bool_]
+    header: StandingTable  # the labels, the distribution and the digest; no members
+    ranked: Ranked  # every member's entry, in table order
+    entries: Layered[str, StandingEntry]  # member → their entry in the table
     hash_sum: int  # the sum of the members' figure hashes: the digest's part
     ordered: NDArray[np.int64]  # the active members' value points, ascending: the distribution
+
+    def page(self, offset: int, limit: int | None) -> StandingTable:
+        """``limit`` members from ``offset`` (all of them when ``limit`` is None)."""
+        shown = self.ranked.page(0 if limit is None else offset, limit)
+        return replace(self.header, members=shown, offset=offset)
+
+    @property
+    def table(self) -> StandingTable:
+        """Every member, from offset 0."""
+        return self.page(0, None)
 
 
 def _made_or_patched(node: Node, view: View) -> Made:
@@ -248,7 +324,7 @@ def _patched(node: Node, last: Made, view: View) -> Made | None:
     else:
         differ = sorted({key[1] for key in old.keys() | new.keys() if old.get(key) != new.get(key)})
     if not differ:
-        return replace(last, view=view, table=replace(last.table, **_labels(view)))
+        return replace(last, view=view, header=replace(last.header, **_labels(view)))
     if any(did not in last.entries for did in differ):
         return None
     back = [did for did in differ if _key(view, did) not in new]
@@ -256,30 +332,34 @@ def _patched(node: Node, last: Made, view: View) -> Made | None:
     if back:  # no longer changed provisionally: the settled row holds again
         with node.reading() as conn:
             settled_rows = _current_rows(conn, view, back)
-    entries = dict(last.entries)
-    members = list(last.table.members)
-    points, hash_sum, ordered = last.points.copy(), last.hash_sum, last.ordered
+    redone: dict[str, StandingEntry] = {}
+    ranked, hash_sum, ordered = last.ranked, last.hash_sum, last.ordered
     for did in differ:
-        before = entries[did]
-        members.pop(bisect.bisect_left(members, _order(before), key=_order))
+        before = last.entries[did]
         row = new.get(_key(view, did)) or settled_rows.get(did)
         after = _entry(view, did, before.name, before.active, row)
-        entries[did] = after
-        bisect.insort(members, after, key=_order)
-        points[last.index[did]] = after.value_points_milli
+        redone[did] = after
+        ranked = ranked.moved(before, after)
         hash_sum = (hash_sum - _figure_hash(before) + _figure_hash(after)) % DIGEST_MODULUS
-        if last.active[last.index[did]]:  # its place in the ascending points moves
+        if before.active:  # its place in the ascending points moves
             ordered = _moved(ordered, before.value_points_milli, after.value_points_milli)
-    table = _table(view, members, ordered, hash_sum, last.table.policies)
-    return Made(view, table, entries, last.index, points, last.active, hash_sum, ordered)
+    header = _header(view, len(ranked), ordered, hash_sum, last.header.policies)
+    return Made(view, header, ranked, last.entries.updated(redone), hash_sum, ordered)
 
 
 def _moved(ordered: NDArray[np.int64], old: int, new: int) -> NDArray[np.int64]:
-    """``ordered`` (ascending) with one ``old`` value replaced by ``new``, still ascending."""
+    """``ordered`` (ascending) with one ``old`` value replaced by ``new``, still ascending (one
+    copy)."""
     if old == new:
         return ordered
-    without = np.delete(ordered, int(np.searchsorted(ordered, old)))
-    return np.insert(without, int(np.searchsorted(without, new)), new)
+    out = int(np.searchsorted(ordered, old))
+    into = int(np.searchsorted(ordered, new))
+    value = np.asarray([new], np.int64)
+    if new > old:  # ``into`` > ``out``: the values between move down one place
+        parts = (ordered[:out], ordered[out + 1 : into], value, ordered[into:])
+    else:  # ``into`` <= ``out``: they move up one place
+        parts = (ordered[:into], value, ordered[into:out], ordered[out + 1 :])
+    return np.concatenate(parts)
 
 
 def _key(view: View, did: str) -> tuple[str, str]:
@@ -309,23 +389,24 @@ def _entry(view: View, did: str, name: str, active: bool, row: Row | None) -> St
     )
 
 
-def _table(
+def _header(
     view: View,
-    members: list[StandingEntry],
+    total: int,
     ordered: NDArray[np.int64],
     hash_sum: int,
     policies: JsonObject | None = None,
 ) -> StandingTable:
-    """``ordered``: the active members' value points, ascending. ``policies``: the policies as
+    """The table of ``total`` members without them (``Made.page`` cuts a page of them).
+    ``ordered``: the active members' value points, ascending. ``policies``: the policies as
     JSON when the caller has them already (the same)."""
     return StandingTable(
         **_labels(view),
         month=view.as_of_day[:7],
-        members=tuple(members),
+        members=(),
         distribution=distribution_of(ordered, ascending=True),
         policies=policies if policies is not None else view.policies.as_json(),
         digest=figures_digest(view.as_of_day, hash_sum),
-        total_members=len(members),
+        total_members=total,
         offset=0,
     )
 
@@ -344,7 +425,6 @@ def _standing_table(node: Node, view: View) -> Made:
         )
         for person in people
     }
-    index = {did: place for place, did in enumerate(entries)}
     points = np.fromiter(
         (entry.value_points_milli for entry in entries.values()), np.int64, len(entries)
     )
@@ -352,8 +432,8 @@ def _standing_table(node: Node, view: View) -> Made:
     hash_sum = sum(_figure_hash(entry) for entry in entries.values()) % DIGEST_MODULUS
     members = sorted(entries.values(), key=_order)
     ordered = np.sort(points[active])
-    table = _table(view, members, ordered, hash_sum)
-    return Made(view, table, entries, index, points, active, hash_sum, ordered)
+    header = _header(view, len(members), ordered, hash_sum)
+    return Made(view, header, Ranked.of(members), Layered(entries), hash_sum, ordered)
 
 
 def distribution_of(values: NDArray[np.int64], *, ascending: bool = False) -> Distribution:
