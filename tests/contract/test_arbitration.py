@@ -333,23 +333,36 @@ def test_accepted_work_disputed_after_the_window_opens_no_case(
 CORRECT = "production.contribution.correct"
 
 
-def test_held_work_is_not_corrected_until_its_verdict(
+def test_a_correction_answers_an_open_case_but_not_a_decided_one(
     any_node: Node, commons_id: str, people: dict[str, Keypair], disputed: dict[str, Any]
 ) -> None:
     at(any_node, "2030-01-02T10:00:00.000Z")
-    body = {"contribution": disputed["contribution"], "reason": "typo", "quantity": "600"}
-    with pytest.raises(CommonworkError) as held:
-        act(any_node, commons_id, people["gus"], CORRECT, body)
-    assert held.value.extra["reason"] == "arbitrated"
-    panel = orjson.loads(case_of(any_node, commons_id, disputed["case"])["panel"])
-    by_did = {p.did: p for p in people.values()}
+    case_id, by_did = disputed["case"], {p.did: p for p in people.values()}
+    panel = orjson.loads(case_of(any_node, commons_id, case_id)["panel"])
     for did in panel[:2]:
-        rule(any_node, commons_id, by_did[did], disputed["case"], "reject")
+        rule(any_node, commons_id, by_did[did], case_id, "reject")
+    body = {"contribution": disputed["contribution"], "reason": "typo", "quantity": "600"}
+    with pytest.raises(CommonworkError) as decided:  # the verdict acts on what it judged
+        act(any_node, commons_id, people["gus"], CORRECT, body)
+    assert decided.value.extra["reason"] == "arbitrated"
     at(any_node, "2030-01-03T00:00:00.000Z")
     join(any_node, commons_id, Keypair.generate(), "Hal")
+    assert status(any_node, commons_id, disputed["contribution"]) == "rejected"
     with pytest.raises(CommonworkError) as final:  # rejected by arbitration: final
         act(any_node, commons_id, people["gus"], CORRECT, {**body, "quantity": "7"})
     assert final.value.extra["reason"] == "arbitrated"
+
+    # Another held contribution, corrected while its case is open: that answers it.
+    other = work(any_node, commons_id, people["gus"], hours="5")
+    dispute(any_node, commons_id, people["ben"], other)
+    answered_id = case_id_of(any_node, commons_id, other)
+    act(any_node, commons_id, people["gus"], CORRECT,
+        {"contribution": other, "reason": "it was 3", "quantity": "3"})  # fmt: skip
+    answered = case_of(any_node, commons_id, answered_id)
+    assert (answered["status"], answered["decided_by"]) == ("answered", "correction")
+    assert status(any_node, commons_id, other) == "pending"  # validated afresh
+    refused = refusal(any_node, commons_id, by_did[orjson.loads(answered["panel"])[0]], answered_id)
+    assert refused.extra["reason"] == "case_decided"
 
 
 def test_an_adjustment_of_work_accepted_the_same_day_credits_the_adjusted_quantity(

@@ -39,10 +39,10 @@ from commonwork.commons.charter_governance import Arbitration
 from commonwork.commons.tables import members
 from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed, NotFound
 from commonwork.governance.clock import governance_now, later, reschedule
-from commonwork.governance.tables import case_rulings, cases, roles, verdicts_due
+from commonwork.governance.tables import case_rulings, cases, roles, subject_cases, verdicts_due
 from commonwork.journal.canonical import canon
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
-from commonwork.production.actions import VALIDATE
+from commonwork.production.actions import CORRECT, VALIDATE
 from commonwork.production.decimals import positive_decimal
 from commonwork.production.tables import (
     contribution_status,
@@ -126,7 +126,11 @@ def case_row(state: State, commons_id: str, case_id: str) -> Row:
 
 
 def after_entry(state: State, ctx: Context) -> None:
-    """A dispute that weighs something on pending work opens a case, if it is the first."""
+    """A dispute that weighs something on pending work opens a case, if it is the first; a
+    correction of held work answers its open case."""
+    if ctx.entry.type == CORRECT:
+        _answered(state, ctx)
+        return
     if ctx.entry.type != VALIDATE or ctx.body.verdict != "dispute":
         return
     if policies_in_force(state, ctx.commons_id) is None:
@@ -143,6 +147,35 @@ def after_entry(state: State, ctx: Context) -> None:
     if weight <= 0 or int(status["dispute_weight_milli"]) != weight:
         return  # weighs nothing, or an earlier dispute of this version opened the case
     open_case(state, ctx, status)
+
+
+def _answered(state: State, ctx: Context) -> None:
+    """The contributor corrected held work: a new version, validated afresh, answers the
+    dispute — while the panel has not decided. Once it has, the verdict stands: the correction
+    is refused (by every replica), until the verdict's day settles it."""
+    record = state.get(contributions, (ctx.commons_id, ctx.body.contribution))
+    if record is None:
+        return
+    link = state.get(subject_cases, (ctx.commons_id, record["seq"]))
+    if link is None:
+        return
+    case = dict(case_row(state, ctx.commons_id, link["case_id"]))
+    if case["status"] in ("open", "no_panel"):
+        case.update(status="answered", decided_at=ctx.entry.recorded_at, decided_by="correction")
+        case["due_at"] = None
+        _schedule(state, ctx.commons_id, case["case_id"], [])
+        state.put(cases, case)
+        return
+    pending = state.scan(verdicts_due, (ctx.commons_id, ctx.entry.recorded_at[:10]))
+    if case["status"] in ("decided", "appealed") and any(
+        item["subject_seq"] == record["seq"] for item in pending
+    ):
+        raise NotAllowed(
+            f"arbitration decided on this contribution today ({case['decided_at']}): the "
+            "verdict acts when the day settles, on what the panel judged; correct it after "
+            "that, if it is still open to correction",
+            reason="arbitrated",
+        )
 
 
 def open_case(state: State, ctx: Context, subject: Row) -> None:
@@ -168,6 +201,8 @@ def open_case(state: State, ctx: Context, subject: Row) -> None:
     }
     _new_round(state, row, at)
     state.insert(cases, row)
+    link = {"commons_id": ctx.commons_id, "subject_seq": subject["seq"]}
+    state.put(subject_cases, {**link, "case_id": row["case_id"]})
 
 
 def _new_round(state: State, row: Row, at: str) -> None:

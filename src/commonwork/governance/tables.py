@@ -165,7 +165,8 @@ cases = sa.Table(
     sa.Column("round", sa.Integer, nullable=False),  # 1, then one more each time it is redrawn
     sa.Column("panel", sa.Text, nullable=False),  # canonical JSON [did, …]; [] if none eligible
     sa.Column("due_at", sa.String(24), nullable=True),  # the round ends (exclusive); redrawn then
-    # open | decided | no_panel (only a decision of the members can settle it) | appealed
+    # open | no_panel (nobody may sit: the members decide) | decided | appealed (the members
+    # decided) | answered (the contributor corrected the work while the case was open)
     sa.Column("status", sa.String(10), nullable=False),
     sa.Column("verdict", sa.Text, nullable=True),  # canonical JSON {verdict, quantity?}
     # canonical JSON [{member, reason}]: the reasons of the panel's majority
@@ -175,6 +176,16 @@ cases = sa.Table(
     sa.Column("appeal", sa.String(64), nullable=True),  # the proposal that appealed it
     sa.Index("ix_cases_seq", "commons_id", "seq"),  # the newest first, a page at a time
     sa.Index("ix_cases_subject", "commons_id", "subject_seq"),
+    sqlite_with_rowid=False,
+)
+
+#: The latest case about a contribution (by its record's seq): what a correction answers.
+subject_cases = sa.Table(
+    "subject_cases",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("subject_seq", sa.BigInteger, primary_key=True),
+    sa.Column("case_id", sa.String(64), nullable=False),
     sqlite_with_rowid=False,
 )
 
@@ -231,6 +242,7 @@ TABLES = (
     roles,
     hidden_texts,
     cases,
+    subject_cases,
     case_rulings,
     verdicts_due,
     host_changes,

@@ -248,23 +248,14 @@ def _check_not_final(row: Row, status: Row, verb: str) -> None:
 
 
 def _check_not_arbitrated(state: State, commons_id: str, row: Row, status: Row) -> None:
-    """Under a settlement engine, work a dispute with weight holds waits for its arbitration as
-    it was recorded — a correction would change what the panel judges — and work arbitration
-    rejected is final. (Charters from before engines keep the old meaning: corrections
-    allowed.)"""
+    """Under a settlement engine, work arbitration rejected is final. (Held work may be
+    corrected while its case is open: that answers the dispute; the governance area closes the
+    case, and refuses a correction once a panel has decided.)"""
     engine = '"engine":' in commons_row(state, commons_id)["charter"]
-    if not engine:
-        return
-    if status["status"] == "rejected":
+    if engine and status["status"] == "rejected":
         raise NotAllowed(
             f"contribution {row['contribution_id']} was rejected by arbitration; that is final: "
             "record a new contribution, or appeal the verdict",
-            reason="arbitrated",
-        )
-    if status["dispute_weight_milli"] > 0:
-        raise NotAllowed(
-            f"contribution {row['contribution_id']} is held for arbitration as it was recorded; "
-            "it is not corrected until the verdict (withdraw it, or wait for the panel)",
             reason="arbitrated",
         )
 
