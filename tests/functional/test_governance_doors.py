@@ -10,7 +10,7 @@ from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
 from commonwork.node.pipeline import append_actions
 from tests.contract.test_standing import charter
-from tests.functional.server import HTML
+from tests.functional.server import HTML, People
 from tests.functional.test_cli import FOUND, Session
 from tests.support import builders
 from tests.support.cli import Cli
@@ -192,3 +192,27 @@ def test_the_inbox_lists_the_decisions_waiting_for_a_member_and_the_latest_outco
     assert after["open"] == []
     assert [(d["proposal_id"], d["status"]) for d in after["outcomes"]] == [(pid, "passed")]
     assert api.get("/api/v1/me/decisions").status_code == 401
+
+
+def test_the_inbox_page_shows_a_decision_waiting_for_the_members_stance(
+    node: Node, people: People
+) -> None:
+    from tests.functional.test_pages import sign_up, token_on
+
+    ada = Keypair.generate()
+    builders.advance(node, 0)
+    commons = builders.found(node, ada, charter(ada))
+    zoe = people()
+    sign_up(zoe, "Zoe", "zoe@example.org")
+    page = f"/commons/{commons}"
+    assert zoe.post(f"{page}/join", data={"csrf": token_on(zoe, page)}).status_code == 303
+    assert 'data-testid="decisions-open"' not in zoe.get("/me/inbox").text
+    body = {"title": "Paint the shed", "text": "Green.", "method": "majority"}
+    append_actions(node, commons, [builders.signed(ada, "governance.proposal.make", body, commons)])
+    builders.advance(node, 1.5)
+    join = builders.signed(Keypair.generate(), "commons.member.join", {"name": "Cy"}, commons)
+    append_actions(node, commons, [join])
+    shown = zoe.get("/me/inbox").text
+    assert 'data-testid="decision-open" data-voted="no"' in shown
+    assert "Paint the shed" in shown
+    assert "waiting for your stance" in shown
