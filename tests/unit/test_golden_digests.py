@@ -20,7 +20,7 @@ from tests.support.builders import BEFORE_SETTLEMENT_JOURNAL, FIRST_RELEASE_JOUR
 #: The second journal holds a weighted dispute: since arbitration (issue 10) it opens a case.
 GOLDEN = {
     FIRST_RELEASE_JOURNAL: "7a19efa9561a5b6af02b168ec4a7a57226263419397a557e8374d5232f61e865",
-    BEFORE_SETTLEMENT_JOURNAL: "7dd8b990d249e291556ef438f95318083cef7a23116ea1722dd43a5b0d73c027",
+    BEFORE_SETTLEMENT_JOURNAL: "0b09e2a9220dba5ec31f60d0beb077b5b1065cc05abc45ec0127df45907d805b",
 }
 
 

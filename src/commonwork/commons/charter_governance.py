@@ -87,6 +87,8 @@ class Arbitration(BaseModel):
     panel: int = Field(default=3, ge=1, le=15)
     #: Days of journal time a panel has to rule before it is redrawn.
     days: int = Field(default=14, ge=1, le=365)
+    #: Panels drawn at most; after the last one's days without a verdict, the members decide.
+    rounds: int = Field(default=3, ge=1, le=20)
     #: Days after a verdict during which it may be appealed (once) to all the members.
     appeal_days: int = Field(default=14, ge=1, le=365)
     #: Days after its acceptance during which accepted work may still be disputed (a dispute

@@ -206,17 +206,20 @@ def open_case(state: State, ctx: Context, subject: Row) -> None:
 
 
 def _new_round(state: State, row: Row, at: str) -> None:
-    """Draw the next round's panel and set its deadline (``row`` is changed, not put)."""
+    """Draw the next round's panel and set its deadline (``row`` is changed, not put). With
+    nobody eligible, or after the charter's last round, the case goes to the members
+    (``no_panel``): a proposal with the effect ``arbitrate`` decides it."""
     rules = arbitration_of(state, row["commons_id"])
     sat = set(orjson.loads(row["panel"]))
     row["round"] += 1
-    panel = draw(state, row, at[:10], rules.panel, sat)
+    panel = draw(state, row, at[:10], rules.panel, sat) if row["round"] <= rules.rounds else []
     row["panel"] = canon(panel).decode()
-    row["status"] = "open" if panel else "no_panel"
-    # A panel has ``days`` to rule; without one, a panel is drawn again then (members may have
-    # become eligible), unless the members decided it first.
-    row["due_at"] = later(at, rules.days * 24)
-    _schedule(state, row["commons_id"], row["case_id"], [[row["due_at"], "redraw"]])
+    if panel:
+        row["status"], row["due_at"] = "open", later(at, rules.days * 24)
+        _schedule(state, row["commons_id"], row["case_id"], [[row["due_at"], "redraw"]])
+    else:
+        row["status"], row["due_at"] = "no_panel", None
+        _schedule(state, row["commons_id"], row["case_id"], [])
 
 
 def _schedule(state: State, commons_id: str, case_id: str, items: list[list[str]]) -> None:
@@ -262,25 +265,36 @@ def roles_held(state: State, commons_id: str) -> dict[str, set[str]]:
 
 
 def eligible(state: State, commons_id: str, day: str) -> set[str]:
-    """The active members who may arbitrate as of the start of ``day``."""
+    """The active members who may arbitrate as of the start of ``day``: those whose standing
+    reaches the ``arbitrate`` privilege (read once per commons and day: settled standing does
+    not change during a day), and the arbiters by decision."""
     policies = policies_in_force(state, commons_id)
     if policies is None:
         return set()
-    threshold = policies.standing.privileges.get("arbitrate")
-    minimum = (
-        milli(Decimal(threshold))
-        if threshold is not None
-        else milli(policies.validation.validator_minimum)
-    )
-    active = {
+    key = ("arbitration.pool", commons_id, day)
+    pool = state.memo.get(key)
+    if pool is None:
+        threshold = policies.standing.privileges.get("arbitrate")
+        minimum = (
+            milli(Decimal(threshold))
+            if threshold is not None
+            else milli(policies.validation.validator_minimum)
+        )
+        standing = standings_on(state, commons_id, day)
+        pool = state.memo[key] = frozenset(
+            member for member, amount in standing.items() if amount >= max(minimum, 1)
+        )
+    found = set(pool) | {
         row["member"]
-        for row in state.scan_commons(members, commons_id)
-        if row["status"] == "active"
+        for row in state.scan_commons(roles, commons_id)
+        if row["role"] == "arbiter" and row["recalled_at"] is None
     }
-    standing = standings_on(state, commons_id, day)
-    found = {member for member, amount in standing.items() if amount >= max(minimum, 1)}
-    found |= {member for member, held in roles_held(state, commons_id).items() if "arbiter" in held}
-    return found & active
+    active = set()
+    for member in sorted(found):
+        held = state.get(members, (commons_id, member))
+        if held is not None and held["status"] == "active":
+            active.add(member)
+    return active
 
 
 def draw_order(seed: str, round_: int, dids: set[str]) -> list[str]:
@@ -305,7 +319,7 @@ def draw(state: State, row: Row, day: str, size: int, sat: set[str]) -> list[str
 def redraw(state: State, commons_id: str, case_id: str, at: str) -> None:
     """The round ended without a majority: a new panel (before_entry, at the deadline)."""
     row = dict(case_row(state, commons_id, case_id))
-    if row["status"] not in ("open", "no_panel"):
+    if row["status"] != "open":
         return
     _new_round(state, row, at)
     state.put(cases, row)

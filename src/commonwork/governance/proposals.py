@@ -49,11 +49,10 @@ from commonwork.errors import (
     RuleViolation,
 )
 from commonwork.governance import arbitration, methods
-from commonwork.governance.clock import governance_now, later, reschedule, text_of
+from commonwork.governance.clock import governance_now, later, next_due, reschedule, text_of
 from commonwork.governance.tables import (
     cases,
     electorate_members,
-    governance_clock,
     hidden_texts,
     open_proposals,
     proposals,
@@ -430,21 +429,8 @@ def before_entry(state: State, commons_id: str, at: str, settle_to: Callable[[st
     clock before ``at``: a redrawn panel's next deadline); the days before each one's time are
     settled first, so that an effect (a charter version) is on the timeline before settlement
     reaches the day it governs from."""
-    while True:
-        row = state.get(governance_clock, (commons_id,))
-        if row is None or row["next_due"] is None or row["next_due"] > at:
-            return
-        due = orjson.loads(row["due"])
-        when, item_id, what = due[0]
-        rest = due[1:]
-        state.put(
-            governance_clock,
-            {
-                "commons_id": commons_id,
-                "next_due": rest[0][0] if rest else None,
-                "due": text_of(rest),
-            },
-        )
+    while (item := next_due(state, commons_id, at)) is not None:
+        when, item_id, what = item
         settle_to(when[:10])
         if what == "redraw":
             arbitration.redraw(state, commons_id, item_id, when)

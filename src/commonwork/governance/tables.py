@@ -98,13 +98,38 @@ struck_objections = sa.Table(
     sqlite_with_rowid=False,
 )
 
-#: Per commons: what falls due next — canonical JSON [[at, proposal id, "open" | "close"], …]
-#: sorted — and the earliest of it, so that an entry before it costs one lookup.
+#: Per commons: when the next thing falls due (``next_due``), and the days on which something
+#: is due with how many things (canonical JSON [[day, count], …]: a few dozen days), so that
+#: an entry before ``next_due`` costs one lookup and finding the next costs one day's rows.
 governance_clock = sa.Table(
     "governance_clock",
     metadata,
     sa.Column("commons_id", sa.String(64), primary_key=True),
     sa.Column("next_due", sa.String(24), nullable=True),
+    sa.Column("due", sa.Text, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: What falls due, by day: a proposal opening or closing, a panel's deadline. An item done or
+#: rescheduled keeps its row with ``what`` empty (rows are never deleted; a day's rows are read
+#: only while something is due that day).
+governance_due = sa.Table(
+    "governance_due",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("at", sa.String(24), primary_key=True),
+    sa.Column("item_id", sa.String(64), primary_key=True),
+    sa.Column("what", sa.String(10), nullable=False),  # open | close | redraw | "" (done)
+    sqlite_with_rowid=False,
+)
+
+#: Per proposal or case: what is due for it now (canonical JSON [[at, what], …]).
+governance_items = sa.Table(
+    "governance_items",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("item_id", sa.String(64), primary_key=True),
     sa.Column("due", sa.Text, nullable=False),
     sqlite_with_rowid=False,
 )
@@ -238,6 +263,8 @@ TABLES = (
     electorate_members,
     struck_objections,
     governance_clock,
+    governance_due,
+    governance_items,
     open_proposals,
     roles,
     hidden_texts,

@@ -35,6 +35,10 @@ Key = tuple[Any, ...]
 class State(Protocol):
     """The projected rows of the commons, as of the journal prefix being checked."""
 
+    #: What a rule computed from rows that do not change while it is kept (e.g. who may
+    #: arbitrate on a day: settled standing), by a key the rule names; dropped with the state.
+    memo: dict[Any, Any]
+
     def get(self, table: sa.Table, key: Key) -> Row | None:
         """The row of ``table`` whose primary key is ``key`` (in primary-key column order)."""
 

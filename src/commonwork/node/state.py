@@ -134,6 +134,7 @@ class MemoryState:
         self.prefixes: dict[str, dict[Key, set[Key]]] = defaultdict(lambda: defaultdict(set))
         #: Per fork replayed: the digest of what it carried, as its parent's state was then.
         self.fork_starts: dict[str, str] = {}
+        self.memo: dict[Any, Any] = {}
 
     def get(self, table: sa.Table, key: Key) -> Row | None:
         return self.rows[table.name].get(key)
@@ -225,6 +226,7 @@ class DbState:
 
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
+        self.memo: dict[Any, Any] = {}  # see State.memo
         self.pending: dict[str, dict[Key, Row]] = defaultdict(dict)
         self.pending_prefixes: dict[str, dict[Key, set[Key]]] = defaultdict(
             lambda: defaultdict(set)
