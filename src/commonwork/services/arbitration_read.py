@@ -22,7 +22,7 @@ from commonwork.commons.tables import commons, members
 from commonwork.errors import BadInput, NotFound
 from commonwork.governance.arbitration import RULE, VERDICTS
 from commonwork.governance.clock import later
-from commonwork.governance.tables import case_rulings, cases, proposals
+from commonwork.governance.tables import case_rulings, cases, proposals, subject_cases
 from commonwork.node.node import Node
 from commonwork.node.state import plain_row
 from commonwork.production.tables import contributions
@@ -386,13 +386,13 @@ def _ruling(row: dict[str, object], names: dict[str, str]) -> Ruling:
 
 def case_of_work(node: Node, commons_id: str, seqs: Sequence[int]) -> dict[int, str]:
     """The newest case about each of these contributions (by their record's seq), if any: one
-    query by the cases' subject index, the cost of the page that asks."""
+    query by the primary key of ``subject_cases`` (which the fold keeps pointing at the newest
+    case of each), the cost of the page that asks."""
     if not seqs:
         return {}
-    query = (
-        sa.select(cases.c.subject_seq, cases.c.case_id)
-        .where(cases.c.commons_id == commons_id, cases.c.subject_seq.in_(sorted(set(seqs))))
-        .order_by(cases.c.seq)
+    query = sa.select(subject_cases.c.subject_seq, subject_cases.c.case_id).where(
+        subject_cases.c.commons_id == commons_id,
+        subject_cases.c.subject_seq.in_(sorted(set(seqs))),
     )
     with node.reading() as conn:
         return {int(row.subject_seq): str(row.case_id) for row in conn.execute(query)}
