@@ -539,7 +539,6 @@ def tally_of(state: State, row: Row) -> dict[str, Any]:
             "status": status,
         }
     options = [option["id"] for option in orjson.loads(row["options"] or "[]")]
-    cast_by_member = [(member, ballot) for member, ballot, _ in cast]
     try:
         result = methods.tally(
             method,
@@ -566,7 +565,9 @@ def tally_of(state: State, row: Row) -> dict[str, Any]:
     narrowed = orjson.loads(row["narrowed"]) if row["narrowed"] else {}
     if "classes" in narrowed:
         try:
-            by_class = _class_tallies(state, row, narrowed["classes"], dict(cast_by_member))
+            by_class = _class_tallies(
+                state, row, narrowed["classes"], {member: ballot for member, ballot, _ in cast}
+            )
         except (methods.MethodError, methods.BallotError) as exc:  # as above: fail on record
             return {**base, "error": exc.code, "status": "failed"}
         found["classes"] = by_class
