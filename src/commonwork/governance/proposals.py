@@ -24,6 +24,7 @@ by commonwork.governance.methods.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -1080,8 +1081,8 @@ def check_amend(state: State, ctx: Context) -> None:
     if body.effect is not None and _effect_text(body.effect) != row["effect"]:
         old_effect = _parse_effect(orjson.loads(row["effect"]))
         _check_same_kind(old_effect, body.effect)
-        discussion = int((parse_time(row["opens_at"]) - parse_time(row["made_at"])).total_seconds())
-        _check_role(state, ctx.commons_id, body.effect, discussion // 3600)
+        discussion = parse_time(row["opens_at"]) - parse_time(row["made_at"])
+        _check_role(state, ctx.commons_id, body.effect, discussion // timedelta(hours=1))
         _check_strike(state, ctx.commons_id, body.effect)
         if isinstance(body.effect, Arbitrate):
             case = arbitration.case_row(state, ctx.commons_id, body.effect.case)
