@@ -88,6 +88,15 @@ MODERATE = "governance.text.moderate"
 CASE_RULE = "governance.case.rule"
 FORK = "commons.commons.fork"
 HANDOVER = "governance.host.handover"
+ORG_DECLARE = "economy.org.declare"
+ORG_REPRESENT = "economy.org.represent"
+USE_DECLARE = "economy.use.declare"
+INCOME = "economy.income.record"
+PAYMENT = "economy.payment.record"
+TXN_ANSWER = "economy.txn.answer"
+TXN_REVERSE = "economy.txn.reverse"
+#: Nobody but the founder (the treasurer by default) records money: every caller is refused.
+NO_CALLER = {"outsider": 403, "member": 403, "other": 403, "leaver": 403}
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Unique e-mail addresses for the accounts and claims the cases make.
 _serial = itertools.count()
@@ -185,6 +194,7 @@ class Stage:
     proposal_recall: str = ""  # member's motion to recall the founder's role, in discussion
     case: str = ""  # an arbitration case whose panel is founder, member and a third member
     host: str = ""  # the node's host key (a fork names it)
+    member: str = ""  # member's did (an organisation's key, in the economy's rules)
 
 
 def open_stage(world: World) -> Stage:
@@ -208,7 +218,7 @@ def open_stage(world: World) -> Stage:
     claimed = made[4].entry.id
     append_actions(node, commons, [signed(mia, CLAIM, {"task": claimed}, commons)])
     host = node.host_key.did
-    return Stage(commons, made[2].entry.id, made[3].entry.id, claimed, host=host)
+    return Stage(commons, made[2].entry.id, made[3].entry.id, claimed, host=host, member=mia.did)
 
 
 def invitation_stage(world: World) -> Stage:
@@ -556,6 +566,57 @@ RULES: dict[str, Rule] = {
         lambda s: {"case": s.case, "verdict": "accept", "reason": "it works again"},
         {"outsider": 403, "member": wrote(CASE_RULE, "member"), "other": 403, "leaver": 403},
         stage="case",
+    ),
+    ORG_DECLARE: Rule(  # an organisation declares itself with its own key (member's here);
+        # it need not be a member of the commons (nor its key's holder still one)
+        lambda s: {
+            "org": s.member,
+            "name": "Mia's Seeds Ltd",
+            "form": "company",
+            "representatives": [Keypair.generate().did],
+        },
+        {
+            "outsider": 403,
+            "member": wrote(ORG_DECLARE, "member"),
+            "other": 403,
+            "leaver": wrote(ORG_DECLARE, "member"),
+        },
+    ),
+    # No organisation declared itself on the open stage: nobody acts for one there.
+    ORG_REPRESENT: Rule(
+        lambda s: {"org": s.member, "add": [Keypair.generate().did]},
+        {"outsider": 404, "member": 404, "other": 404, "leaver": 404},
+    ),
+    USE_DECLARE: Rule(
+        lambda s: {"org": s.member, "terms": ["CC-BY-SA-4.0"]},
+        {"outsider": 404, "member": 404, "other": 404, "leaver": 404},
+    ),
+    INCOME: Rule(
+        lambda s: {
+            "key": "gift-1",
+            "source": "donation",
+            "amount_minor": 500,
+            "currency": "EUR",
+            "reference": "bank-1",
+        },
+        NO_CALLER,
+    ),
+    PAYMENT: Rule(
+        lambda s: {
+            "key": "pay-1",
+            "payee": s.member or Keypair.generate().did,
+            "amount_minor": 500,
+            "currency": "EUR",
+            "reference": "bank-2",
+        },
+        NO_CALLER,
+    ),
+    TXN_ANSWER: Rule(  # no transaction on the open stage
+        lambda s: {"txn": "0" * 64, "answer": "confirmed"},
+        {"outsider": 404, "member": 404, "other": 404, "leaver": 404},
+    ),
+    TXN_REVERSE: Rule(
+        lambda s: {"key": "rev-1", "txn": "0" * 64, "reason": "a mistake"}, NO_CALLER
     ),
     STANCE: Rule(  # any member of the electorate
         lambda s: {"proposal": s.proposal_voting, "version": 1, "ballot": "for"},

@@ -46,6 +46,7 @@ def test_a_new_area_with_tables_of_its_own_leaves_the_digests_unchanged(path: Pa
         "production",
         "standing",
         "governance",
+        "economy",
     ]
     state = MemoryState()
     lines = lines_of(path)

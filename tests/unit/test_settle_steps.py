@@ -31,7 +31,7 @@ def test_steps_run_by_phase_then_area_order() -> None:
     tallies = Area(
         "assembly", "decisions", builds_on=("standing",), settle=(step("tallies:assembly"),)
     )
-    bounties = Area("economy", "money", builds_on=("standing",), settle=(step("bounties:economy"),))
+    bounties = Area("market", "money", builds_on=("standing",), settle=(step("bounties:market"),))
     areas = ordered([*installed(), tallies, bounties])
     steps = settle_steps(areas)
     standing = next(a for a in areas if a.name == "standing")
@@ -42,7 +42,7 @@ def test_steps_run_by_phase_then_area_order() -> None:
     assert steps[:4] == (acceptance, verdicts, points, offsets)
     for run in steps[4:]:
         run(MemoryState(), "c", "2026-01-01")
-    assert ran == ["bounties:economy@2026-01-01", "tallies:assembly@2026-01-01"]
+    assert ran == ["bounties:market@2026-01-01", "tallies:assembly@2026-01-01"]
     assert [s.phase for s in standing.settle] == list(SETTLE_PHASES[:2])
     assert day_boundary(areas) is settle.settle_until
 

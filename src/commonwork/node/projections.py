@@ -80,11 +80,13 @@ def remake_tables(conn: sa.Connection, names: Iterable[str], areas: Iterable[Are
     """Drop and create afresh, from their declaration, the projected tables of these areas (in
     the rebuild's transaction: on PostgreSQL, reads of them wait for it to commit)."""
     wanted = set(names)
-    for area in areas:
-        if area.name in wanted:
-            for table in area.tables:
-                table.drop(conn, checkfirst=True)
-                table.create(conn)
+    remade = [table for area in areas if area.name in wanted for table in area.tables]
+    # Dropped in reverse, made in order: a table referring to another (the books' postings to
+    # their transactions) goes before it and comes after it.
+    for table in reversed(remade):
+        table.drop(conn, checkfirst=True)
+    for table in remade:
+        table.create(conn)
 
 
 def _holds_rows(conn: sa.Connection, area: Area) -> bool:

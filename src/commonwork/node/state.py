@@ -416,7 +416,12 @@ class DbState:
         is updated in the columns that changed only (grouped by which), and a row put unchanged
         is not written at all. Rows are bound by position, straight on the driver."""
         deltas: dict[str, Parts] = defaultdict(dict)
-        for name, rows in self.pending.items():
+        # A table marked ``flush_first`` is written before the others (the books' postings go in
+        # before their transaction rows, whose trigger checks them: commonwork.economy.guards).
+        ordered = sorted(
+            self.pending.items(), key=lambda item: not _projected()[item[0]].info.get("flush_first")
+        )
+        for name, rows in ordered:
             if not rows:
                 continue
             table = _projected()[name]

@@ -1,0 +1,191 @@
+"""The economy area's read model: the organisations of the triarchy, and the open books.
+
+Every figure here is a fold of the journal prefix and ``recorded_at`` (covered by the state
+digest): amounts are integers in a currency's minor units (a cent, a yen, a fils), never floats.
+The books are double-entry: a transaction is one entry with two or more postings whose amounts
+sum to zero per currency, and an account's balance is the sum of its postings. The database
+guards that too (commonwork.economy.guards): a raw insert cannot unbalance the books.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from commonwork.tables import metadata
+
+#: An organisation of the triarchy (a for-benefit association, a worker cooperative, a
+#: non-profit, a public body, a company), by its own did: what it declared last (the journal
+#: keeps every declaration).
+organisations = sa.Table(
+    "organisations",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("org", sa.String(100), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("form", sa.String(20), nullable=False),
+    # canonical JSON {registry_id, statutes_sha256, url}
+    sa.Column("evidence", sa.Text, nullable=False),
+    sa.Column("purpose", sa.Text, nullable=False),
+    sa.Column("declared_seq", sa.BigInteger, nullable=False, info={"fixed": True}),
+    sa.Column("declared_at", sa.String(24), nullable=False),
+    sa.Column("updated_entry", sa.String(64), nullable=False),  # the latest declaration
+    sa.Column("updated_at", sa.String(24), nullable=False),
+    sa.Column("representatives", sa.Integer, nullable=False),  # how many act for it now
+    sqlite_with_rowid=False,
+)
+
+#: Who acts for an organisation: added and removed by its key or its current representatives.
+representatives = sa.Table(
+    "representatives",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("org", sa.String(100), primary_key=True),
+    sa.Column("member", sa.String(100), primary_key=True),
+    sa.Column("added_by", sa.String(100), nullable=False),
+    sa.Column("added_entry", sa.String(64), nullable=False),
+    sa.Column("added_at", sa.String(24), nullable=False),
+    sa.Column("removed_by", sa.String(100), nullable=True),
+    sa.Column("removed_at", sa.String(24), nullable=True),
+    sa.Index("ix_representatives_member", "commons_id", "member"),
+    sqlite_with_rowid=False,
+)
+
+#: What an organisation declared it uses (the commons, or one of its artifacts), and the licence
+#: terms it relies on: by the id of the entry that declared it.
+org_uses = sa.Table(
+    "org_uses",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("use_id", sa.String(64), primary_key=True),
+    sa.Column("org", sa.String(100), nullable=False),
+    sa.Column("subject", sa.String(100), nullable=False),  # "commons" or an artifact's id
+    sa.Column("terms", sa.Text, nullable=False),  # canonical JSON: licence expressions
+    sa.Column("purpose", sa.Text, nullable=False),
+    sa.Column("declared_by", sa.String(100), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False, info={"fixed": True}),
+    sa.Column("recorded_at", sa.String(24), nullable=False),
+    sa.Index("ix_org_uses_org", "commons_id", "org"),
+    sqlite_with_rowid=False,
+)
+
+#: The currencies the books have used: ISO 4217 codes with their exponent, and the community's
+#: own currencies (declared by decision).
+currencies = sa.Table(
+    "currencies",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("code", sa.String(12), primary_key=True),
+    sa.Column("exponent", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),  # iso | community
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("declared_by", sa.String(64), nullable=False),  # the entry that first used it
+    sa.Column("declared_at", sa.String(24), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: One row per transaction, by the id of the entry that made it (or, for one a decision made,
+#: the decision's id and a suffix).
+book_txns = sa.Table(
+    "book_txns",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("txn_id", sa.String(80), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False, info={"fixed": True}),
+    sa.Column("number", sa.BigInteger, nullable=False, info={"fixed": True}),  # 1, 2, … per commons
+    sa.Column("kind", sa.String(20), nullable=False, info={"fixed": True}),
+    sa.Column("memo", sa.Text, nullable=False, info={"fixed": True}),
+    sa.Column("recorded_by", sa.String(100), nullable=False, info={"fixed": True}),
+    sa.Column("recorded_at", sa.String(24), nullable=False, info={"fixed": True}),
+    sa.Column("key", sa.String(100), nullable=True, info={"fixed": True}),  # idempotency key
+    # canonical JSON: why it happened (the contribution, decision, organisation, reference,
+    # receipt, the transaction it reverses) — the open books' "why" links
+    sa.Column("why", sa.Text, nullable=False, info={"fixed": True}),
+    sa.Column("reverses", sa.String(80), nullable=True, info={"fixed": True}),
+    sa.Column("reversed_by", sa.String(80), nullable=True),
+    # The other side's answer: the payer organisation countersigns an income ("confirmed"), a
+    # payee confirms a payment or reports that it never arrived ("not_received").
+    sa.Column("answer", sa.String(20), nullable=True),
+    sa.Column("answered_by", sa.String(100), nullable=True),
+    sa.Column("answered_at", sa.String(24), nullable=True),
+    sa.Column("answer_note", sa.Text, nullable=True),
+    sa.Column("postings", sa.Integer, nullable=False, info={"fixed": True}),
+    sa.Index("ix_book_txns_number", "commons_id", "number"),  # newest first, a page at a time
+    sqlite_with_rowid=False,
+)
+
+#: A transaction's postings: (account, currency, signed amount in minor units). Written before
+#: their transaction row, never changed (commonwork.economy.guards).
+book_postings = sa.Table(
+    "book_postings",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("txn_id", sa.String(80), primary_key=True),
+    sa.Column("line", sa.Integer, primary_key=True),
+    sa.Column("account", sa.String(120), nullable=False),
+    sa.Column("currency", sa.String(12), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("number", sa.BigInteger, nullable=False),  # the transaction's number
+    sa.ForeignKeyConstraint(
+        ["commons_id", "txn_id"],
+        ["book_txns.commons_id", "book_txns.txn_id"],
+        # Checked at commit: postings go in before their transaction row (the row's trigger
+        # checks that they balance), and a posting without a transaction is refused.
+        deferrable=True,
+        initially="DEFERRED",
+    ),
+    # An account's history, newest first, a page at a time.
+    sa.Index("ix_book_postings_account", "commons_id", "account", "number"),
+    sqlite_with_rowid=False,
+    info={"flush_first": True},  # before book_txns, whose insert checks them
+)
+
+#: Each account's balance per currency: the sum of its postings, kept with each one.
+book_balances = sa.Table(
+    "book_balances",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("account", sa.String(120), primary_key=True),
+    sa.Column("currency", sa.String(12), primary_key=True),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("postings", sa.BigInteger, nullable=False),
+    sa.Column("last_number", sa.BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: What identifies a transaction outside the journal, unique per commons: an idempotency key
+#: (``key:…``), an external reference on an account (``ref:<account>:…``: a bank transfer's id,
+#: counted once), a contribution received as income (``contribution:<id>``).
+book_marks = sa.Table(
+    "book_marks",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("mark", sa.String(300), primary_key=True),
+    sa.Column("txn_id", sa.String(80), nullable=False),
+    sa.Column("body_hash", sa.String(64), nullable=False),  # of the body that made it
+    # A reference or contribution is free again once its transaction is reversed (recorded
+    # anew, rightly); an idempotency key never is.
+    sa.Column("released_by", sa.String(80), nullable=True),
+    sqlite_with_rowid=False,
+)
+
+#: The books' running figures per commons: how many transactions (the next number).
+book_counts = sa.Table(
+    "book_counts",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("transactions", sa.BigInteger, nullable=False),
+    sa.Column("postings", sa.BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+TABLES = (
+    organisations,
+    representatives,
+    org_uses,
+    currencies,
+    book_txns,
+    book_postings,
+    book_balances,
+    book_marks,
+    book_counts,
+)
