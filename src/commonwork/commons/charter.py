@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from commonwork.commons.charter_economy import Economy
 from commonwork.commons.charter_governance import Governance
 from commonwork.commons.charter_policies import POLICY_FIELDS, charter_policies
 from commonwork.errors import InvalidAction
@@ -79,6 +80,8 @@ class Charter(BaseModel):
     engine: int | None = None
     #: How the commons decides (commons.charter_governance); absent: the frozen defaults.
     governance: Governance | None = None
+    #: How money moves (commons.charter_economy); absent: the frozen defaults.
+    economy: Economy | None = None
 
     @model_validator(mode="after")
     def _policies_make_sense(self) -> Charter:
@@ -98,7 +101,7 @@ class Charter(BaseModel):
         data = self.model_dump(mode="json")
         if "claim_lapse_days" not in self.model_fields_set:
             del data["claim_lapse_days"]
-        for name in (*POLICY_FIELDS, "engine", "governance"):
+        for name in (*POLICY_FIELDS, "engine", "governance", "economy"):
             if data[name] is None:
                 del data[name]
         return data

@@ -7,7 +7,7 @@ treasurer's role, spends by decision). A fork never duplicates money: the books 
 fork; the organisations and what they declared are carried.
 """
 
-from commonwork.economy import books, guards, organisations
+from commonwork.economy import books, decisions, guards, organisations
 from commonwork.economy.tables import (
     TABLES,
     book_balances,
@@ -16,12 +16,21 @@ from commonwork.economy.tables import (
     book_postings,
     book_txns,
     currencies,
+    decided_spends,
 )
 from commonwork.journal.area import Area
 
 ACTIONS = organisations.ACTIONS + books.ACTIONS
 
-_MONEY = (book_txns, book_postings, book_balances, book_marks, book_counts, currencies)
+_MONEY = (
+    book_txns,
+    book_postings,
+    book_balances,
+    book_marks,
+    book_counts,
+    currencies,
+    decided_spends,
+)
 
 AREA = Area(
     name="economy",
@@ -29,6 +38,8 @@ AREA = Area(
     builds_on=("commons", "production", "standing", "governance"),
     actions=ACTIONS,
     tables=TABLES,
+    before_entry=decisions.before_entry,
+    effects=decisions.EFFECTS,
     fork={table.name: ("reset" if table in _MONEY else "carry") for table in TABLES},
 )
 

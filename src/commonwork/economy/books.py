@@ -267,9 +267,15 @@ def post(
             },
         )
     postings = 0 if counts is None else int(counts["postings"])
+    due = None if counts is None else counts["next_due"]
     state.put(
         book_counts,
-        {"commons_id": commons_id, "transactions": number, "postings": postings + len(lines)},
+        {
+            "commons_id": commons_id,
+            "transactions": number,
+            "postings": postings + len(lines),
+            "next_due": due,
+        },
     )
     return number
 

@@ -168,13 +168,34 @@ book_marks = sa.Table(
     sqlite_with_rowid=False,
 )
 
-#: The books' running figures per commons: how many transactions (the next number).
+#: The books' running figures per commons: how many transactions (the next number), and when
+#: the next decided spend falls due (after its grace window).
 book_counts = sa.Table(
     "book_counts",
     metadata,
     sa.Column("commons_id", sa.String(64), primary_key=True),
     sa.Column("transactions", sa.BigInteger, nullable=False),
     sa.Column("postings", sa.BigInteger, nullable=False),
+    sa.Column("next_due", sa.String(24), nullable=True),
+    sqlite_with_rowid=False,
+)
+
+#: What decisions did with money, by the proposal's id: a spend (a prize, patronage, an expense),
+#: waiting out its grace window, done (its transaction) or failed (why: the funds were gone).
+decided_spends = sa.Table(
+    "decided_spends",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("proposal_id", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("effect", sa.Text, nullable=False),  # canonical JSON, as decided
+    sa.Column("status", sa.String(10), nullable=False),  # waiting | done | failed
+    sa.Column("large", sa.Boolean, nullable=False),
+    sa.Column("decided_at", sa.String(24), nullable=False),
+    sa.Column("due_at", sa.String(24), nullable=False),
+    sa.Column("executed_at", sa.String(24), nullable=True),
+    sa.Column("txn_id", sa.String(80), nullable=True),
+    sa.Column("detail", sa.Text, nullable=False),
     sqlite_with_rowid=False,
 )
 
@@ -188,4 +209,5 @@ TABLES = (
     book_balances,
     book_marks,
     book_counts,
+    decided_spends,
 )

@@ -28,7 +28,16 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    TypeAdapter,
+    model_validator,
+)
 
 from commonwork.commons.actions import active_member, charter_takes_effect, commons_row
 from commonwork.commons.charter import Charter
@@ -62,6 +71,7 @@ from commonwork.governance.tables import (
     struck_objections,
 )
 from commonwork.journal.actions import parse_time
+from commonwork.journal.area import installed_effects
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 from commonwork.standing.settle import policies_in_force, schedule_charter
 from commonwork.standing.tables import settlements
@@ -216,17 +226,58 @@ class StrikeObjection(BaseModel):
     version: int = Field(ge=1)
 
 
+class AreaEffect(BaseModel):
+    """An effect a later area carries out once the decision passed (commonwork.journal.area
+    EffectSpec): a spend from the treasury, a community currency… Its fields are the area's."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    kind: str
+
+    @model_validator(mode="after")
+    def _known(self) -> AreaEffect:
+        spec = installed_effects().get(self.kind)
+        if spec is None:
+            known = ", ".join(sorted([*GOVERNANCE_EFFECTS, *installed_effects()]))
+            raise ValueError(f"no effect is of the kind {self.kind!r} (the kinds: {known})")
+        spec.body.model_validate(self.model_dump(), strict=True)
+        return self
+
+    def parsed(self) -> Any:
+        """The effect as its area's schema reads it."""
+        return installed_effects()[self.kind].body.model_validate(self.model_dump(), strict=True)
+
+
+#: The kinds of effect this area carries out itself; any other is an area's (AreaEffect).
+GOVERNANCE_EFFECTS = (
+    "none",
+    "amend_charter",
+    "grant_role",
+    "recall_role",
+    "hide",
+    "unhide",
+    "arbitrate",
+    "change_host",
+    "strike_objection",
+)
+
+
+def _effect_tag(value: Any) -> str:
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return kind if kind in GOVERNANCE_EFFECTS else "area"
+
+
 Effect = Annotated[
-    NoEffect
-    | AmendCharter
-    | GrantRole
-    | RecallRole
-    | HideText
-    | ShowText
-    | Arbitrate
-    | ChangeHost
-    | StrikeObjection,
-    Field(discriminator="kind"),
+    Annotated[NoEffect, Tag("none")]
+    | Annotated[AmendCharter, Tag("amend_charter")]
+    | Annotated[GrantRole, Tag("grant_role")]
+    | Annotated[RecallRole, Tag("recall_role")]
+    | Annotated[HideText, Tag("hide")]
+    | Annotated[ShowText, Tag("unhide")]
+    | Annotated[Arbitrate, Tag("arbitrate")]
+    | Annotated[ChangeHost, Tag("change_host")]
+    | Annotated[StrikeObjection, Tag("strike_objection")]
+    | Annotated[AreaEffect, Tag("area")],
+    Discriminator(_effect_tag),
 ]
 
 
@@ -338,6 +389,9 @@ def _rule_for(state: State, commons_id: str, effect: Effect) -> Rule | None:
         return target_rule.fallback or target_rule
     if isinstance(effect, (GrantRole, RecallRole, HideText, ShowText)):
         return governance.roles
+    if isinstance(effect, AreaEffect):
+        rule: Rule = installed_effects()[effect.kind].rule(state, commons_id, effect.parsed())
+        return rule
     if isinstance(effect, Arbitrate):
         return governance.arbitration.appeals
     if isinstance(effect, ChangeHost):
@@ -629,6 +683,16 @@ def _take_effect(state: State, row: Row, at: str) -> str | None:
     if effect["kind"] == "strike_objection":
         _strike(state, row, effect, at)
         return at[:10]
+    if effect["kind"] not in GOVERNANCE_EFFECTS:  # an area's: it carries it out
+        spec = installed_effects()[effect["kind"]]
+        spec.apply(
+            state,
+            row["commons_id"],
+            spec.body.model_validate(effect, strict=True),
+            row["proposal_id"],
+            at,
+        )
+        return at[:10]
     if effect["kind"] != "amend_charter":
         return None
     commons_id = row["commons_id"]
@@ -840,6 +904,7 @@ def check_propose(state: State, ctx: Context) -> None:
     _check_appeal(state, ctx.commons_id, body.effect, ctx.entry.recorded_at)
     _check_narrowed(state, ctx.commons_id, body, method, rule)
     _check_strike(state, ctx.commons_id, body.effect)
+    _check_area_effect(state, ctx.commons_id, body.effect, body.electorate, ctx.entry.recorded_at)
     if body.review_days is not None and method not in BY_OBJECTION:
         raise InvalidAction("a review date is set on consent and lazy-consensus decisions")
     if rule is not None:
@@ -893,13 +958,37 @@ def _check_strike(state: State, commons_id: str, effect: Effect) -> None:
         )
 
 
+def _check_area_effect(
+    state: State, commons_id: str, effect: Effect, narrowed: Narrowed | None, at: str
+) -> None:
+    """An area's effect: what its area refuses up front, and, when it needs every stakeholder
+    class (a large spend), a vote by all of the charter's classes."""
+    if not isinstance(effect, AreaEffect):
+        return
+    spec = installed_effects()[effect.kind]
+    parsed = effect.parsed()
+    if spec.check is not None:
+        spec.check(state, commons_id, parsed, at)
+    if spec.needs_classes is None or not spec.needs_classes(state, commons_id, parsed):
+        return
+    classes = sorted(governance_now(state, commons_id).classes)
+    if classes and (narrowed is None or sorted(narrowed.classes or []) != classes):
+        raise NotAllowed(
+            "this needs every stakeholder class to pass it: put it to the vote with the "
+            f'electorate {{"classes": {text_of(classes)}}}',
+            reason="classes_needed",
+            classes=classes,
+        )
+
+
 def _check_narrowed(
     state: State, commons_id: str, body: ProposeBody, method: str, rule: Rule | None
 ) -> None:
     narrowed = body.electorate
     if narrowed is None:
         return
-    if rule is not None:
+    by_classes = narrowed.classes is not None and isinstance(body.effect, AreaEffect)
+    if rule is not None and not by_classes:
         raise NotAllowed(
             "what the charter's meta-rule decides is decided by every member: leave the "
             "electorate out",
@@ -1084,6 +1173,10 @@ def check_amend(state: State, ctx: Context) -> None:
         discussion = parse_time(row["opens_at"]) - parse_time(row["made_at"])
         _check_role(state, ctx.commons_id, body.effect, discussion // timedelta(hours=1))
         _check_strike(state, ctx.commons_id, body.effect)
+        if isinstance(body.effect, AreaEffect):
+            spec = installed_effects()[body.effect.kind]
+            if spec.check is not None:
+                spec.check(state, ctx.commons_id, body.effect.parsed(), ctx.entry.recorded_at)
         if isinstance(body.effect, Arbitrate):
             case = arbitration.case_row(state, ctx.commons_id, body.effect.case)
             verdict = arbitration.Verdict(

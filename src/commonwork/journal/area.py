@@ -23,10 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 
 from commonwork.journal.projection import ActionSpec, Context, Key, State
 
@@ -90,6 +92,30 @@ ReadsAfter = Callable[[Any, str, str, str, Any], list[tuple[sa.Table, Key]]]
 
 
 @dataclass(frozen=True)
+class EffectSpec:
+    """A kind of decision's effect that a later area carries out (a spend from the treasury, a
+    community currency): the governance area keeps the proposal, the vote and the close, and
+    once it passed calls ``apply`` at the close's time. The effect is the JSON object
+    ``{"kind": kind, …}`` that ``body`` validates (strictly, as an action's body)."""
+
+    kind: str
+    summary: str
+    body: type[BaseModel]
+    #: (state, commons id, the parsed effect): the charter's rule (a commons.charter_governance
+    #: Rule) that decides it: its method and parameters are the proposal's.
+    rule: Callable[[State, str, Any], Any]
+    #: (state, commons id, the parsed effect, the proposal's id, the close's time): carry it
+    #: out; never raises (what cannot be done any more is recorded as failed, on the record).
+    apply: Callable[[State, str, Any, str, str], None]
+    #: (state, commons id, the parsed effect, the time): refuse a proposal that could never be
+    #: carried out (a RuleViolation), when it is made or amended.
+    check: Callable[[State, str, Any, str], None] | None = None
+    #: (state, commons id, the parsed effect): whether every stakeholder class of the charter
+    #: must pass it (a large spend), voting as classes.
+    needs_classes: Callable[[State, str, Any], bool] | None = None
+
+
+@dataclass(frozen=True)
 class Area:
     """One area's declaration."""
 
@@ -110,6 +136,8 @@ class Area:
     #: contribution"). The doors show it.
     event_kinds: Mapping[str, str] = field(default_factory=dict)
     keep_events: KeepEvents | None = None
+    #: The kinds of decision effects the area carries out (governance decides them).
+    effects: tuple[EffectSpec, ...] = ()
     #: The shape of what the area projects. Raise it when its tables or what its projection
     #: writes change: a node whose stored version differs rebuilds every projection from the
     #: journal (no data migration imitating a rebuild), and the state digest names it.
@@ -192,7 +220,8 @@ def _check_unique(areas: list[Area]) -> None:
         raise ValueError("more than one area keeps the events: one inbox")
     owner: dict[str, str] = {}
     for area in areas:
-        for name in [spec.type for spec in area.actions] + [t.name for t in area.tables]:
+        named = [spec.type for spec in area.actions] + [t.name for t in area.tables]
+        for name in named + [f"effect {effect.kind}" for effect in area.effects]:
             if name in owner:
                 raise ValueError(f"{name} is declared by both {owner[name]} and {area.name}")
             owner[name] = area.name
@@ -210,3 +239,10 @@ def installed() -> tuple[Area, ...]:
     if len(areas) != len(found):
         raise RuntimeError(f"an entry point of {ENTRY_POINT_GROUP} is not an Area")
     return ordered(areas)
+
+
+@cache
+def installed_effects() -> dict[str, EffectSpec]:
+    """Per effect kind, the installed area's declaration of it (read once, when a decision
+    first names one)."""
+    return {effect.kind: effect for area in installed() for effect in area.effects}

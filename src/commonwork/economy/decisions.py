@@ -1,0 +1,243 @@
+"""Money moved by decision: spends from the treasury (prizes, patronage, expenses, the
+association's infrastructure reserve) and the community's own currencies.
+
+The governance area keeps the proposal, the vote and the close (commonwork.journal.area
+EffectSpec); once it passed, the close carries the effect out here, at the close's time:
+
+* a **spend** takes its amount from the treasury to a payable of the person or organisation
+  it names (the treasurer then records the bank payment) or to the reserve. A spend above the
+  charter's share of the treasury (``economy.large_spend_bp``) is large: every stakeholder
+  class must vote for it, and it waits ``economy.grace_days`` after it passed before it
+  executes — time for a member to leave with what is theirs. It is executed only if the
+  treasury holds the amount then; otherwise it fails, on the record, and nothing moves (two
+  decisions racing for the same funds are serialised by the journal's order: never overspent);
+* a **currency** declares a community currency with its code and exponent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from commonwork.commons.actions import commons_row
+from commonwork.commons.charter_economy import economy_of
+from commonwork.commons.charter_governance import Rule
+from commonwork.economy.books import (
+    Amount,
+    CurrencyCode,
+    Did,
+    EntryId,
+    Line,
+    Memo,
+    balance,
+    check_lines,
+    exponent_of,
+    post,
+)
+from commonwork.economy.currencies import MAX_EXPONENT, iso_exponent
+from commonwork.economy.tables import book_counts, currencies, decided_spends
+from commonwork.errors import AlreadyDone, CommonworkError, InvalidAction
+from commonwork.governance.clock import text_of
+from commonwork.governance.tables import proposals
+from commonwork.journal.actions import format_time, parse_time
+from commonwork.journal.area import EffectSpec
+from commonwork.journal.projection import Row, State
+
+
+class SpendEffect(BaseModel):
+    """Pay from the treasury: to a payable of ``to`` (a person or an organisation), or to the
+    infrastructure reserve."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["spend"]
+    purpose: Literal["prize", "patronage", "expense", "grant", "reserve"]
+    to: Did | Literal["reserve"]
+    amount_minor: Amount
+    currency: CurrencyCode
+    #: The work a prize or patronage recognises (its "why" link), if one.
+    contribution: EntryId | None = None
+    memo: Memo = ""
+
+
+CommunityCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{2,11}$")]
+
+
+class CurrencyEffect(BaseModel):
+    """Declare a community currency: its code (not an ISO 4217 one), its exponent, its name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["currency"]
+    code: CommunityCode
+    exponent: int = Field(ge=0, le=MAX_EXPONENT)
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+def _spends_rule(state: State, commons_id: str, _effect: Any) -> Rule:
+    return economy_of(orjson.loads(commons_row(state, commons_id)["charter"])).spends
+
+
+def _account(effect: SpendEffect) -> str:
+    return "reserve" if effect.to == "reserve" else f"payable:{effect.to}"
+
+
+def _lines(effect: SpendEffect) -> list[Line]:
+    return [
+        Line("treasury", effect.currency, -effect.amount_minor),
+        Line(_account(effect), effect.currency, effect.amount_minor),
+    ]
+
+
+def check_spend(state: State, commons_id: str, effect: SpendEffect, at: str) -> None:
+    exponent_of(state, commons_id, effect.currency)
+    if (effect.to == "reserve") != (effect.purpose == "reserve"):
+        raise InvalidAction("a spend to the reserve has the purpose 'reserve', and only it")
+
+
+def is_large(state: State, commons_id: str, effect: SpendEffect) -> bool:
+    """Above the charter's share of what the treasury holds in that currency now."""
+    share = economy_of(orjson.loads(commons_row(state, commons_id)["charter"])).large_spend_bp
+    held = balance(state, commons_id, "treasury", effect.currency)
+    return effect.amount_minor * 10_000 > share * held
+
+
+def apply_spend(
+    state: State, commons_id: str, effect: SpendEffect, proposal_id: str, at: str
+) -> None:
+    economy = economy_of(orjson.loads(commons_row(state, commons_id)["charter"]))
+    large = is_large(state, commons_id, effect)
+    due = at
+    if large and economy.grace_days:
+        due = format_time(parse_time(at) + timedelta(days=economy.grace_days))
+    row = {
+        "commons_id": commons_id,
+        "proposal_id": proposal_id,
+        "kind": "spend",
+        "effect": text_of(effect.model_dump(exclude_none=True)),
+        "status": "waiting",
+        "large": large,
+        "decided_at": at,
+        "due_at": due,
+        "executed_at": None,
+        "txn_id": None,
+        "detail": "",
+    }
+    if due == at:
+        execute(state, row, at)
+        return
+    row["detail"] = f"large: waits {economy.grace_days} days after it passed"
+    state.put(decided_spends, row)
+    _schedule(state, commons_id, due)
+
+
+def execute(state: State, row: Row, at: str) -> None:
+    """Carry a decided spend out now, if the treasury holds it; otherwise record why not."""
+    commons_id = row["commons_id"]
+    effect = SpendEffect.model_validate(orjson.loads(row["effect"]), strict=True)
+    done = dict(row, executed_at=at)
+    try:
+        check_lines(state, commons_id, _lines(effect))
+    except CommonworkError as refused:
+        state.put(decided_spends, {**done, "status": "failed", "detail": refused.detail})
+        return
+    decision = state.get(proposals, (commons_id, row["proposal_id"]))
+    txn_id = f"{row['proposal_id']}:spend"
+    why: dict[str, Any] = {"decision": row["proposal_id"], "purpose": effect.purpose}
+    if effect.contribution is not None:
+        why["contribution"] = effect.contribution
+    post(
+        state,
+        commons_id,
+        txn_id,
+        seq=0 if decision is None else int(decision["seq"]),
+        at=at,
+        kind=effect.purpose,
+        memo=effect.memo,
+        by=row["proposal_id"],
+        lines=_lines(effect),
+        why=why,
+    )
+    state.put(decided_spends, {**done, "status": "done", "txn_id": txn_id, "detail": ""})
+
+
+def _schedule(state: State, commons_id: str, due: str) -> None:
+    counts = state.get(book_counts, (commons_id,))
+    if counts is None:
+        counts = {"commons_id": commons_id, "transactions": 0, "postings": 0, "next_due": None}
+    if counts["next_due"] is None or due < counts["next_due"]:
+        state.put(book_counts, {**counts, "next_due": due})
+
+
+def before_entry(state: State, commons_id: str, at: str, _settle: Callable[[str], None]) -> None:
+    """Carry out the spends whose grace window ended before this entry, in time order."""
+    counts = state.get(book_counts, (commons_id,))
+    if counts is None or counts["next_due"] is None or counts["next_due"] > at:
+        return
+    waiting = sorted(
+        (
+            row
+            for row in state.scan_commons(decided_spends, commons_id)
+            if row["status"] == "waiting"
+        ),
+        key=lambda row: (row["due_at"], row["proposal_id"]),
+    )
+    later = None
+    for row in waiting:
+        if row["due_at"] > at:
+            later = row["due_at"]
+            break
+        execute(state, row, row["due_at"])
+    counts = state.get(book_counts, (commons_id,))
+    if counts is not None:  # (it is: it held the schedule)
+        state.put(book_counts, {**counts, "next_due": later})
+
+
+def check_currency(state: State, commons_id: str, effect: CurrencyEffect, at: str) -> None:
+    if iso_exponent(effect.code) is not None:
+        raise InvalidAction(f"{effect.code} is an ISO 4217 currency: the books know it already")
+    if state.get(currencies, (commons_id, effect.code)) is not None:
+        raise AlreadyDone(f"this commons has a currency {effect.code} already", reason="declared")
+
+
+def apply_currency(
+    state: State, commons_id: str, effect: CurrencyEffect, proposal_id: str, at: str
+) -> None:
+    if state.get(currencies, (commons_id, effect.code)) is not None:
+        return  # another decision declared it first
+    state.put(
+        currencies,
+        {
+            "commons_id": commons_id,
+            "code": effect.code,
+            "exponent": effect.exponent,
+            "kind": "community",
+            "name": effect.name,
+            "declared_by": proposal_id,
+            "declared_at": at,
+        },
+    )
+
+
+EFFECTS = (
+    EffectSpec(
+        kind="spend",
+        summary="Pay from the treasury: a prize, patronage, an expense or a grant (to a payable "
+        "of the person or organisation named, whom the treasurer then pays), or the reserve",
+        body=SpendEffect,
+        rule=_spends_rule,
+        apply=apply_spend,
+        check=check_spend,
+        needs_classes=is_large,
+    ),
+    EffectSpec(
+        kind="currency",
+        summary="Declare a community currency (its code, exponent and name)",
+        body=CurrencyEffect,
+        rule=_spends_rule,
+        apply=apply_currency,
+        check=check_currency,
+    ),
+)
