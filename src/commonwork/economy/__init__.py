@@ -17,6 +17,8 @@ from commonwork.economy.tables import (
     book_txns,
     currencies,
     decided_spends,
+    paid_points,
+    payout_lines,
 )
 from commonwork.journal.area import Area
 
@@ -30,6 +32,8 @@ _MONEY = (
     book_counts,
     currencies,
     decided_spends,
+    payout_lines,
+    paid_points,
 )
 
 AREA = Area(

@@ -39,6 +39,7 @@ from commonwork.economy.books import (
     post,
 )
 from commonwork.economy.currencies import MAX_EXPONENT, iso_exponent
+from commonwork.economy.payouts import PayoutEffect, check_payout, execute_payout
 from commonwork.economy.tables import book_counts, currencies, decided_spends
 from commonwork.errors import AlreadyDone, CommonworkError, InvalidAction
 from commonwork.governance.clock import text_of
@@ -97,7 +98,7 @@ def check_spend(state: State, commons_id: str, effect: SpendEffect, at: str) -> 
         raise InvalidAction("a spend to the reserve has the purpose 'reserve', and only it")
 
 
-def is_large(state: State, commons_id: str, effect: SpendEffect) -> bool:
+def is_large(state: State, commons_id: str, effect: SpendEffect | PayoutEffect) -> bool:
     """Above the charter's share of what the treasury holds in that currency now."""
     share = economy_of(orjson.loads(commons_row(state, commons_id)["charter"])).large_spend_bp
     held = balance(state, commons_id, "treasury", effect.currency)
@@ -105,8 +106,9 @@ def is_large(state: State, commons_id: str, effect: SpendEffect) -> bool:
 
 
 def apply_spend(
-    state: State, commons_id: str, effect: SpendEffect, proposal_id: str, at: str
+    state: State, commons_id: str, effect: SpendEffect | PayoutEffect, proposal_id: str, at: str
 ) -> None:
+    """A passed spend or payout: executed at the close, or after the grace window if large."""
     economy = economy_of(orjson.loads(commons_row(state, commons_id)["charter"]))
     large = is_large(state, commons_id, effect)
     due = at
@@ -115,10 +117,10 @@ def apply_spend(
     row = {
         "commons_id": commons_id,
         "proposal_id": proposal_id,
-        "kind": "spend",
+        "kind": effect.kind,
         "effect": text_of(effect.model_dump(exclude_none=True)),
         "status": "waiting",
-        "large": large,
+        "large": int(large),
         "decided_at": at,
         "due_at": due,
         "executed_at": None,
@@ -136,14 +138,23 @@ def apply_spend(
 def execute(state: State, row: Row, at: str) -> None:
     """Carry a decided spend out now, if the treasury holds it; otherwise record why not."""
     commons_id = row["commons_id"]
-    effect = SpendEffect.model_validate(orjson.loads(row["effect"]), strict=True)
     done = dict(row, executed_at=at)
+    decision = state.get(proposals, (commons_id, row["proposal_id"]))
+    seq = 0 if decision is None else int(decision["seq"])
+    if row["kind"] == "payout":
+        failed = execute_payout(state, row, at, seq)
+        if failed:
+            state.put(decided_spends, {**done, "status": "failed", "detail": failed})
+        else:
+            txn_id = f"{row['proposal_id']}:payout"
+            state.put(decided_spends, {**done, "status": "done", "txn_id": txn_id, "detail": ""})
+        return
+    effect = SpendEffect.model_validate(orjson.loads(row["effect"]), strict=True)
     try:
         check_lines(state, commons_id, _lines(effect))
     except CommonworkError as refused:
         state.put(decided_spends, {**done, "status": "failed", "detail": refused.detail})
         return
-    decision = state.get(proposals, (commons_id, row["proposal_id"]))
     txn_id = f"{row['proposal_id']}:spend"
     why: dict[str, Any] = {"decision": row["proposal_id"], "purpose": effect.purpose}
     if effect.contribution is not None:
@@ -152,7 +163,7 @@ def execute(state: State, row: Row, at: str) -> None:
         state,
         commons_id,
         txn_id,
-        seq=0 if decision is None else int(decision["seq"]),
+        seq=seq,
         at=at,
         kind=effect.purpose,
         memo=effect.memo,
@@ -222,6 +233,16 @@ def apply_currency(
 
 
 EFFECTS = (
+    EffectSpec(
+        kind="payout",
+        summary="Pay an amount of the treasury out by value points of a settled period (the "
+        "infrastructure share to the reserve first, then the rest by points, exactly)",
+        body=PayoutEffect,
+        rule=_spends_rule,
+        apply=apply_spend,
+        check=check_payout,
+        needs_classes=is_large,
+    ),
     EffectSpec(
         kind="spend",
         summary="Pay from the treasury: a prize, patronage, an expense or a grant (to a payable "

@@ -190,12 +190,40 @@ decided_spends = sa.Table(
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("effect", sa.Text, nullable=False),  # canonical JSON, as decided
     sa.Column("status", sa.String(10), nullable=False),  # waiting | done | failed
-    sa.Column("large", sa.Boolean, nullable=False),
+    sa.Column("large", sa.Integer, nullable=False),  # 1: large (no booleans: a digest reads 0/1)
     sa.Column("decided_at", sa.String(24), nullable=False),
     sa.Column("due_at", sa.String(24), nullable=False),
     sa.Column("executed_at", sa.String(24), nullable=True),
     sa.Column("txn_id", sa.String(80), nullable=True),
     sa.Column("detail", sa.Text, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: Each line of a payout by value points, derived by the fold from (period, amount, policy):
+#: the points it pays for, the share, and how it was rounded (its explanation).
+payout_lines = sa.Table(
+    "payout_lines",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("payout_id", sa.String(64), primary_key=True),  # the decision's id
+    sa.Column("recipient", sa.String(100), primary_key=True),  # a did, or "reserve"
+    sa.Column("points_milli", sa.BigInteger, nullable=False),  # 0 for the reserve's line
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    # the exact share "n/d" in minor units (n = rest * points, d = the points in all)
+    sa.Column("exact", sa.String(80), nullable=False),
+    sa.Column("rounded_up", sa.Integer, nullable=False),  # 1: got one unit more
+    sqlite_with_rowid=False,
+)
+
+#: The value points each member has been paid for so far, by every payout: a catch-up payout
+#: pays for lifetime points less these.
+paid_points = sa.Table(
+    "paid_points",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("member", sa.String(100), primary_key=True),
+    sa.Column("points_milli", sa.BigInteger, nullable=False),
+    sa.Column("last_payout", sa.String(64), nullable=False),
     sqlite_with_rowid=False,
 )
 
@@ -210,4 +238,6 @@ TABLES = (
     book_marks,
     book_counts,
     decided_spends,
+    payout_lines,
+    paid_points,
 )

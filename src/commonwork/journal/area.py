@@ -146,6 +146,15 @@ class Area:
     def __post_init__(self) -> None:
         if self.projection_version < 1:
             raise ValueError(f"area {self.name}: projection_version starts at 1")
+        for table in self.tables:
+            flags = [column.name for column in table.columns if isinstance(column.type, sa.Boolean)]
+            if flags:
+                # A backend reads a boolean back as 0/1 while the row was hashed as true/false:
+                # the state digest would differ between the write and a recount.
+                raise ValueError(
+                    f"area {self.name}: {table.name}.{flags[0]} is a Boolean; keep 0/1 in an "
+                    "Integer column (the state digest hashes what the database gives back)"
+                )
         names = {table.name for table in self.tables}
         unknown = sorted(set(self.fork) - names)
         if unknown:
