@@ -10,11 +10,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from commonwork.commons.charter_governance import Rule
 
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{2,11}$")]
+
+
+class Budget(BaseModel):
+    """An amount per calendar month in one currency (a list of these: JSON keys are never
+    currency codes, the journal's canonical form keeps keys lower-case)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    currency: CurrencyCode
+    amount_minor: int = Field(ge=0, le=10**15)
 
 
 class Economy(BaseModel):
@@ -40,12 +49,21 @@ class Economy(BaseModel):
     payout_window_days: int = Field(default=90, ge=1, le=3650)
     #: What the treasurer may escrow for bounties without a decision, per calendar month and
     #: currency, in minor units (none by default: every bounty is decided).
-    bounty_budget: dict[CurrencyCode, Annotated[int, Field(ge=0, le=10**15)]] = Field(
-        default_factory=dict, max_length=20
-    )
+    bounty_budget: list[Budget] = Field(default_factory=list, max_length=20)
     #: A member who leaves the commons with a mutual-credit balance: it stays frozen on the
     #: books, a deposit offsets it, or the circle writes it off together.
     credit_exit: Literal["frozen", "deposit", "write_off"] = "frozen"
+
+    @model_validator(mode="after")
+    def _one_budget_per_currency(self) -> Economy:
+        named = [budget.currency for budget in self.bounty_budget]
+        if len(set(named)) != len(named):
+            raise ValueError("the bounty budget names a currency twice")
+        return self
+
+    def budget_for(self, currency: str) -> int:
+        """The monthly bounty budget in ``currency`` (0 when the charter sets none)."""
+        return next((b.amount_minor for b in self.bounty_budget if b.currency == currency), 0)
 
 
 #: The economy of every charter that does not set its own.

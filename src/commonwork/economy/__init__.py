@@ -7,7 +7,7 @@ treasurer's role, spends by decision). A fork never duplicates money: the books 
 fork; the organisations and what they declared are carried.
 """
 
-from commonwork.economy import books, decisions, guards, organisations
+from commonwork.economy import books, bounties, decisions, guards, organisations
 from commonwork.economy.tables import (
     TABLES,
     book_balances,
@@ -15,14 +15,21 @@ from commonwork.economy.tables import (
     book_marks,
     book_postings,
     book_txns,
+    bounty_budget_used,
+    bounty_counts,
+    bounty_due,
+    bounty_work,
     currencies,
     decided_spends,
     paid_points,
     payout_lines,
 )
-from commonwork.journal.area import Area
+from commonwork.economy.tables import (
+    bounties as bounty_table,
+)
+from commonwork.journal.area import Area, SettleStep
 
-ACTIONS = organisations.ACTIONS + books.ACTIONS
+ACTIONS = organisations.ACTIONS + books.ACTIONS + bounties.ACTIONS
 
 _MONEY = (
     book_txns,
@@ -34,6 +41,11 @@ _MONEY = (
     decided_spends,
     payout_lines,
     paid_points,
+    bounty_table,
+    bounty_work,
+    bounty_due,
+    bounty_counts,
+    bounty_budget_used,
 )
 
 AREA = Area(
@@ -43,6 +55,8 @@ AREA = Area(
     actions=ACTIONS,
     tables=TABLES,
     before_entry=decisions.before_entry,
+    # Bounties are paid by the day's settlement, after acceptance and points.
+    settle=(SettleStep("bounties", bounties.settle_bounties),),
     effects=decisions.EFFECTS,
     fork={table.name: ("reset" if table in _MONEY else "carry") for table in TABLES},
 )

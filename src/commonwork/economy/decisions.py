@@ -38,6 +38,9 @@ from commonwork.economy.books import (
     exponent_of,
     post,
 )
+from commonwork.economy.bounties import BountyEffect
+from commonwork.economy.bounties import check_effect as check_bounty
+from commonwork.economy.bounties import execute_effect as execute_bounty
 from commonwork.economy.currencies import MAX_EXPONENT, iso_exponent
 from commonwork.economy.payouts import PayoutEffect, check_payout, execute_payout
 from commonwork.economy.tables import book_counts, currencies, decided_spends
@@ -98,7 +101,9 @@ def check_spend(state: State, commons_id: str, effect: SpendEffect, at: str) -> 
         raise InvalidAction("a spend to the reserve has the purpose 'reserve', and only it")
 
 
-def is_large(state: State, commons_id: str, effect: SpendEffect | PayoutEffect) -> bool:
+def is_large(
+    state: State, commons_id: str, effect: SpendEffect | PayoutEffect | BountyEffect
+) -> bool:
     """Above the charter's share of what the treasury holds in that currency now."""
     share = economy_of(orjson.loads(commons_row(state, commons_id)["charter"])).large_spend_bp
     held = balance(state, commons_id, "treasury", effect.currency)
@@ -106,7 +111,11 @@ def is_large(state: State, commons_id: str, effect: SpendEffect | PayoutEffect) 
 
 
 def apply_spend(
-    state: State, commons_id: str, effect: SpendEffect | PayoutEffect, proposal_id: str, at: str
+    state: State,
+    commons_id: str,
+    effect: SpendEffect | PayoutEffect | BountyEffect,
+    proposal_id: str,
+    at: str,
 ) -> None:
     """A passed spend or payout: executed at the close, or after the grace window if large."""
     economy = economy_of(orjson.loads(commons_row(state, commons_id)["charter"]))
@@ -141,12 +150,13 @@ def execute(state: State, row: Row, at: str) -> None:
     done = dict(row, executed_at=at)
     decision = state.get(proposals, (commons_id, row["proposal_id"]))
     seq = 0 if decision is None else int(decision["seq"])
-    if row["kind"] == "payout":
-        failed = execute_payout(state, row, at, seq)
+    if row["kind"] in ("payout", "bounty"):
+        run = execute_payout if row["kind"] == "payout" else execute_bounty
+        failed = run(state, row, at, seq)
         if failed:
             state.put(decided_spends, {**done, "status": "failed", "detail": failed})
         else:
-            txn_id = f"{row['proposal_id']}:payout"
+            txn_id = f"{row['proposal_id']}:{row['kind']}"
             state.put(decided_spends, {**done, "status": "done", "txn_id": txn_id, "detail": ""})
         return
     effect = SpendEffect.model_validate(orjson.loads(row["effect"]), strict=True)
@@ -233,6 +243,16 @@ def apply_currency(
 
 
 EFFECTS = (
+    EffectSpec(
+        kind="bounty",
+        summary="Escrow a bounty for an open task (treasury → escrow): paid to the accepted "
+        "work once its dispute window passed, refunded at its expiry",
+        body=BountyEffect,
+        rule=_spends_rule,
+        apply=apply_spend,
+        check=check_bounty,
+        needs_classes=is_large,
+    ),
     EffectSpec(
         kind="payout",
         summary="Pay an amount of the treasury out by value points of a settled period (the "

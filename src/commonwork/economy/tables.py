@@ -227,6 +227,69 @@ paid_points = sa.Table(
     sqlite_with_rowid=False,
 )
 
+#: A task's bounty (the latest offered for it): escrowed, then paid or refunded.
+bounties = sa.Table(
+    "bounties",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("task", sa.String(64), primary_key=True),
+    sa.Column("currency", sa.String(12), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("offered_by", sa.String(100), nullable=False),  # the treasurer, or the decision
+    sa.Column("offer_txn", sa.String(80), nullable=False),
+    sa.Column("offered_at", sa.String(24), nullable=False),
+    sa.Column("expires_on", sa.String(10), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # open | paid | refunded
+    sa.Column("due_on", sa.String(10), nullable=True),  # the day accepted work's window ends
+    sa.Column("closed_at", sa.String(24), nullable=True),
+    sa.Column("close_txn", sa.String(80), nullable=True),
+    sqlite_with_rowid=False,
+)
+
+#: Work linked to a task with an open bounty, noted on the day it settled as accepted.
+bounty_work = sa.Table(
+    "bounty_work",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("task", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),  # the contribution's record entry
+    sa.Column("accepted_on", sa.String(10), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: What the bounties phase of a day looks at: a bounty's payment (its work's dispute window
+#: ended) or its expiry, by day.
+bounty_due = sa.Table(
+    "bounty_due",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("task", sa.String(64), primary_key=True),
+    sa.Column("why", sa.String(10), primary_key=True),  # payment | expiry
+    sa.Column("noted_on", sa.String(10), nullable=False),  # the day it was written for
+    sqlite_with_rowid=False,
+)
+
+#: Per commons: how many bounties are open (none: the phase costs one lookup a day).
+bounty_counts = sa.Table(
+    "bounty_counts",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("open", sa.Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: What the treasurer escrowed for bounties in a calendar month, per currency (the budget).
+bounty_budget_used = sa.Table(
+    "bounty_budget_used",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("currency", sa.String(12), primary_key=True),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 TABLES = (
     organisations,
     representatives,
@@ -240,4 +303,9 @@ TABLES = (
     decided_spends,
     payout_lines,
     paid_points,
+    bounties,
+    bounty_work,
+    bounty_due,
+    bounty_counts,
+    bounty_budget_used,
 )
