@@ -95,6 +95,12 @@ INCOME = "economy.income.record"
 PAYMENT = "economy.payment.record"
 TXN_ANSWER = "economy.txn.answer"
 TXN_REVERSE = "economy.txn.reverse"
+BOUNTY_OFFER = "economy.bounty.offer"
+AGREEMENT_SIGN = "economy.agreement.sign"
+AGREEMENT_REPORT = "economy.agreement.report"
+AGREEMENT_END = "economy.agreement.end"
+#: Nothing to act on (no organisation declared, no such agreement): not found, for everyone.
+NOT_FOUND = {"outsider": 404, "member": 404, "other": 404, "leaver": 404}
 #: Nobody but the founder (the treasurer by default) records money: every caller is refused.
 NO_CALLER = {"outsider": 403, "member": 403, "other": 403, "leaver": 403}
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -618,6 +624,29 @@ RULES: dict[str, Rule] = {
     TXN_REVERSE: Rule(
         lambda s: {"key": "rev-1", "txn": "0" * 64, "reason": "a mistake"}, NO_CALLER
     ),
+    BOUNTY_OFFER: Rule(
+        lambda s: {
+            "key": "b-1",
+            "task": s.task_open,
+            "amount_minor": 100,
+            "currency": "EUR",
+            "expires_on": "2099-01-01",
+        },
+        NO_CALLER,
+    ),
+    AGREEMENT_SIGN: Rule(  # only for an organisation that declared itself: none did here
+        lambda s: {
+            "org": s.member,
+            "basis": "fixed",
+            "amount_minor": 100,
+            "currency": "EUR",
+            "period": "month",
+            "starts": "2031-01",
+        },
+        NOT_FOUND,
+    ),
+    AGREEMENT_REPORT: Rule(lambda s: {"agreement": "0" * 64, "period": "2031-01"}, NOT_FOUND),
+    AGREEMENT_END: Rule(lambda s: {"agreement": "0" * 64, "last": "2031-01"}, NOT_FOUND),
     STANCE: Rule(  # any member of the electorate
         lambda s: {"proposal": s.proposal_voting, "version": 1, "ballot": "for"},
         {

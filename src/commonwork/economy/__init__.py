@@ -4,12 +4,16 @@
 Builds on the commons (members, the charter), production (a money contribution becomes income
 when the treasurer's receipt names it), standing (payouts by value points) and governance (the
 treasurer's role, spends by decision). A fork never duplicates money: the books start empty in a
-fork; the organisations and what they declared are carried.
+fork (agreements too: what they make owed is money); the organisations and what they declared
+are carried.
 """
 
+from commonwork.economy import agreements as agreement_actions
 from commonwork.economy import books, bounties, decisions, guards, organisations
 from commonwork.economy.tables import (
     TABLES,
+    agreement_reports,
+    agreements,
     book_balances,
     book_counts,
     book_marks,
@@ -29,7 +33,7 @@ from commonwork.economy.tables import (
 )
 from commonwork.journal.area import Area, SettleStep
 
-ACTIONS = organisations.ACTIONS + books.ACTIONS + bounties.ACTIONS
+ACTIONS = organisations.ACTIONS + agreement_actions.ACTIONS + books.ACTIONS + bounties.ACTIONS
 
 _MONEY = (
     book_txns,
@@ -46,6 +50,10 @@ _MONEY = (
     bounty_due,
     bounty_counts,
     bounty_budget_used,
+    # What an organisation owes and paid under an agreement is money too: a fork's businesses
+    # sign anew with the fork.
+    agreements,
+    agreement_reports,
 )
 
 AREA = Area(

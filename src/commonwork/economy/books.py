@@ -33,6 +33,7 @@ from commonwork.commons.actions import commons_row
 from commonwork.economy.currencies import MAX_MINOR, iso_exponent
 from commonwork.economy.organisations import acts_for
 from commonwork.economy.tables import (
+    agreements,
     book_balances,
     book_counts,
     book_marks,
@@ -347,6 +348,9 @@ class IncomeBody(BaseModel):
     receipt: Receipt | None = None
     #: A member's money contribution this receipt turns into income (counted once).
     contribution: EntryId | None = None
+    #: The benefit-sharing agreement this payment is made under: it settles the paying
+    #: organisation's receivable (what its reports made owed) instead of coming from outside.
+    agreement: EntryId | None = None
     memo: Memo = ""
 
 
@@ -359,7 +363,21 @@ def check_income(state: State, ctx: Context) -> None:
     )
     if body.contribution is not None:
         _check_contribution(state, ctx.commons_id, body)
-    check_lines(state, ctx.commons_id, _income_lines(body))
+    if body.agreement is not None:
+        _check_agreement(state, ctx.commons_id, body)
+    check_lines(state, ctx.commons_id, _income_lines(state, ctx.commons_id, body))
+
+
+def _check_agreement(state: State, commons_id: str, body: IncomeBody) -> None:
+    found = state.get(agreements, (commons_id, body.agreement))
+    if found is None:
+        raise NotFound(f"there is no benefit-sharing agreement {body.agreement} in this commons")
+    if body.source != "benefit_sharing":
+        raise InvalidAction("a payment under an agreement is of the source benefit_sharing")
+    if body.currency != found["currency"]:
+        raise InvalidAction(f"the agreement is in {found['currency']}, not {body.currency}")
+    if body.payer is not None and body.payer != found["org"]:
+        raise InvalidAction("the payer of an agreement's payment is its organisation")
 
 
 def _check_contribution(state: State, commons_id: str, body: IncomeBody) -> None:
@@ -381,9 +399,14 @@ def _check_contribution(state: State, commons_id: str, body: IncomeBody) -> None
     check_mark_free(state, commons_id, f"contribution:{body.contribution}", "that contribution")
 
 
-def _income_lines(body: IncomeBody) -> list[Line]:
+def _income_lines(state: State, commons_id: str, body: IncomeBody) -> list[Line]:
+    source = "outside"
+    if body.agreement is not None:
+        found = state.get(agreements, (commons_id, body.agreement))
+        if found is not None:
+            source = f"receivable:{found['org']}"
     return [
-        Line("outside", body.currency, -body.amount_minor),
+        Line(source, body.currency, -body.amount_minor),
         Line("treasury", body.currency, body.amount_minor),
     ]
 
@@ -395,8 +418,16 @@ def apply_income(state: State, ctx: Context) -> None:
     if body.contribution is not None:
         marks.append(f"contribution:{body.contribution}")
         why["contribution"] = body.contribution
-    if body.payer is not None:
-        why["payer"] = body.payer
+    payer = body.payer
+    if body.agreement is not None:
+        found = state.get(agreements, (ctx.commons_id, body.agreement))
+        if found is not None:
+            why["agreement"] = body.agreement
+            payer = payer or found["org"]
+            paid = int(found["paid_minor"]) + body.amount_minor
+            state.put(agreements, {**found, "paid_minor": paid})
+    if payer is not None:
+        why["payer"] = payer
     if body.receipt is not None:
         why["receipt"] = body.receipt.model_dump(exclude_none=True)
     post(
@@ -408,7 +439,7 @@ def apply_income(state: State, ctx: Context) -> None:
         kind="income",
         memo=body.memo,
         by=ctx.author,
-        lines=_income_lines(body),
+        lines=_income_lines(state, ctx.commons_id, body),
         why=why,
         key=body.key,
         marks=marks,

@@ -290,6 +290,50 @@ bounty_budget_used = sa.Table(
     sqlite_with_rowid=False,
 )
 
+#: A benefit-sharing agreement an organisation signed, by the signing entry's id, with its
+#: running figures: owed (by its reports), paid (by the treasurer's receipts naming it).
+agreements = sa.Table(
+    "agreements",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("agreement_id", sa.String(64), primary_key=True),
+    sa.Column("org", sa.String(100), nullable=False, info={"fixed": True}),
+    sa.Column("basis", sa.String(20), nullable=False, info={"fixed": True}),
+    sa.Column("share_bp", sa.Integer, nullable=True, info={"fixed": True}),
+    sa.Column("amount_minor", sa.BigInteger, nullable=True, info={"fixed": True}),
+    sa.Column("unit", sa.String(50), nullable=True, info={"fixed": True}),
+    sa.Column("currency", sa.String(12), nullable=False, info={"fixed": True}),
+    sa.Column("period", sa.String(10), nullable=False, info={"fixed": True}),  # month|quarter|year
+    sa.Column("starts", sa.String(7), nullable=False, info={"fixed": True}),
+    sa.Column("last", sa.String(7), nullable=True),  # the last period, once it is ended
+    sa.Column("next_period", sa.String(7), nullable=False),  # the report expected next
+    sa.Column("status", sa.String(10), nullable=False),  # active | ended
+    sa.Column("owed_minor", sa.BigInteger, nullable=False),
+    sa.Column("paid_minor", sa.BigInteger, nullable=False),
+    sa.Column("reports", sa.Integer, nullable=False),
+    sa.Column("signed_by", sa.String(100), nullable=False),
+    sa.Column("signed_at", sa.String(24), nullable=False),
+    sa.Column("memo", sa.Text, nullable=False),
+    sa.Index("ix_agreements_org", "commons_id", "org"),
+    sqlite_with_rowid=False,
+)
+
+#: Each period an agreement's organisation reported, and what it made owed.
+agreement_reports = sa.Table(
+    "agreement_reports",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("agreement_id", sa.String(64), primary_key=True),
+    sa.Column("period", sa.String(7), primary_key=True),
+    sa.Column("revenue_minor", sa.BigInteger, nullable=True),
+    sa.Column("units", sa.BigInteger, nullable=True),
+    sa.Column("owed_minor", sa.BigInteger, nullable=False),
+    sa.Column("reported_by", sa.String(100), nullable=False),
+    sa.Column("entry", sa.String(64), nullable=False),
+    sa.Column("recorded_at", sa.String(24), nullable=False),
+    sqlite_with_rowid=False,
+)
+
 TABLES = (
     organisations,
     representatives,
@@ -308,4 +352,6 @@ TABLES = (
     bounty_due,
     bounty_counts,
     bounty_budget_used,
+    agreements,
+    agreement_reports,
 )
