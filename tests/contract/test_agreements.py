@@ -46,8 +46,9 @@ def test_a_revenue_share_is_reported_owed_and_paid(
     at(any_node, "2031-03-10T09:00:00.000Z")
     commons_id = found(any_node, ada)
     join(any_node, commons_id, ben, "Ben")
+    declared = {"org": company.did, "name": "SeedCo", "form": "company"}
     act(any_node, commons_id, company, "economy.org.declare",
-        {"org": company.did, "name": "SeedCo", "form": "company", "representatives": [ben.did]})  # fmt: skip
+        {**declared, "representatives": [ben.did]})  # fmt: skip
     terms = {"org": company.did, "basis": "revenue_share", "share_bp": 250, "currency": "EUR",
              "period": "month", "starts": "2031-03"}  # fmt: skip
     outsider = refused(any_node, commons_id, ada, "economy.agreement.sign", terms)
@@ -77,8 +78,8 @@ def test_a_revenue_share_is_reported_owed_and_paid(
     assert held[(f"receivable:{company.did}", "EUR")] == 1000
     assert held[("treasury", "EUR")] == 2500
     assert sum(v for (_, c), v in held.items() if c == "EUR") == 0
-    wrong = refused(any_node, commons_id, ada, "economy.income.record",
-                    income("bs-2", 100, "JPY", source="benefit_sharing", agreement=aid))  # fmt: skip
+    in_yen = income("bs-2", 100, "JPY", source="benefit_sharing", agreement=aid)
+    wrong = refused(any_node, commons_id, ada, "economy.income.record", in_yen)
     assert "EUR" in wrong.detail
     act(any_node, commons_id, ben, "economy.agreement.end", {"agreement": aid, "last": "2031-05"})
     at(any_node, "2031-06-01T09:00:00.000Z")
@@ -96,8 +97,9 @@ def test_fixed_and_per_unit_agreements_owe_what_they_say(
     ada, company = people["ada"], people["company"]
     at(any_node, "2031-01-10T09:00:00.000Z")
     commons_id = found(any_node, ada)
+    declared = {"org": company.did, "name": "SeedCo", "form": "company"}
     act(any_node, commons_id, company, "economy.org.declare",
-        {"org": company.did, "name": "SeedCo", "form": "company", "representatives": [ada.did]})  # fmt: skip
+        {**declared, "representatives": [ada.did]})  # fmt: skip
     fixed = act(any_node, commons_id, company, "economy.agreement.sign",
                 {"org": company.did, "basis": "fixed", "amount_minor": 50_000, "currency": "JPY",
                  "period": "quarter", "starts": "2031-Q1"}).entry.id  # fmt: skip
