@@ -99,6 +99,7 @@ BOUNTY_OFFER = "economy.bounty.offer"
 AGREEMENT_SIGN = "economy.agreement.sign"
 AGREEMENT_REPORT = "economy.agreement.report"
 AGREEMENT_END = "economy.agreement.end"
+CREDIT = "economy.credit."
 #: Nothing to act on (no organisation declared, no such agreement): not found, for everyone.
 NOT_FOUND = {"outsider": 404, "member": 404, "other": 404, "leaver": 404}
 #: Nobody but the founder (the treasurer by default) records money: every caller is refused.
@@ -647,6 +648,24 @@ RULES: dict[str, Rule] = {
     ),
     AGREEMENT_REPORT: Rule(lambda s: {"agreement": "0" * 64, "period": "2031-01"}, NOT_FOUND),
     AGREEMENT_END: Rule(lambda s: {"agreement": "0" * 64, "last": "2031-01"}, NOT_FOUND),
+    # No circle on the open stage: HOURS has no credit policy, no bill exists.
+    CREDIT + "join": Rule(
+        lambda s: {"currency": "HOURS"},
+        {"outsider": 403, "member": 404, "other": 404, "leaver": 403},
+    ),
+    CREDIT + "leave": Rule(lambda s: {"currency": "HOURS"}, {**NOT_FOUND, **NO_CALLER}),
+    CREDIT + "pay": Rule(
+        lambda s: {"key": "c-1", "to": s.member, "amount_minor": 5, "currency": "HOURS"},
+        NOT_FOUND,
+    ),
+    CREDIT + "bill": Rule(
+        lambda s: {"payer": s.member, "amount_minor": 5, "currency": "HOURS"}, NOT_FOUND
+    ),
+    CREDIT + "answer": Rule(lambda s: {"bill": "0" * 64, "answer": "accept"}, NOT_FOUND),
+    CREDIT + "offset": Rule(
+        lambda s: {"key": "o-1", "member": s.member, "currency": "HOURS", "reference": "dep"},
+        NO_CALLER,
+    ),
     STANCE: Rule(  # any member of the electorate
         lambda s: {"proposal": s.proposal_voting, "version": 1, "ballot": "for"},
         {

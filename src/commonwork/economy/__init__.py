@@ -9,7 +9,7 @@ are carried.
 """
 
 from commonwork.economy import agreements as agreement_actions
-from commonwork.economy import books, bounties, decisions, guards, organisations
+from commonwork.economy import books, bounties, credit, decisions, guards, organisations
 from commonwork.economy.tables import (
     TABLES,
     agreement_reports,
@@ -23,6 +23,9 @@ from commonwork.economy.tables import (
     bounty_counts,
     bounty_due,
     bounty_work,
+    credit_bills,
+    credit_members,
+    credit_policies,
     currencies,
     decided_spends,
     paid_points,
@@ -33,7 +36,13 @@ from commonwork.economy.tables import (
 )
 from commonwork.journal.area import Area, SettleStep
 
-ACTIONS = organisations.ACTIONS + agreement_actions.ACTIONS + books.ACTIONS + bounties.ACTIONS
+ACTIONS = (
+    organisations.ACTIONS
+    + agreement_actions.ACTIONS
+    + books.ACTIONS
+    + bounties.ACTIONS
+    + credit.ACTIONS
+)
 
 _MONEY = (
     book_txns,
@@ -54,6 +63,9 @@ _MONEY = (
     # sign anew with the fork.
     agreements,
     agreement_reports,
+    credit_policies,
+    credit_members,
+    credit_bills,
 )
 
 AREA = Area(
@@ -63,6 +75,7 @@ AREA = Area(
     actions=ACTIONS,
     tables=TABLES,
     before_entry=decisions.before_entry,
+    after_entry=credit.after_entry,
     # Bounties are paid by the day's settlement, after acceptance and points.
     settle=(SettleStep("bounties", bounties.settle_bounties),),
     effects=decisions.EFFECTS,

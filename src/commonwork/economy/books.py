@@ -39,6 +39,7 @@ from commonwork.economy.tables import (
     book_marks,
     book_postings,
     book_txns,
+    credit_policies,
     currencies,
     organisations,
 )
@@ -60,12 +61,14 @@ Amount = Annotated[int, Field(gt=0, le=MAX_MINOR)]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://\S{1,2000}$")]
 
 _ACCOUNT = re.compile(
-    r"^(treasury|reserve|outside"
+    r"^(treasury|reserve|outside|circle"
     r"|escrow:[0-9a-f]{64}"
-    r"|(payable|receivable):did:key:z[1-9A-HJ-NP-Za-km-z]{20,60})$"
+    r"|(payable|receivable|credit):did:key:z[1-9A-HJ-NP-Za-km-z]{20,60})$"
 )
-#: Accounts that may go below zero: the world, and what organisations owe.
-_MAY_BE_NEGATIVE = ("outside", "receivable:")
+#: Accounts that may go below zero: the world, what organisations owe, and mutual credit
+#: (within each member's limit, which commonwork.economy.credit checks; ``circle`` is the
+#: commons' own account in a circle, which takes over the balance of a member who left).
+_MAY_BE_NEGATIVE = ("outside", "receivable:", "credit:", "circle")
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,11 +167,19 @@ def check_lines(state: State, commons_id: str, lines: Sequence[Line]) -> None:
         if not _ACCOUNT.match(line.account):
             raise InvalidAction(
                 f"{line.account!r} is not an account of the books (treasury, reserve, outside, "
-                "escrow:<task>, payable:<did>, receivable:<did>)"
+                "circle, escrow:<task>, payable:<did>, receivable:<did>, credit:<did>)"
             )
         if line.amount == 0 or abs(line.amount) > MAX_MINOR:
             raise InvalidAction(f"a posting's amount is between 1 and {MAX_MINOR} minor units")
         exponent_of(state, commons_id, line.currency)
+        in_circle = state.get(credit_policies, (commons_id, line.currency)) is not None
+        if in_circle != line.account.startswith(("credit:", "circle")):
+            raise InvalidAction(
+                f"{line.currency} is a mutual-credit currency: it moves between the circle's "
+                "credit accounts only, and they hold nothing else"
+                if in_circle
+                else f"{line.account} is a mutual-credit account: {line.currency} has no circle"
+            )
         sums[line.currency] = sums.get(line.currency, 0) + line.amount
         where = (line.account, line.currency)
         net[where] = net.get(where, 0) + line.amount

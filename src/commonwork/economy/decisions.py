@@ -41,6 +41,7 @@ from commonwork.economy.books import (
 from commonwork.economy.bounties import BountyEffect
 from commonwork.economy.bounties import check_effect as check_bounty
 from commonwork.economy.bounties import execute_effect as execute_bounty
+from commonwork.economy.credit import PolicyEffect, apply_policy, check_policy
 from commonwork.economy.currencies import MAX_EXPONENT, iso_exponent
 from commonwork.economy.payouts import PayoutEffect, check_payout, execute_payout
 from commonwork.economy.tables import book_counts, currencies, decided_spends
@@ -243,6 +244,15 @@ def apply_currency(
 
 
 EFFECTS = (
+    EffectSpec(
+        kind="credit_policy",
+        summary="Make a community currency a mutual-credit circle, or change its limits (from "
+        "the close on: never re-judging a balance reached)",
+        body=PolicyEffect,
+        rule=_spends_rule,
+        apply=apply_policy,
+        check=check_policy,
+    ),
     EffectSpec(
         kind="bounty",
         summary="Escrow a bounty for an open task (treasury → escrow): paid to the accepted "

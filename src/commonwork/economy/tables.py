@@ -334,6 +334,57 @@ agreement_reports = sa.Table(
     sqlite_with_rowid=False,
 )
 
+#: A community currency's credit circle policy, set by decision: each member's limit (how far
+#: below zero they may go) is ``limit_minor`` plus ``per_point_minor`` for each point of
+#: settled standing; a balance may not rise above ``max_balance_minor`` (if set). A change
+#: governs later payments only: history is never re-judged.
+credit_policies = sa.Table(
+    "credit_policies",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("currency", sa.String(12), primary_key=True),
+    sa.Column("limit_minor", sa.BigInteger, nullable=False),
+    sa.Column("per_point_minor", sa.BigInteger, nullable=False),
+    sa.Column("max_balance_minor", sa.BigInteger, nullable=True),
+    sa.Column("decided_by", sa.String(64), nullable=False),
+    sa.Column("decided_at", sa.String(24), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: Who is in a credit circle: active, left (with a zero balance), or frozen (left the commons
+#: with a balance the charter keeps frozen).
+credit_members = sa.Table(
+    "credit_members",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("currency", sa.String(12), primary_key=True),
+    sa.Column("member", sa.String(100), primary_key=True),
+    sa.Column("status", sa.String(10), nullable=False),  # active | left | frozen
+    sa.Column("joined_at", sa.String(24), nullable=False),
+    sa.Column("left_at", sa.String(24), nullable=True),
+    sqlite_with_rowid=False,
+)
+
+#: A bill a payee sent in a credit circle, by the entry's id: the payer accepts (it is paid then,
+#: within the payer's limit at that moment) or declines it.
+credit_bills = sa.Table(
+    "credit_bills",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("bill_id", sa.String(64), primary_key=True),
+    sa.Column("currency", sa.String(12), nullable=False),
+    sa.Column("payee", sa.String(100), nullable=False),
+    sa.Column("payer", sa.String(100), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("memo", sa.Text, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # open | paid | declined
+    sa.Column("sent_at", sa.String(24), nullable=False),
+    sa.Column("answered_at", sa.String(24), nullable=True),
+    sa.Column("txn_id", sa.String(80), nullable=True),
+    sa.Index("ix_credit_bills_payer", "commons_id", "payer", "status"),
+    sqlite_with_rowid=False,
+)
+
 TABLES = (
     organisations,
     representatives,
@@ -354,4 +405,7 @@ TABLES = (
     bounty_budget_used,
     agreements,
     agreement_reports,
+    credit_policies,
+    credit_members,
+    credit_bills,
 )
