@@ -150,3 +150,30 @@ def test_a_payout_beyond_the_treasury_fails_and_catch_up_pays_only_what_is_unpai
     lines = lines_of(any_node, commons_id, later)
     assert set(lines) == {"reserve", cy.did}
     assert lines[cy.did]["amount_minor"] == 50
+
+
+def test_a_standing_rule_in_the_charter_pays_every_month_without_a_proposal(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    ada, ben, cy = people["ada"], people["ben"], people["cy"]
+    any_node.clock = lambda: day(0)
+    rule = {"currency": "EUR", "share_bp": 5000, "policy": "period"}
+    economy = {"infrastructure_bp": 0, "standing_payout": rule}
+    commons_id = found(any_node, ada, charter(ada, economy=economy))
+    join(any_node, commons_id, ben, "Ben")
+    join(any_node, commons_id, cy, "Cy")
+    approve(any_node, commons_id, ada, work(any_node, commons_id, ben, hours="3"))  # 6 points
+    approve(any_node, commons_id, ada, work(any_node, commons_id, cy, hours="1"))  # 2 points
+    any_node.clock = lambda: day(1)
+    act(any_node, commons_id, ada, "economy.income.record", income("g1", 1001))
+    any_node.clock = lambda: "2030-02-01T08:00:00.000Z"  # the month's first entry pays January
+    join(any_node, commons_id, Keypair.generate(), "Dee")
+    january = status_of(any_node, commons_id, "standing-2030-01")
+    assert january["status"] == "done", january
+    lines = lines_of(any_node, commons_id, "standing-2030-01")
+    # Half of 1001 (500, rounded down), by January's points 6:2.
+    assert (lines[ben.did]["amount_minor"], lines[cy.did]["amount_minor"]) == (375, 125)
+    assert balances(any_node, commons_id)[("treasury", "EUR")] == 501
+    report = journals.verify_commons(any_node, commons_id)
+    assert report.ok, report.as_json()
+    assert report.digest == queries.commons_detail(any_node, commons_id).digest

@@ -26,6 +26,17 @@ class Budget(BaseModel):
     amount_minor: int = Field(ge=0, le=10**15)
 
 
+class StandingPayout(BaseModel):
+    """A payout the charter decides once for every month: at the month's first entry, this
+    share of what the treasury holds in the currency is paid out by value points of the month
+    before (by the charter's payout policy, or the one named here)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    currency: CurrencyCode
+    share_bp: int = Field(ge=1, le=10_000)
+    policy: Literal["period", "window", "catch_up"] | None = None
+
+
 class Economy(BaseModel):
     """How money moves: by decision, within limits the members set."""
 
@@ -47,6 +58,8 @@ class Economy(BaseModel):
     #: lifetime points less what they were already paid for (catch-up).
     payout_policy: Literal["period", "window", "catch_up"] = "period"
     payout_window_days: int = Field(default=90, ge=1, le=3650)
+    #: A standing rule: a payout every month without a proposal each time (none by default).
+    standing_payout: StandingPayout | None = None
     #: What the treasurer may escrow for bounties without a decision, per calendar month and
     #: currency, in minor units (none by default: every bounty is decided).
     bounty_budget: list[Budget] = Field(default_factory=list, max_length=20)

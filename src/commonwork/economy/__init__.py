@@ -29,6 +29,7 @@ from commonwork.economy.tables import (
     currencies,
     decided_spends,
     paid_points,
+    payout_clock,
     payout_lines,
 )
 from commonwork.economy.tables import (
@@ -66,6 +67,7 @@ _MONEY = (
     credit_policies,
     credit_members,
     credit_bills,
+    payout_clock,
 )
 
 AREA = Area(

@@ -17,7 +17,7 @@ EffectSpec); once it passed, the close carries the effect out here, at the close
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -44,7 +44,7 @@ from commonwork.economy.bounties import execute_effect as execute_bounty
 from commonwork.economy.credit import PolicyEffect, apply_policy, check_policy
 from commonwork.economy.currencies import MAX_EXPONENT, iso_exponent
 from commonwork.economy.payouts import PayoutEffect, check_payout, execute_payout
-from commonwork.economy.tables import book_counts, currencies, decided_spends
+from commonwork.economy.tables import book_counts, currencies, decided_spends, payout_clock
 from commonwork.errors import AlreadyDone, CommonworkError, InvalidAction
 from commonwork.governance.clock import text_of
 from commonwork.governance.tables import proposals
@@ -193,8 +193,10 @@ def _schedule(state: State, commons_id: str, due: str) -> None:
         state.put(book_counts, {**counts, "next_due": due})
 
 
-def before_entry(state: State, commons_id: str, at: str, _settle: Callable[[str], None]) -> None:
-    """Carry out the spends whose grace window ended before this entry, in time order."""
+def before_entry(state: State, commons_id: str, at: str, settle: Callable[[str], None]) -> None:
+    """Carry out the spends whose grace window ended before this entry, in time order, and the
+    charter's standing payout of each month begun since the last entry."""
+    _standing_payouts(state, commons_id, at, settle)
     counts = state.get(book_counts, (commons_id,))
     if counts is None or counts["next_due"] is None or counts["next_due"] > at:
         return
@@ -292,3 +294,88 @@ EFFECTS = (
         check=check_currency,
     ),
 )
+
+
+def _month_after(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + number // 12}-{number % 12 + 1:02d}"
+
+
+def _month_before(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def _last_day(month: str) -> str:
+    first_after = date.fromisoformat(f"{_month_after(month)}-01")
+    return (first_after - timedelta(days=1)).isoformat()
+
+
+def _standing_payouts(
+    state: State, commons_id: str, at: str, settle: Callable[[str], None]
+) -> None:
+    """The charter's standing payout (``economy.standing_payout``): at the first entry of a
+    month, pay its share of the treasury out by the points of the month before; the first
+    month it pays for is the first whole month after the rule came into the charter. A quiet
+    spell of several months pays each of them in turn (each its share of what is left)."""
+    charter = commons_row(state, commons_id)["charter"]
+    if '"standing_payout"' not in charter:  # cheap: most charters have none
+        return
+    rule = economy_of(orjson.loads(charter)).standing_payout
+    if rule is None:
+        return
+    month = at[:7]
+    clock = state.get(payout_clock, (commons_id,))
+    if clock is None:
+        state.put(payout_clock, {"commons_id": commons_id, "next_month": _month_after(month)})
+        return
+    due = str(clock["next_month"])
+    if due <= month:
+        settle(at[:10])  # every day before this one settled first: the month's points are final
+    while due <= month:
+        paid_for = _month_before(due)
+        _pay_month(state, commons_id, rule.currency, rule.share_bp, rule.policy, paid_for, at)
+        due = _month_after(due)
+    state.put(payout_clock, {"commons_id": commons_id, "next_month": due})
+
+
+def _pay_month(
+    state: State,
+    commons_id: str,
+    currency: str,
+    share_bp: int,
+    policy: str | None,
+    month: str,
+    at: str,
+) -> None:
+    amount = balance(state, commons_id, "treasury", currency) * share_bp // 10_000
+    effect: dict[str, Any] = {
+        "kind": "payout",
+        "amount_minor": max(amount, 1),
+        "currency": currency,
+    }
+    effect["end"] = _last_day(month)
+    if (policy or "period") == "period":
+        effect["start"] = f"{month}-01"
+    if policy is not None:
+        effect["policy"] = policy
+    row = {
+        "commons_id": commons_id,
+        "proposal_id": f"standing-{month}",
+        "kind": "payout",
+        "effect": text_of(effect),
+        "status": "waiting",
+        "large": 0,
+        "decided_at": at,
+        "due_at": at,
+        "executed_at": None,
+        "txn_id": None,
+        "detail": "the charter's standing payout",
+    }
+    if amount <= 0:
+        state.put(
+            decided_spends,
+            {**row, "status": "failed", "executed_at": at, "detail": "the treasury held nothing"},
+        )
+        return
+    execute(state, row, at)

@@ -385,6 +385,15 @@ credit_bills = sa.Table(
     sqlite_with_rowid=False,
 )
 
+#: The charter's standing payout rule: the next month whose first entry pays the month before.
+payout_clock = sa.Table(
+    "payout_clock",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("next_month", sa.String(7), nullable=False),
+    sqlite_with_rowid=False,
+)
+
 TABLES = (
     organisations,
     representatives,
@@ -408,4 +417,5 @@ TABLES = (
     credit_policies,
     credit_members,
     credit_bills,
+    payout_clock,
 )

@@ -1,5 +1,5 @@
-"""Charts as inline SVG, drawn on the server: standing over time and the Lorenz curve of value
-points.
+"""Charts as inline SVG, drawn on the server: standing over time, the Lorenz curve of value
+points, a balance over time and the money flow of the open books (Sankey-like).
 
 Pure functions of their input that return SVG text (standard library only): every chart fits a
 fixed ``viewBox`` and scales with the page; it is named by a ``<title>`` and described by a
@@ -245,4 +245,136 @@ def lorenz_chart(
         f'<path d="{gap}" class="chart-gap" fill="currentColor" fill-opacity="0.12" stroke="none"/>'
     )
     parts += [_line(coordinates), "</svg>"]
+    return "".join(parts)
+
+
+FLOW_WIDTH, FLOW_HEIGHT = 640, 300
+FLOW_FRAME = Frame(left=8, top=14, right=FLOW_WIDTH - 8, bottom=FLOW_HEIGHT - 14)
+NODE_WIDTH = 12
+NODE_GAP = 18
+
+
+def _columns(nodes: list[str], edges: Sequence[tuple[str, str, float, str]]) -> dict[str, int]:
+    """Each node's column: the longest chain of flows that leads to it (a source's is 0). A
+    cycle cannot push a node further right than there are nodes."""
+    column = dict.fromkeys(nodes, 0)
+    for _ in nodes:
+        moved = False
+        for source, target, _value, _text in edges:
+            if column[target] < column[source] + 1 <= len(nodes):
+                column[target], moved = column[source] + 1, True
+        if not moved:
+            break
+    return column
+
+
+def _band(x0: float, y0: float, x1: float, y1: float, thick: float) -> str:
+    """A flow's band: a curve from the source's side to the target's, ``thick`` high."""
+    middle = (x0 + x1) / 2
+    top = f"M{_number(x0)},{_number(y0)} C{_number(middle)},{_number(y0)} {_number(middle)},"
+    top += f"{_number(y1)} {_number(x1)},{_number(y1)}"
+    bottom = f"L{_number(x1)},{_number(y1 + thick)} C{_number(middle)},{_number(y1 + thick)} "
+    bottom += f"{_number(middle)},{_number(y0 + thick)} {_number(x0)},{_number(y0 + thick)} Z"
+    return f"{top} {bottom}"
+
+
+@dataclass(frozen=True)
+class _FlowLayout:
+    """Where a flow chart's places sit: each one's column, left edge and top, its size, and
+    how many units of value a pixel of height stands for (``scale``)."""
+
+    column: dict[str, int]
+    place: dict[str, tuple[float, float]]
+    size: dict[str, float]
+    scale: float
+    last: int
+
+
+def _flow_layout(nodes: list[str], edges: Sequence[tuple[str, str, float, str]]) -> _FlowLayout:
+    frame = FLOW_FRAME
+    column = _columns(nodes, edges)
+    size = {
+        node: max(
+            sum(e[2] for e in edges if e[1] == node), sum(e[2] for e in edges if e[0] == node)
+        )
+        for node in nodes
+    }
+    last = max(column.values()) or 1
+    stacks: dict[int, list[str]] = {}
+    for node in nodes:
+        stacks.setdefault(column[node], []).append(node)
+    room = frame.bottom - frame.top
+    scale = min(
+        (room - NODE_GAP * (len(stack) - 1)) / (sum(size[n] for n in stack) or 1)
+        for stack in stacks.values()
+    )
+    place: dict[str, tuple[float, float]] = {}
+    for col, stack in stacks.items():
+        y = frame.top
+        for node in stack:
+            place[node] = (frame.x(col / last) - NODE_WIDTH * (col / last), y)
+            y += size[node] * scale + NODE_GAP
+    return _FlowLayout(column, place, size, scale, last)
+
+
+def _flow_bands(edges: Sequence[tuple[str, str, float, str]], layout: _FlowLayout) -> list[str]:
+    """Each flow's band, leaving its source below the ones before it, and so into its target."""
+    given = dict.fromkeys(layout.place, 0.0)
+    taken = dict.fromkeys(layout.place, 0.0)
+    parts = []
+    for source, target, value, text in edges:
+        thick = max(value * layout.scale, 1.0)
+        (x0, top0), (x1, top1) = layout.place[source], layout.place[target]
+        path = _band(x0 + NODE_WIDTH, top0 + given[source], x1, top1 + taken[target], thick)
+        given[source] += value * layout.scale
+        taken[target] += value * layout.scale
+        parts.append(
+            f'<path d="{path}" class="chart-flow" fill="currentColor" fill-opacity="0.3" '
+            f'stroke="none" data-source="{escape(source)}" data-target="{escape(target)}">'
+            f"<title>{escape(text)}</title></path>"
+        )
+    return parts
+
+
+def _flow_places(layout: _FlowLayout, names: dict[str, str]) -> list[str]:
+    """Each place as a bar, named beside it (to its right; the last column's to its left)."""
+    parts = []
+    for node, (x, top) in layout.place.items():
+        height = max(layout.size[node] * layout.scale, 2.0)
+        name = names.get(node, node)
+        parts.append(
+            f'<rect x="{_number(x)}" y="{_number(top)}" width="{NODE_WIDTH}" '
+            f'height="{_number(height)}" class="chart-node" fill="currentColor" '
+            f'data-node="{escape(node)}"><title>{escape(name)}</title></rect>'
+        )
+        right = layout.column[node] < layout.last
+        label_x = x + NODE_WIDTH + 6 if right else x - 6
+        anchor = "start" if right else "end"
+        parts.append(_text(label_x, top + height / 2 + 4, name, "chart-label", anchor))
+    return parts
+
+
+def flow_chart(
+    flows: Sequence[tuple[str, str, float, str]],
+    *,
+    names: dict[str, str] | None = None,
+    title: str = "Where the money came from and went",
+    description: str = "",
+    chart_id: str = "money-flow",
+    empty_message: str = "No money has moved yet",
+) -> str:
+    """A Sankey-like picture of ``flows`` (source, target, value, words): the places money is
+    held as columns of bars, left to right along the flows, each as tall as the money through
+    it; each flow a band as thick as its value, named by its words (a tooltip). ``names``: what
+    each place is called (its key when left out)."""
+    parts = [_open(chart_id, f"0 0 {FLOW_WIDTH} {FLOW_HEIGHT}", title, description, "flow-chart")]
+    edges = [edge for edge in flows if edge[2] > 0 and edge[0] != edge[1]]
+    if not edges:
+        parts += [_empty(FLOW_FRAME, empty_message), "</svg>"]
+        return "".join(parts)
+    nodes = list(dict.fromkeys(node for edge in edges for node in edge[:2]))
+    layout = _flow_layout(nodes, edges)
+    parts += _flow_bands(edges, layout)
+    parts += _flow_places(layout, names or {})
+    parts.append("</svg>")
     return "".join(parts)

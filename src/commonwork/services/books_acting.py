@@ -1,0 +1,140 @@
+"""What the doors need to act on the books: the economy's action types by name, amounts as
+people write them ("12.50") in the currency's minor units, and the bodies of the treasurer's
+and the organisations' actions.
+
+The actions themselves go through the one generic door (``acting.act``), checked by the
+economy area's own schemas and rules: nothing here decides what is allowed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import orjson
+import sqlalchemy as sa
+
+from commonwork.economy.currencies import iso_exponent, to_minor
+from commonwork.economy.tables import currencies
+from commonwork.errors import BadInput, NotFound
+from commonwork.node.node import Node
+from commonwork.services.journals import require_head
+from commonwork.services.models import JsonObject
+
+INCOME = "economy.income.record"
+PAYMENT = "economy.payment.record"
+ANSWER = "economy.txn.answer"
+REVERSE = "economy.txn.reverse"
+ORG_DECLARE = "economy.org.declare"
+ORG_REPRESENT = "economy.org.represent"
+USE_DECLARE = "economy.use.declare"
+#: Where income comes from (the body's ``source``).
+SOURCES = ("donation", "grant", "benefit_sharing", "sale", "other")
+#: An organisation's form (the body's ``form``).
+FORMS = ("association", "worker_coop", "non_profit", "public_body", "company")
+ANSWERS = ("confirmed", "not_received")
+
+
+def exponent_in(node: Node, commons_id: str, currency: str) -> int:
+    """The currency's exponent in this commons: an ISO 4217 code's, or a community currency's
+    as its decision declared it."""
+    query = sa.select(currencies.c.exponent).where(
+        currencies.c.commons_id == commons_id, currencies.c.code == currency
+    )
+    with node.reading() as conn:
+        require_head(conn, commons_id)
+        held = conn.execute(query).scalar()
+    if held is not None:
+        return int(held)
+    found = iso_exponent(currency)
+    if found is None:
+        raise NotFound(
+            f"{currency} is neither an ISO 4217 currency nor one of this commons' own (a "
+            "community currency is declared by decision first)"
+        )
+    return found
+
+
+def minor_units(node: Node, commons_id: str, currency: str, amount: str) -> int:
+    """``amount`` as people write it ("12.50") in ``currency``'s minor units (1250 for EUR)."""
+    exponent = exponent_in(node, commons_id, currency)
+    try:
+        minor = to_minor(amount, exponent)
+    except ValueError as exc:
+        raise BadInput(f"{exc} ({currency} has {exponent} decimals)") from exc
+    if minor <= 0:
+        raise BadInput(f"an amount is above zero, not {amount!r}")
+    return minor
+
+
+def default_key(action_type: str, body: JsonObject) -> str:
+    """An idempotency key made from the body itself: the same command run twice is one
+    transaction (the second is refused as done, naming it)."""
+    digest = hashlib.sha256(orjson.dumps([action_type, body], option=orjson.OPT_SORT_KEYS))
+    return f"cli-{digest.hexdigest()[:32]}"
+
+
+def with_key(action_type: str, body: JsonObject, key: str | None) -> JsonObject:
+    return {"key": key or default_key(action_type, body), **body}
+
+
+def income_body(
+    node: Node,
+    commons_id: str,
+    *,
+    amount: str,
+    currency: str,
+    source: str,
+    reference: str,
+    key: str | None = None,
+    payer: str | None = None,
+    contribution: str | None = None,
+    receipt_url: str | None = None,
+    receipt_sha256: str | None = None,
+    memo: str = "",
+) -> JsonObject:
+    """The body of ``economy.income.record`` (the treasurer's record of money received)."""
+    body: JsonObject = {
+        "source": source,
+        "amount_minor": minor_units(node, commons_id, currency, amount),
+        "currency": currency,
+        "reference": reference,
+        "memo": memo,
+    }
+    if payer is not None:
+        body["payer"] = payer
+    if contribution is not None:
+        body["contribution"] = contribution
+    receipt: JsonObject = {}
+    if receipt_url is not None:
+        receipt["url"] = receipt_url
+    if receipt_sha256 is not None:
+        receipt["sha256"] = receipt_sha256
+    if receipt:
+        body["receipt"] = receipt
+    return with_key(INCOME, body, key)
+
+
+def payment_body(
+    node: Node,
+    commons_id: str,
+    *,
+    payee: str,
+    amount: str,
+    currency: str,
+    reference: str,
+    key: str | None = None,
+    memo: str = "",
+) -> JsonObject:
+    """The body of ``economy.payment.record`` (a bank payment of what the commons owes)."""
+    body: JsonObject = {
+        "payee": payee,
+        "amount_minor": minor_units(node, commons_id, currency, amount),
+        "currency": currency,
+        "reference": reference,
+        "memo": memo,
+    }
+    return with_key(PAYMENT, body, key)
+
+
+def reverse_body(txn: str, reason: str, key: str | None = None) -> JsonObject:
+    return with_key(REVERSE, {"txn": txn, "reason": reason}, key)
