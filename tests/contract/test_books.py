@@ -346,3 +346,36 @@ def test_an_error_leaves_nothing_written(
     with pytest.raises(CommonworkError):
         act(any_node, commons_id, people["ada"], "economy.income.record", income("x", 0))
     assert queries.commons_detail(any_node, commons_id).digest == before
+
+
+def test_a_worker_cooperatives_claim_is_contested_and_decided_by_the_members(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    from commonwork.economy.tables import organisations
+    from tests.contract.test_governance import propose, stance
+
+    ada, ben, coop = people["ada"], people["ben"], people["coop"]
+    evidence = {"registry_id": "FR-9", "statutes_sha256": "cd" * 32}
+    act(any_node, commons_id, coop, "economy.org.declare",
+        {"org": coop.did, "name": "Seedworks", "form": "worker_coop", "evidence": evidence,
+         "representatives": [ben.did]})  # fmt: skip
+    effect = {"kind": "org_claim", "org": coop.did, "verdict": "rejected"}
+    made = {"title": "Not a co-op", "text": "?", "method": "majority", "effect": effect}
+    early = refused(any_node, commons_id, ada, "governance.proposal.make", made)
+    assert early.extra["reason"] == "not_contested"
+    reason = "Its statutes give the surplus to one shareholder."
+    act(any_node, commons_id, ada, "economy.org.contest", {"org": coop.did, "reason": reason})
+    pid = propose(any_node, commons_id, ada, title="Seedworks is not worker-owned",
+                  text="See the statutes.", effect=effect)  # fmt: skip
+    at(any_node, "2031-03-02T10:00:00.000Z")
+    for person in (ada, ben):
+        stance(any_node, commons_id, person, pid, "for")
+    at(any_node, "2031-03-05T12:00:00.000Z")
+    join(any_node, commons_id, Keypair.generate(), "Cy")
+    with any_node.reading() as conn:
+        claim = conn.execute(
+            sa.select(organisations.c.claim, organisations.c.claim_by).where(
+                organisations.c.org == coop.did
+            )
+        ).one()
+    assert tuple(claim) == ("rejected", pid)

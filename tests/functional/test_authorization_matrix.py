@@ -589,6 +589,10 @@ RULES: dict[str, Rule] = {
             "leaver": wrote(ORG_DECLARE, "member"),
         },
     ),
+    "economy.org.contest": Rule(  # a member contests; no organisation declared itself here
+        lambda s: {"org": s.member, "reason": "not worker-owned"},
+        {"outsider": 403, "member": 404, "other": 404, "leaver": 403},
+    ),
     # No organisation declared itself on the open stage: nobody acts for one there.
     ORG_REPRESENT: Rule(
         lambda s: {"org": s.member, "add": [Keypair.generate().did]},

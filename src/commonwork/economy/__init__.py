@@ -80,7 +80,7 @@ AREA = Area(
     after_entry=credit.after_entry,
     # Bounties are paid by the day's settlement, after acceptance and points.
     settle=(SettleStep("bounties", bounties.settle_bounties),),
-    effects=decisions.EFFECTS,
+    effects=decisions.EFFECTS + organisations.EFFECTS,
     fork={table.name: ("reset" if table in _MONEY else "carry") for table in TABLES},
 )
 

@@ -17,12 +17,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from commonwork.commons.actions import commons_row
+from commonwork.commons.actions import active_member, commons_row
 from commonwork.commons.charter import Licence, Name
 from commonwork.economy.tables import org_uses, organisations, representatives
 from commonwork.errors import AlreadyDone, NotAllowed, NotFound
-from commonwork.governance.clock import text_of
+from commonwork.governance.clock import governance_now, text_of
 from commonwork.governance.proposals import holds_role
+from commonwork.journal.area import EffectSpec
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 from commonwork.production.tables import contributions
 
@@ -217,7 +218,11 @@ def apply_declare(state: State, ctx: Context) -> None:
         "updated_entry": ctx.entry.id,
         "updated_at": at,
         "representatives": 0 if held is None else held["representatives"],
+        "claim": "declared" if held is None else held["claim"],
+        "claim_by": None if held is None else held["claim_by"],
     }
+    if held is not None and (held["form"], held["evidence"]) != (row["form"], row["evidence"]):
+        row["claim"], row["claim_by"] = "declared", None  # a new claim, judged afresh
     for person in body.representatives:
         _add(state, ctx, body.org, person)
         row["representatives"] += 1
@@ -295,6 +300,79 @@ def apply_use(state: State, ctx: Context) -> None:
     )
 
 
+class ContestBody(BaseModel):
+    """A member contests what an organisation claims to be (a worker cooperative that is not
+    worker-owned, a non-profit that distributes its surplus…): the members then decide it by
+    the charter's arbitration rule (a proposal with the effect ``org_claim``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    org: Did
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class ClaimEffect(BaseModel):
+    """The members' verdict on a contested claim: upheld or rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["org_claim"]
+    org: Did
+    verdict: Literal["upheld", "rejected"]
+
+
+def check_contest(state: State, ctx: Context) -> None:
+    body: ContestBody = ctx.body
+    active_member(state, ctx.commons_id, ctx.author)
+    row = org_row(state, ctx.commons_id, body.org)
+    if row["form"] == "company":
+        raise NotAllowed(
+            "a for-profit company claims nothing beyond what it is: there is nothing to contest",
+            reason="nothing_claimed",
+        )
+    if row["claim"] == "contested":
+        raise AlreadyDone("its claim is contested already: the members decide it", reason="open")
+
+
+def apply_contest(state: State, ctx: Context) -> None:
+    body: ContestBody = ctx.body
+    row = org_row(state, ctx.commons_id, body.org)
+    state.put(organisations, {**row, "claim": "contested", "claim_by": ctx.entry.id})
+
+
+def check_claim(state: State, commons_id: str, effect: ClaimEffect, at: str) -> None:
+    row = org_row(state, commons_id, effect.org)
+    if row["claim"] != "contested":
+        raise NotAllowed(
+            f"{row['name']}'s claim is {row['claim']}, not contested: contest it first",
+            reason="not_contested",
+        )
+
+
+def apply_claim(
+    state: State, commons_id: str, effect: ClaimEffect, proposal_id: str, at: str
+) -> None:
+    row = state.get(organisations, (commons_id, effect.org))
+    if row is None or row["claim"] != "contested":
+        return  # declared anew since: that claim is judged afresh
+    state.put(organisations, {**row, "claim": effect.verdict, "claim_by": proposal_id})
+
+
+def _claim_rule(state: State, commons_id: str, _effect: Any) -> Any:
+    return governance_now(state, commons_id).arbitration.appeals
+
+
+EFFECTS = (
+    EffectSpec(
+        kind="org_claim",
+        summary="Decide a contested claim of an organisation (upheld or rejected), by the "
+        "charter's arbitration rule",
+        body=ClaimEffect,
+        rule=_claim_rule,
+        apply=apply_claim,
+        check=check_claim,
+    ),
+)
+
+
 def _reads_org(commons_id: str, author: str, body: Any) -> list[tuple[Any, Key]]:
     return [
         (organisations, (commons_id, body.org)),
@@ -303,6 +381,15 @@ def _reads_org(commons_id: str, author: str, body: Any) -> list[tuple[Any, Key]]
 
 
 ACTIONS = (
+    ActionSpec(
+        type="economy.org.contest",
+        summary="Contest what an organisation claims to be (worker-owned, non-profit…): the "
+        "members then decide it by the charter's arbitration rule",
+        body=ContestBody,
+        check=check_contest,
+        apply=apply_contest,
+        reads=_reads_org,
+    ),
     ActionSpec(
         type="economy.org.declare",
         summary="Declare an organisation (signed first with its own key): its name, its form "

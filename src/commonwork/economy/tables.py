@@ -31,6 +31,10 @@ organisations = sa.Table(
     sa.Column("updated_entry", sa.String(64), nullable=False),  # the latest declaration
     sa.Column("updated_at", sa.String(24), nullable=False),
     sa.Column("representatives", sa.Integer, nullable=False),  # how many act for it now
+    # Its claim (its form: worker-owned, non-profit…): declared | contested | upheld | rejected,
+    # and the contest or decision that made it so.
+    sa.Column("claim", sa.String(10), nullable=False),
+    sa.Column("claim_by", sa.String(64), nullable=True),
     sqlite_with_rowid=False,
 )
 
