@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from commonwork.economy.tables import currencies, decided_spends
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
-from commonwork.services import journals, queries
+from commonwork.services import inbox, journals, queries
 from tests.contract.test_books import balances, income
 from tests.contract.test_governance import act, at, propose, refused, stance
 from tests.support.builders import CHARTER, found, join
@@ -83,6 +83,8 @@ def test_a_prize_passes_becomes_a_payable_and_is_paid(
     act(any_node, commons_id, people["cy"], "economy.txn.answer",
         {"txn": payment.entry.id, "answer": "confirmed"})  # fmt: skip
     assert balances(any_node, commons_id)[(payable, "EUR")] == 0
+    told = inbox.inbox_of(any_node, people["cy"].did).items
+    assert [item.kind for item in told][:1] == ["economy.payment.record"]
     report = journals.verify_commons(any_node, commons_id)
     assert report.ok, report.as_json()
     assert report.digest == queries.commons_detail(any_node, commons_id).digest

@@ -9,7 +9,7 @@ are carried.
 """
 
 from commonwork.economy import agreements as agreement_actions
-from commonwork.economy import books, bounties, credit, decisions, guards, organisations
+from commonwork.economy import books, bounties, credit, decisions, events, guards, organisations
 from commonwork.economy.tables import (
     TABLES,
     agreement_reports,
@@ -81,6 +81,8 @@ AREA = Area(
     # Bounties are paid by the day's settlement, after acceptance and points.
     settle=(SettleStep("bounties", bounties.settle_bounties),),
     effects=decisions.EFFECTS + organisations.EFFECTS,
+    events=events.events,
+    event_kinds=events.KINDS,
     fork={table.name: ("reset" if table in _MONEY else "carry") for table in TABLES},
 )
 

@@ -209,4 +209,12 @@ def _link(commons_id: str, kind: str, subject: str) -> str:
         return f"/commons/{commons_id}/proposals/{subject}"
     if ".task." in kind:
         return f"/commons/{commons_id}/tasks/{subject}"
+    if kind.startswith("economy.org."):
+        return f"/commons/{commons_id}/organisations/{subject}"
+    if kind.startswith("economy.credit.bill") or kind.startswith("economy.credit.answer"):
+        return f"/commons/{commons_id}/wallet"
+    if kind.startswith("economy.agreement."):
+        return f"/commons/{commons_id}/agreements/{subject}"
+    if kind.startswith("economy."):
+        return f"/commons/{commons_id}/books/transactions/{subject}"
     return f"/commons/{commons_id}#c-{subject}"
