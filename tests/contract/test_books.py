@@ -379,3 +379,33 @@ def test_a_worker_cooperatives_claim_is_contested_and_decided_by_the_members(
             )
         ).one()
     assert tuple(claim) == ("rejected", pid)
+
+
+def test_the_guard_is_made_again_with_the_tables(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    """A new projection version remakes an area's tables from their declaration: the books'
+    triggers come back with them (dropped in reverse, made in order: postings refer to their
+    transactions)."""
+    from commonwork.node.projections import remake_tables
+
+    with any_node.engine.begin() as conn:
+        remake_tables(conn, ["economy"])
+    assert journals.rebuild_projections(any_node).entries > 0
+    txn = "e" * 64
+    unbalanced = [
+        {"commons_id": commons_id, "txn_id": txn, "line": line, "account": account,
+         "currency": "EUR", "amount_minor": amount, "number": 7}
+        for line, account, amount in ((1, "treasury", 9), (2, "outside", -8))
+    ]  # fmt: skip
+    row = {"commons_id": commons_id, "txn_id": txn, "seq": 7, "number": 7, "kind": "income",
+           "memo": "", "recorded_by": "x", "recorded_at": START, "why": "{}",
+           "postings": 2}  # fmt: skip
+
+    def write() -> None:
+        with any_node.engine.begin() as conn:
+            conn.execute(book_postings.insert().values(unbalanced))
+            conn.execute(book_txns.insert().values(row))
+
+    with pytest.raises(sa.exc.DBAPIError, match="unbalanced"):
+        write()
