@@ -113,6 +113,8 @@ def points_by_member(state: State, commons_id: str, effect: PayoutEffect) -> dic
         ):
             at_start[member] = (day, points)
     found: dict[str, int] = {}
+    if before is None:  # what each was paid for before: one read
+        state.load_exact(paid_points, [(commons_id, member) for member in at_end])
     for member, (_day, lifetime) in at_end.items():
         if before is not None:
             earned = lifetime - at_start.get(member, ("", 0))[1]
@@ -177,6 +179,7 @@ def execute_payout(state: State, row: Row, at: str, seq: int) -> str:
          "exact": f"{effect.amount_minor * economy.infrastructure_bp}/10000",
          "rounded_up": 0},
     )  # fmt: skip
+    state.load_exact(paid_points, [(commons_id, share.recipient) for share in shares])
     for share in shares:
         state.insert(
             payout_lines,
