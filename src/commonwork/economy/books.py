@@ -118,17 +118,24 @@ def check_treasurer(state: State, ctx: Context) -> None:
 
 
 def body_hash(ctx: Context) -> str:
+    """What a retry repeats: the action's type, author and body (not its nonce or time)."""
     action = ctx.entry.action
-    return hashlib.sha256(canon({"type": action["type"], "body": action["body"]})).hexdigest()
+    what = {"type": action["type"], "author": action["author"], "body": action["body"]}
+    return hashlib.sha256(canon(what)).hexdigest()
+
+
+def key_mark(author: str, key: str) -> str:
+    """An idempotency key is its author's: two people choosing the same key do not collide."""
+    return f"key:{author}:{key}"
 
 
 # --- checking --------------------------------------------------------------------------------
 
 
 def check_key(state: State, ctx: Context, key: str) -> None:
-    """An idempotency key is used once per commons: the same body again is refused as done
-    (naming its transaction), another body as a mistake."""
-    held = state.get(book_marks, (ctx.commons_id, f"key:{key}"))
+    """An idempotency key is used once per author and commons: the same body again is refused
+    as done (naming its transaction), another body as a mistake."""
+    held = state.get(book_marks, (ctx.commons_id, key_mark(ctx.author, key)))
     if held is None:
         return
     if held["body_hash"] == body_hash(ctx):
@@ -139,8 +146,8 @@ def check_key(state: State, ctx: Context, key: str) -> None:
             transaction=held["txn_id"],
         )
     raise NotAllowed(
-        f"the idempotency key {key!r} was used for another transaction ({held['txn_id']}) with "
-        "a different body: choose a new key",
+        f"you used the idempotency key {key!r} for another transaction ({held['txn_id']}) "
+        "with a different body: choose a new key",
         reason="key_reused",
     )
 
@@ -269,7 +276,7 @@ def post(
             "postings": len(lines),
         },
     )
-    for mark in ([f"key:{key}"] if key is not None else []) + list(marks):
+    for mark in ([key_mark(by, key)] if key is not None else []) + list(marks):
         state.put(
             book_marks,
             {
@@ -666,7 +673,7 @@ def _release_marks(state: State, commons_id: str, row: Row, by: str) -> None:
 def _reads_money(commons_id: str, author: str, body: Any) -> list[tuple[Any, Key]]:
     reads: list[tuple[Any, Key]] = [
         (book_counts, (commons_id,)),
-        (book_marks, (commons_id, f"key:{body.key}")),
+        (book_marks, (commons_id, key_mark(author, body.key))),
         (book_balances, (commons_id, "treasury", body.currency)),
         (book_balances, (commons_id, "outside", body.currency)),
         (currencies, (commons_id, body.currency)),

@@ -157,8 +157,9 @@ book_balances = sa.Table(
 )
 
 #: What identifies a transaction outside the journal, unique per commons: an idempotency key
-#: (``key:…``), an external reference on an account (``ref:<account>:…``: a bank transfer's id,
-#: counted once), a contribution received as income (``contribution:<id>``).
+#: (``key:<author>:…``: each author's own), an external reference on an account
+#: (``ref:<account>:…``: a bank transfer's id, counted once), a contribution received as income
+#: (``contribution:<id>``).
 book_marks = sa.Table(
     "book_marks",
     metadata,
