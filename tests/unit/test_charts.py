@@ -1,5 +1,6 @@
 """The inline SVG charts: well-formed XML, named for screen readers, one path point per input
-point, the diagonal of equality, round ticks, escaped text and empty input."""
+point, the diagonal of equality, round ticks, escaped text and empty input; the money flow's
+bands as thick as their value, left to right along the flows."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from commonwork.web.charts import line_chart, lorenz_chart, nice_step, y_ticks
+from commonwork.web.charts import flow_chart, line_chart, lorenz_chart, nice_step, y_ticks
 
 SVG = "{http://www.w3.org/2000/svg}"
 SERIES = [("2030-01-01", 15.0), ("2030-01-11", 14.4), ("2030-01-21", 13.888), ("2030-03-01", 40.0)]
@@ -130,3 +131,61 @@ def test_y_ticks_are_round_and_cover_the_values_and_zero(
     ticks = y_ticks(values)
     assert ticks == pytest.approx(expected)
     assert nice_step(0) == 1.0
+
+
+MONEY = [
+    ("donation", "treasury", 100.0, "Donations: 100.00 EUR"),
+    ("benefit_sharing", "treasury", 50.0, "Benefit sharing: 50.00 EUR"),
+    ("treasury", "reserve", 15.0, "Reserve: 15.00 EUR"),
+    ("treasury", "payables", 60.0, "Payout: 60.00 EUR"),
+    ("payables", "paid", 40.0, "Paid out: 40.00 EUR"),
+]
+
+
+def band_ys(path: ET.Element) -> tuple[float, float, float]:
+    """A band's left x, and its thickness where it starts (top edge to bottom edge)."""
+    numbers = [float(n) for n in re.findall(r"-?[\d.]+", path.attrib["d"])]
+    x0, y0 = numbers[0], numbers[1]
+    return x0, y0, abs(numbers[-1] - y0)
+
+
+def test_a_flow_chart_draws_one_band_per_flow_as_thick_as_its_value_left_to_right() -> None:
+    names = {"treasury": "Treasury", "donation": "Donations", "paid": "Paid out"}
+    root = parse(flow_chart(MONEY, names=names, description="Where it went"))
+    assert named(root) == ("Where the money came from and went", "Where it went")
+    bands = [p for p in root.iter(f"{SVG}path") if p.attrib.get("class") == "chart-flow"]
+    assert len(bands) == len(MONEY)
+    bars = {r.attrib["data-node"]: r for r in root.iter(f"{SVG}rect")}
+    assert set(bars) == {"donation", "benefit_sharing", "treasury", "reserve", "payables", "paid"}
+    x = {node: float(bar.attrib["x"]) for node, bar in bars.items()}
+    # the columns follow the flows: income → treasury → reserve and payables → paid out
+    assert x["donation"] == x["benefit_sharing"] < x["treasury"] < x["reserve"] == x["payables"]
+    assert x["payables"] < x["paid"]
+    _, _, width, _ = (float(v) for v in root.attrib["viewBox"].split())
+    assert all(x[node] >= 0 and x[node] + 12 <= width for node in x)
+    thick = {(b.attrib["data-source"], b.attrib["data-target"]): band_ys(b)[2] for b in bands}
+    donations = thick[("donation", "treasury")]
+    assert thick[("benefit_sharing", "treasury")] == pytest.approx(donations / 2, abs=0.2)
+    assert thick[("treasury", "reserve")] == pytest.approx(donations * 0.15, abs=0.2)
+    # the treasury's bar is as tall as what came in (150), more than what went out (75)
+    assert float(bars["treasury"].attrib["height"]) == pytest.approx(donations * 1.5, abs=0.3)
+    titles = [b.findtext(f"{SVG}title") for b in bands]
+    assert "Paid out: 40.00 EUR" in titles
+    texts = [el.text for el in root.iter(f"{SVG}text")]
+    assert {"Treasury", "Donations", "Paid out", "reserve"} <= set(texts)
+
+
+def test_a_flow_chart_with_nothing_to_draw_says_so_and_escapes_its_text() -> None:
+    empty = parse(flow_chart([], empty_message="No money yet"))
+    assert not list(empty.iter(f"{SVG}rect"))
+    assert "No money yet" in [el.text for el in empty.iter(f"{SVG}text")]
+    evil = '<b onclick="x">&</b>'
+    svg = flow_chart([(evil, "treasury", 1.0, evil)], names={evil: evil}, title=evil)
+    root = parse(svg)
+    assert "<b onclick" not in svg
+    assert named(root)[0] == evil
+    assert not any(key == "onclick" for el in root.iter() for key in el.attrib)
+    # a flow to itself or of nothing is left out
+    assert not list(
+        parse(flow_chart([("a", "a", 5.0, ""), ("a", "b", 0.0, "")])).iter(f"{SVG}rect")
+    )

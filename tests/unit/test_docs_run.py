@@ -1,6 +1,6 @@
-"""Every shell block of the README and of docs/standing.md, invitations.md and governance.md
-runs as written, copy-pasted in a fresh data directory from the repository's folder (where
-docs/examples/ holds the files they name).
+"""Every shell block of the README and of docs/standing.md, invitations.md, governance.md and
+economy.md runs as written, copy-pasted in a fresh data directory from the repository's folder
+(where docs/examples/ holds the files they name).
 
 The README's two set-up commands (``bash scripts/serve.sh`` serves until stopped, and
 ``bash scripts/test.sh`` is this very test suite, which CI runs) are the only blocks not run
@@ -19,7 +19,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SETUP = ["bash scripts/serve.sh\n", "bash scripts/test.sh\n"]
-FILES = ["README.md", "docs/standing.md", "docs/invitations.md", "docs/governance.md"]
+FILES = [
+    "README.md",
+    "docs/standing.md",
+    "docs/invitations.md",
+    "docs/governance.md",
+    "docs/economy.md",
+]
 
 
 def shell_blocks(path: Path) -> list[str]:

@@ -9,6 +9,7 @@ import click
 
 from commonwork.cli import acting, contributions, journal
 from commonwork.cli.act import act, attach_doors
+from commonwork.cli.books import books_group
 from commonwork.cli.cases import case_group
 from commonwork.cli.charter import charter_group
 from commonwork.cli.commons import commons_group
@@ -20,6 +21,7 @@ from commonwork.cli.hosts import host_group
 from commonwork.cli.identity import identity_group
 from commonwork.cli.inbox import inbox
 from commonwork.cli.invitations import invite
+from commonwork.cli.orgs import org_group
 from commonwork.cli.proposals import proposal_group
 from commonwork.cli.standing import standing_group
 from commonwork.cli.tasks import task_group
@@ -102,6 +104,8 @@ for command in (
     standing_group,
     proposal_group,
     case_group,
+    books_group,
+    org_group,
     charter_group,
     inbox,
     journal.export,

@@ -60,7 +60,7 @@ def minor_units(node: Node, commons_id: str, currency: str, amount: str) -> int:
     try:
         minor = to_minor(amount, exponent)
     except ValueError as exc:
-        raise BadInput(f"{exc} ({currency} has {exponent} decimals)") from exc
+        raise BadInput(f"{currency}: {exc}") from exc
     if minor <= 0:
         raise BadInput(f"an amount is above zero, not {amount!r}")
     return minor
@@ -88,6 +88,7 @@ def income_body(
     key: str | None = None,
     payer: str | None = None,
     contribution: str | None = None,
+    agreement: str | None = None,
     receipt_url: str | None = None,
     receipt_sha256: str | None = None,
     memo: str = "",
@@ -104,6 +105,8 @@ def income_body(
         body["payer"] = payer
     if contribution is not None:
         body["contribution"] = contribution
+    if agreement is not None:
+        body["agreement"] = agreement
     receipt: JsonObject = {}
     if receipt_url is not None:
         receipt["url"] = receipt_url

@@ -9,7 +9,8 @@ books are. Amounts are exact decimals by the currency's exponent (EUR 12.50, JPY
 The beancount ledger maps the books' accounts onto beancount's five roots — ``treasury`` →
 ``Assets:Treasury``, ``reserve`` → ``Assets:Reserve``, ``escrow:<task>`` →
 ``Assets:Escrow:T<task>``, ``receivable:<did>`` → ``Assets:Receivable:<did>``,
-``payable:<did>`` → ``Liabilities:Payable:<did>``, ``outside`` → ``Equity:Outside`` — with a
+``payable:<did>`` → ``Liabilities:Payable:<did>``, ``credit:<did>`` → ``Assets:Credit:<did>``
+(mutual credit), ``circle`` → ``Equity:Circle``, ``outside`` → ``Equity:Outside`` — with a
 did's key (``did:key:z6Mk…`` → ``Z6Mk…``) as the last component. Amounts keep the books' own
 signs (a payable's positive balance is what is owed), so each transaction balances exactly as
 it does in the books. Each account is opened, and each currency declared, on the day it was
@@ -58,6 +59,8 @@ _ROOTS = {
     "escrow": "Assets:Escrow",
     "payable": "Liabilities:Payable",
     "receivable": "Assets:Receivable",
+    "credit": "Assets:Credit",
+    "circle": "Equity:Circle",
 }
 _NOT_IN_NAME = re.compile(r"[^A-Za-z0-9-]")
 

@@ -43,6 +43,9 @@ NODE_NAMES = {
     "receivables": "Owed by organisations",
     "escrow": "Bounties held",
     "paid": "Paid out",
+    "accrual": "Pledged by agreements",
+    "credit": "Mutual credit",
+    "circle": "The circle",
 }
 
 

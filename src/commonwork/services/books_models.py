@@ -29,9 +29,10 @@ MAX_LIMIT = 500
 ACCOUNTS_SHOWN = 200
 #: The accounts every commons' books may have, and the pattern of the others.
 MAIN_ACCOUNTS = ("treasury", "reserve", "outside")
+#: (The economy area's own pattern of its accounts, which it keeps private: the same.)
 ACCOUNT = re.compile(
-    r"^(treasury|reserve|outside|escrow:[0-9a-f]{64}"
-    r"|(payable|receivable):did:key:z[1-9A-HJ-NP-Za-km-z]{20,60})$"
+    r"^(treasury|reserve|outside|circle|escrow:[0-9a-f]{64}"
+    r"|(payable|receivable|credit):did:key:z[1-9A-HJ-NP-Za-km-z]{20,60})$"
 )
 TXN_ID = re.compile(r"^[0-9a-f]{64}(:[a-z0-9_]{1,15})?$")
 #: What each kind of account is, in words.
@@ -42,6 +43,8 @@ ACCOUNT_KINDS = {
     "escrow": "a bounty held for a task",
     "payable": "what the commons owes a person or organisation",
     "receivable": "what an organisation owes the commons",
+    "credit": "a member's balance in a mutual credit circle",
+    "circle": "the commons' own account in a mutual credit circle",
 }
 
 
@@ -191,8 +194,8 @@ def account_parts(account: str) -> tuple[str, str | None]:
 def check_account(account: str) -> str:
     if not ACCOUNT.match(account):
         raise BadInput(
-            f"{account!r} is not an account of the books: treasury, reserve, outside, "
-            "escrow:<task id>, payable:<did> or receivable:<did>"
+            f"{account!r} is not an account of the books: treasury, reserve, outside, circle, "
+            "escrow:<task id>, payable:<did>, receivable:<did> or credit:<did>"
         )
     return account
 
@@ -265,7 +268,8 @@ class OrganisationMoney:
 @dataclass(frozen=True)
 class Wallet:
     """A person's money in one commons: what the commons owes them now (``owed``, their payable
-    account per currency), every transaction that touched it, newest first — what was decided
+    account per currency), their mutual credit balances (``credit``), every transaction that
+    touched their payable account, newest first — what was decided
     for them, what was paid to them — with the payments they have not answered yet
     (``unanswered``: confirm them, or report that one never arrived), and the same for the
     organisations they act for."""
@@ -276,6 +280,7 @@ class Wallet:
     name: str
     account: str
     owed: tuple[Money, ...]
+    credit: tuple[Money, ...]  # their balances in the commons' mutual credit circles
     history: AccountHistory
     unanswered: tuple[str, ...]
     represents: tuple[OrganisationMoney, ...]

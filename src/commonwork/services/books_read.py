@@ -80,7 +80,7 @@ def _totals(conn: sa.Connection, commons_id: str, known: Mapping[str, int]) -> l
     a GROUP BY over ``book_balances`` — one row per account and currency, so its cost grows with
     the people paid, never with the transactions."""
     totals = []
-    for kind in ("escrow", "payable", "receivable"):
+    for kind in ("credit", "escrow", "payable", "receivable"):
         query = (
             sa.select(
                 book_balances.c.currency,
@@ -286,6 +286,7 @@ def wallet(
         name = commons_name(conn, commons_id)
         represents = _represented(conn, commons_id, did)
         person = names_of(conn, commons_id, [did]).get(did, "")
+        credit = account_balances(conn, commons_id, f"credit:{did}")
     unanswered = tuple(
         item.txn_id
         for item in history.items
@@ -298,6 +299,7 @@ def wallet(
         name=person,
         account=account,
         owed=history.balances,
+        credit=credit,
         history=history,
         unanswered=unanswered,
         represents=tuple(represents),

@@ -143,6 +143,10 @@ def _links(row: Mapping[str, object], why: JsonObject, seen: _Lookups) -> list[W
         if key in why:
             did = str(why[key])
             links.append(WhyLink(key, did, _who(did, seen), organisation=did in seen.orgs))
+    if "task" in why:
+        links.append(WhyLink("task", str(why["task"]), "the task"))
+    if "agreement" in why:
+        links.append(WhyLink("agreement", str(why["agreement"]), "the benefit-sharing agreement"))
     if "reference" in why:
         links.append(WhyLink("reference", str(why["reference"]), str(why["reference"])))
     receipt = why.get("receipt")
@@ -169,35 +173,76 @@ def _sum_of(postings: Sequence[Posting], known: Mapping[str, int]) -> str:
     return " and ".join(f"{item.amount} {item.currency}" for item in shown) or "nothing"
 
 
+def _credit(kind: str, amount: str, why: JsonObject, seen: _Lookups) -> str:
+    if kind == "credit":
+        payer, payee = _who(str(why.get("payer", "")), seen), _who(str(why.get("payee", "")), seen)
+        billed = " (a bill they accepted)" if "bill" in why else ""
+        return f"Mutual credit: {payer} paid {payee} {amount}{billed}."
+    if kind == "write_off":
+        left = _who(str(why.get("left", "")), seen)
+        return f"Mutual credit: the balance of {left}, who left, shared by the circle ({amount})."
+    return f"Mutual credit: the frozen balance of {_who(str(why.get('member', '')), seen)} " + (
+        f"settled by a deposit ({amount})."
+    )
+
+
+#: What a transaction of each of these kinds did, in a sentence ({amount}: what it moved; the
+#: other names: its why's).
+SENTENCES = {
+    "reversal": "Reversal ({amount} put back): {reason}",
+    "payout": "Payout of {amount} by value points ({policy} policy, up to {end}): the "
+    "infrastructure share to the reserve, the rest owed to each contributor by their points.",
+    "accrual": "Owed under a benefit-sharing agreement for {period}: {amount}, now receivable "
+    "from the organisation.",
+    "bounty_paid": "A task's bounty of {amount} paid to the authors of its accepted work, by "
+    "value points.",
+    "bounty_refunded": "A task's bounty of {amount} back to the treasury: no work was accepted "
+    "by its expiry.",
+    "reserve": "{amount} to the infrastructure reserve, decided by the members.",
+}
+
+
+def _income(amount: str, why: JsonObject, seen: _Lookups) -> str:
+    text = f"Income: {amount}, {SOURCE_WORDS.get(str(why.get('source')), 'other income')}"
+    if "payer" in why:
+        text += f" from {_who(str(why['payer']), seen)}"
+    if "agreement" in why:
+        text += " under its benefit-sharing agreement"
+    if "contribution" in why:
+        text += " (a member's money contribution, counted once)"
+    return text + f"; bank reference {why.get('reference', '')}."
+
+
 def explain(kind: str, why: JsonObject, postings: Sequence[Posting], seen: _Lookups) -> str:
     """What a transaction did, in a sentence."""
     amount = _sum_of(postings, seen.known)
     if kind == "income":
-        source = SOURCE_WORDS.get(str(why.get("source")), "other income")
-        text = f"Income: {amount}, {source}"
-        if "payer" in why:
-            text += f" from {_who(str(why['payer']), seen)}"
-        if "contribution" in why:
-            text += " (a member's money contribution, counted once)"
-        return text + f"; bank reference {why.get('reference', '')}."
+        return _income(amount, why, seen)
     if kind == "payment":
         payee = _who(str(why.get("payee", "")), seen)
         reference = why.get("reference", "")
         return f"Paid {amount} to {payee} of what the commons owed; bank reference {reference}."
-    if kind == "reversal":
-        return f"Reversal ({amount} put back): {why.get('reason', '')}"
-    if kind == "payout":
-        policy = str(why.get("policy", "")).replace("_", " ")
-        return (
-            f"Payout of {amount} by value points ({policy} policy, up to {why.get('end', '')}), "
-            "decided by the members: the infrastructure share to the reserve, the rest owed "
-            "to each contributor by their points."
-        )
-    if kind == "reserve":
-        return f"{amount} to the infrastructure reserve, decided by the members."
+    if kind in SENTENCES:
+        words = {"reason": "", "policy": "", "end": "", "period": ""}
+        words.update({key: str(value) for key, value in why.items()})
+        words["policy"] = words["policy"].replace("_", " ")
+        return SENTENCES[kind].format_map({**words, "amount": amount})
+    if kind in ("credit", "write_off", "offset"):
+        return _credit(kind, amount, why, seen)
+    if kind == "bounty":
+        how = "decided by the members" if "decision" in why else "within the bounty budget"
+        return f"A bounty of {amount} held in escrow for a task, {how}."
     holder = next((p for p in postings if p.amount_minor > 0 and p.holder), None)
     to = f" to {holder.holder_name or holder.holder}" if holder is not None else ""
     return f"A {kind} of {amount}{to}, decided by the members: now owed{to}."
+
+
+def _maker(by: str) -> str:
+    """Who made a transaction no person signed: a decision (its id), the day's settlement, or
+    a rule of the charter."""
+    return {"settlement": "the day's settlement", "charter": "a rule of the charter"}.get(
+        by, "a decision"
+    )
 
 
 def _transaction(
@@ -229,7 +274,7 @@ def _transaction(
         kind=str(row["kind"]),
         memo=str(row["memo"]),
         recorded_by=by,
-        recorded_by_name=seen.names.get(by, "") if by.startswith("did:") else "a decision",
+        recorded_by_name=seen.names.get(by, "") if by.startswith("did:") else _maker(by),
         recorded_at=str(row["recorded_at"]),
         postings=tuple(postings),
         why=why,

@@ -73,6 +73,10 @@ class Organisation:
     updated_at: str
     updated_entry: str
     representatives: int
+    #: What it claims to be (its form): declared, contested by a member, upheld or rejected
+    #: by the members; ``claim_by``: the contest or decision that made it so.
+    claim: str
+    claim_by: str | None
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,8 @@ def _organisation(row: dict[str, object]) -> Organisation:
         updated_at=str(row["updated_at"]),
         updated_entry=str(row["updated_entry"]),
         representatives=int(str(row["representatives"])),
+        claim=str(row.get("claim") or "declared"),
+        claim_by=None if row.get("claim_by") is None else str(row["claim_by"]),
     )
 
 

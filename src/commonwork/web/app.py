@@ -169,6 +169,7 @@ def create_app(node: Node) -> FastAPI:
         api_act,
         api_arbitration,
         api_charter,
+        api_economy,
         api_governance,
         api_inbox,
         api_invitations,
@@ -179,6 +180,7 @@ def create_app(node: Node) -> FastAPI:
         pages_arbitration,
         pages_charter,
         pages_contributions,
+        pages_economy,
         pages_forks,
         pages_governance,
         pages_invitations,
@@ -213,6 +215,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(api_governance.router)
     app.include_router(api_charter.router)
     app.include_router(api_arbitration.router)
+    app.include_router(api_economy.router)
     signs = [Depends(read_signed_field)]  # a page's form may carry what its browser signed
     app.include_router(pages.router, dependencies=signs)
     app.include_router(pages_standing.router)
@@ -226,6 +229,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(pages_charter.router)
     app.include_router(pages_forks.router, dependencies=signs)
     app.include_router(pages_arbitration.router, dependencies=signs)
+    app.include_router(pages_economy.router)
     app.include_router(feeds.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -248,7 +248,7 @@ def lorenz_chart(
     return "".join(parts)
 
 
-FLOW_WIDTH, FLOW_HEIGHT = 640, 300
+FLOW_WIDTH, FLOW_HEIGHT = 720, 300
 FLOW_FRAME = Frame(left=8, top=14, right=FLOW_WIDTH - 8, bottom=FLOW_HEIGHT - 14)
 NODE_WIDTH = 12
 NODE_GAP = 18
@@ -337,7 +337,8 @@ def _flow_bands(edges: Sequence[tuple[str, str, float, str]], layout: _FlowLayou
 
 
 def _flow_places(layout: _FlowLayout, names: dict[str, str]) -> list[str]:
-    """Each place as a bar, named beside it (to its right; the last column's to its left)."""
+    """Each place as a bar, named beside it: to its right in the left half of the chart, to
+    its left in the right half (so that neighbouring columns' names face apart)."""
     parts = []
     for node, (x, top) in layout.place.items():
         height = max(layout.size[node] * layout.scale, 2.0)
@@ -347,7 +348,7 @@ def _flow_places(layout: _FlowLayout, names: dict[str, str]) -> list[str]:
             f'height="{_number(height)}" class="chart-node" fill="currentColor" '
             f'data-node="{escape(node)}"><title>{escape(name)}</title></rect>'
         )
-        right = layout.column[node] < layout.last
+        right = layout.column[node] * 2 < layout.last
         label_x = x + NODE_WIDTH + 6 if right else x - 6
         anchor = "start" if right else "end"
         parts.append(_text(label_x, top + height / 2 + 4, name, "chart-label", anchor))

@@ -12,7 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-AccountKind = Literal["treasury", "reserve", "outside", "escrow", "payable", "receivable"]
+AccountKind = Literal[
+    "treasury", "reserve", "outside", "circle", "escrow", "payable", "receivable", "credit"
+]
 MINOR = "The amount in the currency's minor units (cents, yen, fils): an integer."
 DECIMAL = "The same amount as a decimal string, by the currency's exponent: '12.50', '500'."
 
@@ -32,7 +34,8 @@ class CurrencyOut(BaseModel):
 
 class BalanceOut(BaseModel):
     account: str = Field(
-        description="treasury, reserve, outside, escrow:<task>, payable:<did> or receivable:<did>."
+        description="treasury, reserve, outside, circle, escrow:<task>, payable:<did>, "
+        "receivable:<did> or credit:<did>."
     )
     kind: AccountKind
     holder: str | None = Field(description="The did of a payable or receivable, an escrow's task.")
@@ -65,8 +68,8 @@ class PostingOut(BaseModel):
 
 class WhyLinkOut(BaseModel):
     kind: Literal[
-        "decision", "contribution", "payer", "payee", "reference", "receipt", "reverses",
-        "reversed_by",
+        "decision", "contribution", "payer", "payee", "task", "agreement", "reference",
+        "receipt", "reverses", "reversed_by",
     ]  # fmt: skip
     value: str = Field(
         description="The proposal's, contribution's or transaction's id, the did, the bank's "
@@ -191,6 +194,7 @@ class WalletOut(BaseModel):
     name: str
     account: str = Field(description="payable:<your did>.")
     owed: list[MoneyOut] = Field(description="What the commons owes you now, per currency.")
+    credit: list[MoneyOut] = Field(description="Your balances in its mutual credit circles.")
     history: AccountOut
     unanswered: list[str] = Field(
         description="Payments to you not answered yet: confirm each (economy.txn.answer), or "
@@ -210,6 +214,11 @@ class OrganisationOut(BaseModel):
     updated_at: str
     updated_entry: str
     representatives: int = Field(description="How many people act for it now.")
+    claim: Literal["declared", "contested", "upheld", "rejected"] = Field(
+        description="What it claims to be (its form): as declared, contested by a member, or "
+        "upheld or rejected by the members."
+    )
+    claim_by: str | None = Field(description="The contest or decision that made it so.")
 
 
 class UseOut(BaseModel):

@@ -27,7 +27,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     "expensive": (
         "60/minute",
         "requests to the expensive public reads (a full verification, the value-policy "
-        "preview, standing as of a past day), per client address",
+        "preview, standing as of a past day, the books' exports), per client address",
     ),
     "sign_in_address": ("30/minute;300/hour", "sign-in attempts per client address"),
     "sign_in_account": (
