@@ -288,15 +288,9 @@ def post(
             },
         )
     postings = 0 if counts is None else int(counts["postings"])
-    due = None if counts is None else counts["next_due"]
     state.put(
         book_counts,
-        {
-            "commons_id": commons_id,
-            "transactions": number,
-            "postings": postings + len(lines),
-            "next_due": due,
-        },
+        {"commons_id": commons_id, "transactions": number, "postings": postings + len(lines)},
     )
     return number
 
@@ -650,6 +644,13 @@ def apply_reverse(state: State, ctx: Context) -> None:
     )
     state.put(book_txns, {**row, "reversed_by": ctx.entry.id})
     _release_marks(state, ctx.commons_id, row, ctx.entry.id)
+    agreement = _why(row).get("agreement")
+    if row["kind"] == "income" and agreement is not None:  # it was not paid after all
+        found = state.get(agreements, (ctx.commons_id, agreement))
+        if found is not None:
+            received = sum(line.amount for line in lines if line.account == "treasury")
+            paid = int(found["paid_minor"]) + received  # (received is negative: taken back)
+            state.put(agreements, {**found, "paid_minor": paid})
 
 
 def _release_marks(state: State, commons_id: str, row: Row, by: str) -> None:

@@ -53,6 +53,7 @@ from commonwork.economy.tables import (
 )
 from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed, NotFound
 from commonwork.governance.clock import governance_now
+from commonwork.governance.tables import cases, subject_cases
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 from commonwork.production.tables import contribution_status, settle_agenda, tasks
 from commonwork.standing.settle import add_days, authors, split
@@ -313,6 +314,7 @@ def _note_accepted(state: State, commons_id: str, day: str, window: int) -> None
                 "task": status["task"],
                 "seq": int(status["seq"]),
                 "accepted_on": day,
+                "offer_txn": bounty["offer_txn"],
             },
         )
         if bounty["due_on"] is None:
@@ -322,22 +324,35 @@ def _note_accepted(state: State, commons_id: str, day: str, window: int) -> None
 
 
 def _pay(state: State, bounty: Row, day: str, window: int) -> bool:
-    """Pay the escrow to the authors of the task's work accepted at least ``window`` days ago
-    and still accepted (a verdict may have revoked it); False if none is left."""
+    """Pay the escrow to the authors of the work noted for this bounty whose dispute window has
+    passed, that is still accepted (a verdict may have revoked it) and has no case still open
+    (it waits for the verdict). False if none is ripe yet: the first day one may be goes on the
+    due list (or none, and the bounty waits for new work, or its expiry)."""
     commons_id, task = bounty["commons_id"], bounty["task"]
     weights: dict[str, int] = {}
+    waiting: list[str] = []
     for work in state.scan(bounty_work, (commons_id, task)):
-        if add_days(work["accepted_on"], window) > day:
-            continue
+        if work["offer_txn"] != bounty["offer_txn"]:
+            continue  # noted for an earlier bounty on the task (paid or refunded)
         status = state.get(contribution_status, (commons_id, int(work["seq"])))
         if status is None or status["status"] != "accepted":
+            continue
+        ripe = add_days(status["accepted_on"], window)
+        if ripe > day:
+            waiting.append(ripe)  # (re-accepted by a verdict since: a later day)
+            continue
+        if _case_open(state, commons_id, int(work["seq"]), day):
+            waiting.append(add_days(day, 1))
             continue
         points = int(status["points_milli"] or 0)
         for member, part in split(max(points, 1), authors(status)):
             weights[member] = weights.get(member, 0) + part
     positive = sorted((member, weight) for member, weight in weights.items() if weight > 0)
     if not positive:
-        state.put(bounties, {**bounty, "due_on": None})  # wait for other work, or the expiry
+        due = min(waiting) if waiting else None
+        state.put(bounties, {**bounty, "due_on": due})
+        if due is not None:
+            _due(state, commons_id, due, task, "payment", day)
         return False
     amount, currency = int(bounty["amount_minor"]), bounty["currency"]
     shares = largest_remainder(amount, positive)
@@ -348,6 +363,21 @@ def _pay(state: State, bounty: Row, day: str, window: int) -> bool:
     ]
     _close(state, bounty, day, "paid", lines, {"task": task, "bounty": "paid", "on": day})
     return True
+
+
+def _case_open(state: State, commons_id: str, seq: int, day: str) -> bool:
+    """Whether the work has an arbitration case not settled yet: being arbitrated, or decided
+    by a panel and still open to appeal."""
+    held = state.get(subject_cases, (commons_id, seq))
+    if held is None:
+        return False
+    case = state.get(cases, (commons_id, held["case_id"]))
+    if case is None or case["status"] in ("appealed", "answered"):
+        return False
+    if case["status"] != "decided" or case["decided_at"] is None:
+        return True
+    appeal_days = governance_now(state, commons_id).arbitration.appeal_days
+    return add_days(case["decided_at"][:10], appeal_days) > day
 
 
 def _refund(state: State, bounty: Row, day: str) -> None:

@@ -44,7 +44,13 @@ from commonwork.economy.books import (
 )
 from commonwork.economy.currencies import MAX_MINOR
 from commonwork.economy.split import largest_remainder
-from commonwork.economy.tables import credit_bills, credit_members, credit_policies, currencies
+from commonwork.economy.tables import (
+    book_balances,
+    credit_bills,
+    credit_members,
+    credit_policies,
+    currencies,
+)
 from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed, NotFound
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 from commonwork.standing.decay import decayed
@@ -353,9 +359,11 @@ def after_entry(state: State, ctx: Context) -> None:
         if not held:
             state.put(credit_members, {**row, **gone, "status": "left"})
             continue
-        state.put(credit_members, {**row, **gone, "status": "frozen"})
         if economy.credit_exit == "write_off":
             _write_off(state, ctx, currency, held)
+            state.put(credit_members, {**row, **gone, "status": "left"})  # nothing left owed
+            continue
+        state.put(credit_members, {**row, **gone, "status": "frozen"})
 
 
 def _circles(state: State, commons_id: str) -> list[str]:
@@ -372,7 +380,7 @@ def _write_off(state: State, ctx: Context, currency: str, held: int) -> None:
     others = [
         row["member"]
         for row in state.scan(credit_members, (ctx.commons_id, currency))
-        if row["status"] == "active"
+        if row["status"] == "active" and row["member"] != ctx.author
     ]
     account = f"credit:{ctx.author}"
     if not others:
@@ -386,7 +394,7 @@ def _write_off(state: State, ctx: Context, currency: str, held: int) -> None:
     post(
         state,
         ctx.commons_id,
-        f"{ctx.entry.id}:write_off",
+        f"{ctx.entry.id}:off_{currency.lower()}",
         seq=ctx.entry.seq,
         at=ctx.entry.recorded_at,
         kind="write_off",
@@ -426,6 +434,9 @@ def apply_offset(state: State, ctx: Context) -> None:
         key=body.key,
         body_digest=body_hash(ctx),
     )
+    row = state.get(credit_members, (ctx.commons_id, body.currency, body.member))
+    if row is not None:  # settled: they may join the circle again if they come back
+        state.put(credit_members, {**row, "status": "left"})
 
 
 # --- the policy, by decision -----------------------------------------------------------------
@@ -438,6 +449,16 @@ def check_policy(state: State, commons_id: str, effect: PolicyEffect, at: str) -
             f"{effect.currency} is not a community currency of this commons: a credit circle "
             "is in the commons' own currency (declare it by decision first)"
         )
+    if state.get(credit_policies, (commons_id, effect.currency)) is None:
+        # A new circle: the currency must not be held anywhere yet (a circle's money is
+        # only ever its members' credit). One read of the balances: a decision is rare.
+        for row in state.scan_commons(book_balances, commons_id):
+            if row["currency"] == effect.currency and int(row["amount_minor"]):
+                raise NotAllowed(
+                    f"{row['account']} holds {effect.currency} already: a credit circle's "
+                    "currency is held by its members' credit accounts only",
+                    reason="currency_in_use",
+                )
 
 
 def apply_policy(

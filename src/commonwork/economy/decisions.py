@@ -24,7 +24,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from commonwork.commons.actions import commons_row
-from commonwork.commons.charter_economy import economy_of
+from commonwork.commons.charter_economy import StandingPayout, economy_of
 from commonwork.commons.charter_governance import Rule
 from commonwork.economy.books import (
     Amount,
@@ -44,9 +44,9 @@ from commonwork.economy.bounties import execute_effect as execute_bounty
 from commonwork.economy.credit import PolicyEffect, apply_policy, check_policy
 from commonwork.economy.currencies import MAX_EXPONENT, iso_exponent
 from commonwork.economy.payouts import PayoutEffect, check_payout, execute_payout
-from commonwork.economy.tables import book_counts, currencies, decided_spends, payout_clock
+from commonwork.economy.tables import currencies, decided_spends, payout_clock
 from commonwork.errors import AlreadyDone, CommonworkError, InvalidAction
-from commonwork.governance.clock import text_of
+from commonwork.governance.clock import governance_now, reschedule, text_of
 from commonwork.governance.tables import proposals
 from commonwork.journal.actions import format_time, parse_time
 from commonwork.journal.area import EffectSpec
@@ -118,7 +118,10 @@ def apply_spend(
     proposal_id: str,
     at: str,
 ) -> None:
-    """A passed spend or payout: executed at the close, or after the grace window if large."""
+    """A passed spend, payout or bounty: executed at the close, or, if it is large now, after
+    the charter's grace window (on governance's clock, in time order with every other
+    deadline). A spend that became large since it was proposed without every stakeholder
+    class voting for it fails: a majority cannot raid the treasury by waiting."""
     economy = economy_of(orjson.loads(commons_row(state, commons_id)["charter"]))
     large = is_large(state, commons_id, effect)
     due = at
@@ -137,12 +140,33 @@ def apply_spend(
         "txn_id": None,
         "detail": "",
     }
+    if large and not _voted_by_every_class(state, commons_id, proposal_id):
+        detail = "it is large now, and not every stakeholder class voted for it"
+        state.put(decided_spends, {**row, "status": "failed", "executed_at": at, "detail": detail})
+        return
     if due == at:
         execute(state, row, at)
         return
     row["detail"] = f"large: waits {economy.grace_days} days after it passed"
     state.put(decided_spends, row)
-    _schedule(state, commons_id, due)
+    reschedule(state, commons_id, proposal_id, [[due, "effect"]])
+
+
+def _voted_by_every_class(state: State, commons_id: str, proposal_id: str) -> bool:
+    classes = sorted(governance_now(state, commons_id).classes)
+    if not classes:
+        return True
+    decision = state.get(proposals, (commons_id, proposal_id))
+    if decision is None or decision["narrowed"] is None:
+        return False
+    return sorted(orjson.loads(decision["narrowed"]).get("classes") or []) == classes
+
+
+def run_due(state: State, commons_id: str, proposal_id: str, at: str) -> None:
+    """A large spend's grace window ended: carry it out now (governance's clock calls this)."""
+    row = state.get(decided_spends, (commons_id, proposal_id))
+    if row is not None and row["status"] == "waiting":
+        execute(state, row, at)
 
 
 def execute(state: State, row: Row, at: str) -> None:
@@ -185,38 +209,10 @@ def execute(state: State, row: Row, at: str) -> None:
     state.put(decided_spends, {**done, "status": "done", "txn_id": txn_id, "detail": ""})
 
 
-def _schedule(state: State, commons_id: str, due: str) -> None:
-    counts = state.get(book_counts, (commons_id,))
-    if counts is None:
-        counts = {"commons_id": commons_id, "transactions": 0, "postings": 0, "next_due": None}
-    if counts["next_due"] is None or due < counts["next_due"]:
-        state.put(book_counts, {**counts, "next_due": due})
-
-
 def before_entry(state: State, commons_id: str, at: str, settle: Callable[[str], None]) -> None:
-    """Carry out the spends whose grace window ended before this entry, in time order, and the
-    charter's standing payout of each month begun since the last entry."""
+    """The charter's standing payout, once a month (what falls due by decision runs on
+    governance's clock, before this)."""
     _standing_payouts(state, commons_id, at, settle)
-    counts = state.get(book_counts, (commons_id,))
-    if counts is None or counts["next_due"] is None or counts["next_due"] > at:
-        return
-    waiting = sorted(
-        (
-            row
-            for row in state.scan_commons(decided_spends, commons_id)
-            if row["status"] == "waiting"
-        ),
-        key=lambda row: (row["due_at"], row["proposal_id"]),
-    )
-    later = None
-    for row in waiting:
-        if row["due_at"] > at:
-            later = row["due_at"]
-            break
-        execute(state, row, row["due_at"])
-    counts = state.get(book_counts, (commons_id,))
-    if counts is not None:  # (it is: it held the schedule)
-        state.put(book_counts, {**counts, "next_due": later})
 
 
 def check_currency(state: State, commons_id: str, effect: CurrencyEffect, at: str) -> None:
@@ -264,6 +260,7 @@ EFFECTS = (
         apply=apply_spend,
         check=check_bounty,
         needs_classes=is_large,
+        due=run_due,
     ),
     EffectSpec(
         kind="payout",
@@ -274,6 +271,7 @@ EFFECTS = (
         apply=apply_spend,
         check=check_payout,
         needs_classes=is_large,
+        due=run_due,
     ),
     EffectSpec(
         kind="spend",
@@ -284,6 +282,7 @@ EFFECTS = (
         apply=apply_spend,
         check=check_spend,
         needs_classes=is_large,
+        due=run_due,
     ),
     EffectSpec(
         kind="currency",
@@ -315,53 +314,48 @@ def _standing_payouts(
     state: State, commons_id: str, at: str, settle: Callable[[str], None]
 ) -> None:
     """The charter's standing payout (``economy.standing_payout``): at the first entry of a
-    month, pay its share of the treasury out by the points of the month before; the first
-    month it pays for is the first whole month after the rule came into the charter. A quiet
-    spell of several months pays each of them in turn (each its share of what is left)."""
+    month, its share of the treasury is paid out by the value points since the last one (the
+    month before; after a quiet spell without entries, every month since, in one payout). It
+    starts with the first whole month after the rule came into the charter (or changed); a
+    rule taken out and put back starts afresh."""
     charter = commons_row(state, commons_id)["charter"]
-    if '"standing_payout"' not in charter:  # cheap: most charters have none
-        return
-    rule = economy_of(orjson.loads(charter)).standing_payout
-    if rule is None:
-        return
-    month = at[:7]
     clock = state.get(payout_clock, (commons_id,))
-    if clock is None:
-        state.put(payout_clock, {"commons_id": commons_id, "next_month": _month_after(month)})
+    rule = None
+    if '"standing_payout"' in charter:  # cheap: most charters have none
+        rule = economy_of(orjson.loads(charter)).standing_payout
+    if rule is None:
+        if clock is not None and clock["rule"] is not None:
+            state.put(payout_clock, {**clock, "rule": None})
+        return
+    month, rule_text = at[:7], text_of(rule.model_dump(exclude_none=True))
+    if clock is None or clock["rule"] != rule_text:
+        state.put(
+            payout_clock,
+            {"commons_id": commons_id, "next_month": _month_after(month), "rule": rule_text},
+        )
         return
     due = str(clock["next_month"])
-    if due <= month:
-        settle(at[:10])  # every day before this one settled first: the month's points are final
-    while due <= month:
-        paid_for = _month_before(due)
-        _pay_month(state, commons_id, rule.currency, rule.share_bp, rule.policy, paid_for, at)
-        due = _month_after(due)
-    state.put(payout_clock, {"commons_id": commons_id, "next_month": due})
+    if due > month:
+        return
+    settle(at[:10])  # every day before this one settled first: the points are final
+    first, last = _month_before(due), _month_before(month)
+    _pay_months(state, commons_id, rule, first, last, at)
+    state.put(payout_clock, {**clock, "next_month": _month_after(month)})
 
 
-def _pay_month(
-    state: State,
-    commons_id: str,
-    currency: str,
-    share_bp: int,
-    policy: str | None,
-    month: str,
-    at: str,
+def _pay_months(
+    state: State, commons_id: str, rule: StandingPayout, first: str, last: str, at: str
 ) -> None:
-    amount = balance(state, commons_id, "treasury", currency) * share_bp // 10_000
-    effect: dict[str, Any] = {
-        "kind": "payout",
-        "amount_minor": max(amount, 1),
-        "currency": currency,
-    }
-    effect["end"] = _last_day(month)
-    if (policy or "period") == "period":
-        effect["start"] = f"{month}-01"
-    if policy is not None:
-        effect["policy"] = policy
+    economy = economy_of(orjson.loads(commons_row(state, commons_id)["charter"]))
+    policy = rule.policy or economy.payout_policy
+    amount = balance(state, commons_id, "treasury", rule.currency) * rule.share_bp // 10_000
+    effect: dict[str, Any] = {"kind": "payout", "amount_minor": max(amount, 1)}
+    effect.update(currency=rule.currency, end=_last_day(last), policy=policy)
+    if policy == "period":
+        effect["start"] = f"{first}-01"
     row = {
         "commons_id": commons_id,
-        "proposal_id": f"standing-{month}",
+        "proposal_id": f"standing-{last}",
         "kind": "payout",
         "effect": text_of(effect),
         "status": "waiting",

@@ -61,6 +61,11 @@ _POSTGRES = [
     """
     CREATE OR REPLACE FUNCTION book_txns_balanced() RETURNS trigger AS $$
     BEGIN
+        IF NOT EXISTS (
+            SELECT 1 FROM book_txns WHERE commons_id = NEW.commons_id AND txn_id = NEW.txn_id
+        ) THEN
+            RETURN NULL;  -- deleted in the same transaction (a fork's reset)
+        END IF;
         IF EXISTS (
             SELECT 1 FROM book_postings
             WHERE commons_id = NEW.commons_id AND txn_id = NEW.txn_id

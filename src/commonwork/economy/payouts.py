@@ -25,6 +25,7 @@ treasury holds the amount when it does; otherwise it fails on the record and not
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -35,7 +36,7 @@ from commonwork.commons.charter_economy import economy_of
 from commonwork.economy.books import Amount, CurrencyCode, Line, check_lines, exponent_of, post
 from commonwork.economy.split import largest_remainder
 from commonwork.economy.tables import paid_points, payout_lines
-from commonwork.errors import InvalidAction, NotAllowed
+from commonwork.errors import CommonworkError, InvalidAction, NotAllowed
 from commonwork.journal.projection import Row, State
 from commonwork.standing.settle import add_days
 from commonwork.standing.tables import settlements, standing_history
@@ -58,6 +59,12 @@ class PayoutEffect(BaseModel):
 
     @model_validator(mode="after")
     def _period(self) -> PayoutEffect:
+        for day in (self.start, self.end):
+            if day is not None:
+                try:
+                    date.fromisoformat(day)
+                except ValueError as exc:
+                    raise ValueError(f"{day} is not a day of the calendar") from exc
         if self.start is not None and self.start > self.end:
             raise ValueError("the period's start comes before its end")
         return self
@@ -128,7 +135,15 @@ def points_by_member(state: State, commons_id: str, effect: PayoutEffect) -> dic
 
 def execute_payout(state: State, row: Row, at: str, seq: int) -> str:
     """Carry a decided payout out: its lines, its transaction, the points it paid for. ''
-    when done, else why it failed (nothing moved)."""
+    when done, else why it failed (nothing moved). Never raises: it runs inside a close or
+    before an unrelated entry, which must not be refused for it."""
+    try:
+        return _execute(state, row, at, seq)
+    except (CommonworkError, ValueError) as refused:
+        return refused.detail if isinstance(refused, CommonworkError) else str(refused)
+
+
+def _execute(state: State, row: Row, at: str, seq: int) -> str:
     commons_id, payout_id = row["commons_id"], row["proposal_id"]
     effect = PayoutEffect.model_validate(orjson.loads(row["effect"]), strict=True)
     economy = economy_of(orjson.loads(commons_row(state, commons_id)["charter"]))
@@ -147,10 +162,7 @@ def execute_payout(state: State, row: Row, at: str, seq: int) -> str:
         for share in shares
         if share.amount
     ]
-    try:
-        check_lines(state, commons_id, lines)
-    except (InvalidAction, NotAllowed) as refused:
-        return refused.detail
+    check_lines(state, commons_id, lines)  # raises what the caller records
     why: dict[str, Any] = {
         "decision": payout_id,
         "purpose": "payout",

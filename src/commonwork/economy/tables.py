@@ -173,15 +173,13 @@ book_marks = sa.Table(
     sqlite_with_rowid=False,
 )
 
-#: The books' running figures per commons: how many transactions (the next number), and when
-#: the next decided spend falls due (after its grace window).
+#: The books' running figures per commons: how many transactions (the next number), postings.
 book_counts = sa.Table(
     "book_counts",
     metadata,
     sa.Column("commons_id", sa.String(64), primary_key=True),
     sa.Column("transactions", sa.BigInteger, nullable=False),
     sa.Column("postings", sa.BigInteger, nullable=False),
-    sa.Column("next_due", sa.String(24), nullable=True),
     sqlite_with_rowid=False,
 )
 
@@ -259,6 +257,7 @@ bounty_work = sa.Table(
     sa.Column("task", sa.String(64), primary_key=True),
     sa.Column("seq", sa.BigInteger, primary_key=True),  # the contribution's record entry
     sa.Column("accepted_on", sa.String(10), nullable=False),
+    sa.Column("offer_txn", sa.String(80), nullable=False),  # the bounty it was noted for
     sqlite_with_rowid=False,
 )
 
@@ -396,6 +395,7 @@ payout_clock = sa.Table(
     metadata,
     sa.Column("commons_id", sa.String(64), primary_key=True),
     sa.Column("next_month", sa.String(7), nullable=False),
+    sa.Column("rule", sa.Text, nullable=True),  # canonical JSON of the rule it runs (None: gone)
     sqlite_with_rowid=False,
 )
 

@@ -489,10 +489,19 @@ def before_entry(state: State, commons_id: str, at: str, settle_to: Callable[[st
         settle_to(when[:10])
         if what == "redraw":
             arbitration.redraw(state, commons_id, item_id, when)
+        elif what == "effect":  # an area's effect, put on the clock for later by its close
+            _effect_due(state, commons_id, item_id, when)
         elif what == "open":
             _open_voting(state, commons_id, item_id)
         else:
             close(state, commons_id, item_id, when)
+
+
+def _effect_due(state: State, commons_id: str, proposal_id: str, at: str) -> None:
+    kind = orjson.loads(proposal_row(state, commons_id, proposal_id)["effect"])["kind"]
+    spec = installed_effects().get(kind)
+    if spec is not None and spec.due is not None:
+        spec.due(state, commons_id, proposal_id, at)
 
 
 def _open_voting(state: State, commons_id: str, proposal_id: str) -> None:
@@ -1173,10 +1182,11 @@ def check_amend(state: State, ctx: Context) -> None:
         discussion = parse_time(row["opens_at"]) - parse_time(row["made_at"])
         _check_role(state, ctx.commons_id, body.effect, discussion // timedelta(hours=1))
         _check_strike(state, ctx.commons_id, body.effect)
-        if isinstance(body.effect, AreaEffect):
-            spec = installed_effects()[body.effect.kind]
-            if spec.check is not None:
-                spec.check(state, ctx.commons_id, body.effect.parsed(), ctx.entry.recorded_at)
+        if isinstance(body.effect, AreaEffect):  # its area's checks, as when it was made
+            narrowed = (
+                None if row["narrowed"] is None else Narrowed(**orjson.loads(row["narrowed"]))
+            )
+            _check_area_effect(state, ctx.commons_id, body.effect, narrowed, ctx.entry.recorded_at)
         if isinstance(body.effect, Arbitrate):
             case = arbitration.case_row(state, ctx.commons_id, body.effect.case)
             verdict = arbitration.Verdict(

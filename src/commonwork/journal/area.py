@@ -113,6 +113,11 @@ class EffectSpec:
     #: (state, commons id, the parsed effect): whether every stakeholder class of the charter
     #: must pass it (a large spend), voting as classes.
     needs_classes: Callable[[State, str, Any], bool] | None = None
+    #: (state, commons id, the proposal's id, the time): what ``apply`` put on governance's
+    #: clock for later (``governance.clock.reschedule`` with the item "effect": a large spend's
+    #: grace window) falls due now; run in time order with every other deadline, the days
+    #: before it settled first. Never raises.
+    due: Callable[[State, str, str, str], None] | None = None
 
 
 @dataclass(frozen=True)
