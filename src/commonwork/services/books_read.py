@@ -22,6 +22,7 @@ from commonwork.economy.tables import (
     book_postings,
     book_txns,
     currencies,
+    decided_spends,
     organisations,
     representatives,
 )
@@ -51,6 +52,7 @@ from commonwork.services.books_models import (
     page_limit,
 )
 from commonwork.services.books_txns import transactions_of
+from commonwork.services.credit_read import credit_of
 from commonwork.services.journals import require_head
 
 # --- the summary -----------------------------------------------------------------------------
@@ -136,6 +138,13 @@ def books_summary(node: Node, commons_id: str) -> BooksSummary:
         counts = conn.execute(
             sa.select(book_counts).where(book_counts.c.commons_id == commons_id)
         ).first()
+        # The next large spend to run after its grace window: among the commons' money
+        # decisions (as many as it made, not the journal's length).
+        next_due = conn.execute(
+            sa.select(sa.func.min(decided_spends.c.due_at)).where(
+                (decided_spends.c.commons_id == commons_id) & (decided_spends.c.status == "waiting")
+            )
+        ).scalar()
     return BooksSummary(
         commons_id=commons_id,
         name=name,
@@ -145,7 +154,7 @@ def books_summary(node: Node, commons_id: str) -> BooksSummary:
         balances=tuple(_balance(row, names, known) for row in rows),
         more_accounts=len(more) > room,
         totals=tuple(totals),
-        next_due=None if counts is None else counts.next_due,
+        next_due=next_due,
     )
 
 
@@ -279,7 +288,7 @@ def wallet(
 ) -> Wallet:
     """``did``'s wallet in the commons: what is owed to them, the transactions that touched
     their payable account (a page, newest first), the payments to them they have not answered,
-    and the organisations they act for."""
+    the organisations they act for, and their mutual-credit circles and open bills."""
     account = check_account(f"payable:{did}")
     history = account_history(node, commons_id, account, before=before, limit=limit)
     with node.reading() as conn:
@@ -287,6 +296,7 @@ def wallet(
         represents = _represented(conn, commons_id, did)
         person = names_of(conn, commons_id, [did]).get(did, "")
         credit = account_balances(conn, commons_id, f"credit:{did}")
+        circles = credit_of(conn, node, commons_id, did)
     unanswered = tuple(
         item.txn_id
         for item in history.items
@@ -303,4 +313,7 @@ def wallet(
         history=history,
         unanswered=unanswered,
         represents=tuple(represents),
+        circles=circles.circles,
+        bills_to_answer=circles.bills_to_answer,
+        bills_sent=circles.bills_sent,
     )
