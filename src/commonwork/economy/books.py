@@ -170,6 +170,7 @@ def check_lines(state: State, commons_id: str, lines: Sequence[Line]) -> None:
         raise InvalidAction("a transaction has at least two postings")
     sums: dict[str, int] = {}
     net: dict[tuple[str, str], int] = {}
+    circles: dict[str, bool] = {}  # per currency: known, and whether it is a credit circle's
     for line in lines:
         if not _ACCOUNT.match(line.account):
             raise InvalidAction(
@@ -178,8 +179,11 @@ def check_lines(state: State, commons_id: str, lines: Sequence[Line]) -> None:
             )
         if line.amount == 0 or abs(line.amount) > MAX_MINOR:
             raise InvalidAction(f"a posting's amount is between 1 and {MAX_MINOR} minor units")
-        exponent_of(state, commons_id, line.currency)
-        in_circle = state.get(credit_policies, (commons_id, line.currency)) is not None
+        in_circle = circles.get(line.currency)
+        if in_circle is None:
+            exponent_of(state, commons_id, line.currency)
+            in_circle = state.get(credit_policies, (commons_id, line.currency)) is not None
+            circles[line.currency] = in_circle
         if in_circle != line.account.startswith(("credit:", "circle")):
             raise InvalidAction(
                 f"{line.currency} is a mutual-credit currency: it moves between the circle's "
@@ -253,7 +257,8 @@ def post(
             },
         )
         _move(state, commons_id, line, number)
-        _first_use(state, commons_id, line.currency, txn_id, at)
+    for currency in sorted({line.currency for line in lines}):
+        _first_use(state, commons_id, currency, txn_id, at)
     state.insert(
         book_txns,
         {

@@ -10,11 +10,12 @@ depends on nothing but the inputs: every node computes the same lines.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Share:
+class Share(NamedTuple):
+    """One recipient's share (a tuple: a payout makes 100,000 of them)."""
+
     recipient: str
     weight: int
     amount: int  # minor units
@@ -26,32 +27,28 @@ class Share:
 
 
 def largest_remainder(amount: int, weights: Sequence[tuple[str, int]]) -> list[Share]:
-    """``amount`` (≥ 0) split by ``weights`` (recipient, weight > 0; recipients distinct), in
-    recipient order; ValueError on a weight ≤ 0 or no weight at all."""
+    """``amount`` (>= 0) split by ``weights`` (recipient, weight > 0; recipients distinct), in
+    recipient order; ValueError on a weight <= 0 or no weight at all."""
     if amount < 0:
         raise ValueError("a split amount is not negative")
     if not weights:
         raise ValueError("nobody to split among")
-    total = 0
-    for _, weight in weights:
-        if weight <= 0:
-            raise ValueError("every weight is positive")
-        total += weight
+    if min(weight for _, weight in weights) <= 0:
+        raise ValueError("every weight is positive")
+    total = sum(weight for _, weight in weights)
     floors = [divmod(amount * weight, total) for _, weight in weights]
     left = amount - sum(part for part, _ in floors)
-    # The largest remainders first, ties by recipient: they get one unit more each.
-    order = sorted(range(len(weights)), key=lambda index: (-floors[index][1], weights[index][0]))
-    up = set(order[:left])
+    up: set[int] = set()
+    if left:
+        # The largest remainders first, ties by recipient: they get one unit more each.
+        order = sorted(range(len(weights)), key=lambda i: (-floors[i][1], weights[i][0]))
+        up = set(order[:left])
     shares = [
-        Share(
-            recipient=recipient,
-            weight=weight,
-            amount=floors[index][0] + (1 if index in up else 0),
-            floor=floors[index][0],
-            remainder=floors[index][1],
-            total=total,
-            rounded_up=index in up,
+        Share(recipient, weight, part + (index in up), part, rest, total, index in up)
+        for index, ((recipient, weight), (part, rest)) in enumerate(
+            zip(weights, floors, strict=True)
         )
-        for index, (recipient, weight) in enumerate(weights)
     ]
-    return sorted(shares, key=lambda share: share.recipient)
+    if any(shares[i].recipient > shares[i + 1].recipient for i in range(len(shares) - 1)):
+        shares.sort(key=lambda share: share.recipient)
+    return shares
