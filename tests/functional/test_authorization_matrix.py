@@ -450,6 +450,8 @@ class Rule:
 
 
 RECORD_BODY = {"kind": "work", "quantity": "1.5", "description": "cleaned the seed trays"}
+#: Bank details a person keeps on the node (never in a journal).
+IBAN = "IBAN DE89 3704 0044 0532 0130 00, Mia Example"
 TASK_BODY = {"title": "Sort the beans", "description": "By variety"}
 
 RULES: dict[str, Rule] = {
@@ -1186,9 +1188,19 @@ def account_api_cases() -> list[Case]:
     def redeem(world: World, stage: Stage) -> Call:
         return Call(fill("/api/v1/invitations/{code}/redeem", stage), {"name": "Otto"})
 
+    def bank_details(world: World, stage: Stage) -> Call:
+        return Call(f"/api/v1/me/bank-details?commons={stage.commons}", {"details": IBAN})
+
     invited = (Write(INVITE, "member"), Write(JOIN, "outsider"))
     return [
         *api_cases("/api/v1/accounts", sign_up, {"anonymous": NOTHING}, cross_site=False),
+        *api_cases(  # node-local: anyone signed in keeps their own, and it writes no journal
+            "/api/v1/me/bank-details",
+            bank_details,
+            dict.fromkeys(("outsider", "member", "other", "leaver"), NOTHING),
+            method="PUT",
+            ok=(200,),
+        ),
         *api_cases(
             "/api/v1/session",
             sign_in(PASSWORD),
@@ -1315,9 +1327,17 @@ def account_page_cases() -> list[Case]:
     def redeem(world: World, stage: Stage) -> Call:
         return Call(fill("/invitations/{code}", stage), form={})
 
+    def bank_details(world: World, stage: Stage) -> Call:
+        return Call("/me/bank-details", form={"commons": stage.commons, "details": IBAN})
+
     invited = (Write(INVITE, "member"), Write(JOIN, "outsider"))
     before_a_session = ("form-no-token",)  # sign-up and sign-in check the form's Origin
     return [
+        *page_cases(  # the wallet's form: node-local, each person's own
+            "/me/bank-details",
+            bank_details,
+            dict.fromkeys(("outsider", "member", "other", "leaver"), NOTHING),
+        ),
         *page_cases("/signup", sign_up, {"anonymous": NOTHING}, cross_site=before_a_session),
         *page_cases(
             "/signin", sign_in(PASSWORD), {"anonymous": NOTHING}, cross_site=before_a_session
@@ -1422,7 +1442,7 @@ def send(world: World, case: Case, stage: Stage) -> httpx.Response:
             headers["sec-fetch-site"] = "cross-site"
         if case.via == "cookie+text":
             headers["content-type"] = "text/plain"
-    method = "DELETE" if case.method == "DELETE" else "POST"
+    method = case.method if case.method in ("DELETE", "PUT") else "POST"
     try:
         return world.http.request(method, call.path, content=content, headers=headers)
     finally:

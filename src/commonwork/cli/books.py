@@ -22,7 +22,14 @@ from commonwork.cli.context import CliState, as_option, commons_argument, json_o
 from commonwork.cli.output import emit, emit_json, emit_rows, fields, note
 from commonwork.cli.signing import sign_and_report
 from commonwork.errors import BadInput
-from commonwork.services import books_acting, books_export, books_flows, books_read, economy_read
+from commonwork.services import (
+    bank_details,
+    books_acting,
+    books_export,
+    books_flows,
+    books_read,
+    economy_read,
+)
 from commonwork.services.books_models import Money, Transaction
 from commonwork.services.models import as_json as json_of
 
@@ -42,7 +49,8 @@ KEY = click.option(
 
 @click.group("books")
 def books_group() -> None:
-    """Read the open books; as the treasurer, record income, payments and reversals."""
+    """Read the open books; as the treasurer, record income, payments and reversals; keep the
+    bank details you are paid at (node-local)."""
 
 
 def _money(items: tuple[Money, ...]) -> str:
@@ -217,7 +225,8 @@ def wallet(
     as_json: bool,
 ) -> None:
     """Show a wallet in commons ID: what the commons owes you (or --did), what it paid you,
-    the payments you have not answered, and the organisations you act for."""
+    the payments you have not answered, the organisations you act for, your mutual-credit
+    circles (balance, limit now) and the open bills to answer or sent."""
     whose = did or state.keypair(identity).did
     held = books_read.wallet(state.node(), commons_id, whose, before=before, limit=limit)
     if as_json:
@@ -232,6 +241,13 @@ def wallet(
         note(f"not confirmed yet: commonwork books answer {commons_id} {txn_id} --confirmed")
     for org in held.represents:
         emit(f"acting for {org.name}: owed {_money(org.owed)}; owes {_money(org.owes)}")
+    for circle in held.circles:
+        emit(f"{circle.currency} circle [{circle.status}]: balance {circle.balance.amount}, "
+             f"limit -{circle.limit.amount}, may pay {circle.available.amount}")  # fmt: skip
+    for bill in held.bills_to_answer:
+        note(f"bill to answer: {bill.amount.amount} {bill.currency} from "
+             f"{bill.payee_name or bill.payee}: commonwork credit accept {commons_id} "
+             f"{bill.bill_id}")  # fmt: skip
 
 
 @books_group.command("orgs")
@@ -424,3 +440,38 @@ def answer(
         raise BadInput("say --confirmed or --not-received")
     body = {"txn": txn_id, "answer": answer, "note": note}
     sign_and_report(state, identity, (commons_id, books_acting.ANSWER, body), as_json, "answered")
+
+
+@books_group.command("bank-details")
+@commons_argument
+@click.option("--set", "details", help="Keep these as where commons ID pays you ('' forgets).")
+@click.option("--payee", help="As a treasurer: read where this did is paid.")
+@as_option
+@json_option
+@pass_state
+def bank_details_command(
+    state: CliState,
+    commons_id: str,
+    details: str | None,
+    payee: str | None,
+    identity: str,
+    as_json: bool,
+) -> None:
+    """Keep or read the bank details commons ID pays you at (free text: an IBAN, the account's
+    name). They stay on this node, never in the journal; a treasurer of the commons reads a
+    payee's with --payee."""
+    node, did = state.node(), state.keypair(identity).did
+    if details is not None and payee is not None:
+        raise BadInput("either --set your own, or read a --payee's")
+    if details is not None:
+        kept = bank_details.set_bank_details(node, did=did, commons_id=commons_id, details=details)
+    elif payee is not None:
+        kept = bank_details.payee_bank_details(node, commons_id=commons_id, reader=did, payee=payee)
+    else:
+        kept = bank_details.own_bank_details(node, did=did, commons_id=commons_id)
+    if as_json:
+        emit_json(json_of(kept))
+    elif kept.details:
+        emit(kept.details)
+    else:
+        note("no bank details kept for this commons")

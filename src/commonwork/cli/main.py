@@ -9,11 +9,14 @@ import click
 
 from commonwork.cli import acting, contributions, journal
 from commonwork.cli.act import act, attach_doors
+from commonwork.cli.agreements import agreements_group
 from commonwork.cli.books import books_group
+from commonwork.cli.bounties import bounties_group
 from commonwork.cli.cases import case_group
 from commonwork.cli.charter import charter_group
 from commonwork.cli.commons import commons_group
 from commonwork.cli.context import CliState, CommonworkGroup, pass_state
+from commonwork.cli.credit import credit_group
 from commonwork.cli.emails import email_group
 from commonwork.cli.forks import fork
 from commonwork.cli.git_import import import_git
@@ -106,6 +109,9 @@ for command in (
     case_group,
     books_group,
     org_group,
+    bounties_group,
+    agreements_group,
+    credit_group,
     charter_group,
     inbox,
     journal.export,

@@ -160,3 +160,21 @@ def show(state: CliState, commons_id: str, org: str, as_json: bool) -> None:
         emit(f"  acts for it: {person.name or person.member}{until}")
     for item in detail.uses:
         emit(f"  uses {item.subject} under {', '.join(item.terms)}: {item.purpose}")
+
+
+@org_group.command("contest")
+@commons_argument
+@click.argument("org")
+@click.option("--reason", required=True, help="Why its claim does not hold (kept in the journal).")
+@as_option
+@json_option
+@pass_state
+def contest(
+    state: CliState, commons_id: str, org: str, reason: str, identity: str, as_json: bool
+) -> None:
+    """As a member of commons ID, contest what organisation ORG claims to be (worker-owned,
+    non-profit…); the members then decide it by the charter's arbitration rule (a proposal
+    with the effect {"kind": "org_claim", "org": ORG, "verdict": "upheld" | "rejected"})."""
+    body: JsonObject = {"org": org, "reason": reason}
+    action = (commons_id, books_acting.ORG_CONTEST, body)
+    sign_and_report(state, identity, action, as_json, "claim contested")

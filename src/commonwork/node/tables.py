@@ -1,7 +1,8 @@
 """The node's own tables: the journal itself, the heads, and node-local private data.
 
 ``entries`` and ``heads`` hold the public journal. ``accounts``, ``custodial_keys``, ``sessions``,
-``email_claims`` and ``invitation_codes`` are private to this node and never enter the journal;
+``email_claims``, ``invitation_codes`` and ``bank_details`` are private to this node and never
+enter the journal;
 ``verifications`` is this node's own record of checking journals (never projected, not covered by
 the state digest).
 """
@@ -119,6 +120,19 @@ invitation_codes = sa.Table(
     sa.Index(None, "commons_id", "inviter"),  # an inviter's list of their invitations
 )
 
+#: The bank details a person asks to be paid at by a commons (free text: an IBAN, the account's
+#: name), kept on this node only and never in a journal: the books name a payment's reference,
+#: never where it went. Only the person and the commons' treasurers read them
+#: (commonwork.services.bank_details).
+bank_details = sa.Table(
+    "bank_details",
+    metadata,
+    sa.Column("did", sa.String(100), primary_key=True),
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.String(24), nullable=False),  # this node's clock
+)
+
 NODE_TABLES = (
     entries,
     heads,
@@ -128,6 +142,7 @@ NODE_TABLES = (
     email_claims,
     verifications,
     invitation_codes,
+    bank_details,
 )
 
 #: The projection version of each area (commonwork.journal.area.Area.projection_version) that the

@@ -27,11 +27,24 @@ REVERSE = "economy.txn.reverse"
 ORG_DECLARE = "economy.org.declare"
 ORG_REPRESENT = "economy.org.represent"
 USE_DECLARE = "economy.use.declare"
+ORG_CONTEST = "economy.org.contest"
+BOUNTY_OFFER = "economy.bounty.offer"
+AGREEMENT_SIGN = "economy.agreement.sign"
+AGREEMENT_REPORT = "economy.agreement.report"
+AGREEMENT_END = "economy.agreement.end"
+CREDIT_JOIN = "economy.credit.join"
+CREDIT_LEAVE = "economy.credit.leave"
+CREDIT_PAY = "economy.credit.pay"
+CREDIT_BILL = "economy.credit.bill"
+CREDIT_ANSWER = "economy.credit.answer"
 #: Where income comes from (the body's ``source``).
 SOURCES = ("donation", "grant", "benefit_sharing", "sale", "other")
 #: An organisation's form (the body's ``form``).
 FORMS = ("association", "worker_coop", "non_profit", "public_body", "company")
 ANSWERS = ("confirmed", "not_received")
+#: What a benefit-sharing agreement pledges (``basis``), and per what (``period``).
+BASES = ("revenue_share", "fixed", "per_unit")
+PERIODS = ("month", "quarter", "year")
 
 
 def exponent_in(node: Node, commons_id: str, currency: str) -> int:
@@ -141,3 +154,123 @@ def payment_body(
 
 def reverse_body(txn: str, reason: str, key: str | None = None) -> JsonObject:
     return with_key(REVERSE, {"txn": txn, "reason": reason}, key)
+
+
+def bounty_body(
+    node: Node,
+    commons_id: str,
+    *,
+    task: str,
+    amount: str,
+    currency: str,
+    expires_on: str,
+    key: str | None = None,
+    memo: str = "",
+) -> JsonObject:
+    """The body of ``economy.bounty.offer`` (the treasurer escrows a bounty for a task)."""
+    body: JsonObject = {
+        "task": task,
+        "amount_minor": minor_units(node, commons_id, currency, amount),
+        "currency": currency,
+        "expires_on": expires_on,
+        "memo": memo,
+    }
+    return with_key(BOUNTY_OFFER, body, key)
+
+
+def share_bp(percent: str) -> int:
+    """A revenue share as people write it ("2.5", per cent) in basis points (250)."""
+    try:
+        return to_minor(percent.strip().removesuffix("%"), 2)
+    except ValueError as exc:
+        raise BadInput(f"a share is a percentage with at most two decimals: {exc}") from exc
+
+
+def agreement_body(
+    node: Node,
+    commons_id: str,
+    *,
+    org: str,
+    basis: str,
+    currency: str,
+    period: str,
+    starts: str,
+    share: str | None = None,
+    amount: str | None = None,
+    unit: str | None = None,
+    memo: str = "",
+) -> JsonObject:
+    """The body of ``economy.agreement.sign``: ``share`` a percentage of revenue
+    (revenue_share), ``amount`` a decimal per period (fixed) or per ``unit`` (per_unit)."""
+    body: JsonObject = {
+        "org": org,
+        "basis": basis,
+        "currency": currency,
+        "period": period,
+        "starts": starts,
+        "memo": memo,
+    }
+    if share is not None:
+        body["share_bp"] = share_bp(share)
+    if amount is not None:
+        body["amount_minor"] = minor_units(node, commons_id, currency, amount)
+    if unit is not None:
+        body["unit"] = unit
+    return body
+
+
+def report_body(
+    node: Node,
+    commons_id: str,
+    *,
+    agreement: str,
+    currency: str,
+    period: str,
+    revenue: str | None = None,
+    units: int | None = None,
+    memo: str = "",
+) -> JsonObject:
+    """The body of ``economy.agreement.report``: the period's ``revenue`` as a decimal in the
+    agreement's ``currency`` (a revenue share), or the ``units`` sold (per unit)."""
+    body: JsonObject = {"agreement": agreement, "period": period, "memo": memo}
+    if revenue is not None:
+        exponent = exponent_in(node, commons_id, currency)
+        try:
+            body["revenue_minor"] = to_minor(revenue, exponent)
+        except ValueError as exc:
+            raise BadInput(f"{currency}: {exc}") from exc
+    if units is not None:
+        body["units"] = units
+    return body
+
+
+def credit_pay_body(
+    node: Node,
+    commons_id: str,
+    *,
+    to: str,
+    amount: str,
+    currency: str,
+    key: str | None = None,
+    memo: str = "",
+) -> JsonObject:
+    """The body of ``economy.credit.pay`` (a payment in a mutual-credit circle)."""
+    body: JsonObject = {
+        "to": to,
+        "amount_minor": minor_units(node, commons_id, currency, amount),
+        "currency": currency,
+        "memo": memo,
+    }
+    return with_key(CREDIT_PAY, body, key)
+
+
+def credit_bill_body(
+    node: Node, commons_id: str, *, payer: str, amount: str, currency: str, memo: str = ""
+) -> JsonObject:
+    """The body of ``economy.credit.bill`` (a bill the payer accepts or declines)."""
+    return {
+        "payer": payer,
+        "amount_minor": minor_units(node, commons_id, currency, amount),
+        "currency": currency,
+        "memo": memo,
+    }

@@ -266,13 +266,56 @@ class OrganisationMoney:
 
 
 @dataclass(frozen=True)
+class Bill:
+    """A bill in a circle: sent by the payee, accepted (``paid``, its transaction ``txn_id``)
+    or ``declined`` by the payer, or still ``open``."""
+
+    bill_id: str
+    currency: str
+    payee: str
+    payee_name: str
+    payer: str
+    payer_name: str
+    amount: Money
+    memo: str
+    status: str
+    sent_at: str
+    answered_at: str | None
+    txn_id: str | None
+
+
+@dataclass(frozen=True)
+class MyCircle:
+    """One of a person's circles: their status, balance and limit now, and what they may pay."""
+
+    currency: str
+    name: str
+    status: str
+    balance: Money
+    limit: Money
+    available: Money
+    max_balance: Money | None
+    joined_at: str
+
+
+@dataclass(frozen=True)
+class CreditOfMember:
+    """A person's mutual credit in one commons."""
+
+    circles: tuple[MyCircle, ...]
+    bills_to_answer: tuple[Bill, ...]  # open bills sent to them, oldest first
+    bills_sent: tuple[Bill, ...]  # open bills they sent, oldest first
+
+
+@dataclass(frozen=True)
 class Wallet:
     """A person's money in one commons: what the commons owes them now (``owed``, their payable
     account per currency), their mutual credit balances (``credit``), every transaction that
     touched their payable account, newest first — what was decided
     for them, what was paid to them — with the payments they have not answered yet
     (``unanswered``: confirm them, or report that one never arrived), and the same for the
-    organisations they act for."""
+    organisations they act for; their mutual-credit circles and the open bills they are asked
+    to answer or sent."""
 
     commons_id: str
     commons_name: str
@@ -284,3 +327,7 @@ class Wallet:
     history: AccountHistory
     unanswered: tuple[str, ...]
     represents: tuple[OrganisationMoney, ...]
+    #: Their circles (balance, limit now, what they may pay) and the open bills either way.
+    circles: tuple[MyCircle, ...]
+    bills_to_answer: tuple[Bill, ...]
+    bills_sent: tuple[Bill, ...]

@@ -10,11 +10,16 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from commonwork.commons.tables import commons, inbox, members
+from commonwork.economy.tables import agreements, organisations, representatives
 from commonwork.errors import BadInput
-from commonwork.governance.tables import proposals, stances
+from commonwork.governance.tables import proposals, roles, stances
 from commonwork.journal.actions import format_time, parse_time
 from commonwork.node.node import Node
 from commonwork.node.registry import EVENT_KINDS
+from commonwork.node.state import plain_row
+from commonwork.node.tables import heads
+from commonwork.services.agreements_read import next_report
+from commonwork.services.books_models import Money, exponents, money
 
 #: At most this many items in one page.
 MAX_LIMIT = 200
@@ -212,9 +217,212 @@ def _link(commons_id: str, kind: str, subject: str) -> str:
     if kind.startswith("economy.org."):
         return f"/commons/{commons_id}/organisations/{subject}"
     if kind.startswith("economy.credit.bill") or kind.startswith("economy.credit.answer"):
-        return f"/commons/{commons_id}/wallet"
+        return f"/me/wallet?commons={commons_id}#bills"
     if kind.startswith("economy.agreement."):
         return f"/commons/{commons_id}/agreements/{subject}"
     if kind.startswith("economy."):
         return f"/commons/{commons_id}/books/transactions/{subject}"
     return f"/commons/{commons_id}#c-{subject}"
+
+
+# --- reminders -------------------------------------------------------------------------------
+
+#: Reminders listed at most, each kind.
+REMINDERS_SHOWN = 30
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """Something money asks of the reader, from the books as they stand (nothing recorded):
+
+    * ``report_due`` — an agreement of an organisation they act for (as a representative, or
+      its own key) expects the report of ``period``, due since ``due_from`` (the period ended);
+    * ``arrears`` — an agreement whose reports made owed more than was paid (``arrears``):
+      told to the organisation's representatives, and to the commons' treasurers."""
+
+    commons_id: str
+    commons_name: str
+    kind: str  # report_due | arrears
+    role: str  # representative | treasurer
+    agreement_id: str
+    org: str
+    org_name: str
+    period: str | None
+    due_from: str | None
+    arrears: Money | None
+    says: str
+    link: str
+
+
+@dataclass(frozen=True)
+class Reminders:
+    items: tuple[Reminder, ...]
+
+
+#: Bound values per statement (SQLite's old limit is 999).
+CHUNK = 400
+
+
+def _chunks(values: list[str]) -> list[list[str]]:
+    return [values[start : start + CHUNK] for start in range(0, len(values), CHUNK)] or [[]]
+
+
+def _by_keys(
+    conn: sa.Connection, commons_ids: list[str], key: sa.Column[str], wanted: dict[str, set[str]]
+) -> list[dict[str, object]]:
+    """Rows of ``key``'s table by primary key (commons, ``key``): a query per commons."""
+    table = key.table
+    rows: list[dict[str, object]] = []
+    for commons_id in commons_ids:
+        keys = sorted(wanted.get(commons_id, ()))
+        if keys:
+            query = sa.select(table).where(table.c.commons_id == commons_id, key.in_(keys))
+            rows += [plain_row(row) for row in conn.execute(query).mappings()]
+    return rows
+
+
+def _acting_for(conn: sa.Connection, did: str, here: list[str]) -> list[dict[str, object]]:
+    """The agreements of the organisations ``did`` acts for (as a current representative, or
+    as the organisation's own key) in the commons ``here``: who they represent by
+    ``ix_representatives_member`` and the organisations' agreements by ``ix_agreements_org`` —
+    each read from the index alone (SQLite's planner passes over an index a query must leave for
+    the table), then the rows by primary key."""
+    acting: dict[str, set[str]] = {}
+    for part in _chunks(here):
+        query = sa.select(representatives.c.commons_id, representatives.c.org).where(
+            representatives.c.commons_id.in_(part), representatives.c.member == did
+        )
+        for row in conn.execute(query):
+            acting.setdefault(str(row.commons_id), set()).add(str(row.org))
+    current: dict[str, set[str]] = {}
+    for held in _by_keys(conn, sorted(acting), representatives.c.org, acting):
+        if held["member"] == did and held["removed_at"] is None:
+            current.setdefault(str(held["commons_id"]), set()).add(str(held["org"]))
+    signed: dict[str, set[str]] = {}
+    for part in _chunks(here):  # its own key acts for an organisation too
+        orgs = sorted({did, *(org for key in part for org in current.get(key, ()))})
+        query = sa.select(agreements.c.commons_id, agreements.c.agreement_id).where(
+            agreements.c.commons_id.in_(part), agreements.c.org.in_(orgs)
+        )
+        for row in conn.execute(query):
+            signed.setdefault(str(row.commons_id), set()).add(str(row.agreement_id))
+    rows = _by_keys(conn, sorted(signed), agreements.c.agreement_id, signed)
+    return [
+        row
+        for row in rows
+        if (row["org"] == did or str(row["org"]) in current.get(str(row["commons_id"]), ()))
+        and (row["status"] == "active" or int(str(row["owed_minor"])) > int(str(row["paid_minor"])))
+    ]
+
+
+def _treasurer_of(conn: sa.Connection, did: str, here: list[str]) -> list[str]:
+    """The commons of ``here`` that ``did`` is a treasurer of (the role by decision, not
+    recalled, or the founder while they hold the founder's role): by primary keys."""
+    found: set[str] = set()
+    for part in _chunks(here):
+        granted = sa.select(roles.c.commons_id).where(
+            roles.c.commons_id.in_(part),
+            roles.c.member == did,
+            roles.c.role == "treasurer",
+            roles.c.recalled_at.is_(None),
+        )
+        founded = sa.select(members.c.commons_id).where(
+            members.c.commons_id.in_(part), members.c.member == did, members.c.role == "founder"
+        )
+        found |= {str(commons_id) for commons_id in conn.execute(granted).scalars()}
+        found |= {str(commons_id) for commons_id in conn.execute(founded).scalars()}
+    return sorted(found)
+
+
+def reminders_for(node: Node, did: str) -> Reminders:
+    """What money asks of ``did`` across the commons on this node: the reports due and the
+    arrears of the agreements of the organisations they act for, and, in the commons they are a
+    treasurer of, the agreements in arrears. Index reads: a lookup per commons on this node by
+    primary key or index, then the agreements concerned (a treasurer's: their commons'
+    agreements, one signed per organisation and pledge — never the books)."""
+    today = node.clock()[:10]
+    with node.reading() as conn:
+        here = sorted(
+            str(commons_id) for commons_id in conn.execute(sa.select(heads.c.commons_id)).scalars()
+        )
+        acting = _acting_for(conn, did, here)
+        treasured = _treasurer_of(conn, did, here)
+        owing: list[dict[str, object]] = []
+        for commons_id in treasured:
+            query = (
+                sa.select(agreements)
+                .where(
+                    agreements.c.commons_id == commons_id,
+                    agreements.c.owed_minor > agreements.c.paid_minor,
+                )
+                .limit(REMINDERS_SHOWN)
+            )
+            owing += [plain_row(row) for row in conn.execute(query).mappings()]
+        rows = acting + owing
+        wanted: dict[str, set[str]] = {}
+        for row in rows:
+            wanted.setdefault(str(row["commons_id"]), set()).add(str(row["org"]))
+        orgs = {
+            (str(row["commons_id"]), str(row["org"])): str(row["name"])
+            for row in _by_keys(conn, sorted(wanted), organisations.c.org, wanted)
+        }
+        commons_names = _commons_names(conn, sorted(wanted))
+        known = {key: exponents(conn, key) for key in commons_names}
+    items: list[Reminder] = []
+    seen: set[tuple[str, str, str]] = set()
+    for role, found in (("representative", acting), ("treasurer", owing)):
+        for row in found:
+            for item in _reminders_of(row, role, today, orgs, commons_names, known):
+                key = (item.commons_id, item.agreement_id, item.kind)
+                if key in seen or (role == "treasurer" and item.kind != "arrears"):
+                    continue  # a treasurer who represents the organisation hears it once
+                seen.add(key)
+                items.append(item)
+    items.sort(key=lambda item: (item.kind != "report_due", item.due_from or "", item.commons_id))
+    return Reminders(tuple(items[: REMINDERS_SHOWN * 2]))
+
+
+def _commons_names(conn: sa.Connection, ids: list[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    query = sa.select(commons.c.commons_id, commons.c.name).where(commons.c.commons_id.in_(ids))
+    return {str(r.commons_id): str(r.name) for r in conn.execute(query)}
+
+
+def _reminders_of(
+    row: dict[str, object],
+    role: str,
+    today: str,
+    orgs: dict[tuple[str, str], str],
+    names: dict[str, str],
+    known: dict[str, dict[str, int]],
+) -> list[Reminder]:
+    commons_id, org = str(row["commons_id"]), str(row["org"])
+    org_name = orgs.get((commons_id, org), org)
+    link = f"/commons/{commons_id}/agreements/{row['agreement_id']}"
+    base = {
+        "commons_id": commons_id,
+        "commons_name": names.get(commons_id, commons_id),
+        "role": role,
+        "agreement_id": str(row["agreement_id"]),
+        "org": org,
+        "org_name": org_name,
+        "link": link,
+    }
+    made = []
+    period, due_from, due = next_report(row, today)
+    if due and period is not None:
+        says = f"{org_name}: the report of {period} is due since {due_from}"
+        made.append(
+            Reminder(
+                **base, kind="report_due", period=period, due_from=due_from, arrears=None, says=says
+            )
+        )
+    owed = int(str(row["owed_minor"])) - int(str(row["paid_minor"]))
+    if owed > 0:
+        shown = money(str(row["currency"]), owed, known.get(commons_id, {}))
+        says = f"{org_name} is in arrears: {shown.amount} {shown.currency} reported and not paid"
+        made.append(
+            Reminder(**base, kind="arrears", period=None, due_from=None, arrears=shown, says=says)
+        )
+    return made

@@ -3,10 +3,13 @@
 The writes are the economy's action types, signed like every other: through ``…/actions``
 (client-signed) or ``…/act/{type}`` (custodial) — ``economy.income.record``,
 ``economy.payment.record``, ``economy.txn.answer``, ``economy.txn.reverse``,
-``economy.org.declare``, ``economy.org.represent``, ``economy.use.declare``; spends, payouts and
-community currencies are decided by proposal (docs/economy.md). Everything here but the wallet
-is public and kept by the read cache; every read is by index, a page at a time, and the exports
-stream the books a chunk at a time (counted against the client's ``expensive`` limit).
+``economy.org.declare``, ``economy.org.represent``, ``economy.org.contest``,
+``economy.use.declare``; spends, payouts and community currencies are decided by proposal
+(docs/economy.md). Bounties, agreements and mutual-credit circles are read through
+web/api_economy_boards.py, bank details through web/api_bank_details.py. Everything here but
+the wallet is public and kept by the read cache; every read is by index, a page at a time, and
+the exports stream the books a chunk at a time (counted against the client's ``expensive``
+limit).
 """
 
 from __future__ import annotations
@@ -248,7 +251,9 @@ def get_payout(request: Request, commons_id: str, proposal_id: str) -> Response:
     description=(
         "For the signed-in account's key: what the commons owes you now (`owed`), every "
         "transaction of your payable account, newest first (page with `before`), the payments "
-        "you have not answered, and the organisations you act for."
+        "you have not answered, the organisations you act for, your mutual-credit circles "
+        "(balance, limit in force now, what you may still pay) and the open bills sent to you "
+        "(`bills_to_answer`) and by you (`bills_sent`)."
     ),
     response_model=WalletOut,
     tags=["account"],

@@ -68,5 +68,11 @@ def inbox_page(request: Request, before: str | None = None) -> Response:
     node = node_of(request)
     page = inbox.inbox_of(node, account.did, before=before)
     decisions = inbox.decisions_for(node, account.did) if before is None else None
-    context = {"items": page.items, "next": page.next, "decisions": decisions}
+    reminders = inbox.reminders_for(node, account.did) if before is None else None
+    context = {
+        "items": page.items,
+        "next": page.next,
+        "decisions": decisions,
+        "reminders": reminders,
+    }
     return render(request, "inbox.html", context)

@@ -168,8 +168,10 @@ def create_app(node: Node) -> FastAPI:
         api_account,
         api_act,
         api_arbitration,
+        api_bank_details,
         api_charter,
         api_economy,
+        api_economy_boards,
         api_governance,
         api_inbox,
         api_invitations,
@@ -181,6 +183,7 @@ def create_app(node: Node) -> FastAPI:
         pages_charter,
         pages_contributions,
         pages_economy,
+        pages_economy_boards,
         pages_forks,
         pages_governance,
         pages_invitations,
@@ -216,6 +219,8 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(api_charter.router)
     app.include_router(api_arbitration.router)
     app.include_router(api_economy.router)
+    app.include_router(api_economy_boards.router)
+    app.include_router(api_bank_details.router)
     signs = [Depends(read_signed_field)]  # a page's form may carry what its browser signed
     app.include_router(pages.router, dependencies=signs)
     app.include_router(pages_standing.router)
@@ -230,6 +235,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(pages_forks.router, dependencies=signs)
     app.include_router(pages_arbitration.router, dependencies=signs)
     app.include_router(pages_economy.router)
+    app.include_router(pages_economy_boards.router)
     app.include_router(feeds.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -187,6 +187,32 @@ class OrganisationMoneyOut(BaseModel):
     owes: list[MoneyOut] = Field(description="What it owes the commons.")
 
 
+class BillOut(BaseModel):
+    bill_id: str = Field(description="The id of the entry that sent it.")
+    currency: str
+    payee: str
+    payee_name: str
+    payer: str
+    payer_name: str
+    amount: MoneyOut
+    memo: str
+    status: Literal["open", "paid", "declined"]
+    sent_at: str
+    answered_at: str | None
+    txn_id: str | None = Field(description="The payment, once accepted.")
+
+
+class MyCircleOut(BaseModel):
+    currency: str
+    name: str
+    status: Literal["active", "left", "frozen"]
+    balance: MoneyOut
+    limit: MoneyOut = Field(description="How far below zero you may go now.")
+    available: MoneyOut = Field(description="What you may still pay: balance + limit.")
+    max_balance: MoneyOut | None
+    joined_at: str
+
+
 class WalletOut(BaseModel):
     commons_id: str
     commons_name: str
@@ -201,6 +227,14 @@ class WalletOut(BaseModel):
         "report that it never arrived."
     )
     represents: list[OrganisationMoneyOut] = Field(description="The organisations you act for.")
+    circles: list[MyCircleOut] = Field(
+        description="Your mutual-credit circles: balance, limit now, what you may still pay."
+    )
+    bills_to_answer: list[BillOut] = Field(
+        description="Open bills sent to you: accept (and pay) or decline each "
+        "(economy.credit.answer)."
+    )
+    bills_sent: list[BillOut] = Field(description="Open bills you sent, not answered yet.")
 
 
 class OrganisationOut(BaseModel):

@@ -1,11 +1,14 @@
 """The open books' pages: a commons' books (balances, where the money came from and went, the
 treasury over time, the transactions newest first with their reasons), one transaction, one
-account, the organisations, one decided spend or payout with its lines, and a person's wallet.
+account, the organisations, one decided spend or payout with its lines, and a person's wallet
+(with their mutual-credit circles and bills, and the form that keeps their bank details on this
+node).
 
-Anyone may read them (holoptism), and every page is read by index, a page at a time. There are
-no forms here: the treasurer records money, and organisations declare themselves, with signed
-actions through the API or the command line (docs/economy.md); spends and payouts are decided
-by proposal on the Decisions pages.
+Anyone may read the books (holoptism), and every page is read by index, a page at a time. The
+one form here keeps node-local bank details: the treasurer records money, and organisations
+declare themselves, with signed actions through the API or the command line (docs/economy.md);
+spends and payouts are decided by proposal on the Decisions pages. A payable account's page
+shows its holder's bank details to them and to the commons' treasurers only.
 """
 
 from __future__ import annotations
@@ -17,12 +20,20 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from commonwork.services import books_flows, books_read, economy_read, queries
+from commonwork.errors import CommonworkError
+from commonwork.services import (
+    bank_details,
+    books_flows,
+    books_read,
+    credit_read,
+    economy_read,
+    queries,
+)
 from commonwork.services.books_flows import NODE_NAMES, MoneyFlow
 from commonwork.web.auth import current_account, node_of
 from commonwork.web.charts import flow_chart, line_chart
-from commonwork.web.page_forms import see_other
-from commonwork.web.page_views import open_task_count, render
+from commonwork.web.page_forms import FormText, see_other
+from commonwork.web.page_views import open_task_count, render, signed_in
 from commonwork.web.schemas import MAX_SEQ
 
 router = APIRouter(include_in_schema=False)
@@ -70,7 +81,8 @@ def _base(commons_id: str) -> str:
     return f"/commons/{commons_id}"
 
 
-def _common(request: Request, commons_id: str) -> dict[str, Any]:
+def common_context(request: Request, commons_id: str) -> dict[str, Any]:
+    """What every page of the books shows: the commons, its open tasks, the words."""
     node = node_of(request)
     return {
         "commons": queries.commons_detail(node, commons_id),
@@ -122,8 +134,9 @@ def books_page(
         node, commons_id, before=before, limit=TRANSACTIONS_PER_PAGE
     )
     shown = currency or books_flows.main_currency(node, commons_id)
-    context = _common(request, commons_id)
-    context.update(summary=summary, page=page, before=before, currency=shown)
+    context = common_context(request, commons_id)
+    circles = credit_read.circles_of(node, commons_id)
+    context.update(summary=summary, page=page, before=before, currency=shown, circles=circles)
     if shown is not None:
         flow = books_flows.money_flow(node, commons_id, shown)
         series, complete = series_svg(node, commons_id, shown)
@@ -137,7 +150,7 @@ def books_page(
 @router.get("/commons/{commons_id}/books/transactions/{txn_id}")
 def transaction_page(request: Request, commons_id: str, txn_id: str) -> Response:
     detail = books_read.transaction_detail(node_of(request), commons_id, txn_id)
-    context = _common(request, commons_id)
+    context = common_context(request, commons_id)
     context.update(t=detail)
     return render(request, "transaction.html", context)
 
@@ -149,8 +162,16 @@ def account_page(
     history = books_read.account_history(
         node_of(request), commons_id, account, before=before, limit=TRANSACTIONS_PER_PAGE
     )
-    context = _common(request, commons_id)
+    context = common_context(request, commons_id)
     context.update(history=history, before=before)
+    if history.kind == "payable" and history.holder is not None:
+        reader = current_account(request)
+        context["bank"] = bank_details.readable_bank_details(
+            node_of(request),
+            commons_id=commons_id,
+            reader=None if reader is None else reader.did,
+            payee=history.holder,
+        )
     return render(request, "account.html", context)
 
 
@@ -166,7 +187,7 @@ def organisations_page(
     uses: dict[str, list[Any]] = {}
     for use in page.uses:
         uses.setdefault(use.org, []).append(use)
-    context = _common(request, commons_id)
+    context = common_context(request, commons_id)
     context.update(page=page, uses=uses, after=after)
     return render(request, "organisations.html", context)
 
@@ -174,7 +195,7 @@ def organisations_page(
 @router.get("/commons/{commons_id}/organisations/{org}")
 def organisation_page(request: Request, commons_id: str, org: str) -> Response:
     detail = economy_read.organisation_detail(node_of(request), commons_id, org)
-    context = _common(request, commons_id)
+    context = common_context(request, commons_id)
     context.update(detail=detail, o=detail.organisation)
     return render(request, "organisation.html", context)
 
@@ -182,7 +203,7 @@ def organisation_page(request: Request, commons_id: str, org: str) -> Response:
 @router.get("/commons/{commons_id}/payouts/{proposal_id}")
 def payout_page(request: Request, commons_id: str, proposal_id: str) -> Response:
     detail = economy_read.payout_detail(node_of(request), commons_id, proposal_id)
-    context = _common(request, commons_id)
+    context = common_context(request, commons_id)
     context.update(detail=detail, s=detail.spend)
     return render(request, "payout.html", context)
 
@@ -199,8 +220,48 @@ def wallet_page(
         return see_other(f"/signin?next={quote(where)}")
     if not commons:
         return render(request, "wallet.html", {"wallet": None})
+    return _wallet(request, commons, account.did, before)
+
+
+def _wallet(
+    request: Request,
+    commons_id: str,
+    did: str,
+    before: int | None = None,
+    *,
+    error: str = "",
+    typed: str | None = None,
+    status: int = 200,
+) -> Response:
     node = node_of(request)
-    held = books_read.wallet(node, commons, account.did, before=before, limit=TRANSACTIONS_PER_PAGE)
-    context = _common(request, commons)
-    context.update(wallet=held, before=before)
-    return render(request, "wallet.html", context)
+    held = books_read.wallet(node, commons_id, did, before=before, limit=TRANSACTIONS_PER_PAGE)
+    kept = bank_details.own_bank_details(node, did=did, commons_id=commons_id)
+    context = common_context(request, commons_id)
+    context.update(
+        wallet=held,
+        before=before,
+        bank=kept,
+        bank_text=kept.details if typed is None else typed,
+        bank_error=error,
+    )
+    return render(request, "wallet.html", context, status=status)
+
+
+@router.post("/me/bank-details")
+def keep_bank_details(
+    request: Request, commons: FormText = "", details: FormText = "", csrf: FormText = ""
+) -> Response:
+    """Keep (or, emptied, forget) the signed-in person's bank details for a commons, on this
+    node only; the wallet again with the reason if refused."""
+    account = signed_in(request, csrf)
+    node = node_of(request)
+    try:
+        bank_details.set_bank_details(node, did=account.did, commons_id=commons, details=details)
+    except CommonworkError as refused:
+        if refused.status == 404:
+            raise
+        return _wallet(
+            request, commons, account.did, error=refused.detail, typed=details,
+            status=refused.status,
+        )  # fmt: skip
+    return see_other(f"/me/wallet?commons={quote(commons)}#bank-details")

@@ -17,6 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from commonwork.services import bounties_read
 from commonwork.services.catalog import CLAIM, POST, RECORD, UNCLAIM
 from commonwork.web.auth import current_account, node_of
 from commonwork.web.page_acting import PostedContribution, PostedTask, act_on_page, again_on, at_new
@@ -68,9 +69,13 @@ def render_board(
 def render_task(
     request: Request, commons_id: str, task_id: str, state: TaskState, *, status: int = 200
 ) -> Response:
-    context = task_view(node_of(request), commons_id, task_id, current_account(request))
+    node = node_of(request)
+    context = task_view(node, commons_id, task_id, current_account(request))
     context.update(
-        form=state.form or ContributionForm(), form_error=state.form_error, error=state.error
+        form=state.form or ContributionForm(),
+        form_error=state.form_error,
+        error=state.error,
+        bounty=bounties_read.bounty_line(node, commons_id, task_id),
     )
     return render(request, "task.html", context, status=status)
 
