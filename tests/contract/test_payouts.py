@@ -150,6 +150,13 @@ def test_a_payout_beyond_the_treasury_fails_and_catch_up_pays_only_what_is_unpai
     lines = lines_of(any_node, commons_id, later)
     assert set(lines) == {"reserve", cy.did}
     assert lines[cy.did]["amount_minor"] == 50
+    # Points are paid for up to day 11 now: a catch-up ending earlier would count them wrong.
+    early = payout(10, policy="catch_up", end=day(5)[:10])
+    made = {"title": "Again", "text": "?", "method": "majority", "effect": early}
+    assert (
+        refused(any_node, commons_id, ben, "governance.proposal.make", made).extra["paid_through"]
+        == day(11)[:10]
+    )
 
 
 def test_a_standing_rule_in_the_charter_pays_every_month_without_a_proposal(

@@ -31,6 +31,7 @@ from commonwork.economy.tables import (
     paid_points,
     payout_clock,
     payout_lines,
+    payout_marks,
 )
 from commonwork.economy.tables import (
     bounties as bounty_table,
@@ -68,6 +69,7 @@ _MONEY = (
     credit_members,
     credit_bills,
     payout_clock,
+    payout_marks,
 )
 
 AREA = Area(

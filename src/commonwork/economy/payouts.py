@@ -35,7 +35,7 @@ from commonwork.commons.actions import commons_row
 from commonwork.commons.charter_economy import economy_of
 from commonwork.economy.books import Amount, CurrencyCode, Line, check_lines, exponent_of, post
 from commonwork.economy.split import largest_remainder
-from commonwork.economy.tables import paid_points, payout_lines
+from commonwork.economy.tables import paid_points, payout_lines, payout_marks
 from commonwork.errors import CommonworkError, InvalidAction, NotAllowed
 from commonwork.journal.projection import Row, State
 from commonwork.standing.settle import add_days
@@ -100,6 +100,22 @@ def check_payout(state: State, commons_id: str, effect: PayoutEffect, at: str) -
             f"the day before {checkpoint['next_day']})",
             reason="not_settled",
         )
+    check_catch_up(state, commons_id, effect)
+
+
+def check_catch_up(state: State, commons_id: str, effect: PayoutEffect) -> None:
+    """A catch-up pays lifetime points less every point paid for before: it is only right up to
+    a day no earlier than the end of every payout made (paid points are one running total)."""
+    if policy_of(state, commons_id, effect)[0] != "catch_up":
+        return
+    marks = state.get(payout_marks, (commons_id,))
+    if marks is not None and effect.end < marks["paid_through"]:
+        raise NotAllowed(
+            f"payouts have paid for points up to {marks['paid_through']}: a catch-up ends on "
+            "that day or later",
+            reason="paid_through",
+            paid_through=marks["paid_through"],
+        )
 
 
 def points_by_member(state: State, commons_id: str, effect: PayoutEffect) -> dict[str, int]:
@@ -150,6 +166,7 @@ def _execute(state: State, row: Row, at: str, seq: int) -> str:
     infrastructure = effect.amount_minor * economy.infrastructure_bp // 10_000
     upstream = 0  # the property area names the commons this one derives from
     rest = effect.amount_minor - infrastructure - upstream
+    check_catch_up(state, commons_id, effect)
     points = points_by_member(state, commons_id, effect)
     if rest and not points:
         return "nobody earned value points in that period: there is nothing to pay by"
@@ -184,6 +201,9 @@ def _execute(state: State, row: Row, at: str, seq: int) -> str:
         lines=lines,
         why=why,
     )
+    marks = state.get(payout_marks, (commons_id,))
+    if marks is None or marks["paid_through"] < effect.end:
+        state.put(payout_marks, {"commons_id": commons_id, "paid_through": effect.end})
     base = {"commons_id": commons_id, "payout_id": payout_id}
     state.insert(
         payout_lines,

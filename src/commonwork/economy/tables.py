@@ -399,6 +399,15 @@ payout_clock = sa.Table(
     sqlite_with_rowid=False,
 )
 
+#: Per commons: the last day any payout paid points up to (a catch-up ends on it or later).
+payout_marks = sa.Table(
+    "payout_marks",
+    metadata,
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("paid_through", sa.String(10), nullable=False),
+    sqlite_with_rowid=False,
+)
+
 TABLES = (
     organisations,
     representatives,
@@ -423,4 +432,5 @@ TABLES = (
     credit_members,
     credit_bills,
     payout_clock,
+    payout_marks,
 )
