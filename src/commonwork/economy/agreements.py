@@ -25,13 +25,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from commonwork.economy.books import (
     Amount,
     CurrencyCode,
+    Did,
     EntryId,
     Line,
     Memo,
-    body_hash,
     check_lines,
     exponent_of,
-    post,
+    post_entry,
 )
 from commonwork.economy.currencies import MAX_MINOR
 from commonwork.economy.organisations import check_acts_for
@@ -39,7 +39,6 @@ from commonwork.economy.tables import agreement_reports, agreements
 from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed, NotFound
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 
-Did = Annotated[str, StringConstraints(pattern=r"^did:key:z[1-9A-HJ-NP-Za-km-z]{20,60}$")]
 Period = Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}|-Q[1-4])?$")]
 
 
@@ -221,18 +220,13 @@ def apply_report(state: State, ctx: Context) -> None:
         },
     )
     if owed:
-        post(
+        post_entry(
             state,
-            ctx.commons_id,
-            ctx.entry.id,
-            seq=ctx.entry.seq,
-            at=ctx.entry.recorded_at,
+            ctx,
             kind="accrual",
             memo=body.memo or f"benefit sharing owed for {body.period}",
-            by=ctx.author,
             lines=_accrual(row, owed),
             why={"agreement": body.agreement, "period": body.period},
-            body_digest=body_hash(ctx),
         )
     row["owed_minor"] = int(row["owed_minor"]) + owed
     row["reports"] = int(row["reports"]) + 1

@@ -300,6 +300,38 @@ def post(
     return number
 
 
+def post_entry(
+    state: State,
+    ctx: Context,
+    *,
+    kind: str,
+    memo: str,
+    lines: Sequence[Line],
+    why: dict[str, Any],
+    key: str | None = None,
+    reverses: str | None = None,
+    marks: Iterable[str] = (),
+) -> int:
+    """``post`` the transaction an entry makes: by its id, seq, time and author (a retry of it
+    is recognised by its body's hash)."""
+    return post(
+        state,
+        ctx.commons_id,
+        ctx.entry.id,
+        seq=ctx.entry.seq,
+        at=ctx.entry.recorded_at,
+        kind=kind,
+        memo=memo,
+        by=ctx.author,
+        lines=lines,
+        why=why,
+        key=key,
+        reverses=reverses,
+        marks=marks,
+        body_digest=body_hash(ctx),
+    )
+
+
 def _move(state: State, commons_id: str, line: Line, number: int) -> None:
     key = (commons_id, line.account, line.currency)
     held = state.get(book_balances, key)
@@ -449,20 +481,15 @@ def apply_income(state: State, ctx: Context) -> None:
         why["payer"] = payer
     if body.receipt is not None:
         why["receipt"] = body.receipt.model_dump(exclude_none=True)
-    post(
+    post_entry(
         state,
-        ctx.commons_id,
-        ctx.entry.id,
-        seq=ctx.entry.seq,
-        at=ctx.entry.recorded_at,
+        ctx,
         kind="income",
         memo=body.memo,
-        by=ctx.author,
         lines=_income_lines(state, ctx.commons_id, body),
         why=why,
         key=body.key,
         marks=marks,
-        body_digest=body_hash(ctx),
     )
 
 
@@ -503,20 +530,15 @@ def check_payment(state: State, ctx: Context) -> None:
 
 def apply_payment(state: State, ctx: Context) -> None:
     body: PaymentBody = ctx.body
-    post(
+    post_entry(
         state,
-        ctx.commons_id,
-        ctx.entry.id,
-        seq=ctx.entry.seq,
-        at=ctx.entry.recorded_at,
+        ctx,
         kind="payment",
         memo=body.memo,
-        by=ctx.author,
         lines=_payment_lines(body),
         why={"payee": body.payee, "reference": body.reference},
         key=body.key,
         marks=[f"ref:payable:{body.payee}:{body.reference}"],
-        body_digest=body_hash(ctx),
     )
 
 
@@ -632,20 +654,15 @@ def apply_reverse(state: State, ctx: Context) -> None:
     body: ReverseBody = ctx.body
     row = txn_row(state, ctx.commons_id, body.txn)
     lines = reversal_lines(state, ctx.commons_id, body.txn)
-    post(
+    post_entry(
         state,
-        ctx.commons_id,
-        ctx.entry.id,
-        seq=ctx.entry.seq,
-        at=ctx.entry.recorded_at,
+        ctx,
         kind="reversal",
         memo=body.reason,
-        by=ctx.author,
         lines=lines,
         why={"reverses": body.txn, "reason": body.reason},
         key=body.key,
         reverses=body.txn,
-        body_digest=body_hash(ctx),
     )
     state.put(book_txns, {**row, "reversed_by": ctx.entry.id})
     _release_marks(state, ctx.commons_id, row, ctx.entry.id)

@@ -36,11 +36,11 @@ from commonwork.economy.books import (
     Line,
     Memo,
     balance,
-    body_hash,
     check_key,
     check_lines,
     check_treasurer,
     post,
+    post_entry,
 )
 from commonwork.economy.currencies import MAX_MINOR
 from commonwork.economy.split import largest_remainder
@@ -249,19 +249,14 @@ def apply_pay(state: State, ctx: Context) -> None:
         Line(f"credit:{ctx.author}", body.currency, -body.amount_minor),
         Line(f"credit:{body.to}", body.currency, body.amount_minor),
     ]
-    post(
+    post_entry(
         state,
-        ctx.commons_id,
-        ctx.entry.id,
-        seq=ctx.entry.seq,
-        at=ctx.entry.recorded_at,
+        ctx,
         kind="credit",
         memo=body.memo,
-        by=ctx.author,
         lines=lines,
         why={"payer": ctx.author, "payee": body.to},
         key=body.key,
-        body_digest=body_hash(ctx),
     )
 
 
@@ -323,15 +318,11 @@ def apply_answer_bill(state: State, ctx: Context) -> None:
         state.put(credit_bills, {**row, **answered, "status": "declined"})
         return
     amount, currency = int(row["amount_minor"]), row["currency"]
-    post(
+    post_entry(
         state,
-        ctx.commons_id,
-        ctx.entry.id,
-        seq=ctx.entry.seq,
-        at=ctx.entry.recorded_at,
+        ctx,
         kind="credit",
         memo=row["memo"],
-        by=ctx.author,
         lines=[
             Line(f"credit:{row['payer']}", currency, -amount),
             Line(f"credit:{row['payee']}", currency, amount),
@@ -420,19 +411,14 @@ def apply_offset(state: State, ctx: Context) -> None:
     body: OffsetBody = ctx.body
     account = f"credit:{body.member}"
     held = balance(state, ctx.commons_id, account, body.currency)
-    post(
+    post_entry(
         state,
-        ctx.commons_id,
-        ctx.entry.id,
-        seq=ctx.entry.seq,
-        at=ctx.entry.recorded_at,
+        ctx,
         kind="offset",
         memo="a departed member's balance, settled by a deposit",
-        by=ctx.author,
         lines=[Line(account, body.currency, -held), Line("circle", body.currency, held)],
         why={"member": body.member, "reference": body.reference},
         key=body.key,
-        body_digest=body_hash(ctx),
     )
     row = state.get(credit_members, (ctx.commons_id, body.currency, body.member))
     if row is not None:  # settled: they may join the circle again if they come back
