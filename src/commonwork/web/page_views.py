@@ -69,6 +69,7 @@ TASK_STATUSES = {"open": "Open tasks", "closed": "Closed tasks", "withdrawn": "W
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["short"] = shorten
 templates.env.filters["when"] = when
+templates.env.filters["points"] = queries.points_text  # milli-points, exactly ("12.5")
 templates.env.globals.update(
     kinds=CONTRIBUTION_KINDS,
     join_policies=JOIN_POLICIES,
