@@ -16,7 +16,7 @@ from __future__ import annotations
 import click
 
 from commonwork.cli.context import CliState, as_option, commons_argument, json_option, pass_state
-from commonwork.cli.output import emit, emit_json, emit_rows, note
+from commonwork.cli.output import emit, emit_json, emit_page
 from commonwork.cli.signing import sign_and_report
 from commonwork.services import agreements_read, books_acting
 from commonwork.services.agreements_read import Agreement
@@ -62,12 +62,7 @@ def list_(
     page = agreements_read.list_agreements(
         state.node(), commons_id, org=org, after=after, limit=limit
     )
-    if as_json:
-        emit_json(json_of(page))
-        return
-    emit_rows(page.items, False, json_of, _line)
-    if page.next_after is not None:
-        note(f"more: --after '{page.next_after}'")
+    emit_page(page, as_json, json_of, _line)
 
 
 @agreements_group.command("show")

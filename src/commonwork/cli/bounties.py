@@ -13,7 +13,7 @@ from __future__ import annotations
 import click
 
 from commonwork.cli.context import CliState, as_option, commons_argument, json_option, pass_state
-from commonwork.cli.output import emit, emit_json, emit_rows, note
+from commonwork.cli.output import emit, emit_json, emit_page
 from commonwork.cli.signing import sign_and_report
 from commonwork.services import books_acting, bounties_read
 from commonwork.services.bounties_read import Bounty
@@ -57,12 +57,7 @@ def list_(
     page = bounties_read.list_bounties(
         state.node(), commons_id, status=status, after=after, limit=limit
     )
-    if as_json:
-        emit_json(json_of(page))
-        return
-    emit_rows(page.items, False, json_of, _line)
-    if page.next_after is not None:
-        note(f"more: --after '{page.next_after}'")
+    emit_page(page, as_json, json_of, _line)
 
 
 @bounties_group.command("show")

@@ -65,6 +65,20 @@ def emit_rows(
         emit(line(row))
 
 
+def emit_page(
+    page: Any, as_json: bool, json_of: Callable[[Any], Any], line: Callable[[Any], str]
+) -> None:
+    """A page of a list read by keyset (``page.items``, ``page.next_after``): with ``--json``
+    the page as one object, else a line an item and how to ask for the next page."""
+    if as_json:
+        emit_json(json_of(page))
+        return
+    for item in page.items:
+        emit(line(item))
+    if page.next_after is not None:
+        note(f"more: --after '{page.next_after}'")
+
+
 def emit_table(header: str, lines: Iterable[str]) -> None:
     """A table: its header line, then a line a row."""
     emit(header)

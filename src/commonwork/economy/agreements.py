@@ -22,19 +22,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from commonwork.economy.books import (
-    Amount,
-    CurrencyCode,
-    Did,
-    EntryId,
-    Line,
-    Memo,
-    check_lines,
-    exponent_of,
-    post_entry,
-)
+from commonwork.commons.charter_economy import CurrencyCode
+from commonwork.economy.books import Amount, Line, Memo, check_lines, exponent_of, post_entry
 from commonwork.economy.currencies import MAX_MINOR
-from commonwork.economy.organisations import check_acts_for
+from commonwork.economy.organisations import Did, EntryId, check_acts_for
 from commonwork.economy.tables import agreement_reports, agreements
 from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed, NotFound
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State

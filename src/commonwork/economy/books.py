@@ -30,8 +30,9 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from commonwork.commons.actions import commons_row
+from commonwork.commons.charter_economy import CurrencyCode
 from commonwork.economy.currencies import MAX_MINOR, iso_exponent
-from commonwork.economy.organisations import acts_for
+from commonwork.economy.organisations import Did, EntryId, Sha256, Url, acts_for
 from commonwork.economy.tables import (
     agreements,
     book_balances,
@@ -50,15 +51,11 @@ from commonwork.journal.canonical import canon
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 from commonwork.production.tables import contribution_status, contributions
 
-Did = Annotated[str, StringConstraints(pattern=r"^did:key:z[1-9A-HJ-NP-Za-km-z]{20,60}$")]
-EntryId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 TxnId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}(:[a-z0-9_]{1,15})?$")]
 IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$")]
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Memo = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{2,11}$")]
 Amount = Annotated[int, Field(gt=0, le=MAX_MINOR)]
-Url = Annotated[str, StringConstraints(pattern=r"^https?://\S{1,2000}$")]
 
 _ACCOUNT = re.compile(
     r"^(treasury|reserve|outside|circle"
@@ -382,7 +379,7 @@ class Receipt(BaseModel):
     and where to find it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
+    sha256: Sha256 | None = None
     url: Url | None = None
 
 

@@ -28,11 +28,9 @@ import orjson
 from pydantic import BaseModel, ConfigDict
 
 from commonwork.commons.actions import commons_row
-from commonwork.commons.charter_economy import economy_of
+from commonwork.commons.charter_economy import CurrencyCode, economy_of
 from commonwork.economy.books import (
     Amount,
-    CurrencyCode,
-    EntryId,
     IdempotencyKey,
     Line,
     Memo,
@@ -43,6 +41,7 @@ from commonwork.economy.books import (
     exponent_of,
     post,
 )
+from commonwork.economy.organisations import EntryId
 from commonwork.economy.split import largest_remainder
 from commonwork.economy.tables import (
     bounties,

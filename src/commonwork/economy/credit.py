@@ -26,12 +26,9 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from commonwork.commons.actions import LEAVE, active_member, commons_row
-from commonwork.commons.charter_economy import economy_of
+from commonwork.commons.charter_economy import CurrencyCode, economy_of
 from commonwork.economy.books import (
     Amount,
-    CurrencyCode,
-    Did,
-    EntryId,
     IdempotencyKey,
     Line,
     Memo,
@@ -43,6 +40,7 @@ from commonwork.economy.books import (
     post_entry,
 )
 from commonwork.economy.currencies import MAX_MINOR
+from commonwork.economy.organisations import Did, EntryId
 from commonwork.economy.split import largest_remainder
 from commonwork.economy.tables import (
     book_balances,

@@ -5,7 +5,6 @@ theirs. Amounts are integers in minor units everywhere in the books; text is for
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 
 #: ISO 4217's active codes whose minor unit is not 2 digits (the facts, from the standard's
@@ -52,8 +51,6 @@ _ISO_LIST = (
 )
 ISO_CODES = frozenset("".join(_ISO_LIST).split())
 
-#: A community currency's code: 3 to 12 capitals and digits, not an ISO code (e.g. HOURS, SEEDS).
-COMMUNITY_CODE = re.compile(r"^[A-Z][A-Z0-9]{2,11}$")
 MAX_EXPONENT = 6
 #: The largest amount one posting or balance holds (BigInteger's range, with room for sums).
 MAX_MINOR = 10**15

@@ -17,32 +17,23 @@ EffectSpec); once it passed, the close carries the effect out here, at the close
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from commonwork.commons.actions import commons_row
-from commonwork.commons.charter_economy import StandingPayout, economy_of
+from commonwork.commons.charter_economy import CurrencyCode, StandingPayout, economy_of
 from commonwork.commons.charter_governance import Rule
-from commonwork.economy.books import (
-    Amount,
-    CurrencyCode,
-    Did,
-    EntryId,
-    Line,
-    Memo,
-    balance,
-    check_lines,
-    exponent_of,
-    post,
-)
+from commonwork.economy.agreements import next_period, period_end
+from commonwork.economy.books import Amount, Line, Memo, balance, check_lines, exponent_of, post
 from commonwork.economy.bounties import BountyEffect
 from commonwork.economy.bounties import check_effect as check_bounty
 from commonwork.economy.bounties import execute_effect as execute_bounty
 from commonwork.economy.credit import PolicyEffect, apply_policy, check_policy
 from commonwork.economy.currencies import MAX_EXPONENT, iso_exponent
+from commonwork.economy.organisations import Did, EntryId
 from commonwork.economy.payouts import PayoutEffect, check_payout, execute_payout
 from commonwork.economy.tables import currencies, decided_spends, payout_clock
 from commonwork.errors import AlreadyDone, CommonworkError, InvalidAction
@@ -51,6 +42,7 @@ from commonwork.governance.tables import proposals
 from commonwork.journal.actions import format_time, parse_time
 from commonwork.journal.area import EffectSpec
 from commonwork.journal.projection import Row, State
+from commonwork.standing.settle import add_days
 
 
 class SpendEffect(BaseModel):
@@ -68,15 +60,12 @@ class SpendEffect(BaseModel):
     memo: Memo = ""
 
 
-CommunityCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{2,11}$")]
-
-
 class CurrencyEffect(BaseModel):
     """Declare a community currency: its code (not an ISO 4217 one), its exponent, its name."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: Literal["currency"]
-    code: CommunityCode
+    code: CurrencyCode
     exponent: int = Field(ge=0, le=MAX_EXPONENT)
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -295,19 +284,9 @@ EFFECTS = (
 )
 
 
-def _month_after(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:7])
-    return f"{year + number // 12}-{number % 12 + 1:02d}"
-
-
 def _month_before(month: str) -> str:
     year, number = int(month[:4]), int(month[5:7])
     return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
-
-
-def _last_day(month: str) -> str:
-    first_after = date.fromisoformat(f"{_month_after(month)}-01")
-    return (first_after - timedelta(days=1)).isoformat()
 
 
 def _standing_payouts(
@@ -331,7 +310,11 @@ def _standing_payouts(
     if clock is None or clock["rule"] != rule_text:
         state.put(
             payout_clock,
-            {"commons_id": commons_id, "next_month": _month_after(month), "rule": rule_text},
+            {
+                "commons_id": commons_id,
+                "next_month": next_period(month, "month"),
+                "rule": rule_text,
+            },
         )
         return
     due = str(clock["next_month"])
@@ -340,7 +323,7 @@ def _standing_payouts(
     settle(at[:10])  # every day before this one settled first: the points are final
     first, last = _month_before(due), _month_before(month)
     _pay_months(state, commons_id, rule, first, last, at)
-    state.put(payout_clock, {**clock, "next_month": _month_after(month)})
+    state.put(payout_clock, {**clock, "next_month": next_period(month, "month")})
 
 
 def _pay_months(
@@ -350,7 +333,9 @@ def _pay_months(
     policy = rule.policy or economy.payout_policy
     amount = balance(state, commons_id, "treasury", rule.currency) * rule.share_bp // 10_000
     effect: dict[str, Any] = {"kind": "payout", "amount_minor": max(amount, 1)}
-    effect.update(currency=rule.currency, end=_last_day(last), policy=policy)
+    effect.update(
+        currency=rule.currency, end=add_days(period_end(last, "month"), -1), policy=policy
+    )
     if policy == "period":
         effect["start"] = f"{first}-01"
     row = {

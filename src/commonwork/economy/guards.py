@@ -22,9 +22,6 @@ import sqlalchemy as sa
 
 from commonwork.economy.tables import book_postings
 
-UNBALANCED = "unbalanced: postings must sum to 0 per currency"
-SEALED = "sealed: postings precede their transaction, unchanged"
-
 _SQLITE = [
     """
     CREATE TRIGGER book_txns_balanced AFTER INSERT ON book_txns

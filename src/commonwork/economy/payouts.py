@@ -32,8 +32,8 @@ import orjson
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
 from commonwork.commons.actions import commons_row
-from commonwork.commons.charter_economy import economy_of
-from commonwork.economy.books import Amount, CurrencyCode, Line, check_lines, exponent_of, post
+from commonwork.commons.charter_economy import CurrencyCode, economy_of
+from commonwork.economy.books import Amount, Line, check_lines, exponent_of, post
 from commonwork.economy.split import largest_remainder
 from commonwork.economy.tables import paid_points, payout_lines, payout_marks
 from commonwork.errors import CommonworkError, InvalidAction, NotAllowed

@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 
 import orjson
-import sqlalchemy as sa
 
-from commonwork.economy.currencies import iso_exponent, to_minor
-from commonwork.economy.tables import currencies
-from commonwork.errors import BadInput, NotFound
+from commonwork.economy.books import exponent_of
+from commonwork.economy.currencies import to_minor
+from commonwork.errors import BadInput
 from commonwork.node.node import Node
+from commonwork.node.state import DbState
 from commonwork.services.journals import require_head
 from commonwork.services.models import JsonObject
 
@@ -48,23 +48,11 @@ PERIODS = ("month", "quarter", "year")
 
 
 def exponent_in(node: Node, commons_id: str, currency: str) -> int:
-    """The currency's exponent in this commons: an ISO 4217 code's, or a community currency's
-    as its decision declared it."""
-    query = sa.select(currencies.c.exponent).where(
-        currencies.c.commons_id == commons_id, currencies.c.code == currency
-    )
+    """The currency's exponent in this commons, as the books' rule reads it (an ISO 4217
+    code's, or a community currency's as its decision declared it)."""
     with node.reading() as conn:
         require_head(conn, commons_id)
-        held = conn.execute(query).scalar()
-    if held is not None:
-        return int(held)
-    found = iso_exponent(currency)
-    if found is None:
-        raise NotFound(
-            f"{currency} is neither an ISO 4217 currency nor one of this commons' own (a "
-            "community currency is declared by decision first)"
-        )
-    return found
+        return exponent_of(DbState(conn), commons_id, currency)
 
 
 def minor_units(node: Node, commons_id: str, currency: str, amount: str) -> int:

@@ -216,7 +216,7 @@ def _link(commons_id: str, kind: str, subject: str) -> str:
         return f"/commons/{commons_id}/tasks/{subject}"
     if kind.startswith("economy.org."):
         return f"/commons/{commons_id}/organisations/{subject}"
-    if kind.startswith("economy.credit.bill") or kind.startswith("economy.credit.answer"):
+    if kind.startswith(("economy.credit.bill", "economy.credit.answer")):
         return f"/me/wallet?commons={commons_id}#bills"
     if kind.startswith("economy.agreement."):
         return f"/commons/{commons_id}/agreements/{subject}"
