@@ -118,8 +118,8 @@ def get_transaction(request: Request, commons_id: str, txn_id: str) -> Response:
     "/commons/{commons_id}/books/accounts/{account}",
     summary="One account: its balances and the transactions that moved it, newest first",
     description=(
-        "`account` is `treasury`, `reserve`, `outside`, `escrow:<task id>`, `payable:<did>` "
-        "or `receivable:<did>`. Page with `before`."
+        "`account` is `treasury`, `reserve`, `outside`, `circle`, `escrow:<task id>`, "
+        "`payable:<did>`, `receivable:<did>` or `credit:<did>`. Page with `before`."
     ),
     response_model=AccountOut,
 )
