@@ -604,6 +604,43 @@ RULES: dict[str, Rule] = {
         lambda s: {"org": s.member, "terms": ["CC-BY-SA-4.0"]},
         {"outsider": 404, "member": 404, "other": 404, "leaver": 404},
     ),
+    # Property: any member creates an artifact; on the open stage there is none to act on, so
+    # what names one is not found (after the membership a rule checks first).
+    "property.artifact.create": Rule(
+        lambda s: {"title": "Seed press", "kind": "design", "version": {"sha256": "ab" * 32}},
+        {
+            "outsider": 403,
+            "member": wrote("property.artifact.create", "member"),
+            "other": wrote("property.artifact.create", "other"),
+            "leaver": 403,
+        },
+    ),
+    "property.artifact.version": Rule(
+        lambda s: {
+            "artifact": s.contribution,
+            "licence": "CC-BY-SA-4.0",
+            "version": {"sha256": "cd" * 32},
+        },
+        NOT_FOUND,
+    ),
+    "property.artifact.link": Rule(
+        lambda s: {"artifact": s.contribution, "contributions": [s.contribution]},
+        {"outsider": 403, "member": 404, "other": 404, "leaver": 403},
+    ),
+    "property.licence.change": Rule(
+        lambda s: {"artifact": s.contribution, "licence": "CC-BY-SA-4.0"}, NOT_FOUND
+    ),
+    "property.licence.answer": Rule(
+        lambda s: {"change": s.contribution, "answer": "consent"}, NOT_FOUND
+    ),
+    "property.derivation.record": Rule(
+        lambda s: {
+            "derived": s.contribution,
+            "kind": "use",
+            "source": {"artifact": s.contribution},
+        },
+        {"outsider": 403, "member": 404, "other": 404, "leaver": 403},
+    ),
     INCOME: Rule(
         lambda s: {
             "key": "gift-1",

@@ -22,6 +22,7 @@ def test_the_installed_areas_come_from_the_package_metadata_in_dependency_order(
         "standing",
         "governance",
         "economy",
+        "property",
     ]
     assert registry.ACTION_SPECS[RECORD].type == RECORD
     owned = {t.name for area in registry.AREAS for t in area.tables}

@@ -4,11 +4,9 @@ number of days after which an idle task claim lapses."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -18,7 +16,9 @@ from pydantic import (
 
 from commonwork.commons.charter_economy import Economy
 from commonwork.commons.charter_governance import Governance
+from commonwork.commons.charter_licence import Licence
 from commonwork.commons.charter_policies import POLICY_FIELDS, charter_policies
+from commonwork.commons.charter_property import Property
 from commonwork.errors import InvalidAction
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -26,33 +26,6 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 DEFAULT_CLAIM_LAPSE_DAYS = 30
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
-@lru_cache(maxsize=1)
-def _licensing() -> Any:
-    from license_expression import get_spdx_licensing
-
-    return get_spdx_licensing()
-
-
-def normalise_licence(expression: str) -> str:
-    """The SPDX expression in normal form; ValueError naming what is wrong."""
-    if not expression.strip():
-        raise ValueError("a licence is required, as an SPDX expression such as CC-BY-SA-4.0")
-    try:
-        info = _licensing().validate(expression, strict=False)
-    except Exception as exc:  # the library raises several unrelated types for bad syntax
-        raise ValueError(f"{expression!r} is not a valid SPDX expression: {exc}") from exc
-    if info.errors:
-        raise ValueError(
-            f"{expression!r} is not a valid SPDX licence expression: {'; '.join(info.errors)}. "
-            "Use identifiers from https://spdx.org/licenses/ (or PPL for the Peer Production "
-            "License), joined with AND, OR and WITH"
-        )
-    return str(info.normalized_expression)
-
-
-Licence = Annotated[str, StringConstraints(max_length=500), AfterValidator(normalise_licence)]
 
 
 class Metric(BaseModel):
@@ -82,6 +55,9 @@ class Charter(BaseModel):
     governance: Governance | None = None
     #: How money moves (commons.charter_economy); absent: the frozen defaults.
     economy: Economy | None = None
+    #: Licences, upstream credit, commercial licensing (commons.charter_property); absent: the
+    #: frozen defaults.
+    property: Property | None = None
 
     @model_validator(mode="after")
     def _policies_make_sense(self) -> Charter:
@@ -101,7 +77,7 @@ class Charter(BaseModel):
         data = self.model_dump(mode="json")
         if "claim_lapse_days" not in self.model_fields_set:
             del data["claim_lapse_days"]
-        for name in (*POLICY_FIELDS, "engine", "governance", "economy"):
+        for name in (*POLICY_FIELDS, "engine", "governance", "economy", "property"):
             if data[name] is None:
                 del data[name]
         return data

@@ -86,6 +86,8 @@ AREA = Area(
     events=events.events,
     event_kinds=events.KINDS,
     fork={table.name: ("reset" if table in _MONEY else "carry") for table in TABLES},
+    # 2: a declared use says whether it is commercial; incomes for an artifact pass upstream.
+    projection_version=2,
 )
 
 __all__ = ["ACTIONS", "AREA", "TABLES", "guards"]

@@ -10,6 +10,9 @@ to). Accounts:
 * ``escrow:<task id>`` — a bounty held for a task;
 * ``payable:<did>`` — what the commons owes a person or organisation (a payout's line, a prize);
 * ``receivable:<did>`` — what an organisation owes the commons (benefit-sharing);
+* ``upstream:<commons id>`` — what the commons owes a commons it derived an artifact from: the
+  share of money received for the artifact that passes upstream (the property area computes it
+  over the derivation graph), until the treasurer pays it to that commons;
 * ``outside`` — the world.
 
 No account but ``outside`` and a receivable ever goes below zero: the rules refuse a transaction
@@ -47,6 +50,7 @@ from commonwork.economy.tables import (
 from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed, NotFound
 from commonwork.governance.clock import text_of
 from commonwork.governance.proposals import holds_role
+from commonwork.journal.area import installed_upstream
 from commonwork.journal.canonical import canon
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 from commonwork.production.tables import contribution_status, contributions
@@ -59,7 +63,7 @@ Amount = Annotated[int, Field(gt=0, le=MAX_MINOR)]
 
 _ACCOUNT = re.compile(
     r"^(treasury|reserve|outside|circle"
-    r"|escrow:[0-9a-f]{64}"
+    r"|(escrow|upstream):[0-9a-f]{64}"
     r"|(payable|receivable|credit):did:key:z[1-9A-HJ-NP-Za-km-z]{20,60})$"
 )
 #: Accounts that may go below zero: the world, what organisations owe, and mutual credit
@@ -399,6 +403,10 @@ class IncomeBody(BaseModel):
     #: The benefit-sharing agreement this payment is made under: it settles the paying
     #: organisation's receivable (what its reports made owed) instead of coming from outside.
     agreement: EntryId | None = None
+    #: The artifact this money was received for: the charter's upstream share of it passes to
+    #: the commons it was derived from (``upstream:<commons id>`` accounts), by the property
+    #: area's rule over the derivation graph.
+    artifact: EntryId | None = None
     memo: Memo = ""
 
 
@@ -453,10 +461,23 @@ def _income_lines(state: State, commons_id: str, body: IncomeBody) -> list[Line]
         found = state.get(agreements, (commons_id, body.agreement))
         if found is not None:
             source = f"receivable:{found['org']}"
+    upstream = _upstream(state, commons_id, body)
+    kept = body.amount_minor - sum(amount for _, amount in upstream)
     return [
         Line(source, body.currency, -body.amount_minor),
-        Line("treasury", body.currency, body.amount_minor),
+        Line("treasury", body.currency, kept),
+        *(Line(f"upstream:{other}", body.currency, amount) for other, amount in upstream if amount),
     ]
+
+
+def _upstream(state: State, commons_id: str, body: IncomeBody) -> list[tuple[str, int]]:
+    """What passes upstream of money received for an artifact (none without one)."""
+    if body.artifact is None:
+        return []
+    hook = installed_upstream()
+    if hook is None:
+        raise NotFound("no area installed on this node knows artifacts: leave 'artifact' out")
+    return hook.split(state, commons_id, body.artifact, body.amount_minor)
 
 
 def apply_income(state: State, ctx: Context) -> None:
@@ -478,6 +499,18 @@ def apply_income(state: State, ctx: Context) -> None:
         why["payer"] = payer
     if body.receipt is not None:
         why["receipt"] = body.receipt.model_dump(exclude_none=True)
+    if body.artifact is not None:
+        why["artifact"] = body.artifact
+        hook = installed_upstream()
+        if hook is not None:  # the rule checked it
+            hook.record(
+                state,
+                ctx.commons_id,
+                ctx.entry.id,
+                body.artifact,
+                body.amount_minor,
+                body.currency,
+            )
     post_entry(
         state,
         ctx,
@@ -501,12 +534,20 @@ class PaymentBody(BaseModel):
     currency: CurrencyCode
     #: The bank transfer's reference (the payee's bank details stay on the node, never here).
     reference: Reference
+    #: Paying what passed upstream to another commons (its ``upstream:<commons id>`` account)
+    #: to the payee who receives for it (its association), instead of a payable of the payee.
+    upstream: EntryId | None = None
     memo: Memo = ""
+
+
+def payment_account(body: PaymentBody) -> str:
+    """The account a payment settles: the upstream commons', or the payee's payable."""
+    return f"upstream:{body.upstream}" if body.upstream else f"payable:{body.payee}"
 
 
 def _payment_lines(body: PaymentBody) -> list[Line]:
     return [
-        Line(f"payable:{body.payee}", body.currency, -body.amount_minor),
+        Line(payment_account(body), body.currency, -body.amount_minor),
         Line("outside", body.currency, body.amount_minor),
     ]
 
@@ -515,7 +556,7 @@ def check_payment(state: State, ctx: Context) -> None:
     body: PaymentBody = ctx.body
     check_treasurer(state, ctx)
     check_key(state, ctx, body.key)
-    account = f"payable:{body.payee}"
+    account = payment_account(body)
     check_mark_free(
         state,
         ctx.commons_id,
@@ -527,15 +568,18 @@ def check_payment(state: State, ctx: Context) -> None:
 
 def apply_payment(state: State, ctx: Context) -> None:
     body: PaymentBody = ctx.body
+    why: dict[str, Any] = {"payee": body.payee, "reference": body.reference}
+    if body.upstream is not None:
+        why["upstream"] = body.upstream
     post_entry(
         state,
         ctx,
         kind="payment",
         memo=body.memo,
         lines=_payment_lines(body),
-        why={"payee": body.payee, "reference": body.reference},
+        why=why,
         key=body.key,
-        marks=[f"ref:payable:{body.payee}:{body.reference}"],
+        marks=[f"ref:{payment_account(body)}:{body.reference}"],
     )
 
 
@@ -667,8 +711,12 @@ def apply_reverse(state: State, ctx: Context) -> None:
     if row["kind"] == "income" and agreement is not None:  # it was not paid after all
         found = state.get(agreements, (ctx.commons_id, agreement))
         if found is not None:
-            received = sum(line.amount for line in lines if line.account == "treasury")
-            paid = int(found["paid_minor"]) + received  # (received is negative: taken back)
+            # What the reversal puts back on the organisation's receivable (the whole payment,
+            # also what passed upstream of it).
+            owed = sum(
+                line.amount for line in lines if line.account == f"receivable:{found['org']}"
+            )
+            paid = int(found["paid_minor"]) - owed
             state.put(agreements, {**found, "paid_minor": paid})
 
 
@@ -678,6 +726,8 @@ def _release_marks(state: State, commons_id: str, row: Row, by: str) -> None:
     marks = []
     if "reference" in why:
         account = "treasury" if row["kind"] == "income" else f"payable:{why['payee']}"
+        if "upstream" in why:
+            account = f"upstream:{why['upstream']}"
         marks.append(f"ref:{account}:{why['reference']}")
     if "contribution" in why:
         marks.append(f"contribution:{why['contribution']}")
@@ -699,7 +749,7 @@ def _reads_money(commons_id: str, author: str, body: Any) -> list[tuple[Any, Key
         (currencies, (commons_id, body.currency)),
     ]
     if isinstance(body, PaymentBody):
-        reads.append((book_balances, (commons_id, f"payable:{body.payee}", body.currency)))
+        reads.append((book_balances, (commons_id, payment_account(body), body.currency)))
     return reads
 
 

@@ -18,12 +18,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from commonwork.commons.actions import active_member, commons_row
-from commonwork.commons.charter import Licence, Name
+from commonwork.commons.charter import Name
+from commonwork.commons.charter_licence import Licence
 from commonwork.economy.tables import org_uses, organisations, representatives
 from commonwork.errors import AlreadyDone, NotAllowed, NotFound
 from commonwork.governance.clock import governance_now, text_of
 from commonwork.governance.proposals import holds_role
-from commonwork.journal.area import EffectSpec
+from commonwork.journal.area import EffectSpec, installed_guards
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 from commonwork.production.tables import contributions
 
@@ -103,11 +104,16 @@ class RepresentBody(BaseModel):
 class UseBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     org: Did
-    #: "commons", or the id of an artifact contribution of this commons.
+    #: "commons", or the id of an artifact of this commons (``property.artifact.create``'s
+    #: entry; an artifact contribution's id before the property area existed).
     subject: Literal["commons"] | EntryId = "commons"
     #: The licence terms relied on (SPDX expressions).
     terms: list[Licence] = Field(min_length=1, max_length=10)
     purpose: Purpose = ""
+    #: Whether the use is commercial (selling it, or what is made with it): the property area
+    #: checks it against the artifact's licence (NC licences forbid it; the Peer Production
+    #: License allows it to worker-owned enterprises and licenses it to others).
+    commercial: bool = False
 
 
 def org_row(state: State, commons_id: str, org: str) -> Row:
@@ -273,7 +279,8 @@ def apply_represent(state: State, ctx: Context) -> None:
 def check_use(state: State, ctx: Context) -> None:
     body: UseBody = ctx.body
     check_acts_for(state, ctx, body.org)
-    if body.subject != "commons":
+    if body.subject != "commons" and "economy.use.declare" not in installed_guards():
+        # Without an area that knows artifacts (property), an artifact contribution is one.
         found = state.get(contributions, (ctx.commons_id, body.subject))
         if found is None or found["kind"] != "artifact":
             raise NotFound(
@@ -293,6 +300,7 @@ def apply_use(state: State, ctx: Context) -> None:
             "subject": body.subject,
             "terms": text_of(list(body.terms)),
             "purpose": body.purpose,
+            "commercial": int(body.commercial),
             "declared_by": ctx.author,
             "seq": ctx.entry.seq,
             "recorded_at": ctx.entry.recorded_at,

@@ -65,6 +65,7 @@ org_uses = sa.Table(
     sa.Column("subject", sa.String(100), nullable=False),  # "commons" or an artifact's id
     sa.Column("terms", sa.Text, nullable=False),  # canonical JSON: licence expressions
     sa.Column("purpose", sa.Text, nullable=False),
+    sa.Column("commercial", sa.Integer, nullable=False),  # 1: a commercial use
     sa.Column("declared_by", sa.String(100), nullable=False),
     sa.Column("seq", sa.BigInteger, nullable=False, info={"fixed": True}),
     sa.Column("recorded_at", sa.String(24), nullable=False),

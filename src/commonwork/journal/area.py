@@ -22,7 +22,7 @@ paid on acceptance, tallies of decisions.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, Literal
@@ -121,6 +121,32 @@ class EffectSpec:
 
 
 @dataclass(frozen=True)
+class Guard:
+    """A rule an area adds to an action type of an area it builds on: the property area checks
+    an organisation's declared commercial use (``economy.use.declare``) against the licences of
+    what it uses, which the economy cannot know. It runs after the owner's ``check``, on every
+    path a rule runs (append, dry run, verify, replay), and refuses as that does."""
+
+    type: str
+    summary: str
+    check: Callable[[State, Context], None]
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """What passes upstream of money received for an artifact (the property area knows what an
+    artifact was derived from; the economy records the income)."""
+
+    #: (state, commons id, artifact id, amount in minor units): per commons upstream, what
+    #: passes to it, sorted by commons id, summing to at most the amount; NotFound for an
+    #: unknown artifact. Pure: a rule calls it.
+    split: Callable[[State, str, str, int], list[tuple[str, int]]]
+    #: (state, commons id, the transaction's id, artifact id, amount, currency): keep why (the
+    #: flows over the derivation graph), when the income is applied.
+    record: Callable[[State, str, str, str, int, str], None]
+
+
+@dataclass(frozen=True)
 class Area:
     """One area's declaration."""
 
@@ -143,6 +169,10 @@ class Area:
     keep_events: KeepEvents | None = None
     #: The kinds of decision effects the area carries out (governance decides them).
     effects: tuple[EffectSpec, ...] = ()
+    #: Rules the area adds to action types of the areas it builds on.
+    guards: tuple[Guard, ...] = ()
+    #: What passes upstream of money received for an artifact (one area declares it).
+    upstream: Upstream | None = None
     #: The shape of what the area projects. Raise it when its tables or what its projection
     #: writes change: a node whose stored version differs rebuilds every projection from the
     #: journal (no data migration imitating a rebuild), and the state digest names it.
@@ -195,7 +225,74 @@ def ordered(areas: Iterable[Area]) -> tuple[Area, ...]:
         done.append(by_name[ready[0]])
         placed.add(ready[0])
     _check_unique(done)
+    _check_guards(done)
     return tuple(done)
+
+
+def _check_guards(areas: list[Area]) -> None:
+    owners = {spec.type: area.name for area in areas for spec in area.actions}
+    by_name = {area.name: area for area in areas}
+    for area in areas:
+        for guard in area.guards:
+            owner = owners.get(guard.type)
+            if owner is None or owner not in _below(by_name, area.name):
+                raise ValueError(
+                    f"area {area.name} guards {guard.type}, which no area it builds on declares"
+                )
+
+
+def _below(by_name: Mapping[str, Area], name: str) -> set[str]:
+    """Every area ``name`` builds on, directly or not."""
+    found: set[str] = set()
+    todo = list(by_name[name].builds_on)
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(by_name[current].builds_on)
+    return found
+
+
+def guarded(areas: Sequence[Area]) -> dict[str, ActionSpec]:
+    """Every action type's spec, its check followed by the guards later areas add to it (in
+    area order)."""
+    specs = {spec.type: spec for area in areas for spec in area.actions}
+    for area in areas:
+        for guard in area.guards:
+            specs[guard.type] = replace(
+                specs[guard.type], check=_then(specs[guard.type].check, guard.check)
+            )
+    return specs
+
+
+def _then(
+    first: Callable[[State, Context], None], second: Callable[[State, Context], None]
+) -> Callable[[State, Context], None]:
+    def both(state: State, ctx: Context) -> None:
+        first(state, ctx)
+        second(state, ctx)
+
+    return both
+
+
+def upstream(areas: Iterable[Area]) -> Upstream | None:
+    """The one area's upstream split (None when no area knows what was derived from what)."""
+    found = [area.upstream for area in areas if area.upstream is not None]
+    if len(found) > 1:
+        raise ValueError("more than one area declares what passes upstream")
+    return found[0] if found else None
+
+
+@cache
+def installed_guards() -> frozenset[str]:
+    """The action types an installed area guards (read once)."""
+    return frozenset(guard.type for area in installed() for guard in area.guards)
+
+
+@cache
+def installed_upstream() -> Upstream | None:
+    """The installed areas' upstream split (read once, when an income first names an artifact)."""
+    return upstream(installed())
 
 
 def settle_steps(areas: Iterable[Area]) -> tuple[SettleDay, ...]:

@@ -11,6 +11,7 @@ from commonwork.journal.area import (
     day_boundary,
     emitters,
     events_keeper,
+    guarded,
     installed,
     settle_steps,
 )
@@ -19,7 +20,8 @@ from commonwork.journal.projection import ActionSpec
 #: Every area installed, each after the areas it builds on.
 AREAS: tuple[Area, ...] = installed()
 
-ACTION_SPECS: dict[str, ActionSpec] = {spec.type: spec for area in AREAS for spec in area.actions}
+#: Every action type's spec, with the guards later areas add to its rule.
+ACTION_SPECS: dict[str, ActionSpec] = guarded(AREAS)
 
 #: The projected tables, in the fixed order the state digest and rebuild use.
 PROJECTED_TABLES: tuple[sa.Table, ...] = tuple(

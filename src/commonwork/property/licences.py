@@ -53,6 +53,8 @@ class Licence:
     url: str
     commercial: str
     adaptations_shared: bool
+    #: The clause that limits commercial use (NC licences, the PPL), by key.
+    commercial_clause: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,22 @@ class _Table:
     licences: dict[str, Licence]
     aliases: dict[str, str]
     rules: dict[tuple[str, str, str], Rule]
+    clauses: dict[str, Citation]
+
+
+@dataclass(frozen=True)
+class Commercial:
+    """Whether an organisation may use a work under an expression commercially.
+
+    ``decision``: ``allow``; ``licence`` (it needs a licence from the licensors: the PPL to an
+    organisation that is not worker-owned, or a licence the table does not know); ``refuse``
+    (every way to take it is non-commercial). ``how`` says on which terms it is allowed
+    (``open``, ``worker_owned``, ``mandate``)."""
+
+    decision: str
+    how: str
+    citations: tuple[Citation, ...]
+    licences: tuple[str, ...]  # the licence ids that decided it
 
 
 def _load(raw: dict[str, Any]) -> _Table:
@@ -87,13 +105,25 @@ def _load(raw: dict[str, Any]) -> _Table:
     if tuple(raw["kinds"]) != KINDS:
         raise ValueError(f"licence table kinds {raw['kinds']} are not {KINDS}")
     licences = {
-        key: Licence(key, v["name"], v["url"], v["commercial"], bool(v["adaptations_shared"]))
+        key: Licence(
+            key,
+            v["name"],
+            v["url"],
+            v["commercial"],
+            bool(v["adaptations_shared"]),
+            v.get("commercial_clause"),
+        )
         for key, v in raw["licences"].items()
     }
     clauses = {
         key: Citation(key, v["licence"], v["section"], v["text"], v["url"])
         for key, v in raw["clauses"].items()
     }
+    for key, found in licences.items():
+        if found.commercial not in ("allowed", "noncommercial", "worker-owned"):
+            raise ValueError(f"licence {key}: commercial {found.commercial!r}")
+        if (found.commercial != "allowed") != (found.commercial_clause in clauses):
+            raise ValueError(f"licence {key}: a limit on commercial use cites its clause")
     rules: dict[tuple[str, str, str], Rule] = {}
     for n, entry in enumerate(raw["rules"]):
         if entry["decision"] not in _RANK:
@@ -120,7 +150,7 @@ def _load(raw: dict[str, Any]) -> _Table:
                     rules[(source, target, kind)] = rule
     aliases = {alias.lower(): key for alias, key in raw["aliases"].items()}
     aliases.update({key.lower(): key for key in licences})
-    return _Table(licences, aliases, rules)
+    return _Table(licences, aliases, rules, clauses)
 
 
 @cache
@@ -248,3 +278,58 @@ def decide(source_expr: str, derived_expr: str, kind: str) -> Decision:
             if _source_side(table, source, ("leaf", key), kind).decision == "allow"
         )
     return Decision(outcome.decision, outcome.citations, outcome.notes, alternatives)
+
+
+_COMMERCIAL_RANK = {"refuse": 0, "licence": 1, "allow": 2}
+_HOW_RANK = {"open": 0, "worker_owned": 1, "mandate": 2}
+
+
+def commercial_use(expression: str, *, worker_owned: bool, mandated: bool) -> Commercial:
+    """Whether a commercial use of a work under ``expression`` is allowed to an organisation.
+
+    Per licence: ``allowed`` allows; ``noncommercial`` (CC NC §2(a)(1)) refuses; the PPL
+    (§4(b)-(d)) allows a worker-owned enterprise that distributes its surplus to its
+    worker-owners, and otherwise needs a licence from the licensors — which the association
+    grants when the charter carries a licensing mandate and the organisation has a benefit-
+    sharing agreement (``mandated``); a licence the table does not know needs a licence too.
+    ``A OR B``: the user takes the better branch; ``A AND B``: the worse part decides."""
+    table = _table()
+
+    def leaf(key: str) -> Commercial:
+        canonical = table.aliases.get(key.lower())
+        if canonical is None:
+            return Commercial("allow" if mandated else "licence", "mandate", (), (key,))
+        found = table.licences[canonical]
+        cited = (table.clauses[found.commercial_clause],) if found.commercial_clause else ()
+        if found.commercial == "allowed":
+            return Commercial("allow", "open", (), (canonical,))
+        if found.commercial == "noncommercial":
+            return Commercial("refuse", "", cited, (canonical,))
+        if worker_owned:
+            return Commercial("allow", "worker_owned", cited, (canonical,))
+        return Commercial("allow" if mandated else "licence", "mandate", cited, (canonical,))
+
+    def walk(node: _Node) -> Commercial:
+        if node[0] == "leaf":
+            return leaf(node[1])
+        parts = [walk(child) for child in node[1]]
+        pick = max if node[0] == "or" else min
+        chosen = pick(_COMMERCIAL_RANK[p.decision] for p in parts)
+        deciding = sorted(
+            (p for p in parts if _COMMERCIAL_RANK[p.decision] == chosen),
+            key=lambda p: _HOW_RANK.get(p.how, 3),  # on open terms first, if a branch has them
+        )
+        citations = {c.key: c for p in deciding for c in p.citations}
+        return Commercial(
+            deciding[0].decision,
+            deciding[0].how,
+            tuple(citations[k] for k in sorted(citations)),
+            tuple(sorted({key for p in deciding for key in p.licences})),
+        )
+
+    return walk(_parse(expression))
+
+
+def clause_text(citation: Citation) -> str:
+    """A citation as a refusal quotes it: licence, section, text."""
+    return f"{citation.licence} {citation.section}: {citation.text}"

@@ -1,0 +1,562 @@
+"""Peer property (issue 12), on SQLite and PostgreSQL: artifacts with licences their authors
+choose within the charter, versions that restate their licence, contributors' shares from the
+accepted work linked to them, licence changes by the consent of every licensor, derivations
+within and across commons checked against the licence table (a CC BY-SA source into a GPLv3
+artifact is allowed, a PPL source into an MIT artifact refused naming the clause, an unknown
+LicenseRef pair needs review and is decided by the members), all of it the same under verify on
+another node."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from commonwork.journal.keys import Keypair
+from commonwork.node.node import Node
+from commonwork.property.tables import artifacts, derivations
+from commonwork.services import journals, queries
+from tests.conftest import open_node
+from tests.contract.test_books import balances, income
+from tests.contract.test_governance import act, at, refused
+from tests.contract.test_standing import approve, charter, work
+from tests.contract.test_tasks import day
+from tests.support.builders import CHARTER, found, join
+
+SHA = {n: f"{n:x}" * 64 for n in range(1, 10)}
+OPEN_CHARTER = {
+    **CHARTER,
+    "licence": "CC-BY-SA-4.0",
+    "property": {
+        "licences": ["GPL-3.0-or-later", "MIT", "PPL", "LicenseRef-Seedkeepers-1.0"],
+    },
+}
+
+
+@pytest.fixture
+def people() -> dict[str, Keypair]:
+    return {name: Keypair.generate() for name in ("ada", "ben", "cy")}
+
+
+def create(node: Node, commons_id: str, who: Keypair, title: str, **extra: Any) -> str:
+    body = {"title": title, "kind": "design", "version": {"sha256": SHA[len(title) % 9 + 1]}}
+    return str(act(node, commons_id, who, "property.artifact.create", {**body, **extra}).entry.id)
+
+
+def row(node: Node, table: sa.Table, commons_id: str, key: str) -> dict[str, Any]:
+    column = table.c.artifact_id if table is artifacts else table.c.derivation_id
+    with node.reading() as conn:
+        found_row = (
+            conn.execute(
+                sa.select(table).where((table.c.commons_id == commons_id) & (column == key))
+            )
+            .mappings()
+            .one()
+        )
+        return dict(found_row)
+
+
+def lines(node: Node, commons_id: str, *ids: str) -> list[str]:
+    """The wire lines of these entries of a commons (what another commons embeds as proof)."""
+    wanted = set(ids)
+    found_lines = [
+        line.decode().rstrip("\n")
+        for line in journals.export_journal(node, commons_id)
+        if any(entry_id in wanted for entry_id in [_id_of(line)])
+    ]
+    assert len(found_lines) == len(wanted)
+    return found_lines
+
+
+def _id_of(line: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(line.rstrip(b"\r\n")).hexdigest()
+
+
+def test_an_author_chooses_a_licence_the_charter_allows(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    ada = people["ada"]
+    at(any_node, "2031-03-10T09:00:00.000Z")
+    commons_id = found(any_node, ada, OPEN_CHARTER)
+    default = create(any_node, commons_id, ada, "Seed press")
+    assert row(any_node, artifacts, commons_id, default)["licence"] == "CC-BY-SA-4.0"
+    chosen = create(any_node, commons_id, ada, "Sorter firmware", licence="gpl-3.0-or-later")
+    assert row(any_node, artifacts, commons_id, chosen)["licence"] == "GPL-3.0-or-later"
+    outside = refused(
+        any_node,
+        commons_id,
+        ada,
+        "property.artifact.create",
+        {"title": "x", "kind": "code", "licence": "Apache-2.0", "version": {"sha256": SHA[1]}},
+    )
+    assert outside.extra["reason"] == "licence_not_allowed"
+    assert "CC-BY-SA-4.0" in outside.detail
+    assert "property.licences" in outside.detail
+    wrong = refused(
+        any_node,
+        commons_id,
+        ada,
+        "property.artifact.version",
+        {"artifact": chosen, "licence": "MIT", "version": {"sha256": SHA[2]}},
+    )
+    assert "GPL-3.0-or-later" in wrong.detail
+    act(
+        any_node,
+        commons_id,
+        ada,
+        "property.artifact.version",
+        {
+            "artifact": chosen,
+            "licence": "GPL-3.0-or-later",
+            "version": {"sha256": SHA[2], "url": "https://example.org/fw-2.bin", "size": 10},
+        },
+    )
+    held = row(any_node, artifacts, commons_id, chosen)
+    assert (held["versions"], held["latest_sha256"]) == (2, SHA[2])
+
+
+def test_derivations_are_allowed_refused_with_the_clause_or_reviewed(
+    any_node: Node, people: dict[str, Keypair], tmp_path: Any
+) -> None:
+    ada, ben = people["ada"], people["ben"]
+    at(any_node, "2031-03-10T09:00:00.000Z")
+    commons_id = found(any_node, ada, OPEN_CHARTER)
+    join(any_node, commons_id, ben, "Ben")
+    manual = create(any_node, commons_id, ada, "Seed manual", licence="CC-BY-SA-4.0")
+    firmware = create(any_node, commons_id, ada, "Sorter firmware", licence="GPL-3.0-or-later")
+    ppl = create(any_node, commons_id, ada, "Cleaner design", licence="PPL")
+    mit = create(any_node, commons_id, ada, "Cleaner app", licence="MIT")
+    own = create(any_node, commons_id, ada, "Label set", licence="LicenseRef-Seedkeepers-1.0")
+
+    allowed = act(
+        any_node,
+        commons_id,
+        ada,
+        "property.derivation.record",
+        {"derived": firmware, "kind": "adaptation", "source": {"artifact": manual}},
+    ).entry.id
+    assert row(any_node, derivations, commons_id, allowed)["status"] == "allowed"
+
+    no = refused(
+        any_node,
+        commons_id,
+        ada,
+        "property.derivation.record",
+        {"derived": mit, "kind": "adaptation", "source": {"artifact": ppl}},
+    )
+    assert no.extra["reason"] == "licence_incompatible"
+    assert "PPL §4(a)" in no.detail  # the clause: only under the terms of this License
+    assert "could take instead: PPL" in no.detail
+
+    review = act(
+        any_node,
+        commons_id,
+        ada,
+        "property.derivation.record",
+        {"derived": firmware, "kind": "adaptation", "source": {"artifact": own}},
+    ).entry.id
+    assert row(any_node, derivations, commons_id, review)["status"] == "needs_review"
+
+    circle = refused(
+        any_node,
+        commons_id,
+        ada,
+        "property.derivation.record",
+        {"derived": manual, "kind": "use", "source": {"artifact": firmware}},
+    )
+    assert circle.extra["reason"] == "circular"
+    again = refused(
+        any_node,
+        commons_id,
+        ada,
+        "property.derivation.record",
+        {"derived": firmware, "kind": "use", "source": {"artifact": manual}},
+    )
+    assert again.extra["reason"] == "recorded"
+    stranger = refused(
+        any_node,
+        commons_id,
+        ben,
+        "property.derivation.record",
+        {"derived": mit, "kind": "use", "source": {"artifact": manual}},
+    )
+    assert stranger.extra["reason"] == "not_a_licensor"
+
+    digest = queries.commons_detail(any_node, commons_id).digest
+    mirror = open_node(tmp_path / "mirror")
+    try:
+        journals.import_journal(mirror, list(journals.export_journal(any_node, commons_id)))
+        assert queries.commons_detail(mirror, commons_id).digest == digest
+        report = journals.reverify(mirror, commons_id)[0].last
+        assert report is not None
+        assert report.ok
+        assert row(mirror, derivations, commons_id, review)["status"] == "needs_review"
+    finally:
+        mirror.close()
+
+
+def test_a_derivation_from_another_commons_is_proved_by_its_signed_entries(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    ada, ben = people["ada"], people["ben"]
+    at(any_node, "2031-03-10T09:00:00.000Z")
+    upstream = found(any_node, ben, {**OPEN_CHARTER, "name": "Upstream designs"})
+    source = create(any_node, upstream, ben, "Seed press", licence="CC-BY-SA-4.0")
+    v2 = act(
+        any_node,
+        upstream,
+        ben,
+        "property.artifact.version",
+        {"artifact": source, "licence": "CC-BY-SA-4.0", "version": {"sha256": SHA[7]}},
+    ).entry.id
+    ours = found(any_node, ada, OPEN_CHARTER)
+    derived = create(any_node, ours, ada, "Press v2 firmware", licence="GPL-3.0-or-later")
+    evidence = lines(any_node, upstream, source, v2)
+    proved = act(
+        any_node,
+        ours,
+        ada,
+        "property.derivation.record",
+        {
+            "derived": derived,
+            "kind": "adaptation",
+            "source": {"commons": upstream, "artifact": source, "evidence": evidence},
+        },
+    ).entry.id
+    held = row(any_node, derivations, ours, proved)
+    assert (held["status"], held["evidence"], held["source_sha256"]) == (
+        "allowed",
+        "proved",
+        SHA[7],
+    )
+    assert held["source_title"] == "Seed press"
+    assert held["source_creator"] == ben.did
+
+    tampered = evidence[0].replace("Seed press", "Seed presS")
+    bad = refused(
+        any_node,
+        ours,
+        ada,
+        "property.derivation.record",
+        {
+            "derived": derived,
+            "kind": "use",
+            "source": {"commons": upstream, "artifact": source, "evidence": [tampered]},
+        },
+    )
+    assert bad.code in ("bad_signature", "invalid_action")
+
+    claimed = act(
+        any_node,
+        ours,
+        ada,
+        "property.derivation.record",
+        {
+            "derived": create(any_node, ours, ada, "Other", licence="MIT"),
+            "kind": "use",
+            "source": {
+                "commons": upstream,
+                "artifact": SHA[3],
+                "title": "A rumour",
+                "licence": "MIT",
+            },
+        },
+    ).entry.id
+    assert row(any_node, derivations, ours, claimed)["status"] == "needs_review"
+    report = journals.verify_commons(any_node, ours)
+    assert report.ok, report.as_json()
+
+
+def test_a_licence_changes_only_with_the_consent_of_every_contributor_with_a_share(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    ada, ben, cy = people["ada"], people["ben"], people["cy"]
+    any_node.clock = lambda: day(0)
+    commons_id = found(any_node, ada, {**charter(ada), "property": OPEN_CHARTER["property"]})
+    join(any_node, commons_id, ben, "Ben")
+    join(any_node, commons_id, cy, "Cy")
+    design = create(any_node, commons_id, ada, "Seed press", licence="CC-BY-SA-4.0")
+    mine = work(any_node, commons_id, ben, hours="5")
+    act(
+        any_node,
+        commons_id,
+        ben,
+        "property.artifact.link",
+        {"artifact": design, "contributions": [mine]},
+    )
+    theirs = work(any_node, commons_id, cy, hours="2")
+    not_yours = refused(
+        any_node,
+        commons_id,
+        ben,
+        "property.artifact.link",
+        {"artifact": design, "contributions": [theirs]},
+    )
+    assert not_yours.extra["reason"] == "not_your_contribution"
+    act(
+        any_node,
+        commons_id,
+        cy,
+        "property.artifact.link",
+        {"artifact": design, "contributions": [theirs]},
+    )
+    approve(any_node, commons_id, ada, mine)
+    approve(any_node, commons_id, ada, theirs)
+    any_node.clock = lambda: day(1)
+    join(any_node, commons_id, Keypair.generate(), "Passer-by")  # day 0 settles
+    with any_node.reading() as conn:
+        from commonwork.node.state import DbState
+        from commonwork.property.artifacts import shares
+
+        assert shares(DbState(conn), commons_id, design) == {ben.did: 10_000, cy.did: 4_000}
+    creator = refused(
+        any_node,
+        commons_id,
+        ada,
+        "property.licence.change",
+        {"artifact": design, "licence": "GPL-3.0-or-later"},
+    )
+    assert creator.extra["reason"] == "not_a_licensor"  # ada made it, but did no linked work
+    first = act(
+        any_node,
+        commons_id,
+        ben,
+        "property.licence.change",
+        {"artifact": design, "licence": "GPL-3.0-or-later", "reason": "match the firmware"},
+    ).entry.id
+    assert row(any_node, artifacts, commons_id, design)["licence"] == "CC-BY-SA-4.0"
+    act(any_node, commons_id, cy, "property.licence.answer", {"change": first, "answer": "refuse"})
+    assert row(any_node, artifacts, commons_id, design)["licence"] == "CC-BY-SA-4.0"
+    ended = refused(
+        any_node, commons_id, cy, "property.licence.answer", {"change": first, "answer": "consent"}
+    )
+    assert ended.extra["reason"] == "refused"
+    second = act(
+        any_node,
+        commons_id,
+        ben,
+        "property.licence.change",
+        {"artifact": design, "licence": "GPL-3.0-or-later"},
+    ).entry.id
+    outsider = refused(
+        any_node,
+        commons_id,
+        ada,
+        "property.licence.answer",
+        {"change": second, "answer": "consent"},
+    )
+    assert outsider.extra["reason"] == "not_a_licensor"
+    act(
+        any_node, commons_id, cy, "property.licence.answer", {"change": second, "answer": "consent"}
+    )
+    held = row(any_node, artifacts, commons_id, design)
+    assert (held["licence"], held["open_change"]) == ("GPL-3.0-or-later", None)
+    report = journals.verify_commons(any_node, commons_id)
+    assert report.ok, report.as_json()
+
+
+def test_copyfarleft_a_worker_coop_may_use_ppl_commercially_a_company_needs_an_agreement(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    ada, ben = people["ada"], people["ben"]
+    coop, company = Keypair.generate(), Keypair.generate()
+    at(any_node, "2031-03-10T09:00:00.000Z")
+    mandate = {**OPEN_CHARTER["property"], "licensing_mandate": True}
+    commons_id = found(any_node, ada, {**OPEN_CHARTER, "property": mandate})
+    join(any_node, commons_id, ben, "Ben")
+    design = create(any_node, commons_id, ada, "Cleaner design", licence="PPL")
+    nc_charter_free = create(any_node, commons_id, ada, "Open app", licence="MIT")
+    act(
+        any_node,
+        commons_id,
+        coop,
+        "economy.org.declare",
+        {
+            "org": coop.did,
+            "name": "Seed Workers Coop",
+            "form": "worker_coop",
+            "evidence": {"registry_id": "FR-123", "statutes_sha256": SHA[4]},
+            "representatives": [ben.did],
+        },
+    )
+    act(
+        any_node,
+        commons_id,
+        company,
+        "economy.org.declare",
+        {"org": company.did, "name": "SeedCo", "form": "company", "representatives": [ben.did]},
+    )
+    use = {"subject": design, "terms": ["PPL"], "commercial": True}
+    act(any_node, commons_id, ben, "economy.use.declare", {"org": coop.did, **use})
+    no = refused(any_node, commons_id, ben, "economy.use.declare", {"org": company.did, **use})
+    assert no.extra["reason"] == "needs_licence"
+    assert "PPL §4(b)-(d)" in no.detail
+    assert "economy.agreement.sign" in no.detail
+    act(
+        any_node,
+        commons_id,
+        ben,
+        "economy.use.declare",
+        {"org": company.did, "subject": nc_charter_free, "terms": ["MIT"], "commercial": True},
+    )
+    act(
+        any_node,
+        commons_id,
+        ben,
+        "economy.agreement.sign",
+        {
+            "org": company.did,
+            "basis": "revenue_share",
+            "share_bp": 300,
+            "currency": "EUR",
+            "period": "month",
+            "starts": "2031-03",
+        },
+    )
+    act(any_node, commons_id, ben, "economy.use.declare", {"org": company.did, **use})
+    # A contested claim to be worker-owned no longer stands for the PPL's exception.
+    act(
+        any_node,
+        commons_id,
+        ada,
+        "economy.org.contest",
+        {"org": coop.did, "reason": "It pays wages and keeps the surplus."},
+    )
+    contested = refused(any_node, commons_id, ben, "economy.use.declare", {"org": coop.did, **use})
+    assert contested.extra["reason"] == "needs_licence"
+    assert "contested" in contested.detail
+    missing = refused(
+        any_node,
+        commons_id,
+        ben,
+        "economy.use.declare",
+        {"org": company.did, "subject": SHA[5], "terms": ["MIT"]},
+    )
+    assert missing.code == "not_found"
+    report = journals.verify_commons(any_node, commons_id)
+    assert report.ok, report.as_json()
+
+
+def test_noncommercial_refuses_and_without_a_mandate_the_refusal_names_the_licensors(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    ada, ben = people["ada"], people["ben"]
+    company = Keypair.generate()
+    at(any_node, "2031-03-10T09:00:00.000Z")
+    allowed = {"licences": ["PPL", "CC-BY-NC-4.0"]}
+    commons_id = found(any_node, ada, {**OPEN_CHARTER, "property": allowed})
+    nc = create(any_node, commons_id, ada, "Seed atlas", licence="CC-BY-NC-4.0")
+    ppl = create(any_node, commons_id, ada, "Cleaner design", licence="PPL")
+    act(
+        any_node,
+        commons_id,
+        company,
+        "economy.org.declare",
+        {"org": company.did, "name": "SeedCo", "form": "company", "representatives": [ben.did]},
+    )
+    no = refused(
+        any_node,
+        commons_id,
+        company,
+        "economy.use.declare",
+        {"org": company.did, "subject": nc, "terms": ["CC-BY-NC-4.0"], "commercial": True},
+    )
+    assert no.extra["reason"] == "noncommercial"
+    assert "§2(a)(1)" in no.detail
+    act(
+        any_node,
+        commons_id,
+        company,
+        "economy.use.declare",
+        {"org": company.did, "subject": nc, "terms": ["CC-BY-NC-4.0"]},
+    )  # not commercial: fine
+    ask = refused(
+        any_node,
+        commons_id,
+        company,
+        "economy.use.declare",
+        {"org": company.did, "subject": ppl, "terms": ["PPL"], "commercial": True},
+    )
+    assert ask.extra["reason"] == "needs_licence"
+    assert ada.did in ask.detail
+
+
+def test_money_for_an_artifact_passes_upstream_exactly_and_says_why(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    ada, ben = people["ada"], people["ben"]
+    at(any_node, "2031-03-10T09:00:00.000Z")
+    upstream = found(any_node, ben, {**OPEN_CHARTER, "name": "Upstream designs"})
+    press = create(any_node, upstream, ben, "Seed press", licence="CC-BY-SA-4.0")
+    sorter = create(any_node, upstream, ben, "Seed sorter", licence="MIT")
+    terms = {**OPEN_CHARTER["property"], "upstream_bp": 1000, "upstream_decay_bp": 5000}
+    ours = found(any_node, ada, {**OPEN_CHARTER, "property": terms})
+    base = create(any_node, ours, ada, "Firmware core", licence="GPL-3.0-or-later")
+    app = create(any_node, ours, ada, "Firmware app", licence="GPL-3.0-or-later")
+    for source, weight in ((press, 2), (sorter, 1)):
+        act(
+            any_node,
+            ours,
+            ada,
+            "property.derivation.record",
+            {
+                "derived": base,
+                "kind": "adaptation",
+                "weight": weight,
+                "source": {
+                    "commons": upstream,
+                    "artifact": source,
+                    "evidence": lines(any_node, upstream, source),
+                },
+            },
+        )
+    act(
+        any_node,
+        ours,
+        ada,
+        "property.derivation.record",
+        {"derived": app, "kind": "adaptation", "source": {"artifact": base}},
+    )
+    received = income("sale-1", 10_001, source="sale", artifact=app)
+    txn = act(any_node, ours, ada, "economy.income.record", received).entry.id
+    # app passes 10% of 100.01 EUR: 1000 cents (floor of 1000.1) to base; base passes 50% of
+    # that, 500, split 2:1: floors 333 and 166, remainders 1000 mod 3 = 1 and 500 mod 3 = 2,
+    # so the one unit left goes to the sorter (167). Both sources are the other commons'.
+    held = balances(any_node, ours)
+    to_press_commons = held[(f"upstream:{upstream}", "EUR")]
+    assert to_press_commons == 500
+    assert held[("treasury", "EUR")] == 10_001 - 500
+    assert sum(v for (_, c), v in held.items() if c == "EUR") == 0
+    with any_node.reading() as conn:
+        from commonwork.property.tables import upstream_flows
+
+        flows = (
+            conn.execute(sa.select(upstream_flows).where(upstream_flows.c.txn_id == txn))
+            .mappings()
+            .all()
+        )
+    by_source = {(f["derived"], f["source"]): int(f["amount_minor"]) for f in flows}
+    assert by_source == {(app, base): 1000, (base, press): 333, (base, sorter): 167}
+    unknown = refused(
+        any_node,
+        ours,
+        ada,
+        "economy.income.record",
+        income("sale-2", 5, source="sale", artifact=SHA[6]),
+    )
+    assert unknown.code == "not_found"
+    paid = {
+        "key": "up-1",
+        "payee": ben.did,
+        "amount_minor": 500,
+        "currency": "EUR",
+        "reference": "SEPA-77",
+        "upstream": upstream,
+    }
+    act(any_node, ours, ada, "economy.payment.record", paid)
+    assert balances(any_node, ours).get((f"upstream:{upstream}", "EUR"), 0) == 0
+    report = journals.verify_commons(any_node, ours)
+    assert report.ok, report.as_json()
