@@ -391,6 +391,10 @@ def test_copyfarleft_a_worker_coop_may_use_ppl_commercially_a_company_needs_an_a
     )
     use = {"subject": design, "terms": ["PPL"], "commercial": True}
     act(any_node, commons_id, ben, "economy.use.declare", {"org": coop.did, **use})
+    association = Keypair.generate()
+    act(any_node, commons_id, association, "economy.org.declare",
+        {"org": association.did, "name": "Seed Library Association", "form": "association",
+         "representatives": [ada.did]})  # fmt: skip
     no = refused(any_node, commons_id, ben, "economy.use.declare", {"org": company.did, **use})
     assert no.extra["reason"] == "needs_licence"
     assert "PPL §4(b)-(d)" in no.detail
@@ -559,4 +563,66 @@ def test_money_for_an_artifact_passes_upstream_exactly_and_says_why(
     act(any_node, ours, ada, "economy.payment.record", paid)
     assert balances(any_node, ours).get((f"upstream:{upstream}", "EUR"), 0) == 0
     report = journals.verify_commons(any_node, ours)
+    assert report.ok, report.as_json()
+
+
+def test_a_fork_keeps_the_artifacts_and_their_attribution_but_not_the_money_owed_upstream(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    from commonwork.services import forks
+
+    ada, ben = people["ada"], people["ben"]
+    at(any_node, "2031-03-10T09:00:00.000Z")
+    upstream = found(any_node, ben, {**OPEN_CHARTER, "name": "Upstream designs"})
+    press = create(any_node, upstream, ben, "Seed press", licence="CC-BY-SA-4.0")
+    terms = {**OPEN_CHARTER["property"], "upstream_bp": 2000}
+    ours = found(any_node, ada, {**OPEN_CHARTER, "property": terms})
+    join(any_node, ours, ben, "Ben")
+    kit = create(any_node, ours, ada, "Press kit", licence="CC-BY-SA-4.0")
+    act(
+        any_node,
+        ours,
+        ada,
+        "property.derivation.record",
+        {
+            "derived": kit,
+            "kind": "adaptation",
+            "source": {
+                "commons": upstream,
+                "artifact": press,
+                "evidence": lines(any_node, upstream, press),
+            },
+        },
+    )
+    sold = act(
+        any_node,
+        ours,
+        ada,
+        "economy.income.record",
+        income("kit-1", 1000, source="sale", artifact=kit),
+    )
+    assert balances(any_node, ours)[(f"upstream:{upstream}", "EUR")] == 200
+    at(any_node, "2031-03-12T09:00:00.000Z")
+    made = forks.fork_commons(
+        any_node,
+        actor=ben,
+        parent_id=ours,
+        at_seq=sold.entry.seq,
+        reason="Another direction",
+        name="Press kit fork",
+    )
+    fork_id = made.commons_id
+    held = row(any_node, artifacts, fork_id, kit)
+    assert (held["title"], held["creator"], held["sources"]) == ("Press kit", ada.did, 1)
+    assert balances(any_node, fork_id).get((f"upstream:{upstream}", "EUR"), 0) == 0
+    with any_node.reading() as conn:
+        from commonwork.property.tables import upstream_flows
+
+        kept = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(upstream_flows)
+            .where(upstream_flows.c.commons_id == fork_id)
+        ).scalar_one()
+    assert kept == 0
+    report = journals.verify_commons(any_node, fork_id)
     assert report.ok, report.as_json()

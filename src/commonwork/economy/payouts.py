@@ -5,8 +5,9 @@ its lines — never listed in the entry — as a fixed waterfall in integer mino
 
 1. the charter's infrastructure share (``economy.infrastructure_bp``, rounded down) to the
    association's ``reserve``;
-2. the upstream share to the commons this one derives from (the property area names them; none
-   yet, so 0);
+2. the upstream share: 0 here, since what passes upstream to the commons an artifact was derived
+   from is taken when the money for it comes in (``economy.income.record``'s ``artifact``: the
+   property area's rule puts it on ``upstream:<commons id>``) and never reaches the treasury;
 3. the rest split by value points with the largest remainder (commonwork.economy.split): each
    share within one minor unit of its exact value, ties by did, the lines summing exactly.
 
@@ -164,7 +165,7 @@ def _execute(state: State, row: Row, at: str, seq: int) -> str:
     effect = PayoutEffect.model_validate(orjson.loads(row["effect"]), strict=True)
     economy = economy_of(orjson.loads(commons_row(state, commons_id)["charter"]))
     infrastructure = effect.amount_minor * economy.infrastructure_bp // 10_000
-    upstream = 0  # the property area names the commons this one derives from
+    upstream = 0  # taken when the money for an artifact came in (see the module's doc)
     rest = effect.amount_minor - infrastructure - upstream
     check_catch_up(state, commons_id, effect)
     points = points_by_member(state, commons_id, effect)

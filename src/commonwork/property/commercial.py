@@ -7,9 +7,9 @@
   distributes its surplus to its worker-owners — a ``worker_coop`` whose claim stands (declared
   with its evidence, or upheld; not contested or rejected). Anyone else needs a licence from the
   licensors: when the charter carries the licensing mandate (``property.licensing_mandate``) the
-  for-benefit association grants it against a benefit-sharing agreement, so an organisation
-  with an active agreement with the commons is allowed; otherwise the refusal names whom to ask
-  (the artifact's licensors).
+  for-benefit association (declared in the commons) grants it against a benefit-sharing
+  agreement, so an organisation with an active agreement with the commons is allowed;
+  otherwise the refusal names whom to ask (the artifact's licensors).
 * A licence the table does not know is treated like the PPL's second case: a licence from the
   licensors (or the mandate) is needed.
 
@@ -22,7 +22,7 @@ import orjson
 
 from commonwork.commons.actions import commons_row
 from commonwork.commons.charter_property import property_of
-from commonwork.economy.organisations import UseBody, org_row
+from commonwork.economy.organisations import UseBody, association_of, org_row
 from commonwork.economy.tables import agreements
 from commonwork.errors import NotAllowed, NotFound
 from commonwork.journal.area import Guard
@@ -69,8 +69,10 @@ def decide_use(state: State, ctx: Context) -> tuple[str, Commercial, list[str]]:
     org = org_row(state, ctx.commons_id, body.org)
     worker_owned = org["form"] == "worker_coop" and org["claim"] in _STANDING_CLAIMS
     charter = orjson.loads(commons_row(state, ctx.commons_id)["charter"])
-    mandated = property_of(charter).licensing_mandate and has_agreement(
-        state, ctx.commons_id, body.org
+    mandated = (
+        property_of(charter).licensing_mandate
+        and association_of(state, ctx.commons_id) is not None
+        and has_agreement(state, ctx.commons_id, body.org)
     )
     return what, commercial_use(licence, worker_owned=worker_owned, mandated=mandated), people
 
@@ -90,7 +92,13 @@ def check_use(state: State, ctx: Context) -> None:
     if found.decision == "licence":
         org = org_row(state, ctx.commons_id, body.org)
         charter = orjson.loads(commons_row(state, ctx.commons_id)["charter"])
-        if property_of(charter).licensing_mandate:
+        if property_of(charter).licensing_mandate and association_of(state, ctx.commons_id) is None:
+            how = (
+                "the charter's licensing mandate lets the for-benefit association license it, "
+                "but no association has declared itself in this commons yet "
+                "(economy.org.declare with the form association)"
+            )
+        elif property_of(charter).licensing_mandate:
             how = (
                 "the charter's licensing mandate lets the for-benefit association license it "
                 "against a benefit-sharing agreement: sign one with the commons "

@@ -10,7 +10,8 @@ The beancount ledger maps the books' accounts onto beancount's five roots — ``
 ``Assets:Treasury``, ``reserve`` → ``Assets:Reserve``, ``escrow:<task>`` →
 ``Assets:Escrow:T<task>``, ``receivable:<did>`` → ``Assets:Receivable:<did>``,
 ``payable:<did>`` → ``Liabilities:Payable:<did>``, ``credit:<did>`` → ``Assets:Credit:<did>``
-(mutual credit), ``circle`` → ``Equity:Circle``, ``outside`` → ``Equity:Outside`` — with a
+(mutual credit), ``upstream:<commons>`` → ``Liabilities:Upstream:C<commons>``, ``circle`` →
+``Equity:Circle``, ``outside`` → ``Equity:Outside`` — with a
 did's key (``did:key:z6Mk…`` → ``Z6Mk…``) as the last component. Amounts keep the books' own
 signs (a payable's positive balance is what is owed), so each transaction balances exactly as
 it does in the books. Each account is opened, and each currency declared, on the day it was
@@ -59,6 +60,7 @@ _ROOTS = {
     "escrow": "Assets:Escrow",
     "payable": "Liabilities:Payable",
     "receivable": "Assets:Receivable",
+    "upstream": "Liabilities:Upstream",
     "credit": "Assets:Credit",
     "circle": "Equity:Circle",
 }
@@ -173,6 +175,8 @@ def beancount_account(account: str) -> str:
         return root
     if kind == "escrow":
         return f"{root}:T{holder}"
+    if kind == "upstream":
+        return f"{root}:C{holder}"
     key = holder.removeprefix("did:key:")
     return f"{root}:{_NOT_IN_NAME.sub('-', key[:1].upper() + key[1:])}"
 

@@ -104,7 +104,9 @@ def _node(account: str, label: str, outgoing: bool) -> str:
     kind, _ = account_parts(account)
     if kind == "outside":
         return label if outgoing else "paid"
-    return {"payable": "payables", "receivable": "receivables"}.get(kind, kind)
+    return {"payable": "payables", "receivable": "receivables", "upstream": "upstream"}.get(
+        kind, kind
+    )
 
 
 def _pairs(lines: Sequence[tuple[str, int]]) -> list[tuple[str, str, int]]:

@@ -31,7 +31,7 @@ ACCOUNTS_SHOWN = 200
 MAIN_ACCOUNTS = ("treasury", "reserve", "outside")
 #: (The economy area's own pattern of its accounts, which it keeps private: the same.)
 ACCOUNT = re.compile(
-    r"^(treasury|reserve|outside|circle|escrow:[0-9a-f]{64}"
+    r"^(treasury|reserve|outside|circle|(escrow|upstream):[0-9a-f]{64}"
     r"|(payable|receivable|credit):did:key:z[1-9A-HJ-NP-Za-km-z]{20,60})$"
 )
 TXN_ID = re.compile(r"^[0-9a-f]{64}(:[a-z0-9_]{1,15})?$")
@@ -43,6 +43,7 @@ ACCOUNT_KINDS = {
     "escrow": "a bounty held for a task",
     "payable": "what the commons owes a person or organisation",
     "receivable": "what an organisation owes the commons",
+    "upstream": "what passes upstream to a commons an artifact was derived from, until paid",
     "credit": "a member's balance in a mutual credit circle",
     "circle": "the commons' own account in a mutual credit circle",
 }
@@ -195,7 +196,8 @@ def check_account(account: str) -> str:
     if not ACCOUNT.match(account):
         raise BadInput(
             f"{account!r} is not an account of the books: treasury, reserve, outside, circle, "
-            "escrow:<task id>, payable:<did>, receivable:<did> or credit:<did>"
+            "escrow:<task id>, payable:<did>, receivable:<did>, credit:<did> or "
+            "upstream:<commons id>"
         )
     return account
 

@@ -82,7 +82,7 @@ def _totals(conn: sa.Connection, commons_id: str, known: Mapping[str, int]) -> l
     a GROUP BY over ``book_balances`` — one row per account and currency, so its cost grows with
     the people paid, never with the transactions."""
     totals = []
-    for kind in ("credit", "escrow", "payable", "receivable"):
+    for kind in ("credit", "escrow", "payable", "receivable", "upstream"):
         query = (
             sa.select(
                 book_balances.c.currency,

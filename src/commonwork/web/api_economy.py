@@ -119,7 +119,8 @@ def get_transaction(request: Request, commons_id: str, txn_id: str) -> Response:
     summary="One account: its balances and the transactions that moved it, newest first",
     description=(
         "`account` is `treasury`, `reserve`, `outside`, `circle`, `escrow:<task id>`, "
-        "`payable:<did>`, `receivable:<did>` or `credit:<did>`. Page with `before`."
+        "`payable:<did>`, `receivable:<did>`, `credit:<did>` or `upstream:<commons id>`. "
+        "Page with `before`."
     ),
     response_model=AccountOut,
 )

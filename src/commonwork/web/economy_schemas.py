@@ -13,7 +13,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 AccountKind = Literal[
-    "treasury", "reserve", "outside", "circle", "escrow", "payable", "receivable", "credit"
+    "treasury",
+    "reserve",
+    "outside",
+    "circle",
+    "escrow",
+    "payable",
+    "receivable",
+    "credit",
+    "upstream",
 ]
 MINOR = "The amount in the currency's minor units (cents, yen, fils): an integer."
 DECIMAL = "The same amount as a decimal string, by the currency's exponent: '12.50', '500'."
@@ -35,10 +43,13 @@ class CurrencyOut(BaseModel):
 class BalanceOut(BaseModel):
     account: str = Field(
         description="treasury, reserve, outside, circle, escrow:<task>, payable:<did>, "
-        "receivable:<did> or credit:<did>."
+        "receivable:<did>, credit:<did> or upstream:<commons id>."
     )
     kind: AccountKind
-    holder: str | None = Field(description="The did of a payable or receivable, an escrow's task.")
+    holder: str | None = Field(
+        description="The did of a payable or receivable, an escrow's task, the commons an "
+        "upstream account owes."
+    )
     holder_name: str = Field(description="The holder's name in this commons, if known.")
     currency: str
     amount_minor: int = Field(description=MINOR)

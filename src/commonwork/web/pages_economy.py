@@ -72,6 +72,7 @@ ACCOUNT_WORDS = {
     "escrow": "Bounty held for a task",
     "payable": "Owed to",
     "receivable": "Owed by",
+    "upstream": "Owed upstream to the commons",
     "credit": "Mutual credit of",
     "circle": "The mutual credit circle",
 }
