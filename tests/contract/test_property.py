@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
@@ -40,7 +42,12 @@ def people() -> dict[str, Keypair]:
 
 
 def create(node: Node, commons_id: str, who: Keypair, title: str, **extra: Any) -> str:
-    body = {"title": title, "kind": "design", "version": {"sha256": SHA[len(title) % 9 + 1]}}
+    body = {
+        "title": title,
+        "kind": "design",
+        "licence": "CC-BY-SA-4.0",
+        "version": {"sha256": SHA[len(title) % 9 + 1]},
+    }
     return str(act(node, commons_id, who, "property.artifact.create", {**body, **extra}).entry.id)
 
 
@@ -83,6 +90,9 @@ def test_an_author_chooses_a_licence_the_charter_allows(
     commons_id = found(any_node, ada, OPEN_CHARTER)
     default = create(any_node, commons_id, ada, "Seed press")
     assert row(any_node, artifacts, commons_id, default)["licence"] == "CC-BY-SA-4.0"
+    unnamed = refused(any_node, commons_id, ada, "property.artifact.create",
+                      {"title": "x", "kind": "code", "version": {"sha256": SHA[1]}})  # fmt: skip
+    assert "licence" in unnamed.detail
     chosen = create(any_node, commons_id, ada, "Sorter firmware", licence="gpl-3.0-or-later")
     assert row(any_node, artifacts, commons_id, chosen)["licence"] == "GPL-3.0-or-later"
     outside = refused(
@@ -626,3 +636,76 @@ def test_a_fork_keeps_the_artifacts_and_their_attribution_but_not_the_money_owed
     assert kept == 0
     report = journals.verify_commons(any_node, fork_id)
     assert report.ok, report.as_json()
+
+
+@given(
+    data=st.data(),
+    local=st.integers(min_value=1, max_value=6),
+    foreign=st.integers(min_value=1, max_value=3),
+    amount=st.integers(min_value=1, max_value=10**12),
+    first_bp=st.integers(min_value=0, max_value=10_000),
+    decay_bp=st.integers(min_value=0, max_value=10_000),
+)
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_money_passed_upstream_is_conserved_on_random_derivation_graphs(
+    any_node: Node,
+    data: st.DataObject,
+    local: int,
+    foreign: int,
+    amount: int,
+    first_bp: int,
+    decay_bp: int,
+) -> None:
+    """Whatever the graph: what the treasury keeps plus what every upstream account owes is the
+    income, exactly; each upstream commons gets what the plain reference propagation says."""
+    from commonwork.property.upstream import propagate_reference
+
+    ada = Keypair.generate()
+    at(any_node, "2031-03-10T09:00:00.000Z")
+    others = [found(any_node, ada, {**OPEN_CHARTER, "name": f"Up {n}"}) for n in range(foreign)]
+    sources = [create(any_node, other, ada, f"Source {n}") for n, other in enumerate(others)]
+    terms = {**OPEN_CHARTER["property"], "upstream_bp": first_bp, "upstream_decay_bp": decay_bp}
+    ours = found(any_node, ada, {**OPEN_CHARTER, "property": terms})
+    mine = [create(any_node, ours, ada, f"Piece {n}") for n in range(local)]
+    # Nodes: ours 0..local-1, theirs local..local+foreign-1; an edge goes to a lower-numbered
+    # artifact of ours or to any of theirs, so the graph has no circle.
+    edges: list[tuple[int, int, int]] = []
+    for d in range(local):
+        targets = list(range(d + 1, local)) + list(range(local, local + foreign))
+        for s in (
+            data.draw(st.lists(st.sampled_from(targets), unique=True, max_size=4))
+            if targets
+            else []
+        ):
+            weight = data.draw(st.integers(min_value=1, max_value=50))
+            edges.append((d, s, weight))
+            if s < local:
+                source = {"artifact": mine[s]}
+            else:
+                n = s - local
+                source = {"commons": others[n], "artifact": sources[n],
+                          "evidence": lines(any_node, others[n], sources[n])}  # fmt: skip
+            act(any_node, ours, ada, "property.derivation.record",
+                {"derived": mine[d], "kind": "adaptation", "weight": weight,
+                 "source": source})  # fmt: skip
+    act(any_node, ours, ada, "economy.income.record",
+        income(f"sale-{amount}", amount, source="sale", artifact=mine[0]))  # fmt: skip
+    held = balances(any_node, ours)
+    owed = {other: held.get((f"upstream:{other}", "EUR"), 0) for other in others}
+    assert held[("treasury", "EUR")] + sum(owed.values()) == amount
+    # Only what is reachable from the artifact paid for is in the fold's walk: the reference
+    # over the whole graph gives the same, since nothing else received money.
+    reference = propagate_reference(
+        [amount] + [0] * (local + foreign - 1),
+        [e[0] for e in edges],
+        [e[1] for e in edges],
+        [e[2] for e in edges],
+        first_bp=first_bp,
+        further_bp=decay_bp,
+        passes=[True] * local + [False] * foreign,
+    )
+    assert [owed[other] for other in others] == reference.kept[local:]

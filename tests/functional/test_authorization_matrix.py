@@ -607,7 +607,12 @@ RULES: dict[str, Rule] = {
     # Property: any member creates an artifact; on the open stage there is none to act on, so
     # what names one is not found (after the membership a rule checks first).
     "property.artifact.create": Rule(
-        lambda s: {"title": "Seed press", "kind": "design", "version": {"sha256": "ab" * 32}},
+        lambda s: {
+            "title": "Seed press",
+            "kind": "design",
+            "licence": "CC-BY-SA-4.0",
+            "version": {"sha256": "ab" * 32},
+        },
         {
             "outsider": 403,
             "member": wrote("property.artifact.create", "member"),

@@ -141,7 +141,12 @@ def test_copyfarleft_and_upstream_credit_in_the_open_hardware_scenario(
     narrow = orchard.act(
         dee,
         "property.artifact.create",
-        {"title": "Narrow hitch", "kind": "design", "version": {"sha256": "b2" * 32}},
+        {
+            "title": "Narrow hitch",
+            "kind": "design",
+            "licence": "PPL",
+            "version": {"sha256": "b2" * 32},
+        },
     )
     orchard.act(
         dee,

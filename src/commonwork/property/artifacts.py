@@ -4,7 +4,8 @@ a licence of its own.
 An artifact is created by a member with its first version (content by sha256, where to get it,
 its size and media type — never the file itself) and a licence its author chooses among those
 the charter allows: the charter's licence (the default) and the charter's ``property.licences``
-(the sovereignty of each author within what the commons agreed on). Work is linked to it: a
+(the sovereignty of each author within what the commons agreed on; the doors offer the charter's
+licence first). Work is linked to it: a
 contribution's author, or the artifact's licensors, link contributions to it; the value points
 of the linked contributions once accepted are the contributors' shares (milli-points, an
 integer; a co-authored contribution's points are split by its shares, rounded down).
@@ -70,8 +71,10 @@ class CreateBody(BaseModel):
     title: Title
     kind: Kind
     description: Text = ""
-    #: The licence, chosen among those the charter allows; the charter's own when left out.
-    licence: Licence | None = None
+    #: The licence, chosen among those the charter allows (the doors offer the charter's own
+    #: first). Always named, so that this signed entry alone proves the artifact's licence to
+    #: another commons.
+    licence: Licence
     version: Version
     #: Contributions that went into it (their record entries' ids).
     contributions: list[EntryId] = Field(default_factory=list, max_length=MAX_LINKS)
@@ -183,19 +186,14 @@ def _check_steward(state: State, ctx: Context, row: Row, what: str) -> None:
 def check_create(state: State, ctx: Context) -> None:
     body: CreateBody = ctx.body
     active_member(state, ctx.commons_id, ctx.author)
-    if body.licence is not None:
-        check_licence_allowed(state, ctx.commons_id, body.licence)
+    check_licence_allowed(state, ctx.commons_id, body.licence)
     _check_links(state, ctx, None, body.contributions)
-
-
-def _licence_of(state: State, commons_id: str, body: CreateBody) -> str:
-    return body.licence or allowed_licences(state, commons_id)[0]
 
 
 def apply_create(state: State, ctx: Context) -> None:
     body: CreateBody = ctx.body
     at = ctx.entry.recorded_at
-    licence = _licence_of(state, ctx.commons_id, body)
+    licence = body.licence
     state.insert(
         artifacts,
         {

@@ -157,12 +157,6 @@ def prove(source: Source) -> Proved:
         if version.artifact != source.artifact or later.seq <= create.seq:
             raise InvalidAction("the version entry in the evidence is not a later version of it")
         licence, sha256 = version.licence, version.version.sha256
-    if licence is None:
-        raise InvalidAction(
-            "the source's create entry takes its commons' default licence without naming it: "
-            "embed one of its version entries (each names its licence), or name the source "
-            "without evidence so that it is reviewed"
-        )
     return Proved(
         title=created.title, licence=licence, sha256=sha256, creator=create.author,
         evidence="proved",
