@@ -53,9 +53,10 @@ LINES_SHOWN = 2000
 class Use:
     use_id: str  # the entry that declared it
     org: str
-    subject: str  # "commons", or an artifact contribution's id
+    subject: str  # "commons", or an artifact's id
     terms: tuple[str, ...]  # SPDX licence expressions relied on
     purpose: str
+    commercial: bool  # a commercial use, allowed by the licence's terms
     declared_by: str
     seq: int
     recorded_at: str
@@ -131,6 +132,7 @@ def _use(row: dict[str, object]) -> Use:
         subject=str(row["subject"]),
         terms=tuple(orjson.loads(str(row["terms"]))),
         purpose=str(row["purpose"]),
+        commercial=bool(row["commercial"]),
         declared_by=str(row["declared_by"]),
         seq=int(str(row["seq"])),
         recorded_at=str(row["recorded_at"]),

@@ -269,9 +269,14 @@ class OrganisationOut(BaseModel):
 class UseOut(BaseModel):
     use_id: str = Field(description="The entry that declared it.")
     org: str
-    subject: str = Field(description='"commons", or an artifact contribution\'s id.')
+    subject: str = Field(description='"commons", or an artifact\'s id.')
     terms: list[str] = Field(description="The licence terms relied on (SPDX expressions).")
     purpose: str
+    commercial: bool = Field(
+        description="A commercial use: the rules checked it against the licence (a "
+        "NonCommercial licence refuses it; the Peer Production License allows it to worker-owned "
+        "enterprises, and to others under the licensing mandate with an agreement)."
+    )
     declared_by: str
     seq: int
     recorded_at: str
