@@ -1233,12 +1233,22 @@ def account_api_cases() -> list[Case]:
     def bank_details(world: World, stage: Stage) -> Call:
         return Call(f"/api/v1/me/bank-details?commons={stage.commons}", {"details": IBAN})
 
+    def attribution_name(world: World, stage: Stage) -> Call:
+        return Call(fill(COMMONS + "/me/attribution-name", stage), {"name": "Otto L."})
+
     invited = (Write(INVITE, "member"), Write(JOIN, "outsider"))
     return [
         *api_cases("/api/v1/accounts", sign_up, {"anonymous": NOTHING}, cross_site=False),
         *api_cases(  # node-local: anyone signed in keeps their own, and it writes no journal
             "/api/v1/me/bank-details",
             bank_details,
+            dict.fromkeys(("outsider", "member", "other", "leaver"), NOTHING),
+            method="PUT",
+            ok=(200,),
+        ),
+        *api_cases(  # node-local too: the name attribution shows for its author
+            COMMONS + "/me/attribution-name",
+            attribution_name,
             dict.fromkeys(("outsider", "member", "other", "leaver"), NOTHING),
             method="PUT",
             ok=(200,),

@@ -10,6 +10,7 @@ import click
 from commonwork.cli import acting, contributions, journal
 from commonwork.cli.act import act, attach_doors
 from commonwork.cli.agreements import agreements_group
+from commonwork.cli.artifacts import artifacts_group
 from commonwork.cli.books import books_group
 from commonwork.cli.bounties import bounties_group
 from commonwork.cli.cases import case_group
@@ -112,6 +113,7 @@ for command in (
     bounties_group,
     agreements_group,
     credit_group,
+    artifacts_group,
     charter_group,
     inbox,
     journal.export,

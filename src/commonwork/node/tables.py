@@ -1,8 +1,8 @@
 """The node's own tables: the journal itself, the heads, and node-local private data.
 
 ``entries`` and ``heads`` hold the public journal. ``accounts``, ``custodial_keys``, ``sessions``,
-``email_claims``, ``invitation_codes`` and ``bank_details`` are private to this node and never
-enter the journal;
+``email_claims``, ``invitation_codes``, ``bank_details`` and ``attribution_names`` are private to
+this node and never enter the journal;
 ``verifications`` is this node's own record of checking journals (never projected, not covered by
 the state digest).
 """
@@ -133,6 +133,19 @@ bank_details = sa.Table(
     sa.Column("updated_at", sa.String(24), nullable=False),  # this node's clock
 )
 
+#: The name a person chose for attribution in a commons (NOTICE, SPDX, REUSE, the artifact's
+#: page), kept on this node only and never in a journal: their own choice, changed or taken back
+#: at any time (commonwork.services.attribution_names). Without one, attribution shows the name
+#: they joined the commons with.
+attribution_names = sa.Table(
+    "attribution_names",
+    metadata,
+    sa.Column("did", sa.String(100), primary_key=True),
+    sa.Column("commons_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("updated_at", sa.String(24), nullable=False),  # this node's clock
+)
+
 NODE_TABLES = (
     entries,
     heads,
@@ -143,6 +156,7 @@ NODE_TABLES = (
     verifications,
     invitation_codes,
     bank_details,
+    attribution_names,
 )
 
 #: The projection version of each area (commonwork.journal.area.Area.projection_version) that the

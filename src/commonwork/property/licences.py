@@ -178,6 +178,11 @@ def licence(key: str) -> Licence | None:
     return table.licences[canonical] if canonical else None
 
 
+def clause(key: str) -> Citation | None:
+    """A clause of the table by its key (as a derivation's decision records it), or None."""
+    return _table().clauses.get(key)
+
+
 def rule(source: str, derived: str, kind: str) -> Rule | None:
     """The table's rule for two licence ids, or None when the pair is not covered."""
     table = _table()

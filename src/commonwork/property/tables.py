@@ -145,6 +145,11 @@ derivations = sa.Table(
     sa.Index("ix_derivations_derived", "commons_id", "derived"),
     # who reuses an artifact, here and (on a node holding several commons) elsewhere
     sa.Index("ix_derivations_source", "source_commons", "source"),
+    # a commons' derivations newest first, a page at a time ("what we reuse")
+    sa.Index("ix_derivations_recent", "commons_id", "recorded_at"),
+    # the derivations of a commons' works recorded anywhere on this node, newest first ("who
+    # reuses us")
+    sa.Index("ix_derivations_reusers", "source_commons", "recorded_at"),
     sqlite_with_rowid=False,
 )
 

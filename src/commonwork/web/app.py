@@ -175,6 +175,7 @@ def create_app(node: Node) -> FastAPI:
         api_governance,
         api_inbox,
         api_invitations,
+        api_property,
         api_standing,
         feeds,
         pages,
@@ -221,6 +222,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(api_economy.router)
     app.include_router(api_economy_boards.router)
     app.include_router(api_bank_details.router)
+    app.include_router(api_property.router)
     signs = [Depends(read_signed_field)]  # a page's form may carry what its browser signed
     app.include_router(pages.router, dependencies=signs)
     app.include_router(pages_standing.router)

@@ -1,0 +1,916 @@
+"""Peer property as anyone may read it: a commons' artifacts, one artifact with its versions,
+contributors, licensors, licence changes and derivations both ways, the derivation graph around
+it, what a commons reuses and who reuses it, the signed entries that prove an artifact to another
+commons, and why money passed upstream.
+
+Every read costs what its page (or its one artifact's record) holds, never the journal: the
+artifacts newest first by ``ix_artifacts_seq`` (keyset on the creating entry's seq), an
+artifact's versions, links, licence changes and consents by their primary keys or
+``ix_licence_changes_artifact``, what it was derived from by its ``derivation_pairs``, who
+derived from it — here and in the other commons this node holds — by ``ix_derivations_source``,
+an artifact's proving entries by (commons, seq) in the journal store, an income's flows by their
+primary key. Contributors' shares are the settled value points of the accepted work linked to an
+artifact (what the rules read for its licensors), shown exactly: milli-points, and the share of
+the total as a fraction and a percentage rounded half up from that fraction, never a float.
+The names shown are the ones people chose for attribution (services/attribution_names.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+import orjson
+import sqlalchemy as sa
+
+from commonwork.commons.tables import commons
+from commonwork.errors import BadInput, NotFound
+from commonwork.journal.projection import Row
+from commonwork.node import journal_store
+from commonwork.node.node import Node
+from commonwork.node.state import DbState, plain_row
+from commonwork.property import artifacts as artifact_rules
+from commonwork.property import licences
+from commonwork.property.tables import (
+    artifact_versions,
+    artifacts,
+    derivations,
+    licence_changes,
+    licence_consents,
+    upstream_flows,
+)
+from commonwork.services.attribution_names import (
+    artifact_or_missing,
+    derivation_rows_in,
+    ranked_names,
+    shown_names,
+)
+from commonwork.services.books_models import Money, Transaction, exponents, money, page_limit
+from commonwork.services.books_read import transaction_detail
+from commonwork.services.journals import require_head
+from commonwork.services.models import JsonValue
+
+# The action types the doors sign (the doors never import the area).
+CREATE = "property.artifact.create"
+VERSION = "property.artifact.version"
+LINK = "property.artifact.link"
+LICENCE_CHANGE = "property.licence.change"
+LICENCE_ANSWER = "property.licence.answer"
+DERIVE = "property.derivation.record"
+ARTIFACT_KINDS = artifact_rules.KINDS
+DERIVATION_KINDS = licences.KINDS
+REUSE_SIDES = ("we_reuse", "reuses_us")
+#: Past licence changes an artifact shows; what others derived from it; reads of a graph.
+CHANGES_SHOWN = 50
+DERIVED_SHOWN = 200
+GRAPH_DEPTH = 3
+GRAPH_NODES = 200
+#: A page of the reuse section continues after ``<recorded_at>~<derivation id>``.
+CURSOR = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)~([0-9a-f]{64})$")
+_TOKEN = re.compile(r"[A-Za-z0-9.+:-]+")
+
+
+@dataclass(frozen=True)
+class Person:
+    did: str
+    name: str
+
+
+@dataclass(frozen=True)
+class LicenceTerm:
+    """One licence (or exception) an expression names; ``name`` and ``url`` where the licence
+    table knows it."""
+
+    id: str
+    name: str | None
+    url: str | None
+    exception: bool
+
+
+@dataclass(frozen=True)
+class ArtifactItem:
+    artifact_id: str
+    title: str
+    kind: str
+    licence: str
+    creator: str
+    creator_name: str
+    created_seq: int
+    created_at: str
+    updated_at: str
+    versions: int
+    latest_sha256: str
+    links: int
+    sources: int  # derivations recorded into it (what it was derived from)
+    reusers: int  # derivations from it recorded in this commons
+    open_change: str | None
+
+
+@dataclass(frozen=True)
+class ArtifactPage:
+    """Artifacts newest first; ``next_before``: ask again with ``before`` set to it."""
+
+    items: tuple[ArtifactItem, ...]
+    limit: int
+    next_before: int | None
+
+
+@dataclass(frozen=True)
+class VersionItem:
+    number: int
+    sha256: str
+    url: str | None
+    size: int | None
+    media_type: str | None
+    licence: str
+    note: str
+    by: str
+    by_name: str
+    entry_id: str
+    seq: int
+    recorded_at: str
+
+
+@dataclass(frozen=True)
+class Contributor:
+    """A contributor with a share: milli value points, and exactly what part of the total."""
+
+    did: str
+    name: str
+    share_milli: int
+    points: str
+    fraction: str
+    percent: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    member: str
+    name: str
+    answer: str  # consent | refuse
+    entry_id: str
+    recorded_at: str
+
+
+@dataclass(frozen=True)
+class LicenceChange:
+    change_id: str
+    from_licence: str
+    to_licence: str
+    reason: str
+    proposed_by: str
+    proposed_by_name: str
+    proposed_at: str
+    seq: int
+    status: str  # open | done | refused | withdrawn
+    ended_by: str | None
+    ended_at: str | None
+    answers: tuple[Answer, ...]
+    waiting_for: tuple[Person, ...]
+
+
+@dataclass(frozen=True)
+class Clause:
+    key: str
+    licence: str
+    section: str
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A derivation, recorded in ``commons_id``: ``derived`` (an artifact of that commons) was
+    made from ``source`` (of ``source_commons``)."""
+
+    derivation_id: str
+    commons_id: str
+    commons_name: str
+    derived: str
+    derived_title: str
+    derived_licence: str
+    source_commons: str
+    source_commons_name: str  # '' for a commons this node does not hold
+    source: str
+    source_title: str
+    source_licence: str
+    source_version: int | None
+    source_sha256: str | None
+    source_creator: str
+    evidence: str  # local | proved | unproved
+    kind: str
+    weight: int
+    changed: bool
+    status: str  # allowed | needs_review | refused
+    decision: str  # allow | review: the licence table's
+    clauses: tuple[Clause, ...]
+    notes: tuple[str, ...]
+    reviewed_by: str | None
+    recorded_by: str
+    seq: int
+    recorded_at: str
+
+
+@dataclass(frozen=True)
+class ArtifactDetail:
+    commons_id: str
+    commons_name: str
+    artifact: ArtifactItem
+    description: str
+    licence_terms: tuple[LicenceTerm, ...]
+    allowed_licences: tuple[str, ...]  # what its licence may change to, by the charter now
+    versions: tuple[VersionItem, ...]  # newest first
+    contributors: tuple[Contributor, ...]  # largest share first
+    total_milli: int
+    licensors: tuple[Person, ...]
+    open_change: LicenceChange | None
+    past_changes: tuple[LicenceChange, ...]  # newest first
+    derived_from: tuple[Derivation, ...]
+    derived_into: tuple[Derivation, ...]  # newest first, here and in other commons on this node
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _commons_names(conn: sa.Connection, ids: Iterable[str]) -> dict[str, str]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    query = sa.select(commons.c.commons_id, commons.c.name).where(commons.c.commons_id.in_(wanted))
+    return {str(row.commons_id): str(row.name) for row in conn.execute(query)}
+
+
+def _item(row: Row, names: dict[str, str]) -> ArtifactItem:
+    return ArtifactItem(
+        artifact_id=str(row["artifact_id"]),
+        title=str(row["title"]),
+        kind=str(row["kind"]),
+        licence=str(row["licence"]),
+        creator=str(row["creator"]),
+        creator_name=names.get(str(row["creator"]), ""),
+        created_seq=int(row["created_seq"]),
+        created_at=str(row["created_at"]),
+        updated_at=str(row["updated_at"]),
+        versions=int(row["versions"]),
+        latest_sha256=str(row["latest_sha256"]),
+        links=int(row["links"]),
+        sources=int(row["sources"]),
+        reusers=int(row["reusers"]),
+        open_change=_text(row["open_change"]),
+    )
+
+
+def list_artifacts(
+    node: Node, commons_id: str, *, before: int | None = None, limit: int = 50
+) -> ArtifactPage:
+    """A page of the commons' artifacts, newest first (created before entry ``before``)."""
+    limit = page_limit(limit)
+    query = sa.select(artifacts).where(artifacts.c.commons_id == commons_id)
+    if before is not None:
+        query = query.where(artifacts.c.created_seq < before)
+    query = query.order_by(artifacts.c.created_seq.desc()).limit(limit + 1)
+    with node.reading() as conn:
+        require_head(conn, commons_id)
+        rows = [plain_row(row) for row in conn.execute(query).mappings()]
+        names = shown_names(conn, commons_id, (str(row["creator"]) for row in rows[:limit]))
+    items = tuple(_item(row, names) for row in rows[:limit])
+    more = len(rows) > limit
+    return ArtifactPage(items, limit, items[-1].created_seq if more else None)
+
+
+def licence_terms(expression: str) -> tuple[LicenceTerm, ...]:
+    """The licences and exceptions an expression names, first appearance first."""
+    terms: list[LicenceTerm] = []
+    after_with = False
+    for token in _TOKEN.findall(expression):
+        if token.upper() in ("AND", "OR", "WITH"):
+            after_with = token.upper() == "WITH"
+            continue
+        known = None if after_with else licences.licence(token)
+        if all(term.id != token for term in terms):
+            name, url = (known.name, known.url) if known else (None, None)
+            terms.append(LicenceTerm(token, name, url, after_with))
+        after_with = False
+    return tuple(terms)
+
+
+def _contributors(held: list[tuple[str, str, int]]) -> tuple[tuple[Contributor, ...], int]:
+    total = sum(share for _, _, share in held)
+    made = []
+    for did, name, share in held:
+        if share <= 0:
+            continue
+        part = Fraction(share, total)
+        hundredths = (part * 10_000 * 2 + 1) // 2  # rounded half up, in integers
+        made.append(
+            Contributor(
+                did=did,
+                name=name,
+                share_milli=share,
+                points=f"{Decimal(share).scaleb(-3):.3f}",
+                fraction=f"{part.numerator}/{part.denominator}",
+                percent=f"{hundredths // 100}.{hundredths % 100:02d}",
+            )
+        )
+    return tuple(made), total
+
+
+def _versions(conn: sa.Connection, commons_id: str, artifact_id: str) -> tuple[VersionItem, ...]:
+    query = (
+        sa.select(artifact_versions)
+        .where(
+            artifact_versions.c.commons_id == commons_id,
+            artifact_versions.c.artifact_id == artifact_id,
+        )
+        .order_by(artifact_versions.c.number.desc())
+    )
+    rows = [plain_row(row) for row in conn.execute(query).mappings()]
+    names = shown_names(conn, commons_id, (str(row["by"]) for row in rows))
+    return tuple(
+        VersionItem(
+            number=int(row["number"]),
+            sha256=str(row["sha256"]),
+            url=_text(row["url"]),
+            size=None if row["size"] is None else int(row["size"]),
+            media_type=_text(row["media_type"]),
+            licence=str(row["licence"]),
+            note=str(row["note"]),
+            by=str(row["by"]),
+            by_name=names.get(str(row["by"]), ""),
+            entry_id=str(row["entry_id"]),
+            seq=int(row["seq"]),
+            recorded_at=str(row["recorded_at"]),
+        )
+        for row in rows
+    )
+
+
+def _change(state: DbState, commons_id: str, row: Row) -> LicenceChange:
+    change_id = str(row["change_id"])
+    answers = state.scan(licence_consents, (commons_id, change_id))
+    waiting = artifact_rules.waiting_for(state, commons_id, row) if row["status"] == "open" else []
+    dids = [str(row["proposed_by"]), *(str(a["member"]) for a in answers), *waiting]
+    names = shown_names(state.conn, commons_id, dids)
+    return LicenceChange(
+        change_id=change_id,
+        from_licence=str(row["from_licence"]),
+        to_licence=str(row["to_licence"]),
+        reason=str(row["reason"]),
+        proposed_by=str(row["proposed_by"]),
+        proposed_by_name=names[str(row["proposed_by"])],
+        proposed_at=str(row["proposed_at"]),
+        seq=int(row["seq"]),
+        status=str(row["status"]),
+        ended_by=_text(row["ended_by"]),
+        ended_at=_text(row["ended_at"]),
+        answers=tuple(
+            Answer(
+                member=str(a["member"]),
+                name=names[str(a["member"])],
+                answer=str(a["answer"]),
+                entry_id=str(a["entry_id"]),
+                recorded_at=str(a["recorded_at"]),
+            )
+            for a in sorted(answers, key=lambda a: str(a["recorded_at"]))
+        ),
+        waiting_for=tuple(Person(did, names[did]) for did in waiting),
+    )
+
+
+def _changes(state: DbState, commons_id: str, artifact_id: str) -> list[LicenceChange]:
+    query = (
+        sa.select(licence_changes)
+        .where(
+            licence_changes.c.commons_id == commons_id,
+            licence_changes.c.artifact_id == artifact_id,
+        )
+        .order_by(licence_changes.c.seq.desc())
+        .limit(CHANGES_SHOWN + 1)
+    )
+    rows = [plain_row(row) for row in state.conn.execute(query).mappings()]
+    return [_change(state, commons_id, row) for row in rows]
+
+
+def _clauses(keys: list[str]) -> tuple[Clause, ...]:
+    """The clauses a decision cited, with their texts from the licence table (a key the table
+    no longer has is shown by itself)."""
+    made = []
+    for key in keys:
+        found = licences.clause(key)
+        if found is None:
+            made.append(Clause(key, "", "", "", ""))
+        else:
+            made.append(Clause(key, found.licence, found.section, found.text, found.url))
+    return tuple(made)
+
+
+def _derivations(conn: sa.Connection, rows: list[Row]) -> tuple[Derivation, ...]:
+    """Derivation rows as read models; the titles of the derived artifacts and the names of
+    the commons looked up once for all of them (by primary keys)."""
+    titles: dict[tuple[str, str], str] = {}
+    by_commons: dict[str, set[str]] = {}
+    for row in rows:
+        by_commons.setdefault(str(row["commons_id"]), set()).add(str(row["derived"]))
+    for commons_id, ids in by_commons.items():
+        query = sa.select(artifacts.c.artifact_id, artifacts.c.title).where(
+            artifacts.c.commons_id == commons_id, artifacts.c.artifact_id.in_(sorted(ids))
+        )
+        titles |= {(commons_id, str(r.artifact_id)): str(r.title) for r in conn.execute(query)}
+    names = _commons_names(
+        conn, [str(r["commons_id"]) for r in rows] + [str(r["source_commons"]) for r in rows]
+    )
+    made = []
+    for row in rows:
+        decision = orjson.loads(str(row["decision"]))
+        made.append(
+            Derivation(
+                derivation_id=str(row["derivation_id"]),
+                commons_id=str(row["commons_id"]),
+                commons_name=names.get(str(row["commons_id"]), ""),
+                derived=str(row["derived"]),
+                derived_title=titles.get((str(row["commons_id"]), str(row["derived"])), ""),
+                derived_licence=str(row["derived_licence"]),
+                source_commons=str(row["source_commons"]),
+                source_commons_name=names.get(str(row["source_commons"]), ""),
+                source=str(row["source"]),
+                source_title=str(row["source_title"]),
+                source_licence=str(row["source_licence"]),
+                source_version=None
+                if row["source_version"] is None
+                else int(row["source_version"]),
+                source_sha256=_text(row["source_sha256"]),
+                source_creator=str(row["source_creator"]),
+                evidence=str(row["evidence"]),
+                kind=str(row["kind"]),
+                weight=int(row["weight"]),
+                changed=bool(row["changed"]),
+                status=str(row["status"]),
+                decision=str(decision.get("decision", "")),
+                clauses=_clauses([str(key) for key in decision.get("citations", [])]),
+                notes=tuple(str(note) for note in decision.get("notes", [])),
+                reviewed_by=_text(row["reviewed_by"]),
+                recorded_by=str(row["recorded_by"]),
+                seq=int(row["seq"]),
+                recorded_at=str(row["recorded_at"]),
+            )
+        )
+    return tuple(made)
+
+
+def _derived_into(conn: sa.Connection, commons_id: str, artifact_id: str) -> list[Row]:
+    """Who derived from the artifact, in any commons this node holds (ix_derivations_source)."""
+    query = (
+        sa.select(derivations)
+        .where(derivations.c.source_commons == commons_id, derivations.c.source == artifact_id)
+        .order_by(derivations.c.recorded_at.desc(), derivations.c.derivation_id.desc())
+        .limit(DERIVED_SHOWN)
+    )
+    return [plain_row(row) for row in conn.execute(query).mappings()]
+
+
+def artifact_detail(node: Node, commons_id: str, artifact_id: str) -> ArtifactDetail:
+    """One artifact with everything its page shows."""
+    with node.reading() as conn:
+        require_head(conn, commons_id)
+        state = DbState(conn)
+        row = artifact_or_missing(state, commons_id, artifact_id)
+        held = ranked_names(state, commons_id, row)
+        contributors, total = _contributors(held)
+        licensors = tuple(Person(did, name) for did, name, _ in held)
+        changes = _changes(state, commons_id, artifact_id)
+        open_change = next((c for c in changes if c.status == "open"), None)
+        past = tuple(c for c in changes if c.status != "open")[:CHANGES_SHOWN]
+        derived_from = _derivations(conn, derivation_rows_in(state, commons_id, artifact_id))
+        derived_into = _derivations(conn, _derived_into(conn, commons_id, artifact_id))
+        creator = shown_names(conn, commons_id, [str(row["creator"])])
+        return ArtifactDetail(
+            commons_id=commons_id,
+            commons_name=_commons_names(conn, [commons_id]).get(commons_id, commons_id),
+            artifact=_item(row, creator),
+            description=str(row["description"]),
+            licence_terms=licence_terms(str(row["licence"])),
+            allowed_licences=tuple(artifact_rules.allowed_licences(state, commons_id)),
+            versions=_versions(conn, commons_id, artifact_id),
+            contributors=contributors,
+            total_milli=total,
+            licensors=licensors,
+            open_change=open_change,
+            past_changes=past,
+            derived_from=derived_from,
+            derived_into=derived_into,
+        )
+
+
+# --- the graph around an artifact --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    """An artifact in the graph, keyed ``<commons id>:<artifact id>``; ``depth``: hops from the
+    artifact asked about (negative: what it was derived from; positive: what was derived from
+    it); ``held``: its commons is on this node (else the title and licence are the ones the
+    derivation recorded)."""
+
+    key: str
+    commons_id: str
+    artifact_id: str
+    title: str
+    licence: str
+    depth: int
+    held: bool
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    """A derivation: ``derived`` was made from ``source`` (node keys), recorded in
+    ``commons_id``."""
+
+    derivation_id: str
+    commons_id: str
+    source: str
+    derived: str
+    kind: str
+    status: str
+    weight: int
+
+
+@dataclass(frozen=True)
+class Graph:
+    root: str
+    nodes: tuple[GraphNode, ...]
+    edges: tuple[GraphEdge, ...]
+    max_depth: int
+    max_nodes: int
+    truncated: bool  # a bound stopped the walk: more lies beyond
+
+
+class _Walk:
+    def __init__(self, state: DbState) -> None:
+        self.state = state
+        self.nodes: dict[str, GraphNode] = {}
+        self.edges: dict[str, GraphEdge] = {}
+        self.truncated = False
+
+    def node(self, commons_id: str, artifact_id: str, depth: int, known: Row | None) -> bool:
+        """Add a node (once); False when the bound stops it."""
+        key = f"{commons_id}:{artifact_id}"
+        if key in self.nodes:
+            return True
+        if len(self.nodes) >= GRAPH_NODES:
+            self.truncated = True
+            return False
+        row = self.state.get(artifacts, (commons_id, artifact_id))
+        title = str(row["title"]) if row else str(known["source_title"] if known else "")
+        licence = str(row["licence"]) if row else str(known["source_licence"] if known else "")
+        self.nodes[key] = GraphNode(
+            key, commons_id, artifact_id, title, licence, depth, row is not None
+        )
+        return True
+
+    def edge(self, row: Row) -> None:
+        source = f"{row['source_commons']}:{row['source']}"
+        derived = f"{row['commons_id']}:{row['derived']}"
+        self.edges.setdefault(
+            str(row["derivation_id"]),
+            GraphEdge(
+                str(row["derivation_id"]), str(row["commons_id"]), source, derived,
+                str(row["kind"]), str(row["status"]), int(row["weight"]),
+            ),
+        )  # fmt: skip
+
+    def up(self, frontier: list[tuple[str, str]], depth: int) -> list[tuple[str, str]]:
+        found = []
+        for commons_id, artifact_id in frontier:
+            for row in derivation_rows_in(self.state, commons_id, artifact_id):
+                source = (str(row["source_commons"]), str(row["source"]))
+                if self.node(*source, -depth, row):
+                    self.edge(row)
+                    found.append(source)
+        return found
+
+    def down(self, frontier: list[tuple[str, str]], depth: int) -> list[tuple[str, str]]:
+        found = []
+        for commons_id, artifact_id in frontier:
+            for row in _derived_into(self.state.conn, commons_id, artifact_id):
+                derived = (str(row["commons_id"]), str(row["derived"]))
+                if self.node(*derived, depth, None):
+                    self.edge(row)
+                    found.append(derived)
+        return found
+
+
+def artifact_graph(node: Node, commons_id: str, artifact_id: str) -> Graph:
+    """The derivation graph around an artifact, for a picture: what it was derived from and
+    what was derived from it, up to GRAPH_DEPTH hops each way and GRAPH_NODES artifacts."""
+    with node.reading() as conn:
+        require_head(conn, commons_id)
+        walk = _Walk(DbState(conn))
+        row = artifact_or_missing(walk.state, commons_id, artifact_id)
+        walk.node(commons_id, artifact_id, 0, row)
+        up = down = [(commons_id, artifact_id)]
+        for depth in range(1, GRAPH_DEPTH + 1):
+            up, down = walk.up(up, depth), walk.down(down, depth)
+        if up or down:  # the last hop found more: what lies beyond it is not walked
+            walk.truncated = walk.truncated or any(
+                derivation_rows_in(walk.state, *key) for key in up
+            ) or any(_derived_into(conn, *key) for key in down)  # fmt: skip
+    return Graph(
+        root=f"{commons_id}:{artifact_id}",
+        nodes=tuple(walk.nodes.values()),
+        edges=tuple(walk.edges.values()),
+        max_depth=GRAPH_DEPTH,
+        max_nodes=GRAPH_NODES,
+        truncated=walk.truncated,
+    )
+
+
+# --- what a commons reuses, and who reuses it ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReusePage:
+    """``we_reuse``: derivations recorded here from another commons' artifacts; ``reuses_us``:
+    derivations recorded in the other commons this node holds from this one's. Newest first;
+    ``next_after``: ask again with ``after`` set to it."""
+
+    side: str
+    items: tuple[Derivation, ...]
+    limit: int
+    next_after: str | None
+
+
+def reuse_page(
+    node: Node, commons_id: str, *, side: str = "we_reuse", after: str | None = None,
+    limit: int = 50,
+) -> ReusePage:  # fmt: skip
+    """One side of the commons' section "what we reuse, who reuses us", a page at a time."""
+    if side not in REUSE_SIDES:
+        raise BadInput(f"side {side!r} is not one of {', '.join(REUSE_SIDES)}")
+    limit = page_limit(limit)
+    table = derivations.c
+    if side == "we_reuse":  # by ix_derivations_recent, newest first
+        query = sa.select(derivations).where(
+            table.commons_id == commons_id, table.source_commons != commons_id
+        )
+    else:  # by ix_derivations_reusers, newest first
+        query = sa.select(derivations).where(
+            table.source_commons == commons_id, table.commons_id != commons_id
+        )
+    if after is not None:
+        matched = CURSOR.match(after)
+        if matched is None:
+            raise BadInput(
+                f"{after!r} is not a cursor of this list: give the `next_after` of the page before"
+            )
+        at, last = matched.groups()
+        query = query.where(
+            sa.or_(
+                table.recorded_at < at,
+                sa.and_(table.recorded_at == at, table.derivation_id < last),
+            )
+        )
+    query = query.order_by(table.recorded_at.desc(), table.derivation_id.desc()).limit(limit + 1)
+    with node.reading() as conn:
+        require_head(conn, commons_id)
+        rows = [plain_row(row) for row in conn.execute(query).mappings()]
+        items = _derivations(conn, rows[:limit])
+    more = len(rows) > limit
+    cursor = f"{items[-1].recorded_at}~{items[-1].derivation_id}" if more else None
+    return ReusePage(side, items, limit, cursor)
+
+
+# --- evidence: the signed entries that prove an artifact to another commons ----------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The wire lines of an artifact's create entry and (after its first version) of its latest
+    version entry, exactly as the journal exports them: what another commons embeds in a
+    derivation's ``source.evidence``. ``entries_commons``: the commons the entries belong to
+    (a fork's artifact made before the fork: its parent), which that derivation names;
+    ``proves_licence``: whether they name the licence (a create entry that took the charter's
+    default without naming it needs a later version entry)."""
+
+    commons_id: str
+    entries_commons: str
+    artifact_id: str
+    entry_ids: tuple[str, ...]
+    lines: tuple[str, ...]
+    proves_licence: bool
+    note: str
+
+
+def artifact_evidence(node: Node, commons_id: str, artifact_id: str) -> Evidence:
+    """The signed entries that prove the artifact, its title and its latest licence."""
+    with node.reading() as conn:
+        require_head(conn, commons_id)
+        state = DbState(conn)
+        row = artifact_or_missing(state, commons_id, artifact_id)
+        wanted = [(int(row["created_seq"]), artifact_id)]
+        if int(row["versions"]) > 1:
+            latest = state.get(artifact_versions, (commons_id, artifact_id, int(row["versions"])))
+            if latest is not None:
+                wanted.append((int(latest["seq"]), str(latest["entry_id"])))
+        found = []
+        for seq, entry_id in wanted:
+            entry = journal_store.entry_at(conn, commons_id, seq)
+            if entry is None or entry.id != entry_id:
+                raise NotFound(f"entry {seq} of commons {commons_id} is not on this node")
+            found.append(entry)
+    named = len(found) > 1 or found[0].body_json().get("licence") is not None
+    note = (
+        "embed these lines as source.evidence of property.derivation.record, with source."
+        f"commons {found[0].commons_id()}"
+    )
+    if not named:
+        note = (
+            "the create entry took its commons' default licence without naming it: a "
+            "derivation needs a later version entry to prove the licence (record a version), "
+            "or names the source with its title and licence, to be reviewed"
+        )
+    return Evidence(
+        commons_id=commons_id,
+        entries_commons=found[0].commons_id(),
+        artifact_id=artifact_id,
+        entry_ids=tuple(entry.id for entry in found),
+        lines=tuple(entry.line.decode("utf-8") for entry in found),
+        proves_licence=named,
+        note=note,
+    )
+
+
+def evidence_lines(text: str) -> list[str]:
+    """The wire lines of an evidence file (NDJSON, as ``artifact_evidence`` gives them)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise BadInput("the evidence file holds no line: save what `artifacts evidence` prints")
+    return lines
+
+
+# --- why money passed upstream --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpstreamFlow:
+    """One edge of the derivation graph that carried money: ``derived`` passed ``amount`` to
+    ``source`` (of ``source_commons``), by the derivation ``derivation_id``."""
+
+    n: int
+    derivation_id: str
+    derived: str
+    derived_title: str
+    source_commons: str
+    source_commons_name: str
+    source: str
+    source_title: str
+    kind: str
+    weight: int
+    amount: Money
+    explanation: str
+
+
+@dataclass(frozen=True)
+class UpstreamShare:
+    """What one upstream commons got of the income: owed to it (``upstream:<commons id>``)."""
+
+    commons_id: str
+    name: str
+    amount: Money
+
+
+@dataclass(frozen=True)
+class UpstreamDetail:
+    commons_id: str
+    txn_id: str
+    artifact: str | None
+    artifact_title: str
+    received: Money | None
+    kept: Money | None
+    flows: tuple[UpstreamFlow, ...]
+    upstream: tuple[UpstreamShare, ...]
+    explanation: str
+
+
+def _flow(row: Row, derivation: Row | None, titles: dict[str, str], names: dict[str, str],
+          known: dict[str, int]) -> UpstreamFlow:  # fmt: skip
+    amount = money(str(row["currency"]), int(row["amount_minor"]), known)
+    derived_title = titles.get(str(row["derived"]), str(row["derived"]))
+    source_title = str(derivation["source_title"]) if derivation else str(row["source"])
+    kind = str(derivation["kind"]) if derivation else ""
+    weight = int(derivation["weight"]) if derivation else 0
+    where = names.get(str(row["source_commons"])) or str(row["source_commons"])
+    return UpstreamFlow(
+        n=int(row["n"]),
+        derivation_id=str(row["derivation_id"]),
+        derived=str(row["derived"]),
+        derived_title=derived_title,
+        source_commons=str(row["source_commons"]),
+        source_commons_name=names.get(str(row["source_commons"]), ""),
+        source=str(row["source"]),
+        source_title=source_title,
+        kind=kind,
+        weight=weight,
+        amount=amount,
+        explanation=(
+            f"{derived_title} passed {amount.amount} {amount.currency} to {source_title} "
+            f"({where}), a source of it by {kind or 'derivation'} of weight {weight}"
+        ),
+    )
+
+
+def income_upstream(node: Node, commons_id: str, txn_id: str) -> UpstreamDetail:
+    """Why money passed upstream of an income for an artifact: every edge that carried some of
+    it, and what each upstream commons got."""
+    txn = transaction_detail(node, commons_id, txn_id)  # NotFound for an unknown one
+    artifact = txn.why.get("artifact")
+    query = (
+        sa.select(upstream_flows)
+        .where(upstream_flows.c.commons_id == commons_id, upstream_flows.c.txn_id == txn_id)
+        .order_by(upstream_flows.c.n)
+    )
+    with node.reading() as conn:
+        state = DbState(conn)
+        rows = [plain_row(row) for row in conn.execute(query).mappings()]
+        derived = {str(row["derived"]) for row in rows} | ({str(artifact)} if artifact else set())
+        titles = {
+            key: str(found["title"])
+            for key in sorted(derived)
+            if (found := state.get(artifacts, (commons_id, key))) is not None
+        }
+        names = _commons_names(conn, (str(row["source_commons"]) for row in rows))
+        known = exponents(conn, commons_id)
+        used = [state.get(derivations, (commons_id, str(row["derivation_id"]))) for row in rows]
+        flows = tuple(
+            _flow(row, derivation, titles, names, known)
+            for row, derivation in zip(rows, used, strict=True)
+        )
+    return _detail(commons_id, txn, artifact, titles, flows, names, known)
+
+
+def _detail(commons_id: str, txn: Transaction, artifact: JsonValue, titles: dict[str, str],
+            flows: tuple[UpstreamFlow, ...], names: dict[str, str],
+            known: dict[str, int]) -> UpstreamDetail:  # fmt: skip
+    into = [p for p in txn.postings if p.amount_minor > 0]
+    currency = into[0].currency if into else None
+    received = kept = None
+    if currency is not None:
+        received = money(currency, sum(p.amount_minor for p in into), known)
+        kept = money(currency, sum(p.amount_minor for p in into if p.account == "treasury"), known)
+    reaching: dict[str, int] = {}
+    for flow in flows:
+        if flow.source_commons != commons_id:
+            reaching[flow.source_commons] = (
+                reaching.get(flow.source_commons, 0) + flow.amount.amount_minor
+            )
+    shares = tuple(
+        UpstreamShare(other, names.get(other, ""), money(flows[0].amount.currency, amount, known))
+        for other, amount in sorted(reaching.items())
+    )
+    title = titles.get(str(artifact), "") if artifact else ""
+    if not flows or received is None or kept is None:
+        words = "Nothing of this transaction passed upstream" + (
+            f": nothing {title} was derived from is owed a share of it"
+            if artifact
+            else ": it was not received for an artifact"
+        )
+    else:
+        passed = received.amount_minor - kept.amount_minor
+        words = (
+            f"Of {received.amount} {received.currency} received for {title}, "
+            f"{money(received.currency, passed, known).amount} {received.currency} passed to "
+            f"{len(shares)} upstream commons over {len(flows)} derivations, and "
+            f"{kept.amount} {kept.currency} stayed in the treasury."
+        )
+    return UpstreamDetail(
+        commons_id=commons_id,
+        txn_id=txn.txn_id,
+        artifact=None if artifact is None else str(artifact),
+        artifact_title=title,
+        received=received,
+        kept=kept,
+        flows=flows,
+        upstream=shares,
+        explanation=words,
+    )
+
+
+# --- what the command line needs to act -----------------------------------------------------------
+
+
+def allowed_licences(node: Node, commons_id: str) -> tuple[str, ...]:
+    """The licences an author may choose in the commons now: the charter's first (the
+    default), then its ``property.licences``."""
+    with node.reading() as conn:
+        require_head(conn, commons_id)
+        return tuple(artifact_rules.allowed_licences(DbState(conn), commons_id))
+
+
+def current_licence(node: Node, commons_id: str, artifact_id: str) -> str:
+    """The artifact's licence now (a new version restates it)."""
+    with node.reading() as conn:
+        require_head(conn, commons_id)
+        return str(artifact_or_missing(DbState(conn), commons_id, artifact_id)["licence"])
