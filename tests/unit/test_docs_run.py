@@ -1,6 +1,6 @@
-"""Every shell block of the README and of docs/standing.md, invitations.md, governance.md and
-economy.md runs as written, copy-pasted in a fresh data directory from the repository's folder
-(where docs/examples/ holds the files they name).
+"""Every shell block of the README and of docs/standing.md, invitations.md, governance.md,
+economy.md and property.md runs as written, copy-pasted in a fresh data directory from the
+repository's folder (where docs/examples/ holds the files they name).
 
 The README's two set-up commands (``bash scripts/serve.sh`` serves until stopped, and
 ``bash scripts/test.sh`` is this very test suite, which CI runs) are the only blocks not run
@@ -25,6 +25,7 @@ FILES = [
     "docs/invitations.md",
     "docs/governance.md",
     "docs/economy.md",
+    "docs/property.md",
 ]
 
 

@@ -325,6 +325,11 @@ def payout(state: CliState, commons_id: str, proposal_id: str, as_json: bool) ->
 @click.option("--payer", help="Who paid: an organisation declared here, or a person (a did).")
 @click.option("--contribution", help="The member's money contribution this receipt confirms.")
 @click.option("--agreement", help="The benefit-sharing agreement this payment settles.")
+@click.option(
+    "--artifact",
+    help="The artifact the money was received for: the charter's upstream share of it passes "
+    "to the commons it was derived from (docs/property.md).",
+)
 @click.option("--receipt-url", help="Where to read the receipt.")
 @click.option("--receipt-sha256", help="The receipt file's sha256.")
 @click.option("--memo", default="", help="A note for the books.")
@@ -342,6 +347,7 @@ def income(
     payer: str | None,
     contribution: str | None,
     agreement: str | None,
+    artifact: str | None,
     receipt_url: str | None,
     receipt_sha256: str | None,
     memo: str,
@@ -354,7 +360,7 @@ def income(
     body = books_acting.income_body(
         state.node(), commons_id, amount=amount, currency=currency, source=source,
         reference=reference, key=key, payer=payer, contribution=contribution, agreement=agreement,
-        receipt_url=receipt_url, receipt_sha256=receipt_sha256, memo=memo,
+        receipt_url=receipt_url, receipt_sha256=receipt_sha256, memo=memo, artifact=artifact,
     )  # fmt: skip
     action = (commons_id, books_acting.INCOME, body)
     sign_and_report(state, identity, action, as_json, "income recorded")
@@ -366,6 +372,11 @@ def income(
 @click.option("--amount", required=True, help="As people write it: 12.50.")
 @click.option("--currency", required=True)
 @click.option("--reference", required=True, help="The bank transfer's reference.")
+@click.option(
+    "--upstream",
+    help="Pay what passed upstream to this commons (its id; from its upstream:<id> account) to "
+    "PAYEE, who receives for it, instead of PAYEE's payable.",
+)
 @click.option("--memo", default="", help="A note for the books.")
 @KEY
 @as_option
@@ -378,16 +389,18 @@ def pay(
     amount: str,
     currency: str,
     reference: str,
+    upstream: str | None,
     memo: str,
     key: str | None,
     identity: str,
     as_json: bool,
 ) -> None:
     """As the treasurer, record a bank payment of what commons ID owes PAYEE (payable →
-    outside); print the transaction's id. The payee then confirms it."""
+    outside), or what it owes upstream (--upstream); print the transaction's id. The payee
+    then confirms it."""
     body = books_acting.payment_body(
         state.node(), commons_id, payee=payee, amount=amount, currency=currency,
-        reference=reference, key=key, memo=memo,
+        reference=reference, key=key, memo=memo, upstream=upstream,
     )  # fmt: skip
     action = (commons_id, books_acting.PAYMENT, body)
     sign_and_report(state, identity, action, as_json, "payment recorded")

@@ -98,6 +98,33 @@ def _policies(path: Path) -> dict[str, Any]:
     "one approval); open: open to anyone, resistant to fake accounts. The complete policies "
     "are written into the signed charter.",
 )
+@click.option(
+    "--allow-licence",
+    "allowed_licences",
+    multiple=True,
+    help="Another licence (SPDX) an author may choose for their own artifact, besides --licence "
+    "(repeatable; docs/property.md).",
+)
+@click.option(
+    "--upstream",
+    "upstream_pct",
+    type=click.IntRange(0, 100),
+    help="The share (percent) of money received for an artifact that passes to the commons it "
+    "was derived from (default 0).",
+)
+@click.option(
+    "--upstream-decay",
+    "upstream_decay_pct",
+    type=click.IntRange(0, 100),
+    help="Of what reaches a source of this commons that way, the share (percent) it passes on "
+    "to its own sources (default 50).",
+)
+@click.option(
+    "--licensing-mandate",
+    is_flag=True,
+    help="The contributors of Peer Production License artifacts authorise the association to "
+    "license commercial use against a benefit-sharing agreement.",
+)
 @as_option
 @json_option
 @pass_state
@@ -112,6 +139,10 @@ def found(
     founder_name: str | None,
     policies_path: Path | None,
     preset: str,
+    allowed_licences: tuple[str, ...],
+    upstream_pct: int | None,
+    upstream_decay_pct: int | None,
+    licensing_mandate: bool,
     identity: str,
     as_json: bool,
 ) -> None:
@@ -129,6 +160,17 @@ def found(
         "join_policy": join_policy,
         **(_policies(policies_path) if policies_path is not None else {}),
     }
+    terms: dict[str, object] = {}
+    if allowed_licences:
+        terms["licences"] = list(allowed_licences)
+    if upstream_pct is not None:
+        terms["upstream_bp"] = upstream_pct * 100
+    if upstream_decay_pct is not None:
+        terms["upstream_decay_bp"] = upstream_decay_pct * 100
+    if licensing_mandate:
+        terms["licensing_mandate"] = True
+    if terms:
+        charter["property"] = terms
     actor = state.keypair(identity)
     appended = acting.found_commons(
         state.node(),

@@ -115,9 +115,14 @@ def represent(
 )  # fmt: skip
 @click.option(
     "--subject", default="commons", show_default=True,
-    help="'commons', or the id of an artifact contribution.",
+    help="'commons', or the id of an artifact (commonwork artifacts list).",
 )  # fmt: skip
 @click.option("--purpose", default="", help="What it uses it for.")
+@click.option(
+    "--commercial", is_flag=True,
+    help="A commercial use: checked against the licence (NonCommercial licences refuse it; the "
+    "Peer Production License allows worker cooperatives, and others with a licence).",
+)  # fmt: skip
 @as_option
 @json_option
 @pass_state
@@ -128,12 +133,15 @@ def use(
     terms: tuple[str, ...],
     subject: str,
     purpose: str,
+    commercial: bool,
     identity: str,
     as_json: bool,
 ) -> None:
     """Declare organisation ORG's use of commons ID (or of one of its artifacts), with the
     licence terms it relies on."""
     body: JsonObject = {"org": org, "subject": subject, "terms": list(terms), "purpose": purpose}
+    if commercial:
+        body["commercial"] = True
     action = (commons_id, books_acting.USE_DECLARE, body)
     sign_and_report(state, identity, action, as_json, "use declared")
 

@@ -253,7 +253,8 @@ def check_record(state: State, ctx: Context) -> None:
     decision = decide(proved.licence, derived["licence"], body.kind)
     if decision.decision == "refuse":
         raise NotAllowed(
-            f"{proved.title} is under {proved.licence}, which does not allow a {body.kind} of it "
+            f"{proved.title} is under {proved.licence}, which does not allow "
+            f"{'an' if body.kind[0] in 'aeiou' else 'a'} {body.kind} of it "
             f"under {derived['licence']}: {refusal_text(decision)}",
             reason="licence_incompatible",
         )

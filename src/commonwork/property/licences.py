@@ -336,5 +336,6 @@ def commercial_use(expression: str, *, worker_owned: bool, mandated: bool) -> Co
 
 
 def clause_text(citation: Citation) -> str:
-    """A citation as a refusal quotes it: licence, section, text."""
-    return f"{citation.licence} {citation.section}: {citation.text}"
+    """A citation as a refusal quotes it: licence, section, text (without its final stop, so
+    that citations join with semicolons)."""
+    return f"{citation.licence} {citation.section}: {citation.text.rstrip('.')}"

@@ -93,8 +93,10 @@ def income_body(
     receipt_url: str | None = None,
     receipt_sha256: str | None = None,
     memo: str = "",
+    artifact: str | None = None,
 ) -> JsonObject:
-    """The body of ``economy.income.record`` (the treasurer's record of money received)."""
+    """The body of ``economy.income.record`` (the treasurer's record of money received);
+    ``artifact``: the artifact it was received for (its upstream share passes on)."""
     body: JsonObject = {
         "source": source,
         "amount_minor": minor_units(node, commons_id, currency, amount),
@@ -108,6 +110,8 @@ def income_body(
         body["contribution"] = contribution
     if agreement is not None:
         body["agreement"] = agreement
+    if artifact is not None:
+        body["artifact"] = artifact
     receipt: JsonObject = {}
     if receipt_url is not None:
         receipt["url"] = receipt_url
@@ -128,8 +132,11 @@ def payment_body(
     reference: str,
     key: str | None = None,
     memo: str = "",
+    upstream: str | None = None,
 ) -> JsonObject:
-    """The body of ``economy.payment.record`` (a bank payment of what the commons owes)."""
+    """The body of ``economy.payment.record`` (a bank payment of what the commons owes);
+    ``upstream``: paying what passed upstream to that commons, to ``payee`` who receives for
+    it."""
     body: JsonObject = {
         "payee": payee,
         "amount_minor": minor_units(node, commons_id, currency, amount),
@@ -137,6 +144,8 @@ def payment_body(
         "reference": reference,
         "memo": memo,
     }
+    if upstream is not None:
+        body["upstream"] = upstream
     return with_key(PAYMENT, body, key)
 
 
