@@ -463,11 +463,13 @@ def _income_lines(state: State, commons_id: str, body: IncomeBody) -> list[Line]
             source = f"receivable:{found['org']}"
     upstream = _upstream(state, commons_id, body)
     kept = body.amount_minor - sum(amount for _, amount in upstream)
-    return [
-        Line(source, body.currency, -body.amount_minor),
-        Line("treasury", body.currency, kept),
-        *(Line(f"upstream:{other}", body.currency, amount) for other, amount in upstream if amount),
+    lines = [Line(source, body.currency, -body.amount_minor)]
+    if kept:  # (a charter may pass all of it upstream)
+        lines.append(Line("treasury", body.currency, kept))
+    lines += [
+        Line(f"upstream:{other}", body.currency, amount) for other, amount in upstream if amount
     ]
+    return lines
 
 
 def _upstream(state: State, commons_id: str, body: IncomeBody) -> list[tuple[str, int]]:

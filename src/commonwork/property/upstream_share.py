@@ -69,9 +69,13 @@ def flows(state: State, commons_id: str, artifact_id: str, amount: int) -> list[
             edges.append((here, index[key], int(found["weight"]), found["derivation_id"]))
     if not edges:
         return []
+    # Number the artifacts by "<commons id>:<artifact id>", not by the walk: ties of the largest
+    # remainder go to the lower number, so they go to the lower id (a rule anyone can say).
+    names = sorted(index)
+    rank = {index[name]: n for n, name in enumerate(names)}
+    edges = [(rank[d], rank[s], weight, derivation) for d, s, weight, derivation in edges]
     received = [0] * len(index)
-    received[0] = amount
-    names = sorted(index, key=index.__getitem__)
+    received[rank[0]] = amount
     result = propagate(
         received,
         [edge[0] for edge in edges],
