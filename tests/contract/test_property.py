@@ -90,8 +90,13 @@ def test_an_author_chooses_a_licence_the_charter_allows(
     commons_id = found(any_node, ada, OPEN_CHARTER)
     default = create(any_node, commons_id, ada, "Seed press")
     assert row(any_node, artifacts, commons_id, default)["licence"] == "CC-BY-SA-4.0"
-    unnamed = refused(any_node, commons_id, ada, "property.artifact.create",
-                      {"title": "x", "kind": "code", "version": {"sha256": SHA[1]}})  # fmt: skip
+    unnamed = refused(
+        any_node,
+        commons_id,
+        ada,
+        "property.artifact.create",
+        {"title": "x", "kind": "code", "version": {"sha256": SHA[1]}},
+    )
     assert "licence" in unnamed.detail
     chosen = create(any_node, commons_id, ada, "Sorter firmware", licence="gpl-3.0-or-later")
     assert row(any_node, artifacts, commons_id, chosen)["licence"] == "GPL-3.0-or-later"
@@ -402,9 +407,18 @@ def test_copyfarleft_a_worker_coop_may_use_ppl_commercially_a_company_needs_an_a
     use = {"subject": design, "terms": ["PPL"], "commercial": True}
     act(any_node, commons_id, ben, "economy.use.declare", {"org": coop.did, **use})
     association = Keypair.generate()
-    act(any_node, commons_id, association, "economy.org.declare",
-        {"org": association.did, "name": "Seed Library Association", "form": "association",
-         "representatives": [ada.did]})  # fmt: skip
+    act(
+        any_node,
+        commons_id,
+        association,
+        "economy.org.declare",
+        {
+            "org": association.did,
+            "name": "Seed Library Association",
+            "form": "association",
+            "representatives": [ada.did],
+        },
+    )
     no = refused(any_node, commons_id, ben, "economy.use.declare", {"org": company.did, **use})
     assert no.extra["reason"] == "needs_licence"
     assert "PPL §4(b)-(d)" in no.detail
@@ -687,13 +701,25 @@ def test_money_passed_upstream_is_conserved_on_random_derivation_graphs(
                 source = {"artifact": mine[s]}
             else:
                 n = s - local
-                source = {"commons": others[n], "artifact": sources[n],
-                          "evidence": lines(any_node, others[n], sources[n])}  # fmt: skip
-            act(any_node, ours, ada, "property.derivation.record",
-                {"derived": mine[d], "kind": "adaptation", "weight": weight,
-                 "source": source})  # fmt: skip
-    act(any_node, ours, ada, "economy.income.record",
-        income(f"sale-{amount}", amount, source="sale", artifact=mine[0]))  # fmt: skip
+                source = {
+                    "commons": others[n],
+                    "artifact": sources[n],
+                    "evidence": lines(any_node, others[n], sources[n]),
+                }
+            act(
+                any_node,
+                ours,
+                ada,
+                "property.derivation.record",
+                {"derived": mine[d], "kind": "adaptation", "weight": weight, "source": source},
+            )
+    act(
+        any_node,
+        ours,
+        ada,
+        "economy.income.record",
+        income(f"sale-{amount}", amount, source="sale", artifact=mine[0]),
+    )
     held = balances(any_node, ours)
     owed = {other: held.get((f"upstream:{other}", "EUR"), 0) for other in others}
     assert held.get(("treasury", "EUR"), 0) + sum(owed.values()) == amount
@@ -721,3 +747,50 @@ def test_money_passed_upstream_is_conserved_on_random_derivation_graphs(
     assert [owed[other] for other in others] == [
         reference.kept[rank[local + n]] for n in range(foreign)
     ]
+
+
+def test_a_derivation_in_review_is_decided_by_the_members(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    from tests.contract.test_governance import propose, stance
+
+    ada, ben = people["ada"], people["ben"]
+    at(any_node, "2031-03-01T09:00:00.000Z")
+    commons_id = found(any_node, ada, OPEN_CHARTER)
+    join(any_node, commons_id, ben, "Ben")
+    labels = create(any_node, commons_id, ada, "Label set", licence="LicenseRef-Seedkeepers-1.0")
+    manual = create(any_node, commons_id, ada, "Seed manual", licence="GPL-3.0-or-later")
+    allowed = act(
+        any_node,
+        commons_id,
+        ada,
+        "property.derivation.record",
+        {"derived": manual, "kind": "collection", "source": {"artifact": labels}},
+    ).entry.id
+    assert row(any_node, derivations, commons_id, allowed)["status"] == "needs_review"
+    effect = {"kind": "derivation_review", "derivation": allowed, "verdict": "allow"}
+    pid = propose(
+        any_node,
+        commons_id,
+        ada,
+        title="Our labels' licence allows it",
+        text="Its §2 allows any collection.",
+        effect=effect,
+    )
+    at(any_node, "2031-03-02T10:00:00.000Z")
+    for person in (ada, ben):
+        stance(any_node, commons_id, person, pid, "for")
+    at(any_node, "2031-03-05T12:00:00.000Z")
+    join(any_node, commons_id, Keypair.generate(), "Cy")  # the close comes before it
+    held = row(any_node, derivations, commons_id, allowed)
+    assert (held["status"], held["reviewed_by"]) == ("allowed", pid)
+    again = refused(
+        any_node,
+        commons_id,
+        ada,
+        "governance.proposal.make",
+        {"title": "Again", "text": "?", "method": "majority", "effect": effect},
+    )
+    assert again.extra["reason"] == "not_in_review"
+    report = journals.verify_commons(any_node, commons_id)
+    assert report.ok, report.as_json()
