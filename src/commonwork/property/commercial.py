@@ -24,13 +24,13 @@ from commonwork.commons.actions import commons_row
 from commonwork.commons.charter_property import property_of
 from commonwork.economy.organisations import UseBody, association_of, org_row
 from commonwork.economy.tables import agreements
-from commonwork.errors import NotAllowed, NotFound
+from commonwork.errors import InvalidAction, NotAllowed, NotFound
 from commonwork.journal.area import Guard
 from commonwork.journal.projection import Context, State
 from commonwork.production.contribution_bodies import row_shares
 from commonwork.production.tables import contributions
 from commonwork.property.artifacts import licensors
-from commonwork.property.licences import Commercial, clause_text, commercial_use
+from commonwork.property.licences import Commercial, alternatives, clause_text, commercial_use
 from commonwork.property.tables import artifacts
 
 #: An organisation's claim to be worker-owned stands unless contested or rejected.
@@ -80,6 +80,14 @@ def decide_use(state: State, ctx: Context) -> tuple[str, Commercial, list[str]]:
 def check_use(state: State, ctx: Context) -> None:
     body: UseBody = ctx.body
     what, licence, _people = _subject(state, ctx, body)
+    if body.subject != "commons" and state.get(artifacts, (ctx.commons_id, body.subject)):
+        choices = alternatives(licence)
+        wrong = [term for term in body.terms if term not in choices]
+        if wrong:
+            raise InvalidAction(
+                f"{what} is under {licence}: the terms a use relies on are its licence or one "
+                f"of its choices ({', '.join(choices)}), not {', '.join(wrong)}"
+            )
     if not body.commercial:
         return
     _what, found, people = decide_use(state, ctx)

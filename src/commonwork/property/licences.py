@@ -178,6 +178,18 @@ def licence(key: str) -> Licence | None:
     return table.licences[canonical] if canonical else None
 
 
+def alternatives(expression: str) -> tuple[str, ...]:
+    """The expression and, for ``A OR B …``, each of its choices as it is written in it (a user
+    may rely on any one of them)."""
+    from license_expression import OR
+
+    parsed = _licensing().parse(expression, validate=False, strict=False)
+    found = [str(parsed)]
+    if isinstance(parsed, OR):
+        found += [str(arg) for arg in parsed.args]
+    return tuple(found)
+
+
 def clause(key: str) -> Citation | None:
     """A clause of the table by its key (as a derivation's decision records it), or None."""
     return _table().clauses.get(key)
