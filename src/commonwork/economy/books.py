@@ -760,7 +760,8 @@ ACTIONS = (
         type="economy.income.record",
         summary="As the treasurer, record money the commons received (a donation, a grant, a "
         "benefit-sharing payment, a member's money contribution): outside → treasury, with its "
-        "reference (counted once) and receipt",
+        "reference (counted once) and receipt; money received for an artifact passes the "
+        "charter's upstream share to the commons it was derived from",
         body=IncomeBody,
         check=check_income,
         apply=apply_income,
@@ -769,8 +770,8 @@ ACTIONS = (
     ActionSpec(
         type="economy.payment.record",
         summary="As the treasurer, record a bank payment of what the commons owes someone "
-        "(payable → outside), with its reference; the payee confirms it or reports that it "
-        "never arrived",
+        "(payable → outside), or what it owes another commons upstream, with its reference; the "
+        "payee confirms it or reports that it never arrived",
         body=PaymentBody,
         check=check_payment,
         apply=apply_payment,

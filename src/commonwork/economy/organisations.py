@@ -420,7 +420,7 @@ ACTIONS = (
     ActionSpec(
         type="economy.use.declare",
         summary="Declare an organisation's use of the commons or of one of its artifacts, with "
-        "the licence terms it relies on",
+        "the licence terms it relies on; a commercial use is checked against the licence",
         body=UseBody,
         check=check_use,
         apply=apply_use,
