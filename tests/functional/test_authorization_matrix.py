@@ -844,6 +844,7 @@ def fill(template: str, stage: Stage, body: dict[str, Any] | None = None, **more
         "task_id": body.get("task", ""),
         "proposal_id": body.get("proposal", ""),
         "case_id": body.get("case", stage.case),
+        "artifact_id": body.get("artifact", body.get("derived", stage.contribution)),
         "code": stage.code,
         **more,
     }
@@ -922,7 +923,13 @@ def _record_form(body: dict[str, Any]) -> dict[str, str]:
     return {name: body[name] for name in ("kind", "quantity", "description")}
 
 
+def _artifact_form(body: dict[str, Any]) -> dict[str, str]:
+    fields = {name: body[name] for name in ("title", "kind", "licence")}
+    return {**fields, "sha256": body["version"]["sha256"]}
+
+
 PAGE_PROPOSAL = PAGE + "/proposals/{proposal_id}"
+PAGE_ARTIFACT = PAGE + "/artifacts/{artifact_id}"
 PAGE_ACTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], dict[str, str]], str], ...] = (
     ("/found", FOUND, lambda body: FOUND_FORM, ""),
     (
@@ -957,6 +964,38 @@ PAGE_ACTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], dict[str, str]], 
         PAGE + "/cases/{case_id}/rule",
         CASE_RULE,
         lambda body: {"verdict": body["verdict"], "reason": body["reason"]},
+        "",
+    ),
+    # The artifact pages' forms (the open stage holds no artifact: what names one is not found).
+    (PAGE + "/artifacts", "property.artifact.create", _artifact_form, ""),
+    (
+        PAGE_ARTIFACT + "/versions",
+        "property.artifact.version",
+        lambda body: {"sha256": body["version"]["sha256"], "licence": body["licence"]},
+        "",
+    ),
+    (
+        PAGE_ARTIFACT + "/links",
+        "property.artifact.link",
+        lambda body: {"contributions": "\n".join(body["contributions"])},
+        "",
+    ),
+    (
+        PAGE_ARTIFACT + "/licence-changes",
+        "property.licence.change",
+        lambda body: {"licence": body["licence"]},
+        "",
+    ),
+    (
+        PAGE_ARTIFACT + "/licence-answers",
+        "property.licence.answer",
+        lambda body: {"change": body["change"], "answer": body["answer"]},
+        "",
+    ),
+    (
+        PAGE_ARTIFACT + "/derivations",
+        "property.derivation.record",
+        lambda body: {"source_artifact": body["source"]["artifact"], "kind": body["kind"]},
         "",
     ),
 )
@@ -1382,12 +1421,20 @@ def account_page_cases() -> list[Case]:
     def bank_details(world: World, stage: Stage) -> Call:
         return Call("/me/bank-details", form={"commons": stage.commons, "details": IBAN})
 
+    def attribution_name(world: World, stage: Stage) -> Call:
+        return Call(fill(PAGE + "/attribution-name", stage), form={"name": "Otto L."})
+
     invited = (Write(INVITE, "member"), Write(JOIN, "outsider"))
     before_a_session = ("form-no-token",)  # sign-up and sign-in check the form's Origin
     return [
         *page_cases(  # the wallet's form: node-local, each person's own
             "/me/bank-details",
             bank_details,
+            dict.fromkeys(("outsider", "member", "other", "leaver"), NOTHING),
+        ),
+        *page_cases(  # the artifact page's form: node-local too, the name attribution shows
+            PAGE + "/attribution-name",
+            attribution_name,
             dict.fromkeys(("outsider", "member", "other", "leaver"), NOTHING),
         ),
         *page_cases("/signup", sign_up, {"anonymous": NOTHING}, cross_site=before_a_session),

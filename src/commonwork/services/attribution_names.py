@@ -142,7 +142,7 @@ def own_attribution_name(node: Node, *, did: str, commons_id: str) -> Attributio
 # --- the attribution of an artifact ------------------------------------------------------------
 
 
-def artifact_or_missing(state: DbState, commons_id: str, artifact_id: str) -> Row:
+def _artifact_or_missing(state: DbState, commons_id: str, artifact_id: str) -> Row:
     """The artifact's row; NotFound that says how an artifact is named."""
     row = state.get(artifacts, (commons_id, artifact_id))
     if row is None:
@@ -153,7 +153,7 @@ def artifact_or_missing(state: DbState, commons_id: str, artifact_id: str) -> Ro
     return row
 
 
-def derivation_rows_in(state: DbState, commons_id: str, artifact_id: str) -> list[Row]:
+def _derivation_rows_in(state: DbState, commons_id: str, artifact_id: str) -> list[Row]:
     """What the artifact was derived from: its derivations, by the (commons, derived) pairs."""
     found = []
     for pair in state.scan(derivation_pairs, (commons_id, artifact_id)):
@@ -163,7 +163,7 @@ def derivation_rows_in(state: DbState, commons_id: str, artifact_id: str) -> lis
     return sorted(found, key=lambda row: int(row["seq"]))
 
 
-def ranked_names(state: DbState, commons_id: str, row: Row) -> list[tuple[str, str, int]]:
+def _ranked_names(state: DbState, commons_id: str, row: Row) -> list[tuple[str, str, int]]:
     """(did, shown name, share) of an artifact's contributors, largest share first; its
     creator (with no share) while nobody has one."""
     held = shares(state, commons_id, str(row["artifact_id"]))
@@ -185,7 +185,7 @@ def _source(state: DbState, row: Row, base_url: str | None) -> attribution.Sourc
     authors: tuple[str, ...] = ()
     url = None
     if held is not None:
-        authors = tuple(name for _, name, _ in ranked_names(state, source_commons, held))
+        authors = tuple(name for _, name, _ in _ranked_names(state, source_commons, held))
         url = _page_url(base_url, source_commons, source)
     elif row["evidence"] == "proved" and row["source_creator"]:
         authors = (str(row["source_creator"]),)
@@ -206,7 +206,7 @@ def _record(
 ) -> attribution.ArtifactRecord:
     require_head(conn, commons_id)
     state = DbState(conn)
-    row = artifact_or_missing(state, commons_id, artifact_id)
+    row = _artifact_or_missing(state, commons_id, artifact_id)
     name_query = sa.select(commons.c.name).where(commons.c.commons_id == commons_id)
     commons_name = str(conn.execute(name_query).scalar() or commons_id)
     version_query = sa.select(artifact_versions).where(
@@ -224,10 +224,10 @@ def _record(
         )
         for v in conn.execute(version_query).mappings()
     )
-    credited = ranked_names(state, commons_id, row)  # its creator while nobody has a share
+    credited = _ranked_names(state, commons_id, row)  # its creator while nobody has a share
     sources = tuple(
         _source(state, derivation, base_url)
-        for derivation in derivation_rows_in(state, commons_id, artifact_id)
+        for derivation in _derivation_rows_in(state, commons_id, artifact_id)
         if derivation["status"] != "refused"
     )
     return attribution.ArtifactRecord(

@@ -13,13 +13,13 @@ primary key. Contributors' shares are the settled value points of the accepted w
 artifact (what the rules read for its licensors), shown exactly: milli-points, and the share of
 the total as a fraction and a percentage rounded half up from that fraction, never a float.
 The names shown are the ones people chose for attribution (services/attribution_names.py).
+The read models are services/property_models.py's, exported from here too.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -33,7 +33,7 @@ from commonwork.node import journal_store
 from commonwork.node.node import Node
 from commonwork.node.state import DbState, plain_row
 from commonwork.property import artifacts as artifact_rules
-from commonwork.property import licences
+from commonwork.property import attribution, licences
 from commonwork.property.tables import (
     artifact_versions,
     artifacts,
@@ -42,16 +42,40 @@ from commonwork.property.tables import (
     licence_consents,
     upstream_flows,
 )
+
+# Row helpers shared by the two property reads; private, since they hand rows (Any), not read
+# models (tests/unit/test_service_signatures.py).
 from commonwork.services.attribution_names import (
-    artifact_or_missing,
-    derivation_rows_in,
-    ranked_names,
+    _artifact_or_missing,
+    _derivation_rows_in,
+    _ranked_names,
     shown_names,
 )
-from commonwork.services.books_models import Money, Transaction, exponents, money, page_limit
+from commonwork.services.books_models import Transaction, exponents, money, page_limit
 from commonwork.services.books_read import transaction_detail
 from commonwork.services.journals import require_head
 from commonwork.services.models import JsonValue
+from commonwork.services.property_models import (
+    Answer,
+    ArtifactDetail,
+    ArtifactItem,
+    ArtifactPage,
+    Clause,
+    Contributor,
+    Derivation,
+    Evidence,
+    Graph,
+    GraphEdge,
+    GraphNode,
+    LicenceChange,
+    LicenceTerm,
+    Person,
+    ReusePage,
+    UpstreamDetail,
+    UpstreamFlow,
+    UpstreamShare,
+    VersionItem,
+)
 
 # The action types the doors sign (the doors never import the area).
 CREATE = "property.artifact.create"
@@ -71,165 +95,20 @@ GRAPH_NODES = 200
 #: A page of the reuse section continues after ``<recorded_at>~<derivation id>``.
 CURSOR = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)~([0-9a-f]{64})$")
 _TOKEN = re.compile(r"[A-Za-z0-9.+:-]+")
+#: Where an artifact's page is (attribution links to it): ``.format(commons_id=…, artifact_id=…)``.
+ARTIFACT_PATH = attribution.ARTIFACT_PATH
 
-
-@dataclass(frozen=True)
-class Person:
-    did: str
-    name: str
-
-
-@dataclass(frozen=True)
-class LicenceTerm:
-    """One licence (or exception) an expression names; ``name`` and ``url`` where the licence
-    table knows it."""
-
-    id: str
-    name: str | None
-    url: str | None
-    exception: bool
-
-
-@dataclass(frozen=True)
-class ArtifactItem:
-    artifact_id: str
-    title: str
-    kind: str
-    licence: str
-    creator: str
-    creator_name: str
-    created_seq: int
-    created_at: str
-    updated_at: str
-    versions: int
-    latest_sha256: str
-    links: int
-    sources: int  # derivations recorded into it (what it was derived from)
-    reusers: int  # derivations from it recorded in this commons
-    open_change: str | None
-
-
-@dataclass(frozen=True)
-class ArtifactPage:
-    """Artifacts newest first; ``next_before``: ask again with ``before`` set to it."""
-
-    items: tuple[ArtifactItem, ...]
-    limit: int
-    next_before: int | None
-
-
-@dataclass(frozen=True)
-class VersionItem:
-    number: int
-    sha256: str
-    url: str | None
-    size: int | None
-    media_type: str | None
-    licence: str
-    note: str
-    by: str
-    by_name: str
-    entry_id: str
-    seq: int
-    recorded_at: str
-
-
-@dataclass(frozen=True)
-class Contributor:
-    """A contributor with a share: milli value points, and exactly what part of the total."""
-
-    did: str
-    name: str
-    share_milli: int
-    points: str
-    fraction: str
-    percent: str
-
-
-@dataclass(frozen=True)
-class Answer:
-    member: str
-    name: str
-    answer: str  # consent | refuse
-    entry_id: str
-    recorded_at: str
-
-
-@dataclass(frozen=True)
-class LicenceChange:
-    change_id: str
-    from_licence: str
-    to_licence: str
-    reason: str
-    proposed_by: str
-    proposed_by_name: str
-    proposed_at: str
-    seq: int
-    status: str  # open | done | refused | withdrawn
-    ended_by: str | None
-    ended_at: str | None
-    answers: tuple[Answer, ...]
-    waiting_for: tuple[Person, ...]
-
-
-@dataclass(frozen=True)
-class Clause:
-    key: str
-    licence: str
-    section: str
-    text: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Derivation:
-    """A derivation, recorded in ``commons_id``: ``derived`` (an artifact of that commons) was
-    made from ``source`` (of ``source_commons``)."""
-
-    derivation_id: str
-    commons_id: str
-    commons_name: str
-    derived: str
-    derived_title: str
-    derived_licence: str
-    source_commons: str
-    source_commons_name: str  # '' for a commons this node does not hold
-    source: str
-    source_title: str
-    source_licence: str
-    source_version: int | None
-    source_sha256: str | None
-    source_creator: str
-    evidence: str  # local | proved | unproved
-    kind: str
-    weight: int
-    changed: bool
-    status: str  # allowed | needs_review | refused
-    decision: str  # allow | review: the licence table's
-    clauses: tuple[Clause, ...]
-    notes: tuple[str, ...]
-    reviewed_by: str | None
-    recorded_by: str
-    seq: int
-    recorded_at: str
-
-
-@dataclass(frozen=True)
-class ArtifactDetail:
-    commons_id: str
-    commons_name: str
-    artifact: ArtifactItem
-    description: str
-    licence_terms: tuple[LicenceTerm, ...]
-    allowed_licences: tuple[str, ...]  # what its licence may change to, by the charter now
-    versions: tuple[VersionItem, ...]  # newest first
-    contributors: tuple[Contributor, ...]  # largest share first
-    total_milli: int
-    licensors: tuple[Person, ...]
-    open_change: LicenceChange | None
-    past_changes: tuple[LicenceChange, ...]  # newest first
-    derived_from: tuple[Derivation, ...]
-    derived_into: tuple[Derivation, ...]  # newest first, here and in other commons on this node
+__all__ = [
+    "ARTIFACT_KINDS", "ARTIFACT_PATH", "CHANGES_SHOWN", "CREATE", "CURSOR", "DERIVATION_KINDS",
+    "DERIVE", "DERIVED_SHOWN", "GRAPH_DEPTH", "GRAPH_NODES", "LICENCE_ANSWER", "LICENCE_CHANGE",
+    "LINK", "REUSE_SIDES", "VERSION",
+    "Answer", "ArtifactDetail", "ArtifactItem", "ArtifactPage", "Clause", "Contributor",
+    "Derivation", "Evidence", "Graph", "GraphEdge", "GraphNode", "LicenceChange", "LicenceTerm",
+    "Person", "ReusePage", "UpstreamDetail", "UpstreamFlow", "UpstreamShare", "VersionItem",
+    "allowed_licences", "artifact_detail", "artifact_evidence", "artifact_graph",
+    "current_licence", "evidence_lines", "income_upstream", "licence_terms", "list_artifacts",
+    "reuse_page",
+]  # fmt: skip
 
 
 def _text(value: object) -> str | None:
@@ -477,14 +356,14 @@ def artifact_detail(node: Node, commons_id: str, artifact_id: str) -> ArtifactDe
     with node.reading() as conn:
         require_head(conn, commons_id)
         state = DbState(conn)
-        row = artifact_or_missing(state, commons_id, artifact_id)
-        held = ranked_names(state, commons_id, row)
+        row = _artifact_or_missing(state, commons_id, artifact_id)
+        held = _ranked_names(state, commons_id, row)
         contributors, total = _contributors(held)
         licensors = tuple(Person(did, name) for did, name, _ in held)
         changes = _changes(state, commons_id, artifact_id)
         open_change = next((c for c in changes if c.status == "open"), None)
         past = tuple(c for c in changes if c.status != "open")[:CHANGES_SHOWN]
-        derived_from = _derivations(conn, derivation_rows_in(state, commons_id, artifact_id))
+        derived_from = _derivations(conn, _derivation_rows_in(state, commons_id, artifact_id))
         derived_into = _derivations(conn, _derived_into(conn, commons_id, artifact_id))
         creator = shown_names(conn, commons_id, [str(row["creator"])])
         return ArtifactDetail(
@@ -506,46 +385,6 @@ def artifact_detail(node: Node, commons_id: str, artifact_id: str) -> ArtifactDe
 
 
 # --- the graph around an artifact --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GraphNode:
-    """An artifact in the graph, keyed ``<commons id>:<artifact id>``; ``depth``: hops from the
-    artifact asked about (negative: what it was derived from; positive: what was derived from
-    it); ``held``: its commons is on this node (else the title and licence are the ones the
-    derivation recorded)."""
-
-    key: str
-    commons_id: str
-    artifact_id: str
-    title: str
-    licence: str
-    depth: int
-    held: bool
-
-
-@dataclass(frozen=True)
-class GraphEdge:
-    """A derivation: ``derived`` was made from ``source`` (node keys), recorded in
-    ``commons_id``."""
-
-    derivation_id: str
-    commons_id: str
-    source: str
-    derived: str
-    kind: str
-    status: str
-    weight: int
-
-
-@dataclass(frozen=True)
-class Graph:
-    root: str
-    nodes: tuple[GraphNode, ...]
-    edges: tuple[GraphEdge, ...]
-    max_depth: int
-    max_nodes: int
-    truncated: bool  # a bound stopped the walk: more lies beyond
 
 
 class _Walk:
@@ -585,7 +424,7 @@ class _Walk:
     def up(self, frontier: list[tuple[str, str]], depth: int) -> list[tuple[str, str]]:
         found = []
         for commons_id, artifact_id in frontier:
-            for row in derivation_rows_in(self.state, commons_id, artifact_id):
+            for row in _derivation_rows_in(self.state, commons_id, artifact_id):
                 source = (str(row["source_commons"]), str(row["source"]))
                 if self.node(*source, -depth, row):
                     self.edge(row)
@@ -609,14 +448,14 @@ def artifact_graph(node: Node, commons_id: str, artifact_id: str) -> Graph:
     with node.reading() as conn:
         require_head(conn, commons_id)
         walk = _Walk(DbState(conn))
-        row = artifact_or_missing(walk.state, commons_id, artifact_id)
+        row = _artifact_or_missing(walk.state, commons_id, artifact_id)
         walk.node(commons_id, artifact_id, 0, row)
         up = down = [(commons_id, artifact_id)]
         for depth in range(1, GRAPH_DEPTH + 1):
             up, down = walk.up(up, depth), walk.down(down, depth)
         if up or down:  # the last hop found more: what lies beyond it is not walked
             walk.truncated = walk.truncated or any(
-                derivation_rows_in(walk.state, *key) for key in up
+                _derivation_rows_in(walk.state, *key) for key in up
             ) or any(_derived_into(conn, *key) for key in down)  # fmt: skip
     return Graph(
         root=f"{commons_id}:{artifact_id}",
@@ -629,18 +468,6 @@ def artifact_graph(node: Node, commons_id: str, artifact_id: str) -> Graph:
 
 
 # --- what a commons reuses, and who reuses it ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReusePage:
-    """``we_reuse``: derivations recorded here from another commons' artifacts; ``reuses_us``:
-    derivations recorded in the other commons this node holds from this one's. Newest first;
-    ``next_after``: ask again with ``after`` set to it."""
-
-    side: str
-    items: tuple[Derivation, ...]
-    limit: int
-    next_after: str | None
 
 
 def reuse_page(
@@ -686,30 +513,12 @@ def reuse_page(
 # --- evidence: the signed entries that prove an artifact to another commons ----------------------
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """The wire lines of an artifact's create entry and (after its first version) of its latest
-    version entry, exactly as the journal exports them: what another commons embeds in a
-    derivation's ``source.evidence``. ``entries_commons``: the commons the entries belong to
-    (a fork's artifact made before the fork: its parent), which that derivation names;
-    ``proves_licence``: whether they name the licence (a create entry that took the charter's
-    default without naming it needs a later version entry)."""
-
-    commons_id: str
-    entries_commons: str
-    artifact_id: str
-    entry_ids: tuple[str, ...]
-    lines: tuple[str, ...]
-    proves_licence: bool
-    note: str
-
-
 def artifact_evidence(node: Node, commons_id: str, artifact_id: str) -> Evidence:
     """The signed entries that prove the artifact, its title and its latest licence."""
     with node.reading() as conn:
         require_head(conn, commons_id)
         state = DbState(conn)
-        row = artifact_or_missing(state, commons_id, artifact_id)
+        row = _artifact_or_missing(state, commons_id, artifact_id)
         wanted = [(int(row["created_seq"]), artifact_id)]
         if int(row["versions"]) > 1:
             latest = state.get(artifact_versions, (commons_id, artifact_id, int(row["versions"])))
@@ -752,47 +561,6 @@ def evidence_lines(text: str) -> list[str]:
 
 
 # --- why money passed upstream --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UpstreamFlow:
-    """One edge of the derivation graph that carried money: ``derived`` passed ``amount`` to
-    ``source`` (of ``source_commons``), by the derivation ``derivation_id``."""
-
-    n: int
-    derivation_id: str
-    derived: str
-    derived_title: str
-    source_commons: str
-    source_commons_name: str
-    source: str
-    source_title: str
-    kind: str
-    weight: int
-    amount: Money
-    explanation: str
-
-
-@dataclass(frozen=True)
-class UpstreamShare:
-    """What one upstream commons got of the income: owed to it (``upstream:<commons id>``)."""
-
-    commons_id: str
-    name: str
-    amount: Money
-
-
-@dataclass(frozen=True)
-class UpstreamDetail:
-    commons_id: str
-    txn_id: str
-    artifact: str | None
-    artifact_title: str
-    received: Money | None
-    kept: Money | None
-    flows: tuple[UpstreamFlow, ...]
-    upstream: tuple[UpstreamShare, ...]
-    explanation: str
 
 
 def _flow(row: Row, derivation: Row | None, titles: dict[str, str], names: dict[str, str],
@@ -913,4 +681,4 @@ def current_licence(node: Node, commons_id: str, artifact_id: str) -> str:
     """The artifact's licence now (a new version restates it)."""
     with node.reading() as conn:
         require_head(conn, commons_id)
-        return str(artifact_or_missing(DbState(conn), commons_id, artifact_id)["licence"])
+        return str(_artifact_or_missing(DbState(conn), commons_id, artifact_id)["licence"])

@@ -188,6 +188,7 @@ def create_app(node: Node) -> FastAPI:
         pages_forks,
         pages_governance,
         pages_invitations,
+        pages_property,
         pages_standing,
     )
 
@@ -238,6 +239,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(pages_arbitration.router, dependencies=signs)
     app.include_router(pages_economy.router)
     app.include_router(pages_economy_boards.router)
+    app.include_router(pages_property.router, dependencies=signs)
     app.include_router(feeds.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
