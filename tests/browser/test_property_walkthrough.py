@@ -93,7 +93,16 @@ def test_a_newcomer_makes_artifacts_and_records_what_they_were_made_from(
     sign_up(page, site, "Ada", "ada@example.org")
     account, _ = accounts.sign_in(node, email="ada@example.org", password=PASSWORD)
     ada = accounts.custodial_keypair(node, account)
-    commons = found(node, ada, "Seed Library")
+    # Ada founds it on the page, naming the licences authors may choose and the upstream share.
+    page.goto(f"{site}/found")
+    page.get_by_label("Name", exact=True).fill("Seed Library")
+    page.get_by_label("Purpose").fill("Keep open-pollinated seeds in common")
+    page.get_by_label("Licence", exact=True).fill("CC-BY-SA-4.0")
+    page.get_by_label("Authors may also choose").fill("GPL-3.0-or-later\nMIT\nPPL")
+    page.get_by_label("Share passed upstream").fill("10")
+    page.get_by_test_id("found-button").click()
+    page.wait_for_url(re.compile(r"/commons/[0-9a-f]{64}$"))
+    commons = page.url.rsplit("/", 1)[1]
     maker = Keypair.generate()
     upstream = found(node, maker, "Upstream designs")
     frame = acting.act(

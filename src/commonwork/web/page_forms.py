@@ -73,11 +73,15 @@ class CharterForm:
     metrics: str = ""
     licence: str = "CC-BY-SA-4.0"
     join_policy: str = "open"
+    #: Other licences authors may choose for their own artifacts, one per line.
+    other_licences: str = ""
+    #: The share (percent, a whole number) of money received for an artifact passed upstream.
+    upstream: str = ""
 
     def charter(self) -> dict[str, Any]:
         if self.join_policy not in JOIN_POLICIES:
             raise BadInput("choose a join policy: open or by invitation")
-        return {
+        charter: dict[str, Any] = {
             "name": self.name.strip(),
             "purpose": self.purpose.strip(),
             "aims": lines_of(self.aims),
@@ -85,6 +89,20 @@ class CharterForm:
             "licence": self.licence.strip(),
             "join_policy": self.join_policy,
         }
+        terms: dict[str, Any] = {}
+        if lines_of(self.other_licences):
+            terms["licences"] = lines_of(self.other_licences)
+        if self.upstream.strip():
+            share = self.upstream.strip().removesuffix("%").strip()
+            if not share.isdigit() or int(share) > 100:
+                raise BadInput(
+                    "the upstream share is a whole percentage from 0 to 100",
+                    errors=[{"field": "charter.property.upstream_bp", "message": "0 to 100"}],
+                )
+            terms["upstream_bp"] = int(share) * 100
+        if terms:
+            charter["property"] = terms
+        return charter
 
 
 @dataclass(frozen=True)
@@ -325,6 +343,8 @@ CHARTER_LABELS = {
     "charter.metrics": "Metrics",
     "charter.licence": "Licence",
     "charter.join_policy": "Who may join",
+    "charter.property.licences": "Authors may also choose",
+    "charter.property.upstream_bp": "Share passed upstream",
     "charter": "Rules",
 }
 VALIDATION_LABELS = {"reason": "Reason", "quantity": "Quantity you find right"}
