@@ -64,3 +64,165 @@ def test_the_terms_of_a_use_are_the_artifacts_licence_or_one_of_its_choices(
         "economy.use.declare",
         {"org": org.did, "terms": ["CC-BY-SA-4.0"], "commercial": True},
     )
+
+
+def test_the_licensing_mandate_counts_only_a_real_agreement(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    """A company cannot buy the PPL licence with a token: the agreement must have begun, be
+    open-ended, and share at least the charter's least share of revenue."""
+    ada, org = people["ada"], people["org"]
+    association = Keypair.generate()
+    at(any_node, "2031-03-10T09:00:00.000Z")
+    charter = {
+        **CHARTER,
+        "property": {"licences": ["PPL"], "licensing_mandate": True, "licensing_min_share_bp": 200},
+    }
+    commons_id = found(any_node, ada, charter)
+    design = act(
+        any_node,
+        commons_id,
+        ada,
+        "property.artifact.create",
+        {"title": "Hitch", "kind": "design", "licence": "PPL", "version": {"sha256": "ab" * 32}},
+    ).entry.id
+    act(
+        any_node,
+        commons_id,
+        association,
+        "economy.org.declare",
+        {
+            "org": association.did,
+            "name": "Foundation",
+            "form": "association",
+            "representatives": [ada.did],
+        },
+    )
+    act(
+        any_node,
+        commons_id,
+        org,
+        "economy.org.declare",
+        {"org": org.did, "name": "KitCo", "form": "company", "representatives": [ada.did]},
+    )
+    use = {"org": org.did, "subject": design, "terms": ["PPL"], "commercial": True}
+    share = {"org": org.did, "basis": "revenue_share", "currency": "EUR", "period": "year"}
+    act(
+        any_node,
+        commons_id,
+        ada,
+        "economy.agreement.sign",
+        {**share, "share_bp": 1, "starts": "2031"},
+    )
+    act(
+        any_node,
+        commons_id,
+        ada,
+        "economy.agreement.sign",
+        {**share, "share_bp": 500, "starts": "2999"},
+    )
+    token = refused(any_node, commons_id, ada, "economy.use.declare", use)
+    assert token.extra["reason"] == "needs_licence"
+    assert "at least 2%" in token.detail
+    act(
+        any_node,
+        commons_id,
+        ada,
+        "economy.agreement.sign",
+        {**share, "share_bp": 200, "starts": "2031"},
+    )
+    act(any_node, commons_id, ada, "economy.use.declare", use)
+
+
+def test_a_contested_cooperative_does_not_clear_its_claim_by_declaring_again(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    ada, coop = people["ada"], people["org"]
+    at(any_node, "2031-03-10T09:00:00.000Z")
+    commons_id = found(any_node, ada, {**CHARTER, "property": {"licences": ["PPL"]}})
+    design = act(
+        any_node,
+        commons_id,
+        ada,
+        "property.artifact.create",
+        {"title": "Hitch", "kind": "design", "licence": "PPL", "version": {"sha256": "ab" * 32}},
+    ).entry.id
+    declared = {
+        "org": coop.did,
+        "name": "Coop",
+        "form": "worker_coop",
+        "evidence": {"registry_id": "C-1", "statutes_sha256": "cd" * 32},
+    }
+    act(
+        any_node,
+        commons_id,
+        coop,
+        "economy.org.declare",
+        {**declared, "representatives": [ada.did]},
+    )
+    act(
+        any_node,
+        commons_id,
+        ada,
+        "economy.org.contest",
+        {"org": coop.did, "reason": "Outside investors own it."},
+    )
+    again = {**declared, "evidence": {"registry_id": "C-2", "statutes_sha256": "ef" * 32}}
+    act(any_node, commons_id, coop, "economy.org.declare", again)
+    use = {"org": coop.did, "subject": design, "terms": ["PPL"], "commercial": True}
+    still = refused(any_node, commons_id, ada, "economy.use.declare", use)
+    assert still.extra["reason"] == "needs_licence"
+    assert "contested" in still.detail
+
+
+def test_a_use_is_judged_by_the_terms_it_relies_on(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    ada, org = people["ada"], people["org"]
+    at(any_node, "2031-03-10T09:00:00.000Z")
+    commons_id = found(any_node, ada, CHARTER_WITH_CHOICES)
+    either = act(
+        any_node,
+        commons_id,
+        ada,
+        "property.artifact.create",
+        {
+            "title": "Hitch",
+            "kind": "design",
+            "licence": "PPL OR MIT",
+            "version": {"sha256": "ab" * 32},
+        },
+    ).entry.id
+    act(
+        any_node,
+        commons_id,
+        org,
+        "economy.org.declare",
+        {"org": org.did, "name": "KitCo", "form": "company", "representatives": [ada.did]},
+    )
+    under_ppl = refused(
+        any_node,
+        commons_id,
+        ada,
+        "economy.use.declare",
+        {"org": org.did, "subject": either, "terms": ["PPL"], "commercial": True},
+    )
+    assert under_ppl.extra["reason"] == "needs_licence"
+
+
+@pytest.mark.parametrize("licence", ["(", ")", "OR", "MIT AND (", "MIT WITH", "LicenseRef-"])
+def test_a_malformed_licence_is_refused_with_a_reason(
+    any_node: Node, people: dict[str, Keypair], licence: str
+) -> None:
+    ada = people["ada"]
+    at(any_node, "2031-03-10T09:00:00.000Z")
+    commons_id = found(any_node, ada, CHARTER)
+    bad = refused(
+        any_node,
+        commons_id,
+        ada,
+        "property.artifact.create",
+        {"title": "Hitch", "kind": "design", "licence": licence, "version": {"sha256": "ab" * 32}},
+    )
+    assert bad.code == "invalid_action"
+    assert "SPDX" in bad.detail

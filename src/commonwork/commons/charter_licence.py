@@ -20,8 +20,22 @@ def _licensing() -> Any:
 _REF = re.compile(r"LicenseRef-[A-Za-z0-9.-]{1,100}")
 
 
+#: The longest licence expression kept, in its normal form (what the tables hold).
+MAX_LICENCE = 500
+
+
 def normalise_licence(expression: str) -> str:
     """The SPDX expression in normal form; ValueError naming what is wrong."""
+    normal = _normal(expression)
+    if len(normal) > MAX_LICENCE:
+        raise ValueError(
+            f"the licence expression is {len(normal)} characters in its normal form; at most "
+            f"{MAX_LICENCE}"
+        )
+    return normal
+
+
+def _normal(expression: str) -> str:
     if not expression.strip():
         raise ValueError("a licence is required, as an SPDX expression such as CC-BY-SA-4.0")
     try:
@@ -29,7 +43,12 @@ def normalise_licence(expression: str) -> str:
     except Exception as exc:  # the library raises several unrelated types for bad syntax
         raise ValueError(f"{expression!r} is not a valid SPDX expression: {exc}") from exc
     if info.errors:
-        unknown = _licensing().unknown_license_keys(expression)
+        try:
+            unknown = _licensing().unknown_license_keys(expression)
+        except Exception as exc:  # the same: a syntax the validator only reported
+            raise ValueError(
+                f"{expression!r} is not a valid SPDX expression: {'; '.join(info.errors)}"
+            ) from exc
         if unknown and all(_REF.fullmatch(key) for key in unknown):
             # A licence of one's own (SPDX "LicenseRef-<idstring>"): the parser leaves it as
             # written; the expression is normalised around it.

@@ -34,6 +34,9 @@ class Property(BaseModel):
     #: worker-owned, against a benefit-sharing agreement with the commons. Without it such an
     #: organisation asks the licensors themselves.
     licensing_mandate: bool = False
+    #: Under the mandate, the least share of revenue (basis points) a revenue-sharing agreement
+    #: pledges to count as the benefit-sharing agreement the licence is granted against.
+    licensing_min_share_bp: int = Field(default=100, ge=1, le=10_000)
 
 
 #: The property section of every charter that does not set its own.

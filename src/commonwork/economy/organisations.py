@@ -227,8 +227,14 @@ def apply_declare(state: State, ctx: Context) -> None:
         "claim": "declared" if held is None else held["claim"],
         "claim_by": None if held is None else held["claim_by"],
     }
-    if held is not None and (held["form"], held["evidence"]) != (row["form"], row["evidence"]):
-        row["claim"], row["claim_by"] = "declared", None  # a new claim, judged afresh
+    if (
+        held is not None
+        and (held["form"], held["evidence"]) != (row["form"], row["evidence"])
+        and held["claim"] not in ("contested", "rejected")
+    ):
+        # A new claim, judged afresh. A contested or rejected claim stays so: declaring again
+        # does not answer the members (a member contests anew, and they decide it).
+        row["claim"], row["claim_by"] = "declared", None
     for person in body.representatives:
         _add(state, ctx, body.org, person)
         row["representatives"] += 1

@@ -18,6 +18,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import orjson
 
 from commonwork.commons.actions import commons_row
@@ -54,25 +56,55 @@ def _subject(state: State, ctx: Context, body: UseBody) -> tuple[str, str, list[
     )
 
 
-def has_agreement(state: State, commons_id: str, org: str) -> bool:
-    """Whether the organisation has an active benefit-sharing agreement with the commons."""
+def has_agreement(state: State, commons_id: str, org: str, day: str, min_bp: int) -> bool:
+    """Whether the organisation has a benefit-sharing agreement with the commons that counts
+    for the mandate on ``day``: active, begun (its first period has started), not ending (no
+    last period set) and, sharing revenue, pledging at least the charter's least share. (A
+    commons' agreements are few: they are scanned.)"""
     return any(
-        row["org"] == org and row["status"] == "active"
+        row["org"] == org
+        and row["status"] == "active"
+        and row["last"] is None
+        and period_start(str(row["starts"])) <= day
+        and (row["basis"] != "revenue_share" or int(row["share_bp"] or 0) >= min_bp)
         for row in state.scan_commons(agreements, commons_id)
     )
+
+
+def percent(bp: int) -> str:
+    """Basis points as a percentage, exactly: 100 → "1", 250 → "2.5"."""
+    return str(Decimal(bp).scaleb(-2).normalize())
+
+
+def period_start(period: str) -> str:
+    """The first day of an agreement's period: "2031-04", "2031-Q2" or "2031"."""
+    if "-Q" in period:
+        return f"{period[:4]}-{(int(period[6]) - 1) * 3 + 1:02d}-01"
+    return f"{period}-01" if len(period) == 7 else f"{period}-01-01"
 
 
 def decide_use(state: State, ctx: Context) -> tuple[str, Commercial, list[str]]:
     """(what is used, the decision, its licensors) for a declared commercial use."""
     body: UseBody = ctx.body
     what, licence, people = _subject(state, ctx, body)
+    if body.subject != "commons" and state.get(artifacts, (ctx.commons_id, body.subject)):
+        # The use relies on the terms it names (each the licence or one of its choices: the
+        # rule checked it), so those decide: PPL named from "PPL OR MIT" is used under the PPL.
+        licence = " OR ".join(f"({term})" for term in body.terms)
     org = org_row(state, ctx.commons_id, body.org)
     worker_owned = org["form"] == "worker_coop" and org["claim"] in _STANDING_CLAIMS
     charter = orjson.loads(commons_row(state, ctx.commons_id)["charter"])
+    terms = property_of(charter)
     mandated = (
-        property_of(charter).licensing_mandate
+        terms.licensing_mandate
         and association_of(state, ctx.commons_id) is not None
-        and has_agreement(state, ctx.commons_id, body.org)
+        and has_agreement(
+            state,
+            ctx.commons_id,
+            body.org,
+            ctx.entry.recorded_at[:10],
+            terms.licensing_min_share_bp,
+        )
     )
     return what, commercial_use(licence, worker_owned=worker_owned, mandated=mandated), people
 
@@ -110,7 +142,9 @@ def check_use(state: State, ctx: Context) -> None:
             how = (
                 "the charter's licensing mandate lets the for-benefit association license it "
                 "against a benefit-sharing agreement: sign one with the commons "
-                "(economy.agreement.sign), then declare the use again"
+                "(economy.agreement.sign; begun, open-ended, and sharing at least "
+                f"{percent(property_of(charter).licensing_min_share_bp)}% of revenue if it shares "
+                "revenue), then declare the use again"
             )
         else:
             whom = ", ".join(people) or "the commons' contributors"
