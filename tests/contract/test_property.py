@@ -3,22 +3,25 @@ choose within the charter, versions that restate their licence, contributors' sh
 accepted work linked to them, licence changes by the consent of every licensor, derivations
 within and across commons checked against the licence table (a CC BY-SA source into a GPLv3
 artifact is allowed, a PPL source into an MIT artifact refused naming the clause, an unknown
-LicenseRef pair needs review and is decided by the members), all of it the same under verify on
-another node."""
+LicenseRef pair needs review and is decided by an arbitration case), all of it the same under
+verify on another node."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from commonwork.governance.tables import cases
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
 from commonwork.property.tables import artifacts, derivations
 from commonwork.services import journals, queries
+from commonwork.services.inbox import inbox_of
 from tests.conftest import open_node
 from tests.contract.test_books import balances, income
 from tests.contract.test_governance import act, at, refused
@@ -749,9 +752,19 @@ def test_money_passed_upstream_is_conserved_on_random_derivation_graphs(
     ]
 
 
+def case_of(node: Node, commons_id: str, case_id: str) -> dict[str, Any]:
+    with node.reading() as conn:
+        found_row = conn.execute(
+            cases.select().where((cases.c.commons_id == commons_id) & (cases.c.case_id == case_id))
+        ).mappings()
+        return dict(found_row.one())
+
+
 def test_a_derivation_in_review_is_decided_by_the_members(
     any_node: Node, people: dict[str, Keypair]
 ) -> None:
+    """Nobody may arbitrate (no standing reaches it): the case has no panel, and the members
+    decide it by a proposal with the effect ``arbitrate``, carried out at its close."""
     from tests.contract.test_governance import propose, stance
 
     ada, ben = people["ada"], people["ben"]
@@ -768,7 +781,31 @@ def test_a_derivation_in_review_is_decided_by_the_members(
         {"derived": manual, "kind": "collection", "source": {"artifact": labels}},
     ).entry.id
     assert row(any_node, derivations, commons_id, allowed)["status"] == "needs_review"
-    effect = {"kind": "derivation_review", "derivation": allowed, "verdict": "allow"}
+    case = case_of(any_node, commons_id, allowed)  # the recording entry opened it
+    assert (case["subject_kind"], case["subject"], case["opened_by"]) == (
+        "derivation",
+        allowed,
+        ada.did,
+    )
+    assert (case["status"], orjson.loads(case["panel"])) == ("no_panel", [])
+    ruled = refused(
+        any_node,
+        commons_id,
+        ben,
+        "governance.case.rule",
+        {"case": allowed, "verdict": "accept", "reason": "fine"},
+    )
+    assert ruled.extra["reason"] == "no_panel"
+    adjust = {"kind": "arbitrate", "case": allowed, "verdict": "adjust", "quantity": "2"}
+    wrong = refused(
+        any_node,
+        commons_id,
+        ada,
+        "governance.proposal.make",
+        {"title": "Adjust", "text": "?", "method": "majority", "effect": adjust},
+    )
+    assert wrong.extra["reason"] == "verdict_not_allowed"
+    effect = {"kind": "arbitrate", "case": allowed, "verdict": "accept"}
     pid = propose(
         any_node,
         commons_id,
@@ -783,7 +820,9 @@ def test_a_derivation_in_review_is_decided_by_the_members(
     at(any_node, "2031-03-05T12:00:00.000Z")
     join(any_node, commons_id, Keypair.generate(), "Cy")  # the close comes before it
     held = row(any_node, derivations, commons_id, allowed)
-    assert (held["status"], held["reviewed_by"]) == ("allowed", pid)
+    assert (held["status"], held["reviewed_by"]) == ("allowed", allowed)
+    decided = case_of(any_node, commons_id, allowed)
+    assert (decided["status"], decided["decided_by"]) == ("appealed", pid)
     again = refused(
         any_node,
         commons_id,
@@ -791,6 +830,78 @@ def test_a_derivation_in_review_is_decided_by_the_members(
         "governance.proposal.make",
         {"title": "Again", "text": "?", "method": "majority", "effect": effect},
     )
-    assert again.extra["reason"] == "not_in_review"
+    assert again.extra["reason"] == "appealed"
+    report = journals.verify_commons(any_node, commons_id)
+    assert report.ok, report.as_json()
+
+
+def test_a_panel_drawn_by_standing_refuses_a_derivation_in_review(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    """Members with standing (a founder's seed of 200; arbitrate takes 150) sit on the panel,
+    leaving out the derived artifact's creator, its licensors and the derivation's recorder;
+    a majority rules ``reject`` and the derivation is refused at that entry. ``adjust`` is not
+    a verdict on a derivation."""
+    names = ("ada", "ben", "cy", "dee", "eve")
+    keys = {name: people.get(name) or Keypair.generate() for name in names}
+    ada = keys["ada"]
+    at(any_node, "2031-03-01T09:00:00.000Z")
+    founded = charter(ada)
+    seeded = [{"member": keys[name].did, "standing": 200} for name in names]
+    founded["standing_policy"] = {**founded["standing_policy"], "founders": seeded}
+    commons_id = found(any_node, ada, {**founded, "property": OPEN_CHARTER["property"]})
+    for name in names[1:]:
+        join(any_node, commons_id, keys[name], name.title())
+    labels = create(any_node, commons_id, ada, "Label set", licence="LicenseRef-Seedkeepers-1.0")
+    manual = create(any_node, commons_id, ada, "Seed manual", licence="GPL-3.0-or-later")
+    review = act(
+        any_node,
+        commons_id,
+        ada,
+        "property.derivation.record",
+        {"derived": manual, "kind": "adaptation", "source": {"artifact": labels}},
+    ).entry.id
+    case = case_of(any_node, commons_id, review)
+    panel = orjson.loads(case["panel"])
+    assert (case["status"], case["round"], len(panel)) == ("open", 1, 3)
+    assert ada.did not in panel  # the creator, licensor and recorder
+    assert set(panel) <= {keys[name].did for name in names[1:]}
+    for did in panel:  # each heard of it, with a link to the case
+        [told] = [i for i in inbox_of(any_node, did).items if i.kind == "governance.case.drawn"]
+        assert told.link == f"/commons/{commons_id}/cases/{review}"
+    by_did = {key.did: key for key in keys.values()}
+    body = {"case": review, "reason": "the labels' licence forbids adaptations"}
+    mine = refused(any_node, commons_id, ada, "governance.case.rule", {**body, "verdict": "accept"})
+    assert mine.extra["reason"] == "not_on_panel"
+    adjust = refused(
+        any_node,
+        commons_id,
+        by_did[panel[0]],
+        "governance.case.rule",
+        {**body, "verdict": "adjust", "quantity": "3"},
+    )
+    assert adjust.extra["reason"] == "verdict_not_allowed"
+    act(
+        any_node,
+        commons_id,
+        by_did[panel[0]],
+        "governance.case.rule",
+        {**body, "verdict": "reject"},
+    )
+    assert row(any_node, derivations, commons_id, review)["status"] == "needs_review"
+    act(
+        any_node,
+        commons_id,
+        by_did[panel[1]],
+        "governance.case.rule",
+        {**body, "verdict": "reject"},
+    )
+    held = row(any_node, derivations, commons_id, review)
+    assert (held["status"], held["reviewed_by"]) == ("refused", review)  # at once
+    decided = case_of(any_node, commons_id, review)
+    assert (decided["status"], orjson.loads(decided["verdict"])) == (
+        "decided",
+        {"verdict": "reject"},
+    )
     report = journals.verify_commons(any_node, commons_id)
     assert report.ok, report.as_json()

@@ -1,7 +1,9 @@
 """``commonwork case``: read a commons' arbitration cases, rule on one as a member of its panel,
 and appeal a verdict to all the members.
 
-A case opens with the first weighted dispute of pending work (its id is the dispute's entry id).
+A case opens with the first weighted dispute of pending work (its id is the dispute's entry id),
+or with a derivation recorded as needing review (its id is the derivation's: accept allows it,
+reject refuses it).
 Its panel is drawn from the journal; only its members rule (``case rule``), each with a reason,
 and a majority decides. ``case appeal`` makes the one proposal with the effect ``arbitrate``
 that may replace a panel's verdict (the charter's arbitration rule decides how it is voted on).
@@ -37,14 +39,29 @@ def _verdict_text(verdict: CaseVerdict | None, unit: str) -> str:
     return verdict.verdict
 
 
+def _subject_text(row: CaseRow) -> str:
+    """What the case is about, in a line."""
+    if row.work is not None:
+        work = row.work
+        return f"{work.quantity} {work.unit}  {work.contributor_name}: {work.description}"
+    derivation = row.derivation
+    if derivation is None:
+        return f"{row.subject_kind} {row.subject}"
+    return (
+        f"derivation ({derivation.kind}): {derivation.derived_title} "
+        f"({derivation.derived_licence}) from {derivation.source_title} "
+        f"({derivation.source_licence})"
+    )
+
+
 def _line(row: CaseRow) -> str:
     if row.status == "open":
         state = f"open until {row.due_at}" + (" (overdue)" if row.overdue else "")
     else:
         state = row.status
+    unit = row.work.unit if row.work is not None else ""
     return (
-        f"{row.case_id}  {state:<37}  {_verdict_text(row.verdict, row.work.unit):<16}  "
-        f"{row.work.quantity} {row.work.unit}  {row.work.contributor_name}: {row.work.description}"
+        f"{row.case_id}  {state:<37}  {_verdict_text(row.verdict, unit):<16}  {_subject_text(row)}"
     )
 
 
@@ -84,9 +101,12 @@ def show(state: CliState, commons_id: str, case_id: str, as_json: bool) -> None:
         return
     case, work = detail.case, detail.case.work
     emit(f"case {case.case_id}  [{case.status}, round {case.round}]")
-    author = work.contributor_name or work.contributor
-    emit(f"work: {work.quantity} {work.unit} of {work.kind} by {author}")
-    emit(f"  {work.description}")
+    if work is not None:
+        author = work.contributor_name or work.contributor
+        emit(f"work: {work.quantity} {work.unit} of {work.kind} by {author}")
+        emit(f"  {work.description}")
+    else:
+        _show_derivation(commons_id, case)
     emit(f"  now: {detail.work_status}" + (" (provisional)" if detail.work_provisional else ""))
     for dispute in detail.disputes:
         emit(f"disputed by {dispute.validator_name or dispute.validator}: {dispute.reason}")
@@ -99,18 +119,37 @@ def show(state: CliState, commons_id: str, case_id: str, as_json: bool) -> None:
             f"rules until {case.due_at}"
             + (" (overdue: redrawn at the next entry)" if case.overdue else "")
         )
+    unit = work.unit if work is not None else ""
     for ruling in detail.rulings:
-        verdict = _verdict_text(CaseVerdict(ruling.verdict, ruling.quantity), work.unit)
+        verdict = _verdict_text(CaseVerdict(ruling.verdict, ruling.quantity), unit)
         emit(f"ruling by {ruling.name or ruling.member}: {verdict}: {ruling.reason}")
     if case.verdict is not None:
         by = "the panel" if case.decided_by == "panel" else f"appeal {case.decided_by}"
-        emit(f"verdict: {_verdict_text(case.verdict, work.unit)} by {by} at {case.decided_at}")
+        emit(f"verdict: {_verdict_text(case.verdict, unit)} by {by} at {case.decided_at}")
     appealed = detail.appeal_proposal
     if appealed is not None:
         emit(f"appealed by proposal {appealed.proposal_id} ({appealed.status})")
     if detail.appealable:
         until = f" until {detail.appeal_until}" if detail.appeal_until else ""
         emit(f"may be appealed{until}: commonwork case appeal {commons_id} {case_id} …")
+
+
+def _show_derivation(commons_id: str, case: CaseRow) -> None:
+    derivation = case.derivation
+    if derivation is None:
+        emit(f"{case.subject_kind}: {case.subject}")
+        return
+    article = "an" if derivation.kind[0] in "aeiou" else "a"
+    emit(
+        f"derivation: {derivation.derived_title} ({derivation.derived_licence}) is {article} "
+        f"{derivation.kind} of {derivation.source_title} ({derivation.source_licence})"
+    )
+    source = "this commons" if derivation.source_commons == commons_id else "another commons"
+    recorder = case.opened_by_name or case.opened_by
+    emit(f"  source of {source}, {derivation.evidence}; recorded by {recorder}")
+    emit(f"  derived artifact: /commons/{commons_id}/artifacts/{derivation.derived}")
+    for note in derivation.notes:
+        emit(f"  note: {note}")
 
 
 def _verdict_body(verdict: str, quantity: str | None) -> JsonObject:
@@ -124,7 +163,8 @@ VERDICT_OPTION = click.option(
     "--verdict",
     type=click.Choice(VERDICTS),
     required=True,
-    help="accept the work as claimed, reject it, or adjust (accept it at --quantity).",
+    help="accept the work as claimed, reject it, or adjust (accept it at --quantity); for a "
+    "derivation in review: accept (allow it) or reject (refuse it).",
 )
 QUANTITY_OPTION = click.option(
     "--quantity", help="With --verdict adjust: the quantity found right (e.g. 4, or 2500 cents)."

@@ -5,6 +5,12 @@ version (the validation entry that made it is the case's entry; its hash seeds t
 subject area declares the verdicts a case may reach — for a contribution: ``accept``, ``reject``,
 or ``adjust`` (accept at another quantity).
 
+A later area may declare another **subject kind** (``journal.area.CaseSubject``: the property
+area's ``derivation``, a derivation the licence table cannot decide): its projection opens the
+case (:func:`open_case`, the recording entry being the case's entry and its seq the subject's),
+and the declaration says the verdicts it may reach, who may not sit, and how a verdict is
+carried out. Governance never imports that area: it dispatches on ``subject_kind``.
+
 The **panel** (the charter's ``governance.arbitration.panel``, default 3) is drawn from the
 active members who may arbitrate — a standing of at least the standing policy's ``arbitrate``
 privilege as of the start of the case's day (without one: its ``validator_minimum``), or the
@@ -17,12 +23,13 @@ same quantity) the case is decided at that entry. A panel that has not decided w
 charter's ``days`` of journal time is redrawn (the round's number enters the seed; members who
 sat before are drawn last). With nobody eligible the case waits for the members (``no_panel``).
 
-A **verdict** is an event the day's settlement reads: the contribution is on that day's agenda,
-and at the acceptance phase of settling the day it is accepted (at the verdict's quantity) or
-rejected; the points phase credits accepted work as any other. One **appeal** to all the members,
-by a proposal with the effect ``arbitrate`` under the charter's ``appeals`` rule, within
-``appeal_days`` of the verdict (or at any time for a case no panel can sit on), replaces the
-verdict from the day of its close.
+A **verdict** on a contribution is an event the day's settlement reads: the contribution is on
+that day's agenda, and at the acceptance phase of settling the day it is accepted (at the
+verdict's quantity) or rejected; the points phase credits accepted work as any other. A verdict
+on another kind of subject is carried out at once, by the subject's area (see :func:`decide`).
+One **appeal** to all the members, by a proposal with the effect ``arbitrate`` under the
+charter's ``appeals`` rule, within ``appeal_days`` of the verdict (or at any time for a case no
+panel can sit on), replaces the verdict from the day of its close.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from commonwork.commons.tables import members
 from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed, NotFound
 from commonwork.governance.clock import governance_now, later, reschedule
 from commonwork.governance.tables import case_rulings, cases, roles, subject_cases, verdicts_due
+from commonwork.journal.area import installed_case_subjects
 from commonwork.journal.canonical import canon
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 from commonwork.production.actions import CORRECT, VALIDATE
@@ -65,8 +73,10 @@ from commonwork.standing.tables import member_standing, standing_history
 
 RULE = "governance.case.rule"
 
-#: The verdicts a case may reach, by the kind of its subject.
+#: The verdicts a case may reach, by the kind of its subject (governance's own: contributions;
+#: the kinds the installed areas declare are read by :func:`verdicts_of`).
 VERDICTS: dict[str, tuple[str, ...]] = {"contribution": ("accept", "reject", "adjust")}
+CONTRIBUTION = "contribution"
 
 EntryId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -111,6 +121,15 @@ class RuleBody(BaseModel):
         return Verdict(verdict=self.verdict, quantity=self.quantity)
 
 
+def verdicts_of(kind: str) -> tuple[str, ...]:
+    """The verdicts a case about a subject of this kind may reach (none for a kind no installed
+    area declares)."""
+    if kind in VERDICTS:
+        return VERDICTS[kind]
+    subject = installed_case_subjects().get(kind)
+    return () if subject is None else subject.verdicts
+
+
 def arbitration_of(state: State, commons_id: str) -> Arbitration:
     return governance_now(state, commons_id).arbitration
 
@@ -146,7 +165,7 @@ def after_entry(state: State, ctx: Context) -> None:
     weight = 0 if validation is None else int(validation["weight_milli"] or 0)
     if weight <= 0 or int(status["dispute_weight_milli"]) != weight:
         return  # weighs nothing, or an earlier dispute of this version opened the case
-    open_case(state, ctx, status)
+    open_case(state, ctx, CONTRIBUTION, status["contribution_id"], int(status["seq"]))
 
 
 def _answered(state: State, ctx: Context) -> None:
@@ -178,15 +197,21 @@ def _answered(state: State, ctx: Context) -> None:
         )
 
 
-def open_case(state: State, ctx: Context, subject: Row) -> None:
+def open_case(state: State, ctx: Context, kind: str, subject: str, subject_seq: int) -> None:
+    """Open a case about a subject of ``kind`` (``subject``: its id; ``subject_seq``: the seq of
+    the entry that recorded it), by the entry being applied (its author opened it, its hash
+    seeds the draw), and draw its first panel. Called by an area's projection; the kind is
+    governance's ``contribution`` or one an installed area declares."""
+    if kind != CONTRIBUTION and kind not in installed_case_subjects():
+        raise ValueError(f"no installed area declares cases about a {kind}")
     at = ctx.entry.recorded_at
     row: Row = {
         "commons_id": ctx.commons_id,
         "case_id": ctx.entry.id,
         "seq": ctx.entry.seq,
-        "subject_kind": "contribution",
-        "subject": subject["contribution_id"],
-        "subject_seq": subject["seq"],
+        "subject_kind": kind,
+        "subject": subject,
+        "subject_seq": subject_seq,
         "opened_by": ctx.author,
         "opened_at": at,
         "round": 0,
@@ -201,7 +226,7 @@ def open_case(state: State, ctx: Context, subject: Row) -> None:
     }
     _new_round(state, row, at)
     state.insert(cases, row)
-    link = {"commons_id": ctx.commons_id, "subject_seq": subject["seq"]}
+    link = {"commons_id": ctx.commons_id, "subject_seq": subject_seq}
     state.put(subject_cases, {**link, "case_id": row["case_id"]})
 
 
@@ -227,8 +252,12 @@ def _schedule(state: State, commons_id: str, case_id: str, items: list[list[str]
 
 
 def excluded(state: State, row: Row) -> set[str]:
-    """Who may not sit: the subject's authors, everyone who validated it, the dispute's author."""
+    """Who may not sit: whoever opened the case, and for a contribution its authors and
+    everyone who validated it (every version); for another subject, whom its area names."""
     commons_id = row["commons_id"]
+    if row["subject_kind"] != CONTRIBUTION:
+        subject = installed_case_subjects()[row["subject_kind"]]
+        return {row["opened_by"]} | subject.excluded(state, commons_id, row)
     status = state.get(contribution_status, (commons_id, row["subject_seq"]))
     out = {row["opened_by"]}
     if status is not None:
@@ -343,16 +372,21 @@ def check_rule(state: State, ctx: Context) -> None:
     if ctx.author not in orjson.loads(row["panel"]):
         raise NotAllowed(
             "only the members of this case's panel rule on it (the panel is drawn from those "
-            "who may arbitrate, leaving out the work's authors, validators and disputer)",
+            "who may arbitrate, leaving out the parties: for work, its authors, validators and "
+            "disputer)",
             reason="not_on_panel",
         )
     check_verdict(state, ctx.commons_id, row, body.as_verdict())
 
 
 def check_verdict(state: State, commons_id: str, row: Row, verdict: Verdict) -> None:
-    allowed = VERDICTS[row["subject_kind"]]
+    allowed = verdicts_of(row["subject_kind"])
     if verdict.verdict not in allowed:
-        raise InvalidAction(f"a case about a {row['subject_kind']} reaches one of {allowed}")
+        raise InvalidAction(
+            f"a case about a {row['subject_kind']} reaches one of {', '.join(allowed)}, "
+            f"not {verdict.verdict}",
+            reason="verdict_not_allowed",
+        )
     if verdict.quantity is not None:
         status = state.get(contribution_status, (commons_id, row["subject_seq"]))
         if status is not None and status["kind"] == "money" and "." in verdict.quantity:
@@ -392,13 +426,28 @@ def apply_rule(state: State, ctx: Context) -> None:
 
 
 def decide(state: State, row: Row, verdict: str, at: str, by: str) -> None:
-    """Record the verdict (``row`` is changed, not put) and put it on the settlement's agenda of
-    its day: the acceptance phase of that day applies it."""
+    """Record the verdict (``row`` is changed, not put) and carry it out.
+
+    About a contribution: put it on the settlement's agenda of its day, whose acceptance phase
+    applies it (acceptance, points and standing are settled by day).
+
+    About another subject (an area's ``CaseSubject``): its ``apply`` carries it out here, at
+    the decision — the panel's majority ruling's projection, or the close of the members'
+    proposal (run before the next entry's rule, in time order with every other deadline). That
+    is a fixed point of the fold, so every replica applies it in the same order; and nothing a
+    day's settlement computes reads such a subject (a derivation's status is read by rules,
+    entry by entry, as its recording and the former review set it), so there is nothing to wait
+    for — and a commons without a settlement engine, whose days are never settled, still gets
+    the verdict carried out. An appeal's decision calls ``apply`` again, replacing it."""
     commons_id = row["commons_id"]
     row["status"] = "decided" if by == "panel" else "appealed"
     row["verdict"], row["decided_at"], row["decided_by"] = verdict, at, by
     row["due_at"] = None
     _schedule(state, commons_id, row["case_id"], [])
+    if row["subject_kind"] != CONTRIBUTION:
+        subject = installed_case_subjects()[row["subject_kind"]]
+        subject.apply(state, commons_id, row, str(orjson.loads(verdict)["verdict"]), at)
+        return
     day, seq = at[:10], row["subject_seq"]
     state.put(settle_agenda, {"commons_id": commons_id, "day": day, "seq": seq, "why": "verdict"})
     due = {"commons_id": commons_id, "day": day, "subject_seq": seq, "case_id": row["case_id"]}
@@ -425,8 +474,10 @@ def settle_verdicts(state: State, commons_id: str, day: str) -> None:
     settling = Day(state, commons_id, policies, day)
     for item in due:
         case = state.get(cases, (commons_id, item["case_id"]))
+        if case is None or case["subject_kind"] != CONTRIBUTION:
+            continue  # (another subject's verdict is carried out at its decision)
         status = state.get(contribution_status, (commons_id, item["subject_seq"]))
-        if case is None or status is None or status["status"] == "withdrawn":
+        if status is None or status["status"] == "withdrawn":
             continue
         verdict = orjson.loads(case["verdict"])
         claimed = milli(status["quantity"])

@@ -25,7 +25,10 @@ KINDS = {
     "governance.proposal.close": "recorded the close of your proposal",
     "governance.case.opened": "disputed your contribution: a panel of peers will arbitrate it",
     "governance.case.panel": "disputed a contribution: you sit on the panel that arbitrates it",
-    "governance.case.decided": "gave the panel's majority verdict on a disputed contribution",
+    "governance.case.decided": "gave the panel's majority verdict on a case you are party to",
+    # A case about another subject (a derivation in review) opened by an area's entry: that
+    # area emits it (governance does not know its action types).
+    "governance.case.drawn": "opened an arbitration case: you sit on the panel that decides it",
 }
 
 

@@ -30,7 +30,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from pydantic import BaseModel
 
-from commonwork.journal.projection import ActionSpec, Context, Key, State
+from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 
 ENTRY_POINT_GROUP = "commonwork.areas"
 
@@ -146,6 +146,43 @@ class Upstream:
     record: Callable[[State, str, str, str, int, str], None]
 
 
+#: The verdicts a ruling can carry (``governance.case.rule``); ``adjust`` (accept at another
+#: quantity) is a contribution's only: a case subject an area declares reaches some of these.
+CASE_VERDICTS = ("accept", "reject")
+
+
+@dataclass(frozen=True)
+class CaseSubject:
+    """A kind of subject an arbitration case may be about, besides contributions, that a later
+    area declares (the property area: a derivation the licence table cannot decide). Governance
+    keeps the case — opened by the area's projection (``governance.arbitration.open_case``), a
+    panel drawn by standing with its rounds and deadlines, the members' decision (the effect
+    ``arbitrate``) when no panel can sit, one appeal — and calls these for what only the area
+    knows. The subject is keyed by the seq of the entry that recorded it (``subject_seq``: seqs
+    are unique within a commons, so no two kinds collide)."""
+
+    kind: str
+    summary: str
+    #: The verdicts a case about it may reach, among CASE_VERDICTS.
+    verdicts: tuple[str, ...]
+    #: (state, commons id, the case's row): who may not sit on its panel (besides whoever
+    #: opened it, whom governance leaves out always).
+    excluded: Callable[[State, str, Row], set[str]]
+    #: (state, commons id, the case's row, the verdict ("accept" | …), the time it was decided):
+    #: carry it out — at the decision (a panel's majority, or the members' close), in the fold's
+    #: order; a later decision (the appeal) calls it again. Never raises.
+    apply: Callable[[State, str, Row, str, str], None]
+
+    def __post_init__(self) -> None:
+        if self.kind == "contribution":
+            raise ValueError("cases about contributions are governance's own")
+        unknown = [verdict for verdict in self.verdicts if verdict not in CASE_VERDICTS]
+        if unknown or not self.verdicts:
+            raise ValueError(
+                f"case subject {self.kind}: verdicts are some of {CASE_VERDICTS}, not {unknown}"
+            )
+
+
 @dataclass(frozen=True)
 class Area:
     """One area's declaration."""
@@ -173,6 +210,8 @@ class Area:
     guards: tuple[Guard, ...] = ()
     #: What passes upstream of money received for an artifact (one area declares it).
     upstream: Upstream | None = None
+    #: The kinds of subject, besides contributions, that arbitration cases may be about.
+    case_subjects: tuple[CaseSubject, ...] = ()
     #: The shape of what the area projects. Raise it when its tables or what its projection
     #: writes change: a node whose stored version differs rebuilds every projection from the
     #: journal (no data migration imitating a rebuild), and the state digest names it.
@@ -332,7 +371,8 @@ def _check_unique(areas: list[Area]) -> None:
     owner: dict[str, str] = {}
     for area in areas:
         named = [spec.type for spec in area.actions] + [t.name for t in area.tables]
-        for name in named + [f"effect {effect.kind}" for effect in area.effects]:
+        named += [f"effect {effect.kind}" for effect in area.effects]
+        for name in named + [f"case subject {subject.kind}" for subject in area.case_subjects]:
             if name in owner:
                 raise ValueError(f"{name} is declared by both {owner[name]} and {area.name}")
             owner[name] = area.name
@@ -357,3 +397,10 @@ def installed_effects() -> dict[str, EffectSpec]:
     """Per effect kind, the installed area's declaration of it (read once, when a decision
     first names one)."""
     return {effect.kind: effect for area in installed() for effect in area.effects}
+
+
+@cache
+def installed_case_subjects() -> dict[str, CaseSubject]:
+    """Per case subject kind, the installed area's declaration of it (read once, when a case
+    about one is first opened or read)."""
+    return {subject.kind: subject for area in installed() for subject in area.case_subjects}

@@ -10,9 +10,9 @@ received for an artifact that passes upstream over the derivation graph, exactly
 (commonwork.property.upstream_share, commonwork.property.upstream).
 
 Builds on the commons, production (contributions linked to artifacts), standing (their value
-points), governance (reviews decided by the arbitration rule) and the economy (organisations,
-agreements, the books). A fork carries the artifacts and what was derived from what; the flows
-of money passed upstream are money, and a fork's books start empty: so do they.
+points), governance (a derivation that needs review is an arbitration case) and the economy
+(organisations, agreements, the books). A fork carries the artifacts and what was derived from
+what; the flows of money passed upstream are money, and a fork's books start empty: so do they.
 """
 
 from commonwork.journal.area import Area
@@ -29,7 +29,8 @@ AREA = Area(
     builds_on=("commons", "production", "standing", "governance", "economy"),
     actions=ACTIONS,
     tables=TABLES,
-    effects=derivations.EFFECTS,
+    case_subjects=derivations.CASE_SUBJECTS,
+    events=derivations.events,
     guards=commercial.GUARDS,
     upstream=UPSTREAM,
     fork={table.name: ("reset" if table is upstream_flows else "carry") for table in TABLES},

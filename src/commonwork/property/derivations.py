@@ -13,23 +13,30 @@ claims.
 
 The licence table (commonwork.property.licences) decides (source licence, derived licence,
 kind): ``refuse`` refuses the entry, naming the clause and listing the licences the derived
-artifact could take instead; ``review`` records it as ``needs_review``, which the members then
-decide by the charter's arbitration rule (a proposal with the effect ``derivation_review``);
-``allow`` records it as allowed. A licence granted is not taken back, so a derivation relies on
-the licence the source version was released under even if the source changes its licence later.
+artifact could take instead; ``review`` records it as ``needs_review`` and opens an
+arbitration case about it (of the subject kind ``derivation``, :data:`CASE_SUBJECTS`): a panel
+drawn by standing rules ``accept`` (the derivation is ``allowed``) or ``reject`` (``refused``),
+or, when no panel can sit, the members decide by a proposal with the effect ``arbitrate``; one
+appeal as for any case. ``allow`` records it as allowed. A licence granted is not taken back,
+so a derivation relies on the licence the source version was released under even if the source
+changes its licence later.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from commonwork.commons.actions import active_member
 from commonwork.commons.charter_licence import Licence
 from commonwork.errors import AlreadyDone, CommonworkError, InvalidAction, NotAllowed, NotFound
-from commonwork.governance.clock import governance_now, text_of
-from commonwork.journal.area import EffectSpec
+from commonwork.governance.arbitration import open_case
+from commonwork.governance.clock import text_of
+from commonwork.governance.tables import cases
+from commonwork.journal.area import CaseSubject, Event
 from commonwork.journal.entries import Entry, check_entry_signatures, parse_entry
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 from commonwork.property.artifacts import (
@@ -45,6 +52,7 @@ from commonwork.property.artifacts import (
 from commonwork.property.licences import KINDS, Decision, decide
 from commonwork.property.tables import artifact_versions, artifacts, derivation_pairs, derivations
 
+RECORD = "property.derivation.record"
 Kind = Literal["adaptation", "collection", "use", "copy"]
 #: How many signed entries a derivation may embed as its source's proof.
 MAX_EVIDENCE = 2
@@ -95,15 +103,6 @@ class RecordBody(BaseModel):
     #: Whether changes were made (an adaptation always is); attribution says so.
     changed: bool | None = None
     note: Text = ""
-
-
-class ReviewEffect(BaseModel):
-    """The members' decision on a derivation that needs review: allowed or refused."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    kind: Literal["derivation_review"]
-    derivation: EntryId
-    verdict: Literal["allow", "refuse"]
 
 
 class Proved(BaseModel):
@@ -334,51 +333,64 @@ def apply_record(state: State, ctx: Context) -> None:
     if source_commons == ctx.commons_id:
         source = artifact_row(state, ctx.commons_id, body.source.artifact)
         state.put(artifacts, {**source, "reusers": int(source["reusers"]) + 1})
+    if status == "needs_review":
+        open_case(state, ctx, CASE_KIND, ctx.entry.id, ctx.entry.seq)
 
 
-def derivation_row(state: State, commons_id: str, derivation_id: str) -> Row:
-    row = state.get(derivations, (commons_id, derivation_id))
+# --- review by an arbitration case ----------------------------------------------------------
+
+#: The kind of an arbitration case about a derivation that needs review.
+CASE_KIND = "derivation"
+#: What a case's verdict makes of the derivation.
+REVIEWED = {"accept": "allowed", "reject": "refused"}
+
+
+def _excluded(state: State, commons_id: str, case: Row) -> set[str]:
+    """Who may not sit on a derivation's panel: the derived artifact's creator and licensors
+    (as of the draw), and whoever recorded the derivation."""
+    row = state.get(derivations, (commons_id, case["subject"]))
     if row is None:
-        raise NotFound(f"there is no derivation {derivation_id} in this commons")
-    return row
+        return set()
+    out = {row["recorded_by"]}
+    derived = state.get(artifacts, (commons_id, row["derived"]))
+    if derived is not None:
+        out |= {derived["creator"], *licensors(state, commons_id, derived)}
+    return out
 
 
-# --- review by the members -------------------------------------------------------------------
-
-
-def check_review(state: State, commons_id: str, effect: ReviewEffect, at: str) -> None:
-    row = derivation_row(state, commons_id, effect.derivation)
-    if row["status"] != "needs_review":
-        raise NotAllowed(
-            f"that derivation is {row['status']}, not waiting for review", reason="not_in_review"
-        )
-
-
-def apply_review(
-    state: State, commons_id: str, effect: ReviewEffect, proposal_id: str, at: str
-) -> None:
-    row = state.get(derivations, (commons_id, effect.derivation))
-    if row is None or row["status"] != "needs_review":
+def _apply_verdict(state: State, commons_id: str, case: Row, verdict: str, at: str) -> None:
+    """The case's verdict, at its decision: ``accept`` allows the derivation, ``reject``
+    refuses it; ``reviewed_by`` names the case (whose page says who decided, and why)."""
+    row = state.get(derivations, (commons_id, case["subject"]))
+    status = REVIEWED.get(verdict)
+    if row is None or status is None:
         return
-    status = "allowed" if effect.verdict == "allow" else "refused"
-    state.put(derivations, {**row, "status": status, "reviewed_by": proposal_id})
+    state.put(derivations, {**row, "status": status, "reviewed_by": case["case_id"]})
 
 
-def _review_rule(state: State, commons_id: str, _effect: Any) -> Any:
-    return governance_now(state, commons_id).arbitration.appeals
-
-
-EFFECTS = (
-    EffectSpec(
-        kind="derivation_review",
-        summary="Decide a derivation whose licences the table cannot decide, or whose source is "
-        "not proved (allow or refuse), by the charter's arbitration rule",
-        body=ReviewEffect,
-        rule=_review_rule,
-        apply=apply_review,
-        check=check_review,
+CASE_SUBJECTS = (
+    CaseSubject(
+        kind=CASE_KIND,
+        summary="A derivation whose licences the table cannot decide, or whose source of another "
+        "commons is not proved: accept (allowed) or reject (refused)",
+        verdicts=tuple(REVIEWED),
+        excluded=_excluded,
+        apply=_apply_verdict,
     ),
 )
+
+
+def events(state: State, ctx: Context) -> Sequence[Event]:
+    """A derivation recorded in need of review: the panel drawn for its case hears of it."""
+    if ctx.entry.type != RECORD:
+        return ()
+    case = state.get(cases, (ctx.commons_id, ctx.entry.id))
+    if case is None:
+        return ()
+    return [
+        Event(member, "governance.case.drawn", case["case_id"])
+        for member in orjson.loads(case["panel"])
+    ]
 
 
 def _reads_record(commons_id: str, author: str, body: Any) -> list[tuple[Any, Key]]:
@@ -390,7 +402,7 @@ def _reads_record(commons_id: str, author: str, body: Any) -> list[tuple[Any, Ke
 
 ACTIONS = (
     ActionSpec(
-        type="property.derivation.record",
+        type=RECORD,
         summary="Record what an artifact of this commons was derived from (adaptation, "
         "collection, use or copy): an artifact of this commons, or of another proved by its "
         "signed entries; refused when the licences are clearly incompatible, needs review when "
@@ -402,4 +414,4 @@ ACTIONS = (
     ),
 )
 
-__all__ = ["ACTIONS", "EFFECTS", "KINDS", "decision_for", "prove"]
+__all__ = ["ACTIONS", "CASE_SUBJECTS", "KINDS", "decision_for", "prove"]

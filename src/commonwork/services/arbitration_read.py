@@ -1,12 +1,15 @@
 """Read-only views of a commons' arbitration cases, as anyone may read them (holoptism).
 
-A case opens with the first weighted dispute of pending work (its id is the dispute entry's);
-a panel drawn from the journal rules on it, by majority with reasons; the day's settlement
-applies the verdict; one appeal to all the members, by a proposal with the effect
-``arbitrate``, may replace it (governance/arbitration.py). What is projected is what the fold
-recorded: a panel whose deadline passed is redrawn at the first entry at or after it, so a reader
-who comes between sees the case ``overdue``. A page of the queue costs its page of cases (by the
-cases' ``seq`` index), never the journal.
+A case opens with the first weighted dispute of pending work (its id is the dispute entry's),
+or with a derivation recorded ``needs_review`` (its id is the derivation's: the subject kind
+``derivation``, which the property area declares); a panel drawn from the journal rules on it,
+by majority with reasons; the day's settlement applies a verdict on work, a verdict on a
+derivation is carried out at once; one appeal to all the members, by a proposal with the effect
+``arbitrate``, may replace it (governance/arbitration.py). A case's row carries the work it is
+about (``work``) or the derivation (``derivation``), the other left out. What is projected is
+what the fold recorded: a panel whose deadline passed is redrawn at the first entry at or after
+it, so a reader who comes between sees the case ``overdue``. A page of the queue costs its page
+of cases (by the cases' ``seq`` index), never the journal.
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ import sqlalchemy as sa
 from commonwork.commons.charter_governance import governance_of
 from commonwork.commons.tables import commons, members
 from commonwork.errors import BadInput, NotFound
-from commonwork.governance.arbitration import RULE, VERDICTS
+from commonwork.governance.arbitration import RULE, VERDICTS, verdicts_of
 from commonwork.governance.clock import later
 from commonwork.governance.tables import case_rulings, cases, proposals, subject_cases
 from commonwork.node.node import Node
 from commonwork.node.state import plain_row
 from commonwork.production.tables import contributions
+from commonwork.property.tables import artifacts, derivations
 from commonwork.services import queries
 from commonwork.services.journals import require_head
 from commonwork.services.models import LEFT_OUT_WHEN_NONE
@@ -79,15 +83,40 @@ class DisputedWork:
 
 
 @dataclass(frozen=True)
+class DerivationSubject:
+    """The derivation a case is about (one the licence table could not decide, or whose source
+    of another commons is not proved): the derived artifact of this commons, the source (of
+    this commons when ``source_commons`` is the case's), their licences, and the licence
+    table's notes on the pair. ``status``: ``needs_review`` until a verdict, then ``allowed``
+    (accept) or ``refused`` (reject)."""
+
+    derivation_id: str
+    derived: str
+    derived_title: str
+    derived_licence: str
+    kind: str  # adaptation | collection | use | copy
+    source_commons: str
+    source: str
+    source_title: str
+    source_licence: str
+    evidence: str  # local | proved | unproved
+    status: str
+    notes: tuple[str, ...]
+    recorded_by: str
+    recorded_by_name: str
+    recorded_at: str
+
+
+@dataclass(frozen=True)
 class CaseRow:
     """A case as the queue shows it. ``overdue``: open, past its panel's deadline; the next
     entry redraws the panel (the fold records it then)."""
 
     case_id: str
     seq: int
-    subject_kind: str
-    subject: str  # the contribution's id
-    work: DisputedWork
+    subject_kind: str  # contribution | derivation
+    subject: str  # the contribution's id, or the derivation's
+    work: DisputedWork | None = field(metadata=LEFT_OUT_WHEN_NONE)  # a contribution's case
     opened_by: str
     opened_by_name: str
     opened_at: str
@@ -100,6 +129,7 @@ class CaseRow:
     decided_at: str | None
     decided_by: str | None  # "panel", or the id of the appeal proposal that decided it
     appeal: str | None  # the proposal that appealed it
+    derivation: DerivationSubject | None = field(default=None, metadata=LEFT_OUT_WHEN_NONE)
 
 
 @dataclass(frozen=True)
@@ -142,7 +172,8 @@ class CaseDetail:
     and only once (unless the appeal was withdrawn)."""
 
     case: CaseRow
-    work_status: str  # as of now (provisional until its day settles)
+    # As of now (provisional until its day settles); a derivation's status for its case.
+    work_status: str
     work_provisional: bool
     accepted_quantity: str | None
     task: str | None
@@ -188,10 +219,13 @@ def _optional(value: object) -> str | None:
 
 
 def _cases_query(commons_id: str) -> sa.Select[tuple[object, ...]]:
-    """Cases with the record of the work each is about (by its seq: the contributions' index)."""
+    """Cases with the record of the work each is about (by its seq: the contributions' index;
+    nothing for a case about another kind of subject, whose seq is no contribution's)."""
     work = contributions
     joined = cases.join(
-        work, sa.and_(work.c.commons_id == cases.c.commons_id, work.c.seq == cases.c.subject_seq)
+        work,
+        sa.and_(work.c.commons_id == cases.c.commons_id, work.c.seq == cases.c.subject_seq),
+        isouter=True,
     )
     return (
         sa.select(
@@ -225,35 +259,99 @@ def _ruled(
     }
 
 
-def _people(rows: list[dict[str, object]]) -> set[str]:
+def _derivations(
+    conn: sa.Connection, commons_id: str, rows: list[dict[str, object]]
+) -> dict[str, dict[str, object]]:
+    """The derivations these cases are about (with the derived artifact's title), by id: one
+    query by the derivations' primary key, for the cases whose subject is a derivation."""
+    wanted = sorted(str(row["subject"]) for row in rows if row["subject_kind"] == "derivation")
+    if not wanted:
+        return {}
+    derived = artifacts
+    query = (
+        sa.select(derivations, derived.c.title.label("derived_title"))
+        .select_from(
+            derivations.join(
+                derived,
+                sa.and_(
+                    derived.c.commons_id == derivations.c.commons_id,
+                    derived.c.artifact_id == derivations.c.derived,
+                ),
+                isouter=True,
+            )
+        )
+        .where(derivations.c.commons_id == commons_id, derivations.c.derivation_id.in_(wanted))
+    )
+    return {str(row["derivation_id"]): plain_row(row) for row in conn.execute(query).mappings()}
+
+
+def _people(rows: list[dict[str, object]], found: dict[str, dict[str, object]]) -> set[str]:
     dids: set[str] = set()
     for row in rows:
-        dids |= {str(row["opened_by"]), str(row["work_contributor"])}
+        dids.add(str(row["opened_by"]))
+        if row["work_contributor"] is not None:
+            dids.add(str(row["work_contributor"]))
         dids |= set(orjson.loads(str(row["panel"])))
-    return dids
+    return dids | {str(row["recorded_by"]) for row in found.values()}
+
+
+def _work(found: dict[str, object], names: dict[str, str]) -> DisputedWork | None:
+    if found["work_contributor"] is None:
+        return None
+    contributor = str(found["work_contributor"])
+    return DisputedWork(
+        contribution_id=str(found["subject"]),
+        contributor=contributor,
+        contributor_name=names.get(contributor, ""),
+        kind=str(found["work_kind"]),
+        quantity=str(found["work_quantity"]),
+        unit=str(found["work_unit"]),
+        description=str(found["work_description"]),
+        recorded_at=str(found["work_recorded_at"]),
+    )
+
+
+def _derivation(
+    found: dict[str, dict[str, object]], subject: str, names: dict[str, str]
+) -> DerivationSubject | None:
+    row = found.get(subject)
+    if row is None:
+        return None
+    decision = orjson.loads(str(row["decision"] or "{}"))
+    return DerivationSubject(
+        derivation_id=subject,
+        derived=str(row["derived"]),
+        derived_title=str(row["derived_title"] or ""),
+        derived_licence=str(row["derived_licence"]),
+        kind=str(row["kind"]),
+        source_commons=str(row["source_commons"]),
+        source=str(row["source"]),
+        source_title=str(row["source_title"]),
+        source_licence=str(row["source_licence"]),
+        evidence=str(row["evidence"]),
+        status=str(row["status"]),
+        notes=tuple(str(note) for note in decision.get("notes", ())),
+        recorded_by=str(row["recorded_by"]),
+        recorded_by_name=names.get(str(row["recorded_by"]), ""),
+        recorded_at=str(row["recorded_at"]),
+    )
 
 
 def _row_of(
-    found: dict[str, object], names: dict[str, str], ruled: set[tuple[str, str]], now: str
+    found: dict[str, object],
+    names: dict[str, str],
+    ruled: set[tuple[str, str]],
+    now: str,
+    subjects: dict[str, dict[str, object]],
 ) -> CaseRow:
     case_id = str(found["case_id"])
     due_at = _optional(found["due_at"])
-    contributor = str(found["work_contributor"])
     return CaseRow(
         case_id=case_id,
         seq=int(str(found["seq"])),
         subject_kind=str(found["subject_kind"]),
         subject=str(found["subject"]),
-        work=DisputedWork(
-            contribution_id=str(found["subject"]),
-            contributor=contributor,
-            contributor_name=names.get(contributor, ""),
-            kind=str(found["work_kind"]),
-            quantity=str(found["work_quantity"]),
-            unit=str(found["work_unit"]),
-            description=str(found["work_description"]),
-            recorded_at=str(found["work_recorded_at"]),
-        ),
+        work=_work(found, names),
         opened_by=str(found["opened_by"]),
         opened_by_name=names.get(str(found["opened_by"]), ""),
         opened_at=str(found["opened_at"]),
@@ -269,6 +367,7 @@ def _row_of(
         decided_at=_optional(found["decided_at"]),
         decided_by=_optional(found["decided_by"]),
         appeal=_optional(found["appeal"]),
+        derivation=_derivation(subjects, str(found["subject"]), names),
     )
 
 
@@ -292,9 +391,10 @@ def list_cases(
             query = query.where(cases.c.status.in_(wanted))
         query = query.order_by(cases.c.seq.desc()).limit(limit).offset(offset)
         rows = [plain_row(row) for row in conn.execute(query).mappings()]
-        names = _names(conn, commons_id, _people(rows))
+        subjects = _derivations(conn, commons_id, rows)
+        names = _names(conn, commons_id, _people(rows, subjects))
         ruled = _ruled(conn, commons_id, rows)
-    return [_row_of(row, names, ruled, now) for row in rows]
+    return [_row_of(row, names, ruled, now, subjects) for row in rows]
 
 
 def case_detail(node: Node, commons_id: str, case_id: str) -> CaseDetail:
@@ -320,7 +420,8 @@ def case_detail(node: Node, commons_id: str, case_id: str) -> CaseDetail:
         ).mappings()
         rulings = [plain_row(ruling) for ruling in listed]
         reasons = orjson.loads(str(row["reasons"] or "[]"))
-        dids = _people([row]) | {str(r["member"]) for r in rulings}
+        subjects = _derivations(conn, commons_id, [row])
+        dids = _people([row], subjects) | {str(r["member"]) for r in rulings}
         names = _names(conn, commons_id, dids | {str(r["member"]) for r in reasons})
         ruled = _ruled(conn, commons_id, [row])
         charter = conn.execute(
@@ -336,11 +437,13 @@ def case_detail(node: Node, commons_id: str, case_id: str) -> CaseDetail:
             ).first()
             if proposal is not None:
                 appeal = Appeal(proposal.proposal_id, proposal.title, proposal.status)
-    case = _row_of(row, names, ruled, now)
-    work = queries.contribution_detail(node, commons_id, case.subject)
+    case = _row_of(row, names, ruled, now, subjects)
     appeal_days = governance_of(orjson.loads(str(charter))).arbitration.appeal_days
     until = None if case.decided_at is None else later(case.decided_at, appeal_days * 24)
     appealable = _appealable(case, appeal, until, now)
+    if case.work is None:
+        return _subject_detail(case, reasons, names, rulings, appealable, until, appeal)
+    work = queries.contribution_detail(node, commons_id, case.subject)
     return CaseDetail(
         case=case,
         work_status=work.status,
@@ -354,7 +457,40 @@ def case_detail(node: Node, commons_id: str, case_id: str) -> CaseDetail:
             for item in reasons
         ),
         rulings=tuple(_ruling(ruling, names) for ruling in rulings),
-        verdicts=VERDICTS.get(case.subject_kind, ()),
+        verdicts=verdicts_of(case.subject_kind),
+        appealable=appealable,
+        appeal_until=until if case.status == "decided" else None,
+        appeal_proposal=appeal,
+    )
+
+
+def _subject_detail(
+    case: CaseRow,
+    reasons: list[dict[str, object]],
+    names: dict[str, str],
+    rulings: list[dict[str, object]],
+    appealable: bool,
+    until: str | None,
+    appeal: Appeal | None,
+) -> CaseDetail:
+    """A case about another subject than work (a derivation): its status as of now is the
+    subject's (a verdict on it is carried out at once), and it has no authors, task or
+    disputes of its own."""
+    status = case.derivation.status if case.derivation is not None else ""
+    return CaseDetail(
+        case=case,
+        work_status=status,
+        work_provisional=False,
+        accepted_quantity=None,
+        task=None,
+        authors=(),
+        disputes=(),
+        reasons=tuple(
+            Reason(str(item["member"]), names.get(str(item["member"]), ""), str(item["reason"]))
+            for item in reasons
+        ),
+        rulings=tuple(_ruling(ruling, names) for ruling in rulings),
+        verdicts=verdicts_of(case.subject_kind),
         appealable=appealable,
         appeal_until=until if case.status == "decided" else None,
         appeal_proposal=appeal,

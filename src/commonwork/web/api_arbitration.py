@@ -54,13 +54,35 @@ class DisputedWork(BaseModel):
     recorded_at: str
 
 
+class DerivationCase(BaseModel):
+    derivation_id: str
+    derived: str = Field(description="The derived artifact of this commons.")
+    derived_title: str
+    derived_licence: str
+    kind: Literal["adaptation", "collection", "use", "copy"]
+    source_commons: str
+    source: str = Field(description="The source artifact (of `source_commons`).")
+    source_title: str
+    source_licence: str
+    evidence: Literal["local", "proved", "unproved"]
+    status: Literal["allowed", "needs_review", "refused"]
+    notes: list[str] = Field(description="The licence table's notes on the pair.")
+    recorded_by: str
+    recorded_by_name: str
+    recorded_at: str
+
+
 class CaseItem(BaseModel):
-    case_id: str = Field(description="The id of the dispute entry that opened it.")
+    case_id: str = Field(
+        description="The id of the entry that opened it: a dispute, or the derivation's record."
+    )
     seq: int
-    subject_kind: Literal["contribution"]
-    subject: str = Field(description="The disputed contribution's id.")
-    work: DisputedWork
-    opened_by: str = Field(description="Who disputed the work.")
+    subject_kind: Literal["contribution", "derivation"]
+    subject: str = Field(description="The disputed contribution's id, or the derivation's.")
+    work: DisputedWork | None = Field(
+        default=None, description="The disputed work (a case about a contribution)."
+    )
+    opened_by: str = Field(description="Who disputed the work, or recorded the derivation.")
     opened_by_name: str
     opened_at: str
     round: int = Field(description="1, then one more each time the panel is redrawn.")
@@ -72,6 +94,11 @@ class CaseItem(BaseModel):
     decided_at: str | None
     decided_by: str | None = Field(description='"panel", or the id of the appeal that decided.')
     appeal: str | None = Field(description="The proposal that appealed it.")
+    derivation: DerivationCase | None = Field(
+        default=None,
+        description="The derivation in review (a case about a derivation): `accept` allows it, "
+        "`reject` refuses it, at once.",
+    )
 
 
 class CasesPage(BaseModel):
@@ -126,7 +153,9 @@ class AppealProposal(BaseModel):
 
 class CaseAnswer(BaseModel):
     case: CaseItem
-    work_status: str = Field(description="The work's status as of now.")
+    work_status: str = Field(
+        description="The work's status as of now (a derivation's, for a case about one)."
+    )
     work_provisional: bool = Field(description="Changed by a day not settled yet.")
     accepted_quantity: str | None
     task: str | None
@@ -148,10 +177,12 @@ class CaseAnswer(BaseModel):
     "/commons/{commons_id}/cases",
     summary="Arbitration cases of a commons, newest first, with their panel and verdict",
     description=(
-        "A case opens with the first weighted dispute of pending work; `case_id` is that "
-        "dispute's entry id. `status` is `open` (its panel rules until `due_at`), `no_panel` "
-        "(nobody may sit: the members decide it by a proposal), `decided` (by the panel's "
-        "majority) or `appealed` (decided by the members' appeal)."
+        "A case opens with the first weighted dispute of pending work (`case_id` is that "
+        "dispute's entry id), or with a derivation recorded `needs_review` (`case_id` is the "
+        "derivation's id; `subject_kind` is `derivation`). `status` is `open` (its panel "
+        "rules until `due_at`), `no_panel` (nobody may sit: the members decide it by a "
+        "proposal), `decided` (by the panel's majority) or `appealed` (decided by the "
+        "members' appeal)."
     ),
     response_model=CasesPage,
 )

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from commonwork.errors import CommonworkError
 from commonwork.services import arbitration_read, governance_read, queries
 from commonwork.services.acting import Appended
-from commonwork.services.arbitration_read import CASE_RULE, WAITING, CaseDetail
+from commonwork.services.arbitration_read import CASE_RULE, WAITING, CaseDetail, CaseRow
 from commonwork.services.catalog import PROPOSAL_MAKE
 from commonwork.services.models import JsonObject
 from commonwork.web.auth import current_account, node_of
@@ -39,6 +39,11 @@ VERDICT_CHOICES = (
     ("accept", "Accept the work as claimed"),
     ("reject", "Reject it: it is not what was claimed"),
     ("adjust", "Accept it at another quantity"),
+)
+#: …on a case about a derivation the licence table could not decide.
+DERIVATION_CHOICES = (
+    ("accept", "Allow the derivation: the source's licence permits it"),
+    ("reject", "Refuse it: the source's licence does not permit it"),
 )
 #: The forms' fields, as their refusals name them.
 RULE_LABELS = {"verdict": "Verdict", "quantity": "Quantity", "reason": "Reason"}
@@ -106,7 +111,7 @@ def render_case(
         "can_appeal": is_member and detail.appealable,
         "mine": mine,
         "hidden": hidden.get(case.subject),
-        "choices": [choice for choice in VERDICT_CHOICES if choice[0] in detail.verdicts],
+        "choices": [choice for choice in _choices(case) if choice[0] in detail.verdicts],
         "open_tasks": open_task_count(node, commons_id),
         "appeal_title": _appeal_title(detail),
         "form": {},
@@ -116,9 +121,19 @@ def render_case(
     return render(request, "case.html", context, status=status)
 
 
+def _choices(case: CaseRow) -> tuple[tuple[str, str], ...]:
+    return DERIVATION_CHOICES if case.derivation is not None else VERDICT_CHOICES
+
+
 def _appeal_title(detail: CaseDetail) -> str:
-    work = detail.case.work
-    what = work.description if len(work.description) <= 80 else work.description[:79] + "…"
+    work, derivation = detail.case.work, detail.case.derivation
+    if work is not None:
+        what = work.description
+    elif derivation is not None:
+        what = f"{derivation.derived_title} from {derivation.source_title}"
+    else:
+        what = detail.case.subject
+    what = what if len(what) <= 80 else what[:79] + "…"
     return f"Arbitration by all the members: {what}"
 
 
