@@ -17,6 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commonwork.governance.tables import cases
+from commonwork.journal.actions import build_action, sign_action
+from commonwork.journal.entries import seal_entry
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
 from commonwork.property.tables import artifacts, derivations
@@ -232,7 +234,7 @@ def test_a_derivation_from_another_commons_is_proved_by_its_signed_entries(
     ).entry.id
     ours = found(any_node, ada, OPEN_CHARTER)
     derived = create(any_node, ours, ada, "Press v2 firmware", licence="GPL-3.0-or-later")
-    evidence = lines(any_node, upstream, source, v2)
+    evidence = lines(any_node, upstream, upstream, source, v2)
     proved = act(
         any_node,
         ours,
@@ -253,19 +255,37 @@ def test_a_derivation_from_another_commons_is_proved_by_its_signed_entries(
     assert held["source_title"] == "Seed press"
     assert held["source_creator"] == ben.did
 
-    tampered = evidence[0].replace("Seed press", "Seed presS")
-    bad = refused(
-        any_node,
-        ours,
-        ada,
-        "property.derivation.record",
-        {
-            "derived": derived,
-            "kind": "use",
-            "source": {"commons": upstream, "artifact": source, "evidence": [tampered]},
-        },
+    def derive_from(evidence_lines: list[str]) -> Any:
+        source_ = {"commons": upstream, "artifact": source, "evidence": evidence_lines}
+        body = {"derived": derived, "kind": "use", "source": source_}
+        return refused(any_node, ours, ada, "property.derivation.record", body)
+
+    assert "Seed press" in evidence[1]
+    tampered = evidence[1].replace("Seed press", "Seed presS")
+    assert derive_from([evidence[0], tampered]).code == "bad_signature"
+    assert derive_from(evidence[1:]).code == "invalid_action"  # no genesis: no host to trust
+    # Mallory signs a version "of" the press under MIT with keys of her own, as if its host:
+    # the genesis names another host, so it proves nothing.
+    mallory = Keypair.generate()
+    forged_body = {"artifact": source, "licence": "MIT", "version": {"sha256": SHA[8]}}
+    forged = seal_entry(
+        mallory,
+        seq=999,
+        prev="0" * 64,
+        recorded_at="2031-03-10T09:00:00.000Z",
+        signed=sign_action(
+            mallory,
+            build_action(
+                type="property.artifact.version",
+                author=mallory.did,
+                body=forged_body,
+                commons=upstream,
+            ),
+        ),
     )
-    assert bad.code in ("bad_signature", "invalid_action")
+    refusal = derive_from([evidence[0], evidence[1], forged.line.decode()])
+    assert refusal.code == "invalid_action"
+    assert "not by the host" in refusal.detail
 
     claimed = act(
         any_node,
@@ -298,28 +318,22 @@ def test_a_licence_changes_only_with_the_consent_of_every_contributor_with_a_sha
     join(any_node, commons_id, cy, "Cy")
     design = create(any_node, commons_id, ada, "Seed press", licence="CC-BY-SA-4.0")
     mine = work(any_node, commons_id, ben, hours="5")
-    act(
+    theirs = work(any_node, commons_id, cy, hours="2")
+    # Ben links his own work alone: refused, a share is a say in the licence; Ada links it.
+    alone = refused(
         any_node,
         commons_id,
         ben,
         "property.artifact.link",
         {"artifact": design, "contributions": [mine]},
     )
-    theirs = work(any_node, commons_id, cy, hours="2")
-    not_yours = refused(
-        any_node,
-        commons_id,
-        ben,
-        "property.artifact.link",
-        {"artifact": design, "contributions": [theirs]},
-    )
-    assert not_yours.extra["reason"] == "not_your_contribution"
+    assert alone.extra["reason"] == "not_a_licensor"
     act(
         any_node,
         commons_id,
-        cy,
+        ada,
         "property.artifact.link",
-        {"artifact": design, "contributions": [theirs]},
+        {"artifact": design, "contributions": [mine, theirs]},
     )
     approve(any_node, commons_id, ada, mine)
     approve(any_node, commons_id, ada, theirs)
@@ -327,17 +341,14 @@ def test_a_licence_changes_only_with_the_consent_of_every_contributor_with_a_sha
     join(any_node, commons_id, Keypair.generate(), "Passer-by")  # day 0 settles
     with any_node.reading() as conn:
         from commonwork.node.state import DbState
-        from commonwork.property.artifacts import shares
+        from commonwork.property.artifacts import licensors, shares
 
-        assert shares(DbState(conn), commons_id, design) == {ben.did: 10_000, cy.did: 4_000}
-    creator = refused(
-        any_node,
-        commons_id,
-        ada,
-        "property.licence.change",
-        {"artifact": design, "licence": "GPL-3.0-or-later"},
-    )
-    assert creator.extra["reason"] == "not_a_licensor"  # ada made it, but did no linked work
+        state = DbState(conn)
+        assert shares(state, commons_id, design) == {ben.did: 10_000, cy.did: 4_000}
+        held_row = state.get(artifacts, (commons_id, design))
+        assert held_row is not None
+        # The creator stays a licensor beside those with a share.
+        assert licensors(state, commons_id, held_row) == sorted([ada.did, ben.did, cy.did])
     first = act(
         any_node,
         commons_id,
@@ -345,6 +356,9 @@ def test_a_licence_changes_only_with_the_consent_of_every_contributor_with_a_sha
         "property.licence.change",
         {"artifact": design, "licence": "GPL-3.0-or-later", "reason": "match the firmware"},
     ).entry.id
+    act(
+        any_node, commons_id, ada, "property.licence.answer", {"change": first, "answer": "consent"}
+    )
     assert row(any_node, artifacts, commons_id, design)["licence"] == "CC-BY-SA-4.0"
     act(any_node, commons_id, cy, "property.licence.answer", {"change": first, "answer": "refuse"})
     assert row(any_node, artifacts, commons_id, design)["licence"] == "CC-BY-SA-4.0"
@@ -359,16 +373,24 @@ def test_a_licence_changes_only_with_the_consent_of_every_contributor_with_a_sha
         "property.licence.change",
         {"artifact": design, "licence": "GPL-3.0-or-later"},
     ).entry.id
-    outsider = refused(
+    stranger = refused(
+        any_node,
+        commons_id,
+        Keypair.generate(),
+        "property.licence.answer",
+        {"change": second, "answer": "consent"},
+    )
+    assert stranger.extra["reason"] == "not_a_licensor"
+    act(
+        any_node, commons_id, cy, "property.licence.answer", {"change": second, "answer": "consent"}
+    )
+    assert row(any_node, artifacts, commons_id, design)["licence"] == "CC-BY-SA-4.0"  # Ada's yet
+    act(
         any_node,
         commons_id,
         ada,
         "property.licence.answer",
         {"change": second, "answer": "consent"},
-    )
-    assert outsider.extra["reason"] == "not_a_licensor"
-    act(
-        any_node, commons_id, cy, "property.licence.answer", {"change": second, "answer": "consent"}
     )
     held = row(any_node, artifacts, commons_id, design)
     assert (held["licence"], held["open_change"]) == ("GPL-3.0-or-later", None)
@@ -540,7 +562,7 @@ def test_money_for_an_artifact_passes_upstream_exactly_and_says_why(
                 "source": {
                     "commons": upstream,
                     "artifact": source,
-                    "evidence": lines(any_node, upstream, source),
+                    "evidence": lines(any_node, upstream, upstream, source),
                 },
             },
         )
@@ -617,7 +639,7 @@ def test_a_fork_keeps_the_artifacts_and_their_attribution_but_not_the_money_owed
             "source": {
                 "commons": upstream,
                 "artifact": press,
-                "evidence": lines(any_node, upstream, press),
+                "evidence": lines(any_node, upstream, upstream, press),
             },
         },
     )
@@ -707,7 +729,7 @@ def test_money_passed_upstream_is_conserved_on_random_derivation_graphs(
                 source = {
                     "commons": others[n],
                     "artifact": sources[n],
-                    "evidence": lines(any_node, others[n], sources[n]),
+                    "evidence": lines(any_node, others[n], others[n], sources[n]),
                 }
             act(
                 any_node,
@@ -729,9 +751,7 @@ def test_money_passed_upstream_is_conserved_on_random_derivation_graphs(
     # Only what is reachable from the artifact paid for is in the fold's walk: the reference
     # over the whole graph gives the same, since nothing else received money. The fold numbers
     # the artifacts by "<commons>:<artifact>" (ties of the largest remainder go to the lower).
-    keys = [f"{ours}:{a}" for a in mine] + [
-        f"{o}:{a}" for o, a in zip(others, sources, strict=True)
-    ]
+    keys = [f":{a}" for a in mine] + [f"{o}:{a}" for o, a in zip(others, sources, strict=True)]
     rank = {n: r for r, n in enumerate(sorted(range(len(keys)), key=keys.__getitem__))}
     received = [0] * len(keys)
     received[rank[0]] = amount

@@ -15,6 +15,7 @@ derives and writes the attribution the same way.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -124,7 +125,8 @@ def scene(node: Node, api: httpx.Client) -> Scene:
     assert evidence.status_code == 200, evidence.text
     assert evidence.headers["content-type"].startswith("application/x-ndjson")
     lines = evidence.text.splitlines()
-    assert len(lines) == 2  # the create entry and the latest version's
+    assert len(lines) == 3  # the commons' genesis, the create entry and the latest version's
+    assert hashlib.sha256(lines[0].encode()).hexdigest() == upstream  # the genesis is the id
     source = {"commons": upstream, "artifact": press, "evidence": lines}
     proved = as_ada(derive, {"derived": firmware, "kind": "adaptation", "source": source})
     bad = {"derived": mit, "kind": "adaptation", "source": {"artifact": ppl}}
@@ -133,7 +135,7 @@ def scene(node: Node, api: httpx.Client) -> Scene:
     review = as_ada(derive, {"derived": firmware, "kind": "use", "source": {"artifact": labels}})
     work = {"kind": "work", "quantity": "5", "description": "Wrote the press firmware"}
     contribution = as_ben("production.contribution.record", work)
-    as_ben("property.artifact.link", {"artifact": firmware, "contributions": [contribution]})
+    as_ada("property.artifact.link", {"artifact": firmware, "contributions": [contribution]})
     verdict = {"contribution": contribution, "verdict": "approve", "reason": ""}
     as_ada("production.contribution.validate", verdict)
     node.clock = lambda: day(1)  # the income is the first entry of day 1: day 0 settles
@@ -282,7 +284,8 @@ def test_an_open_licence_change_shows_who_consented_and_whom_it_waits_for(
     act(cy, "commons.member.join", {"name": "Cy"})
     work = {"kind": "work", "quantity": "2", "description": "Tested the firmware"}
     tested = act(cy, "production.contribution.record", work)
-    act(cy, "property.artifact.link", {"artifact": scene.firmware, "contributions": [tested]})
+    link = {"artifact": scene.firmware, "contributions": [tested]}
+    made(sign(api, scene.ours, scene.ada, "property.artifact.link", link))  # Ada links Cy's work
     verdict = {"contribution": tested, "verdict": "approve", "reason": ""}
     made(sign(api, scene.ours, scene.ada, "production.contribution.validate", verdict))
     scene.node.clock = lambda: day(2)
@@ -299,9 +302,13 @@ def test_an_open_licence_change_shows_who_consented_and_whom_it_waits_for(
     waiting = detail["open_change"]
     assert (waiting["change_id"], waiting["status"]) == (proposed, "open")
     assert [(a["name"], a["answer"]) for a in waiting["answers"]] == [("Ben", "consent")]
-    assert [p["did"] for p in waiting["waiting_for"]] == [cy["did"]]
+    # Ada, the creator, stays a licensor beside those with a share.
+    assert {p["did"] for p in waiting["waiting_for"]} == {cy["did"], scene.ada.did}
     assert detail["artifact"]["open_change"] == proposed
     act(cy, "property.licence.answer", {"change": proposed, "answer": "consent"})
+    assert api.get(path).json()["open_change"] is not None  # Ada's consent yet
+    answer = {"change": proposed, "answer": "consent"}
+    made(sign(api, scene.ours, scene.ada, "property.licence.answer", answer))
     done = api.get(path).json()
     assert done["open_change"] is None
     assert [(c["status"], c["to_licence"]) for c in done["past_changes"]] == [
@@ -356,7 +363,7 @@ def test_the_command_line_creates_proves_derives_and_writes_attribution(
     evidence = tmp_path / "press.ndjson"
     proof = run.json("artifacts", "evidence", upstream, press, "-o", str(evidence))
     assert proof["proves_licence"] is True  # the command names the default licence
-    assert evidence.read_text().count("\n") == 1
+    assert evidence.read_text().count("\n") == 2  # the genesis and the create entry
     firmware = run(
         "artifacts", "create", ours, "--title", "Press firmware", "--kind", "code",
         "--sha256", SHA[3], "--as", "ada",

@@ -154,7 +154,11 @@ def test_copyfarleft_and_upstream_credit_in_the_open_hardware_scenario(
         {
             "derived": narrow,
             "kind": "adaptation",
-            "source": {"commons": tractor.id, "artifact": hitch, "evidence": tractor.lines(hitch)},
+            "source": {
+                "commons": tractor.id,
+                "artifact": hitch,
+                "evidence": tractor.lines(tractor.id, hitch),
+            },
         },
     )
     sale = {"key": "kit-sale-1", "source": "sale", "amount_minor": 123_457, "currency": "EUR",

@@ -159,8 +159,8 @@ def link(
     state: CliState, commons_id: str, artifact: str, works: tuple[str, ...], identity: str,
     as_json: bool,
 ) -> None:  # fmt: skip
-    """Link contributions to ARTIFACT of commons ID (their authors, or its creator and
-    licensors): once accepted, their value points are their authors' shares of it.
+    """As its creator or a licensor, link contributions to ARTIFACT of commons ID: once
+    accepted, their value points are their authors' shares of it.
 
     \b
     Example:

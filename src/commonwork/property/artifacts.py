@@ -10,8 +10,9 @@ contribution's author, or the artifact's licensors, link contributions to it; th
 of the linked contributions once accepted are the contributors' shares (milli-points, an
 integer; a co-authored contribution's points are split by its shares, rounded down).
 
-The licensors of an artifact are its contributors with a share; an artifact nobody's accepted
-work is linked to yet has its creator as its one licensor. Changing the licence needs the signed
+The licensors of an artifact are its creator and its contributors with a share; they link work
+to it (a contributor asks one of them), so nobody gains a say in its licence by linking their
+own work alone. Changing the licence needs the signed
 consent of every licensor: a change is proposed (the proposer consents by proposing), each
 licensor answers, and it takes effect with the last consent — never if one refuses. Every
 version keeps the licence it was released under: a licence granted is not taken back from
@@ -167,9 +168,8 @@ def shares(state: State, commons_id: str, artifact_id: str) -> dict[str, int]:
 
 
 def licensors(state: State, commons_id: str, row: Row) -> list[str]:
-    """Who licenses the artifact: its contributors with a share, or (none yet) its creator."""
-    held = sorted(shares(state, commons_id, row["artifact_id"]))
-    return held or [row["creator"]]
+    """Who licenses the artifact: its creator, and its contributors with a share."""
+    return sorted(set(shares(state, commons_id, row["artifact_id"])) | {row["creator"]})
 
 
 def _check_steward(state: State, ctx: Context, row: Row, what: str) -> None:
@@ -280,18 +280,18 @@ def apply_version(state: State, ctx: Context) -> None:
 def _check_links(state: State, ctx: Context, row: Row | None, ids: list[str]) -> None:
     if len(set(ids)) != len(ids):
         raise InvalidAction("a contribution is named twice")
-    stewards = [] if row is None else [row["creator"], *licensors(state, ctx.commons_id, row)]
+    # The creator (creating it) or a licensor links work: a share is a say in the licence, so
+    # nobody gains one by linking their own work alone; its authors ask a licensor.
+    if row is not None and ctx.author not in licensors(state, ctx.commons_id, row):
+        raise NotAllowed(
+            "only the artifact's creator and licensors (contributors with a share) link work to "
+            "it: ask one of them to link yours",
+            reason="not_a_licensor",
+        )
     for contribution_id in ids:
         found = state.get(contributions, (ctx.commons_id, contribution_id))
         if found is None:
             raise NotFound(f"there is no contribution {contribution_id} in this commons")
-        authors = [member for member, _ in row_shares(found["contributor"], found["co_authors"])]
-        if ctx.author not in authors and ctx.author not in stewards:
-            raise NotAllowed(
-                f"contribution {contribution_id} is not yours: its authors link it to an "
-                "artifact, or the artifact's creator and licensors do",
-                reason="not_your_contribution",
-            )
         if row is not None and (
             state.get(artifact_links, (ctx.commons_id, row["artifact_id"], int(found["seq"])))
             is not None
@@ -527,8 +527,8 @@ ACTIONS = (
     ),
     ActionSpec(
         type="property.artifact.link",
-        summary="Link contributions to an artifact (their authors, or the artifact's creator "
-        "and licensors): once accepted, their value points are their authors' shares",
+        summary="Link contributions to an artifact (its creator or a licensor): once accepted, "
+        "their value points are their authors' shares",
         body=LinkBody,
         check=check_link,
         apply=apply_link,

@@ -55,7 +55,9 @@ from commonwork.property.tables import artifact_versions, artifacts, derivation_
 RECORD = "property.derivation.record"
 Kind = Literal["adaptation", "collection", "use", "copy"]
 #: How many signed entries a derivation may embed as its source's proof.
-MAX_EVIDENCE = 2
+MAX_EVIDENCE = 3
+#: The source commons of a derivation from this commons' own artifact.
+LOCAL = ""
 #: A wire line of another commons' journal (64 KiB of action at most, and the entry around it).
 WireLine = Annotated[str, StringConstraints(min_length=2, max_length=70_000)]
 
@@ -92,7 +94,7 @@ class Source(BaseModel):
         return self
 
 
-class RecordBody(BaseModel):
+class DerivationBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     #: The artifact of this commons that was derived.
     derived: EntryId
@@ -131,6 +133,16 @@ def prove(source: Source) -> Proved:
             evidence="unproved",
         )
     entries = [_entry(line, n) for n, line in enumerate(source.evidence)]
+    # The genesis of the source's commons is self-certifying (its id is the commons' id): it
+    # names the host whose countersignature every other entry must carry, so nobody else can
+    # sign an entry "of" that commons.
+    geneses = [e for e in entries if e.is_genesis]
+    if len(geneses) != 1 or geneses[0].id != source.commons:
+        raise InvalidAction(
+            f"the evidence must hold the genesis of commons {source.commons} (the entry whose id "
+            "is the commons' id), once: `artifacts evidence` prints it first"
+        )
+    host = geneses[0].host
     creates = [e for e in entries if e.type == "property.artifact.create"]
     if len(creates) != 1 or creates[0].id != source.artifact:
         raise InvalidAction(
@@ -139,16 +151,25 @@ def prove(source: Source) -> Proved:
         )
     create = creates[0]
     for entry in entries:
-        if entry.is_genesis or entry.commons_id() != source.commons:
+        if entry.is_genesis:
+            continue
+        if entry.commons_id() != source.commons:
             raise InvalidAction(
                 f"evidence entry {entry.seq} belongs to another commons than {source.commons}"
+            )
+        if entry.host != host:
+            raise InvalidAction(
+                f"evidence entry {entry.seq} is countersigned by {entry.host}, not by the host "
+                f"its commons' genesis names ({host}): a commons that moved host cannot be proved "
+                "this way; name the source with its title and licence, to be reviewed"
             )
     created = _body(CreateBody, create)
     licence, sha256 = created.licence, created.version.sha256
     versions = [e for e in entries if e.type == "property.artifact.version"]
-    if len(versions) + 1 != len(entries):
+    if len(versions) + 2 != len(entries):
         raise InvalidAction(
-            "the evidence holds the source's create entry and at most one of its version entries"
+            "the evidence holds the commons' genesis, the source's create entry and at most one "
+            "of its version entries"
         )
     if versions:
         later = versions[0]
@@ -185,8 +206,13 @@ def pair_key(commons: str, artifact: str) -> str:
     return f"{commons}:{artifact}"
 
 
-def _source_facts(state: State, ctx: Context, body: RecordBody) -> tuple[str, Proved, int | None]:
-    """(source commons, what the source is, its version number if of this commons)."""
+def _source_facts(
+    state: State, ctx: Context, body: DerivationBody
+) -> tuple[str, Proved, int | None]:
+    """(source commons — "" for this commons —, what the source is, its version number if of
+    this commons). A source of this commons is stored without the commons' id, so that a fork's
+    rows are the parent's (the fork carries them as they are, and a replay under either id
+    agrees)."""
     source = body.source
     if source.commons is None or source.commons == ctx.commons_id:
         if source.commons is not None:
@@ -199,7 +225,7 @@ def _source_facts(state: State, ctx: Context, body: RecordBody) -> tuple[str, Pr
         if version is None:
             raise NotFound(f"{row['title']} has no version {number} (it has {row['versions']})")
         return (
-            ctx.commons_id,
+            LOCAL,
             Proved(
                 title=row["title"],
                 licence=version["licence"],
@@ -212,14 +238,14 @@ def _source_facts(state: State, ctx: Context, body: RecordBody) -> tuple[str, Pr
     return source.commons, prove(source), None
 
 
-def decision_for(state: State, ctx: Context, body: RecordBody) -> tuple[Row, Proved, Decision]:
+def decision_for(state: State, ctx: Context, body: DerivationBody) -> tuple[Row, Proved, Decision]:
     derived = artifact_row(state, ctx.commons_id, body.derived)
     _commons, proved, _number = _source_facts(state, ctx, body)
     return derived, proved, decide(proved.licence, derived["licence"], body.kind)
 
 
 def check_record(state: State, ctx: Context) -> None:
-    body: RecordBody = ctx.body
+    body: DerivationBody = ctx.body
     active_member(state, ctx.commons_id, ctx.author)
     derived = artifact_row(state, ctx.commons_id, body.derived)
     if ctx.author != derived["creator"] and ctx.author not in licensors(
@@ -232,7 +258,7 @@ def check_record(state: State, ctx: Context) -> None:
     source_commons, proved, _number = _source_facts(state, ctx, body)
     if body.kind == "adaptation" and body.changed is False:
         raise InvalidAction("an adaptation is a changed work: leave 'changed' out or true")
-    if source_commons == ctx.commons_id:
+    if source_commons == LOCAL:
         if body.source.artifact == body.derived:
             raise InvalidAction("an artifact is not derived from itself")
         if _reaches(state, ctx.commons_id, body.source.artifact, body.derived):
@@ -263,7 +289,7 @@ def _reaches(state: State, commons_id: str, start: str, target: str) -> bool:
     """Whether ``target`` is among ``start``'s sources in this commons, directly or not."""
     seen: set[str] = set()
     todo = [start]
-    prefix = f"{commons_id}:"
+    prefix = pair_key(LOCAL, "")
     while todo:
         current = todo.pop()
         if current == target:
@@ -278,7 +304,7 @@ def _reaches(state: State, commons_id: str, start: str, target: str) -> bool:
 
 
 def apply_record(state: State, ctx: Context) -> None:
-    body: RecordBody = ctx.body
+    body: DerivationBody = ctx.body
     derived = artifact_row(state, ctx.commons_id, body.derived)
     source_commons, proved, number = _source_facts(state, ctx, body)
     decision = decide(proved.licence, derived["licence"], body.kind)
@@ -330,7 +356,7 @@ def apply_record(state: State, ctx: Context) -> None:
         },
     )
     state.put(artifacts, {**derived, "sources": int(derived["sources"]) + 1})
-    if source_commons == ctx.commons_id:
+    if source_commons == LOCAL:
         source = artifact_row(state, ctx.commons_id, body.source.artifact)
         state.put(artifacts, {**source, "reusers": int(source["reusers"]) + 1})
     if status == "needs_review":
@@ -407,7 +433,7 @@ ACTIONS = (
         "collection, use or copy): an artifact of this commons, or of another proved by its "
         "signed entries; refused when the licences are clearly incompatible, needs review when "
         "the licence table cannot tell",
-        body=RecordBody,
+        body=DerivationBody,
         check=check_record,
         apply=apply_record,
         reads=_reads_record,

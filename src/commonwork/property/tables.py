@@ -138,7 +138,7 @@ derivations = sa.Table(
     # allowed | needs_review | refused (by review), and what decided it
     sa.Column("status", sa.String(12), nullable=False),
     sa.Column("decision", sa.Text, nullable=False),  # canonical JSON: citations, notes
-    sa.Column("reviewed_by", sa.String(64), nullable=True),  # the proposal that decided it
+    sa.Column("reviewed_by", sa.String(64), nullable=True),  # the case that decided it
     sa.Column("recorded_by", sa.String(100), nullable=False),
     sa.Column("seq", sa.BigInteger, nullable=False, info={"fixed": True}),
     sa.Column("recorded_at", sa.String(24), nullable=False),

@@ -25,6 +25,7 @@ from commonwork.commons.charter_property import property_of
 from commonwork.journal.area import Upstream
 from commonwork.journal.projection import State
 from commonwork.property.artifacts import artifact_row
+from commonwork.property.derivations import LOCAL, pair_key
 from commonwork.property.tables import derivation_pairs, derivations, upstream_flows
 from commonwork.property.upstream import propagate
 
@@ -50,7 +51,7 @@ def flows(state: State, commons_id: str, artifact_id: str, amount: int) -> list[
     terms = property_of(charter)
     if terms.upstream_bp == 0 or amount == 0:
         return []
-    local = f"{commons_id}:"
+    local = pair_key(LOCAL, "")  # this commons' artifacts: ":<artifact id>"
     index: dict[str, int] = {f"{local}{artifact_id}": 0}
     edges: list[tuple[int, int, int, str]] = []
     todo = [artifact_id]
@@ -69,8 +70,9 @@ def flows(state: State, commons_id: str, artifact_id: str, amount: int) -> list[
             edges.append((here, index[key], int(found["weight"]), found["derivation_id"]))
     if not edges:
         return []
-    # Number the artifacts by "<commons id>:<artifact id>", not by the walk: ties of the largest
-    # remainder go to the lower number, so they go to the lower id (a rule anyone can say).
+    # Number the artifacts by their pair keys (":<artifact>" here, "<commons>:<artifact>"
+    # elsewhere), not by the walk: ties of the largest remainder go to the lower number, so to
+    # the lower key (a rule anyone can say; this commons' own artifacts first).
     names = sorted(index)
     rank = {index[name]: n for n, name in enumerate(names)}
     edges = [(rank[d], rank[s], weight, derivation) for d, s, weight, derivation in edges]
@@ -107,7 +109,7 @@ def split(state: State, commons_id: str, artifact_id: str, amount: int) -> list[
     """Per other commons, what reaches it (it keeps all it receives), sorted by commons id."""
     reaching: dict[str, int] = {}
     for flow in flows(state, commons_id, artifact_id, amount):
-        if flow.source_commons != commons_id:
+        if flow.source_commons != LOCAL:
             reaching[flow.source_commons] = reaching.get(flow.source_commons, 0) + flow.amount
     return sorted(reaching.items())
 

@@ -324,7 +324,7 @@ def _derivation(
         derived_title=str(row["derived_title"] or ""),
         derived_licence=str(row["derived_licence"]),
         kind=str(row["kind"]),
-        source_commons=str(row["source_commons"]),
+        source_commons=str(row["source_commons"] or row["commons_id"]),  # "": this commons
         source=str(row["source"]),
         source_title=str(row["source_title"]),
         source_licence=str(row["source_licence"]),

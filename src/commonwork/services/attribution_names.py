@@ -159,8 +159,14 @@ def _derivation_rows_in(state: DbState, commons_id: str, artifact_id: str) -> li
     for pair in state.scan(derivation_pairs, (commons_id, artifact_id)):
         row = state.get(derivations, (commons_id, str(pair["derivation_id"])))
         if row is not None:
-            found.append(row)
+            found.append(_resolved(row))
     return sorted(found, key=lambda row: int(row["seq"]))
+
+
+def _resolved(row: Row) -> Row:
+    """A derivation's or a flow's row with its source's commons named: the rules store a
+    source of the same commons as "" (so that a fork's rows are its parent's)."""
+    return {**row, "source_commons": row["source_commons"] or row["commons_id"]}
 
 
 def _ranked_names(state: DbState, commons_id: str, row: Row) -> list[tuple[str, str, int]]:

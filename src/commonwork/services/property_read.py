@@ -26,8 +26,9 @@ from fractions import Fraction
 import orjson
 import sqlalchemy as sa
 
-from commonwork.commons.tables import commons
+from commonwork.commons.tables import commons, forks
 from commonwork.errors import BadInput, NotFound
+from commonwork.journal.entries import Entry
 from commonwork.journal.projection import Row
 from commonwork.node import journal_store
 from commonwork.node.node import Node
@@ -49,6 +50,7 @@ from commonwork.services.attribution_names import (
     _artifact_or_missing,
     _derivation_rows_in,
     _ranked_names,
+    _resolved,
     shown_names,
 )
 from commonwork.services.books_models import Transaction, exponents, money, page_limit
@@ -290,6 +292,7 @@ def _clauses(keys: list[str]) -> tuple[Clause, ...]:
 def _derivations(conn: sa.Connection, rows: list[Row]) -> tuple[Derivation, ...]:
     """Derivation rows as read models; the titles of the derived artifacts and the names of
     the commons looked up once for all of them (by primary keys)."""
+    rows = [_resolved(row) for row in rows]
     titles: dict[tuple[str, str], str] = {}
     by_commons: dict[str, set[str]] = {}
     for row in rows:
@@ -342,13 +345,20 @@ def _derivations(conn: sa.Connection, rows: list[Row]) -> tuple[Derivation, ...]
 
 def _derived_into(conn: sa.Connection, commons_id: str, artifact_id: str) -> list[Row]:
     """Who derived from the artifact, in any commons this node holds (ix_derivations_source)."""
+    table = derivations.c
     query = (
         sa.select(derivations)
-        .where(derivations.c.source_commons == commons_id, derivations.c.source == artifact_id)
-        .order_by(derivations.c.recorded_at.desc(), derivations.c.derivation_id.desc())
+        .where(
+            table.source == artifact_id,
+            sa.or_(
+                table.source_commons == commons_id,  # in other commons
+                sa.and_(table.source_commons == "", table.commons_id == commons_id),  # here
+            ),
+        )
+        .order_by(table.recorded_at.desc(), table.derivation_id.desc())
         .limit(DERIVED_SHOWN)
     )
-    return [plain_row(row) for row in conn.execute(query).mappings()]
+    return [_resolved(plain_row(row)) for row in conn.execute(query).mappings()]
 
 
 def artifact_detail(node: Node, commons_id: str, artifact_id: str) -> ArtifactDetail:
@@ -481,7 +491,7 @@ def reuse_page(
     table = derivations.c
     if side == "we_reuse":  # by ix_derivations_recent, newest first
         query = sa.select(derivations).where(
-            table.commons_id == commons_id, table.source_commons != commons_id
+            table.commons_id == commons_id, table.source_commons != ""
         )
     else:  # by ix_derivations_reusers, newest first
         query = sa.select(derivations).where(
@@ -514,7 +524,10 @@ def reuse_page(
 
 
 def artifact_evidence(node: Node, commons_id: str, artifact_id: str) -> Evidence:
-    """The signed entries that prove the artifact, its title and its latest licence."""
+    """The signed entries that prove the artifact, its title and its latest licence: the
+    genesis of the commons that made it (its id is the commons' id: it names the host whose
+    signature the others must carry), the artifact's create entry, and its latest version's
+    entry if it has more than one."""
     with node.reading() as conn:
         require_head(conn, commons_id)
         state = DbState(conn)
@@ -530,26 +543,38 @@ def artifact_evidence(node: Node, commons_id: str, artifact_id: str) -> Evidence
             if entry is None or entry.id != entry_id:
                 raise NotFound(f"entry {seq} of commons {commons_id} is not on this node")
             found.append(entry)
-    named = len(found) > 1 or found[0].body_json().get("licence") is not None
+        found.insert(0, _genesis_of(conn, commons_id, found[0].commons_id()))
+    made_in = found[1].commons_id()
+    # Every create entry names its licence (the rule has required it from the start).
+    named = len(found) > 2 or found[1].body_json().get("licence") is not None
     note = (
         "embed these lines as source.evidence of property.derivation.record, with source."
-        f"commons {found[0].commons_id()}"
+        f"commons {made_in}: the commons' genesis names the host whose signature the others carry"
     )
-    if not named:
-        note = (
-            "the create entry took its commons' default licence without naming it: a "
-            "derivation needs a later version entry to prove the licence (record a version), "
-            "or names the source with its title and licence, to be reviewed"
-        )
     return Evidence(
         commons_id=commons_id,
-        entries_commons=found[0].commons_id(),
+        entries_commons=made_in,
         artifact_id=artifact_id,
         entry_ids=tuple(entry.id for entry in found),
         lines=tuple(entry.line.decode("utf-8") for entry in found),
         proves_licence=named,
         note=note,
     )
+
+
+def _genesis_of(conn: sa.Connection, commons_id: str, made_in: str) -> Entry:
+    """The genesis of ``made_in`` (a commons whose entries ``commons_id``'s journal holds: itself,
+    or the parent it was forked from): the journal's first entry, or the fork's own entry."""
+    first = journal_store.entry_at(conn, commons_id, 0)
+    if first is not None and first.id == made_in:
+        return first
+    seq = conn.execute(
+        sa.select(forks.c.seq).where(forks.c.commons_id == commons_id, forks.c.fork_id == made_in)
+    ).scalar()
+    entry = None if seq is None else journal_store.entry_at(conn, commons_id, int(seq))
+    if entry is None or entry.id != made_in:
+        raise NotFound(f"the genesis of commons {made_in} is not on this node")
+    return entry
 
 
 def evidence_lines(text: str) -> list[str]:
@@ -602,7 +627,7 @@ def income_upstream(node: Node, commons_id: str, txn_id: str) -> UpstreamDetail:
     )
     with node.reading() as conn:
         state = DbState(conn)
-        rows = [plain_row(row) for row in conn.execute(query).mappings()]
+        rows = [_resolved(plain_row(row)) for row in conn.execute(query).mappings()]
         derived = {str(row["derived"]) for row in rows} | ({str(artifact)} if artifact else set())
         titles = {
             key: str(found["title"])

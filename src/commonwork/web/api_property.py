@@ -177,7 +177,9 @@ class DerivationOut(BaseModel):
     decision: str = Field(description="The licence table's decision: allow or review.")
     clauses: list[ClauseOut] = Field(description="The licence clauses behind the decision.")
     notes: list[str]
-    reviewed_by: str | None = Field(description="The proposal that decided a review.")
+    reviewed_by: str | None = Field(
+        description="The arbitration case that decided a review (its id is the derivation's)."
+    )
     recorded_by: str
     seq: int
     recorded_at: str
