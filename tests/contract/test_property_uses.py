@@ -226,3 +226,52 @@ def test_a_malformed_licence_is_refused_with_a_reason(
     )
     assert bad.code == "invalid_action"
     assert "SPDX" in bad.detail
+
+
+def test_a_forks_own_derivations_verify_as_the_host_applied_them(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    """A derivation between two artifacts of a commons names no commons: a fork carries it as
+    it is, and an income in the fork passes nothing to the parent (verify agrees)."""
+    from commonwork.services import forks, journals, queries
+    from tests.contract.test_books import balances, income
+
+    ada = people["ada"]
+    at(any_node, "2031-03-10T09:00:00.000Z")
+    commons_id = found(any_node, ada, {**CHARTER, "property": {"upstream_bp": 2000}})
+    body = {"kind": "design", "licence": "CC-BY-SA-4.0", "version": {"sha256": "ab" * 32}}
+    press = act(
+        any_node, commons_id, ada, "property.artifact.create", {**body, "title": "Press"}
+    ).entry.id
+    kit = act(
+        any_node, commons_id, ada, "property.artifact.create", {**body, "title": "Kit"}
+    ).entry.id
+    derived = act(
+        any_node,
+        commons_id,
+        ada,
+        "property.derivation.record",
+        {"derived": kit, "kind": "adaptation", "source": {"artifact": press}},
+    )
+    at(any_node, "2031-03-11T09:00:00.000Z")
+    fork_id = forks.fork_commons(
+        any_node,
+        actor=ada,
+        parent_id=commons_id,
+        at_seq=derived.entry.seq,
+        reason="another way",
+        name="Fork",
+    ).commons_id
+    act(
+        any_node,
+        fork_id,
+        ada,
+        "economy.income.record",
+        income("kit-1", 1000, source="sale", artifact=kit),
+    )
+    held = balances(any_node, fork_id)
+    assert held[("treasury", "EUR")] == 1000
+    assert not any(account.startswith("upstream:") for account, _ in held)
+    report = journals.verify_commons(any_node, fork_id)
+    assert report.ok, report.as_json()
+    assert report.digest == queries.commons_detail(any_node, fork_id).digest
