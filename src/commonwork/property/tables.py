@@ -145,8 +145,17 @@ derivations = sa.Table(
     sa.Index("ix_derivations_derived", "commons_id", "derived"),
     # who reuses an artifact, here and (on a node holding several commons) elsewhere
     sa.Index("ix_derivations_source", "source_commons", "source"),
-    # a commons' derivations newest first, a page at a time ("what we reuse")
+    # a commons' derivations newest first, a page at a time
     sa.Index("ix_derivations_recent", "commons_id", "recorded_at"),
+    # those from other commons only ("what we reuse"): a partial index, so that a page of them
+    # never walks the commons' own derivations (a source of this commons is stored as "")
+    sa.Index(
+        "ix_derivations_from_elsewhere",
+        "commons_id",
+        "recorded_at",
+        sqlite_where=sa.text("source_commons != ''"),
+        postgresql_where=sa.text("source_commons != ''"),
+    ),
     # the derivations of a commons' works recorded anywhere on this node, newest first ("who
     # reuses us")
     sa.Index("ix_derivations_reusers", "source_commons", "recorded_at"),
