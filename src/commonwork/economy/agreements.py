@@ -18,6 +18,7 @@ receivable: a credit against its next reports.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -95,6 +96,18 @@ def period_end(period: str, kind: str) -> str:
     months = 3 if quarter else 1
     following = month + months
     return date(year + (following - 1) // 12, (following - 1) % 12 + 1, 1).isoformat()
+
+
+def period_start(period: str) -> str:
+    """The first day of a period written like "2031-04", "2031-Q2" or "2031"."""
+    if "-Q" in period:
+        return f"{period[:4]}-{(int(period[6]) - 1) * 3 + 1:02d}-01"
+    return f"{period}-01" if len(period) == 7 else f"{period}-01-01"
+
+
+def share_text(share_bp: int) -> str:
+    """A share in basis points as a percentage, exactly: 100 → "1", 250 → "2.5", 1000 → "10"."""
+    return f"{Decimal(share_bp).scaleb(-2).normalize():f}"
 
 
 def next_period(period: str, kind: str) -> str:

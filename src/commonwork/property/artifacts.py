@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from commonwork.commons.actions import active_member, commons_row
 from commonwork.commons.charter_licence import Licence
 from commonwork.commons.charter_property import property_of
+from commonwork.economy.organisations import EntryId, Sha256
 from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed, NotFound
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 from commonwork.production.contribution_bodies import MediaType, row_shares
@@ -45,8 +46,6 @@ from commonwork.property.tables import (
     licence_consents,
 )
 
-EntryId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Url = Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://[^\s/?#]+\S*$")]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]

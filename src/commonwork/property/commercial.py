@@ -18,12 +18,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import orjson
 
 from commonwork.commons.actions import commons_row
 from commonwork.commons.charter_property import property_of
+from commonwork.economy.agreements import period_start, share_text
 from commonwork.economy.organisations import UseBody, association_of, org_row
 from commonwork.economy.tables import agreements
 from commonwork.errors import InvalidAction, NotAllowed, NotFound
@@ -69,18 +68,6 @@ def has_agreement(state: State, commons_id: str, org: str, day: str, min_bp: int
         and (row["basis"] != "revenue_share" or int(row["share_bp"] or 0) >= min_bp)
         for row in state.scan_commons(agreements, commons_id)
     )
-
-
-def percent(bp: int) -> str:
-    """Basis points as a percentage, exactly: 100 → "1", 250 → "2.5"."""
-    return str(Decimal(bp).scaleb(-2).normalize())
-
-
-def period_start(period: str) -> str:
-    """The first day of an agreement's period: "2031-04", "2031-Q2" or "2031"."""
-    if "-Q" in period:
-        return f"{period[:4]}-{(int(period[6]) - 1) * 3 + 1:02d}-01"
-    return f"{period}-01" if len(period) == 7 else f"{period}-01-01"
 
 
 def decide_use(state: State, ctx: Context) -> tuple[str, Commercial, list[str]]:
@@ -143,8 +130,8 @@ def check_use(state: State, ctx: Context) -> None:
                 "the charter's licensing mandate lets the for-benefit association license it "
                 "against a benefit-sharing agreement: sign one with the commons "
                 "(economy.agreement.sign; begun, open-ended, and sharing at least "
-                f"{percent(property_of(charter).licensing_min_share_bp)}% of revenue if it shares "
-                "revenue), then declare the use again"
+                f"{share_text(property_of(charter).licensing_min_share_bp)}% of revenue if it "
+                "shares revenue), then declare the use again"
             )
         else:
             whom = ", ".join(people) or "the commons' contributors"

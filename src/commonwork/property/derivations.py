@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from commonwork.commons.actions import active_member
 from commonwork.commons.charter_licence import Licence
+from commonwork.economy.organisations import EntryId
 from commonwork.errors import AlreadyDone, CommonworkError, InvalidAction, NotAllowed, NotFound
 from commonwork.governance.arbitration import open_case
 from commonwork.governance.clock import text_of
@@ -41,7 +42,6 @@ from commonwork.journal.entries import Entry, check_entry_signatures, parse_entr
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 from commonwork.property.artifacts import (
     CreateBody,
-    EntryId,
     Text,
     Title,
     VersionBody,
@@ -49,7 +49,7 @@ from commonwork.property.artifacts import (
     licensors,
     refusal_text,
 )
-from commonwork.property.licences import KINDS, Decision, decide
+from commonwork.property.licences import KINDS, decide
 from commonwork.property.tables import artifact_versions, artifacts, derivation_pairs, derivations
 
 RECORD = "property.derivation.record"
@@ -236,12 +236,6 @@ def _source_facts(
             number,
         )
     return source.commons, prove(source), None
-
-
-def decision_for(state: State, ctx: Context, body: DerivationBody) -> tuple[Row, Proved, Decision]:
-    derived = artifact_row(state, ctx.commons_id, body.derived)
-    _commons, proved, _number = _source_facts(state, ctx, body)
-    return derived, proved, decide(proved.licence, derived["licence"], body.kind)
 
 
 def check_record(state: State, ctx: Context) -> None:
@@ -440,4 +434,4 @@ ACTIONS = (
     ),
 )
 
-__all__ = ["ACTIONS", "CASE_SUBJECTS", "KINDS", "decision_for", "prove"]
+__all__ = ["ACTIONS", "CASE_SUBJECTS", "KINDS", "prove"]

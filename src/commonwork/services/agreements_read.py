@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 
 import sqlalchemy as sa
 
-from commonwork.economy.agreements import period_end
+from commonwork.economy.agreements import period_end, share_text
 from commonwork.economy.tables import agreement_reports, agreements
 from commonwork.errors import BadInput, NotFound
 from commonwork.node.node import Node
@@ -101,8 +100,7 @@ class AgreementDetail:
 def _terms(row: Mapping[str, object], amount: Money | None) -> str:
     every = PERIOD_WORDS.get(str(row["period"]), str(row["period"]))
     if row["basis"] == "revenue_share":
-        share = Decimal(int(str(row["share_bp"]))).scaleb(-2).normalize()
-        return f"{share:f}% of revenue, reported {every}"
+        return f"{share_text(int(str(row['share_bp'])))}% of revenue, reported {every}"
     shown = "" if amount is None else f"{amount.amount} {amount.currency}"
     if row["basis"] == "per_unit":
         return f"{shown} per {row['unit']} sold, reported {every}"
