@@ -19,7 +19,8 @@ detail and exits non-zero.
     ├── RuleViolation                 422  a valid action the commons' rules refuse
     │   ├── NotAMember                403
     │   ├── NotAllowed                403
-    │   └── AlreadyDone               409
+    │   ├── AlreadyDone               409
+    │   └── SlotTaken                 409  a booking overlaps one that holds the time already
     ├── NonceReused                   409  same (author, nonce), different content
     ├── NotFound                      404
     ├── AuthenticationRequired        401
@@ -141,6 +142,12 @@ class AlreadyDone(RuleViolation):
     code = "already_done"
     status = 409
     title = "Already done"
+
+
+class SlotTaken(RuleViolation):
+    code = "slot_taken"
+    status = 409
+    title = "That time is taken"
 
 
 class NonceReused(CommonworkError):

@@ -23,6 +23,7 @@ def test_the_installed_areas_come_from_the_package_metadata_in_dependency_order(
         "governance",
         "economy",
         "property",
+        "resources",
     ]
     assert registry.ACTION_SPECS[RECORD].type == RECORD
     owned = {t.name for area in registry.AREAS for t in area.tables}

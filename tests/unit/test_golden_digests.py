@@ -48,6 +48,7 @@ def test_a_new_area_with_tables_of_its_own_leaves_the_digests_unchanged(path: Pa
         "governance",
         "economy",
         "property",
+        "resources",
     ]
     state = MemoryState()
     lines = lines_of(path)

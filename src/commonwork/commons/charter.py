@@ -19,6 +19,7 @@ from commonwork.commons.charter_governance import Governance
 from commonwork.commons.charter_licence import Licence
 from commonwork.commons.charter_policies import POLICY_FIELDS, charter_policies
 from commonwork.commons.charter_property import Property
+from commonwork.commons.charter_resources import Resources
 from commonwork.errors import InvalidAction
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -58,6 +59,9 @@ class Charter(BaseModel):
     #: Licences, upstream credit, commercial licensing (commons.charter_property); absent: the
     #: frozen defaults.
     property: Property | None = None
+    #: Waiting-list offers, disputes of custody reports, who is credited for shared resources
+    #: (commons.charter_resources); absent: the frozen defaults.
+    resources: Resources | None = None
 
     @model_validator(mode="after")
     def _policies_make_sense(self) -> Charter:
@@ -77,7 +81,7 @@ class Charter(BaseModel):
         data = self.model_dump(mode="json")
         if "claim_lapse_days" not in self.model_fields_set:
             del data["claim_lapse_days"]
-        for name in (*POLICY_FIELDS, "engine", "governance", "economy", "property"):
+        for name in (*POLICY_FIELDS, "engine", "governance", "economy", "property", "resources"):
             if data[name] is None:
                 del data[name]
         return data

@@ -185,10 +185,14 @@ def check_lines(state: State, commons_id: str, lines: Sequence[Line]) -> None:
             exponent_of(state, commons_id, line.currency)
             in_circle = state.get(credit_policies, (commons_id, line.currency)) is not None
             circles[line.currency] = in_circle
-        if in_circle != line.account.startswith(("credit:", "circle")):
+        circle_account = line.account.startswith(("credit:", "circle"))
+        # A circle's currency may also be held in escrow (a deposit for a borrowed tool): it
+        # never goes below zero, so what it holds came from a member's credit account.
+        held_in_escrow = in_circle and line.account.startswith("escrow:")
+        if in_circle != circle_account and not held_in_escrow:
             raise InvalidAction(
                 f"{line.currency} is a mutual-credit currency: it moves between the circle's "
-                "credit accounts only, and they hold nothing else"
+                "credit accounts (and escrow) only, and they hold nothing else"
                 if in_circle
                 else f"{line.account} is a mutual-credit account: {line.currency} has no circle"
             )

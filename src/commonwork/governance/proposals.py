@@ -71,7 +71,7 @@ from commonwork.governance.tables import (
     struck_objections,
 )
 from commonwork.journal.actions import parse_time
-from commonwork.journal.area import installed_effects
+from commonwork.journal.area import installed_deadlines, installed_effects
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 from commonwork.standing.settle import policies_in_force, schedule_charter
 from commonwork.standing.tables import settlements
@@ -493,6 +493,8 @@ def before_entry(state: State, commons_id: str, at: str, settle_to: Callable[[st
             _effect_due(state, commons_id, item_id, when)
         elif what == "open":
             _open_voting(state, commons_id, item_id)
+        elif what in installed_deadlines():  # an area's own deadline (an offer lapsing)
+            installed_deadlines()[what].due(state, commons_id, item_id, when)
         else:
             close(state, commons_id, item_id, when)
 

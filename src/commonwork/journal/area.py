@@ -184,6 +184,23 @@ class CaseSubject:
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """A kind of deadline an area puts on governance's clock (``governance.clock.reschedule``
+    with an item id of its own — an entry id — and ``what`` this kind): governance runs it when
+    it falls due, in time order with every other deadline, the days before it settled first
+    (the resources area: a slot offered from a waiting list lapses; a kept deposit moves)."""
+
+    what: str
+    summary: str
+    #: (state, commons id, the item id, the time it fell due): carry it out. Never raises.
+    due: Callable[[State, str, str, str], None]
+
+    def __post_init__(self) -> None:
+        if self.what in ("open", "close", "redraw", "effect") or not 0 < len(self.what) <= 10:
+            raise ValueError(f"deadline kind {self.what!r}: governance's own, or not 1-10 chars")
+
+
+@dataclass(frozen=True)
 class Area:
     """One area's declaration."""
 
@@ -212,6 +229,8 @@ class Area:
     upstream: Upstream | None = None
     #: The kinds of subject, besides contributions, that arbitration cases may be about.
     case_subjects: tuple[CaseSubject, ...] = ()
+    #: The kinds of deadline the area puts on governance's clock.
+    deadlines: tuple[Deadline, ...] = ()
     #: The shape of what the area projects. Raise it when its tables or what its projection
     #: writes change: a node whose stored version differs rebuilds every projection from the
     #: journal (no data migration imitating a rebuild), and the state digest names it.
@@ -372,6 +391,7 @@ def _check_unique(areas: list[Area]) -> None:
     for area in areas:
         named = [spec.type for spec in area.actions] + [t.name for t in area.tables]
         named += [f"effect {effect.kind}" for effect in area.effects]
+        named += [f"deadline {deadline.what}" for deadline in area.deadlines]
         for name in named + [f"case subject {subject.kind}" for subject in area.case_subjects]:
             if name in owner:
                 raise ValueError(f"{name} is declared by both {owner[name]} and {area.name}")
@@ -404,3 +424,9 @@ def installed_case_subjects() -> dict[str, CaseSubject]:
     """Per case subject kind, the installed area's declaration of it (read once, when a case
     about one is first opened or read)."""
     return {subject.kind: subject for area in installed() for subject in area.case_subjects}
+
+
+@cache
+def installed_deadlines() -> dict[str, Deadline]:
+    """Per deadline kind, the installed area's declaration of it (read once)."""
+    return {deadline.what: deadline for area in installed() for deadline in area.deadlines}

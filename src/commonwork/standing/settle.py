@@ -327,9 +327,18 @@ class Day:
                 continue
             if row["dispute_weight_milli"] > 0:
                 state.put(contribution_status, {**row, "status": "disputed"})
-            elif row["weight_milli"] >= threshold or self._lazy(row):
+            elif row["weight_milli"] >= threshold or self._lazy(row) or self._evidenced(row):
                 accepted.append(row)
         return accepted
+
+    def _evidenced(self, row: Row) -> bool:
+        """Accepted on the evidence of the entry that recorded it, without approvals: the use of
+        a lent resource, recorded by its check-in (commonwork.resources.custody), which puts it
+        on its day's agenda as ``evidence``."""
+        if row["kind"] != "resource_use":
+            return False
+        agenda = self.state.get(settle_agenda, (self.commons_id, self.day, row["seq"]))
+        return agenda is not None and agenda["why"] == "evidence"
 
     def _preload_people(self, rows: list[Row]) -> None:
         """The standing rows of these contributions' authors, in a few queries."""
