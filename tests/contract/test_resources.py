@@ -21,7 +21,7 @@ from commonwork.node.node import Node
 from commonwork.node.pipeline import Appended
 from commonwork.production.tables import contribution_status, contributions
 from commonwork.resources.tables import bookings, resources, waits
-from commonwork.services import journals, queries
+from commonwork.services import forks, journals, queries
 from tests.contract.test_books import balances
 from tests.contract.test_credit import decide
 from tests.contract.test_credit import moment as credit_moment
@@ -436,3 +436,43 @@ def test_a_deposit_in_mutual_credit_is_held_released_or_kept_and_never_made_or_l
     assert held[f"credit:{cy.did}"] == -(250 + kept)
     assert held[f"credit:{ben.did}"] == 250 + kept
     assert_replays(any_node, commons_id)
+
+
+def test_the_rules_of_what_the_commons_owns_change_by_decision_and_a_fork_keeps_only_the_inventory(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    ada, ben, cy = people["ada"], people["ben"], people["cy"]
+    commons_id = hours_circle(any_node, people)
+    body = {
+        "name": "Laser cutter",
+        "kind": "machine",
+        "owner": "commons",
+        "rules": {"max_hours": 4},
+    }
+    by_member = refused(any_node, commons_id, ben, "resources.resource.register", body)
+    assert by_member.extra["reason"] == "not_treasurer"
+    cutter = str(act(any_node, commons_id, ada, "resources.resource.register", body).entry.id)
+    change = {"resource": cutter, "rules": {"max_hours": 8}}
+    direct = refused(any_node, commons_id, ada, "resources.resource.update", change)
+    assert direct.extra["reason"] == "by_decision"
+    effect = {"kind": "resource_rules", "resource": cutter, "rules": {"max_hours": 8}}
+    decide(any_node, commons_id, people, effect, 10)
+    detail = row_of(any_node, resources, commons_id, "resource_id", cutter)
+    assert orjson.loads(detail["rules"])["max_hours"] == 8
+    booked = book(any_node, commons_id, cy, cutter, "2031-03-20T08:00Z", "2031-03-20T15:00Z")
+    seq = queries.commons_detail(any_node, commons_id).head_seq
+    at(any_node, "2031-03-16T09:00:00.000Z")
+    made = forks.fork_commons(
+        any_node, actor=ben, parent_id=commons_id, at_seq=seq, reason="another space", name="Fork"
+    )
+    fork_id = made.commons_id
+    assert row_of(any_node, resources, fork_id, "resource_id", cutter)["name"] == "Laser cutter"
+    with any_node.reading() as conn:
+        held = conn.execute(
+            sa.select(sa.func.count()).select_from(bookings).where(bookings.c.commons_id == fork_id)
+        ).scalar_one()
+    assert held == 0
+    assert booking(any_node, commons_id, booked)["status"] == "booked"  # the parent goes on
+    # in the fork (its members carried), the same slot is free to book again
+    book(any_node, fork_id, cy, cutter, "2031-03-20T08:00Z", "2031-03-20T15:00Z")
+    assert_replays(any_node, fork_id)

@@ -65,7 +65,7 @@ class Model:
 
 
 @pytest.mark.parametrize("seed", [0])
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     buffer=st.sampled_from([0, 30, 120]),
     quota=st.one_of(st.none(), st.tuples(st.integers(1, 2), st.integers(2, 5))),

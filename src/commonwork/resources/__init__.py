@@ -16,7 +16,7 @@ people and start empty in a fork, as its books do.
 """
 
 from commonwork.journal.area import Area, Deadline
-from commonwork.resources import bookings, custody, events, guards, inventory
+from commonwork.resources import bookings, custody, decisions, events, guards, inventory
 from commonwork.resources.tables import TABLES, resources
 
 ACTIONS = inventory.ACTIONS + bookings.ACTIONS + custody.ACTIONS
@@ -29,6 +29,7 @@ AREA = Area(
     actions=ACTIONS,
     tables=TABLES,
     case_subjects=custody.CASE_SUBJECTS,
+    effects=decisions.EFFECTS,
     deadlines=(
         Deadline(
             what=bookings.OFFER_DUE,

@@ -521,14 +521,13 @@ def offer_freed(state: State, commons_id: str, resource_id: str, lo: int, hi: in
     """Offer a freed [lo, hi) to the waiting list: each entry whose wanted time overlaps it, in
     the order they joined, that now fits (free, within the person's quota, not begun) is held
     for its person until ``offer_hours`` of journal time have passed."""
-    found = [
-        wait_row(state, commons_id, ident)
-        for ident in spans.waiting_within(state, commons_id, resource_id, lo, hi)
-    ]
     resource = resource_row(state, commons_id, resource_id)
     if resource["status"] != "lendable":
         return
     rules = rules_of(resource)
+    # a wanted time ending up to a buffer before the freed time was held back by it too
+    wanted = spans.waiting_within(state, commons_id, resource_id, lo - rules.buffer_minutes, hi)
+    found = [wait_row(state, commons_id, ident) for ident in wanted]
     now = now_minutes(at)
     hours = resources_of(orjson.loads(commons_row(state, commons_id)["charter"])).offer_hours
     for wait in sorted(found, key=lambda row: int(row["seq"])):

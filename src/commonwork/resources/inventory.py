@@ -286,6 +286,12 @@ def check_update(state: State, ctx: Context) -> None:
     if body.custodian is not None:
         active_member(state, ctx.commons_id, body.custodian)
     if body.rules is not None:
+        if row["owner_kind"] == "commons":
+            raise NotAllowed(
+                "the rules of what the commons owns change by decision (a proposal with the "
+                "effect resource_rules)",
+                reason="by_decision",
+            )
         _check_charges(state, ctx.commons_id, body.rules)
 
 
