@@ -476,3 +476,35 @@ def test_the_rules_of_what_the_commons_owns_change_by_decision_and_a_fork_keeps_
     # in the fork (its members carried), the same slot is free to book again
     book(any_node, fork_id, cy, cutter, "2031-03-20T08:00Z", "2031-03-20T15:00Z")
     assert_replays(any_node, fork_id)
+
+
+def test_the_waiting_list_skips_who_left_and_refuses_waiting_twice_or_for_ones_own_time(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    ben, cy, dee, eve = (people[n] for n in ("ben", "cy", "dee", "eve"))
+    drill = lend(any_node, commons_id, ben)
+    held = book(any_node, commons_id, cy, drill, "2031-03-02T08:00Z", "2031-03-02T18:00Z")
+    wanted = {"resource": drill, "start": "2031-03-02T09:00Z", "end": "2031-03-02T12:00Z"}
+    own = refused(any_node, commons_id, cy, "resources.wait.join", wanted)
+    assert own.extra["reason"] == "yours"
+    dee_wait = str(act(any_node, commons_id, dee, "resources.wait.join", wanted).entry.id)
+    twice = refused(any_node, commons_id, dee, "resources.wait.join", wanted)
+    assert twice.extra["wait"] == dee_wait
+    eve_wait = str(act(any_node, commons_id, eve, "resources.wait.join", wanted).entry.id)
+    act(any_node, commons_id, dee, "commons.member.leave", {})
+    act(any_node, commons_id, cy, "resources.booking.cancel", {"booking": held})
+    assert row_of(any_node, waits, commons_id, "wait_id", dee_wait)["status"] == "left"
+    assert booking(any_node, commons_id, eve_wait)["status"] == "offered"
+    # a keeper who left keeps nothing: Ben leaves, and may no longer block his drill
+    act(any_node, commons_id, ben, "commons.member.leave", {})
+    block = {
+        "resource": drill,
+        "start": "2031-03-05T08:00Z",
+        "end": "2031-03-06T08:00Z",
+        "reason": "x",
+    }
+    assert (
+        refused(any_node, commons_id, ben, "resources.block.make", block).extra["reason"]
+        == "not_keeper"
+    )
+    assert_replays(any_node, commons_id)

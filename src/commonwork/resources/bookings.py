@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from commonwork.commons.actions import active_member, commons_row
 from commonwork.commons.charter_resources import resources_of
 from commonwork.commons.tables import members
-from commonwork.errors import InvalidAction, NotAllowed, NotFound, SlotTaken
+from commonwork.errors import AlreadyDone, InvalidAction, NotAllowed, NotFound, SlotTaken
 from commonwork.governance.clock import later, reschedule
 from commonwork.governance.proposals import holds_role
 from commonwork.journal.area import Event
@@ -457,10 +457,22 @@ def check_join(state: State, ctx: Context) -> None:
     rules = rules_of(row)
     start, end = _check_interval(body, rules, ctx.entry.recorded_at, rules.max_hours * 60)
     check_may_book(state, ctx, rules, ctx.author, body.training)
-    if not spans.overlapping(
+    held = spans.overlapping(
         state, ctx.commons_id, body.resource, start, end + rules.buffer_minutes
-    ):
+    )
+    if not held:
         raise InvalidAction("that time is free: book it instead of waiting", reason="free")
+    holders = {booking_row(state, ctx.commons_id, ident)["member"] for _, _, ident in held}
+    if holders == {ctx.author}:
+        raise InvalidAction("you hold that time already", reason="yours")
+    for ident in spans.waiting_within(state, ctx.commons_id, body.resource, start, end):
+        wait = wait_row(state, ctx.commons_id, ident)
+        if wait["member"] == ctx.author and wait["status"] in ("waiting", "offered"):
+            raise AlreadyDone(
+                f"you are on the waiting list for part of that time already: {ident}",
+                reason="waiting",
+                wait=ident,
+            )
 
 
 def apply_join(state: State, ctx: Context) -> None:
@@ -537,11 +549,19 @@ def offer_freed(state: State, commons_id: str, resource_id: str, lo: int, hi: in
         if start < now:
             _end_wait(state, commons_id, wait["wait_id"], "expired", at)
             continue
+        if not _is_member(state, commons_id, wait["member"]):
+            _end_wait(state, commons_id, wait["wait_id"], "left", at)
+            continue
         if spans.overlapping(state, commons_id, resource_id, start, end + rules.buffer_minutes):
             continue
         if _over_quota(state, commons_id, rules, resource_id, wait["member"], start, end):
             continue
         _offer(state, commons_id, wait, rules, at, later(at, hours))
+
+
+def _is_member(state: State, commons_id: str, member: str) -> bool:
+    row = state.get(members, (commons_id, member))
+    return row is not None and row["status"] == "active"
 
 
 def _over_quota(

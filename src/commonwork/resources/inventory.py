@@ -203,8 +203,12 @@ def rules_of(row: Row) -> Rules:
 
 
 def may_manage(state: State, commons_id: str, row: Row, member: str) -> bool:
-    """Whether ``member`` keeps the resource: its custodian, its owner (a member, or someone who
-    acts for the owning organisation), or for the commons' own the treasurer."""
+    """Whether ``member`` keeps the resource: an active member who is its custodian, its owner
+    (a member, or someone who acts for the owning organisation), or for the commons' own the
+    treasurer."""
+    held = state.get(members, (commons_id, member))
+    if held is None or held["status"] != "active":
+        return False  # who left keeps nothing of the commons' (their tool stays in the record)
     if member == row["custodian"]:
         return True
     if row["owner_kind"] == "member":
