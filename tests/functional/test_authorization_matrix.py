@@ -23,6 +23,12 @@ Allowed: the stage's journal advances by exactly the expected entries, each read
 type and author; a founding makes exactly one new journal. Accounts, sessions, e-mail claims and
 invitation codes are node-local and write to no journal at all.
 
+Reads are public. The shared resources' reads (the inventory, a resource, its calendar, a
+booking, a person's bookings, and the iCalendar feeds) are asked by each kind of reader —
+anonymous, by token, and a member's browser cross-site — and answer each the same bytes, writing
+nothing; ``test_every_read_of_the_resources_is_in_the_matrix`` fails for a read route of
+web/api_resources.py with no row here.
+
 Each case acts on a fresh stage, a commons founded and peopled directly through the node
 (``append_actions``), so order never matters. One node and one server serve the module. The node
 is opened with ``COMMONWORK_RATE_LIMITS=off`` (docs/settings.md, "Request limits"): the module
@@ -37,7 +43,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -45,6 +51,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
+from icalendar import Calendar
 
 from commonwork.commons.charter_policies import complete_charter
 from commonwork.journal.actions import format_time, parse_time
@@ -68,6 +75,7 @@ from commonwork.services.catalog import (
     VALIDATE,
     WITHDRAW,
 )
+from commonwork.web import api_resources
 from commonwork.web.app import create_app
 from commonwork.web.auth import SESSION_COOKIE
 from tests.functional.server import HTML, journal_head, serve_app
@@ -202,6 +210,15 @@ class Stage:
     case: str = ""  # an arbitration case whose panel is founder, member and a third member
     host: str = ""  # the node's host key (a fork names it)
     member: str = ""  # member's did (an organisation's key, in the economy's rules)
+    resource: str = ""  # member's drill (no fee, no deposit)
+    booking: str = ""  # other's booking of the drill, starting in half an hour
+    block: str = ""  # member's maintenance block of the drill, in three days
+    wait: str = ""  # member waiting for the time of other's booking
+    offer: str = ""  # a slot of the drill the waiting list offered to member
+    out: str = ""  # other's booking of member's saw, checked out
+    returned: str = ""  # other's booking of member's ladder, checked out and back in
+    taken: tuple[str, str] = ("", "")  # the time other's booking of the drill holds
+    free: tuple[str, str] = ("", "")  # a time nothing holds on the drill
 
 
 def open_stage(world: World) -> Stage:
@@ -362,6 +379,71 @@ def decided_case_stage(world: World) -> Stage:
     return case_stage(world, decided=True)
 
 
+REGISTER = "resources.resource.register"
+BOOK = "resources.booking.make"
+RESOURCES = "resources."
+
+
+def when(minutes: int) -> str:
+    """Minutes since the epoch as a body's time: ``2026-12-05T09:30Z``."""
+    return datetime.fromtimestamp(minutes * 60, UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def resources_stage(world: World) -> Stage:
+    """The open stage, where member lent a drill, a saw and a ladder (no fee, no deposit):
+    other booked the drill from half an hour from now, and a day later (cancelled, so the
+    waiting list offered that slot to member, who waited for it); member waits for the time of
+    other's first booking and blocked the drill in three days; other has the saw out and
+    brought the ladder back."""
+    stage = open_stage(world)
+    node, commons = world.node, stage.commons
+    mia, ole = world.people["member"].keypair, world.people["other"].keypair
+    now = int(parse_time(node.clock()).timestamp()) // 60 + 1
+    soon, day = (when(now + 30), when(now + 180)), 1440
+
+    def one(who: Keypair, type_: str, body: dict[str, Any]) -> str:
+        [made] = append_actions(node, commons, [signed(who, type_, body, commons)])
+        return str(made.entry.id)
+
+    drill, saw, ladder = (
+        one(mia, REGISTER, {"name": name, "kind": "tool"}) for name in ("Drill", "Saw", "Ladder")
+    )
+    booking = one(ole, BOOK, {"resource": drill, "start": soon[0], "end": soon[1]})
+    later = {"resource": drill, "start": when(now + day), "end": when(now + day + 120)}
+    cancelled = one(ole, BOOK, later)
+    offer = one(mia, "resources.wait.join", later)
+    one(ole, "resources.booking.cancel", {"booking": cancelled})
+    wait = one(mia, "resources.wait.join", {"resource": drill, "start": soon[0], "end": soon[1]})
+    block = one(
+        mia,
+        "resources.block.make",
+        {
+            "resource": drill,
+            "start": when(now + 3 * day),
+            "end": when(now + 3 * day + 60),
+            "reason": "new brushes",
+        },
+    )
+    out = one(ole, BOOK, {"resource": saw, "start": soon[0], "end": soon[1]})
+    one(ole, "resources.custody.out", {"booking": out})
+    returned = one(ole, BOOK, {"resource": ladder, "start": soon[0], "end": soon[1]})
+    one(ole, "resources.custody.out", {"booking": returned})
+    one(mia, "resources.custody.in", {"booking": returned, "condition": "fine"})
+    free = (when(now + 5 * day), when(now + 5 * day + 120))
+    return replace(
+        stage,
+        resource=drill,
+        booking=booking,
+        block=block,
+        wait=wait,
+        offer=offer,
+        out=out,
+        returned=returned,
+        taken=soon,
+        free=free,
+    )
+
+
 def after_leaving(build: Callable[[World], Stage]) -> Callable[[World], Stage]:
     """A stage, and then member leaves it (keeping the contribution, tasks, claim and
     invitation code they made)."""
@@ -387,6 +469,8 @@ STAGES: dict[str, Callable[[World], Stage]] = {
     "case, member left": after_leaving(case_stage),
     "case decided": decided_case_stage,
     "case decided, member left": after_leaving(decided_case_stage),
+    "resources": resources_stage,
+    "resources, member left": after_leaving(resources_stage),
 }
 #: Whose account and key each caller is: the leaver is member, on a stage member has left.
 ACCOUNT_OF = {"leaver": "member"}
@@ -714,6 +798,146 @@ RULES: dict[str, Rule] = {
         lambda s: {"key": "o-1", "member": s.member, "currency": "HOURS", "reference": "dep"},
         NO_CALLER,
     ),
+    # Shared resources, on a stage where member lent a drill, a saw and a ladder (member is
+    # their owner and custodian: their keeper) and other booked them. A keeper who left the
+    # commons keeps nothing of it (no updates, blocks, cancels, check-outs or check-ins); only
+    # members register, book, wait and take an offer; nobody waits twice for one time (member
+    # waits already) or for a time they hold (other's booking).
+    REGISTER: Rule(
+        lambda s: {"name": "Ladder", "kind": "tool"},
+        {
+            "outsider": 403,
+            "member": wrote(REGISTER, "member"),
+            "other": wrote(REGISTER, "other"),
+            "leaver": 403,
+        },
+        stage="resources",
+    ),
+    RESOURCES + "resource.update": Rule(  # its keeper only
+        lambda s: {"resource": s.resource, "condition": "oiled"},
+        {
+            "outsider": 403,
+            "member": wrote(RESOURCES + "resource.update", "member"),
+            "other": 403,
+            "leaver": 403,
+        },
+        stage="resources",
+    ),
+    BOOK: Rule(  # any member, its owner too
+        lambda s: {"resource": s.resource, "start": s.free[0], "end": s.free[1]},
+        {
+            "outsider": 403,
+            "member": wrote(BOOK, "member"),
+            "other": wrote(BOOK, "other"),
+            "leaver": 403,
+        },
+        stage="resources",
+    ),
+    RESOURCES + "booking.cancel": Rule(  # whoever booked (other), or the keeper
+        lambda s: {"booking": s.booking, "reason": "plans changed"},
+        {
+            "outsider": 403,
+            "member": wrote(RESOURCES + "booking.cancel", "member"),
+            "other": wrote(RESOURCES + "booking.cancel", "other"),
+            "leaver": 403,
+        },
+        stage="resources",
+    ),
+    RESOURCES + "block.make": Rule(  # the keeper only
+        lambda s: {
+            "resource": s.resource,
+            "start": s.free[0],
+            "end": s.free[1],
+            "reason": "oiling",
+        },
+        {
+            "outsider": 403,
+            "member": wrote(RESOURCES + "block.make", "member"),
+            "other": 403,
+            "leaver": 403,
+        },
+        stage="resources",
+    ),
+    RESOURCES + "block.lift": Rule(  # the keeper only
+        lambda s: {"booking": s.block},
+        {
+            "outsider": 403,
+            "member": wrote(RESOURCES + "block.lift", "member"),
+            "other": 403,
+            "leaver": 403,
+        },
+        stage="resources",
+    ),
+    RESOURCES + "wait.join": Rule(  # any member, for a time that is taken (other's booking)
+        lambda s: {"resource": s.resource, "start": s.taken[0], "end": s.taken[1]},
+        {
+            "outsider": 403,
+            "member": 409,
+            "other": 422,
+            "leaver": 403,
+        },
+        stage="resources",
+    ),
+    RESOURCES + "wait.leave": Rule(  # the person waiting only (member), who left or not
+        lambda s: {"wait": s.wait},
+        {
+            "outsider": 403,
+            "member": wrote(RESOURCES + "wait.leave", "member"),
+            "other": 403,
+            "leaver": wrote(RESOURCES + "wait.leave", "member"),
+        },
+        stage="resources",
+    ),
+    RESOURCES + "offer.accept": Rule(  # the member it was offered to, still a member
+        lambda s: {"offer": s.offer},
+        {
+            "outsider": 403,
+            "member": wrote(RESOURCES + "offer.accept", "member"),
+            "other": 403,
+            "leaver": 403,
+        },
+        stage="resources",
+    ),
+    RESOURCES + "offer.decline": Rule(  # the person it was offered to, who left or not
+        lambda s: {"offer": s.offer},
+        {
+            "outsider": 403,
+            "member": wrote(RESOURCES + "offer.decline", "member"),
+            "other": 403,
+            "leaver": wrote(RESOURCES + "offer.decline", "member"),
+        },
+        stage="resources",
+    ),
+    RESOURCES + "custody.out": Rule(  # the borrower (other) or the keeper
+        lambda s: {"booking": s.booking, "condition": "as new"},
+        {
+            "outsider": 403,
+            "member": wrote(RESOURCES + "custody.out", "member"),
+            "other": wrote(RESOURCES + "custody.out", "other"),
+            "leaver": 403,
+        },
+        stage="resources",
+    ),
+    RESOURCES + "custody.in": Rule(  # the keeper only: never the borrower (other)
+        lambda s: {"booking": s.out, "condition": "fine"},
+        {
+            "outsider": 403,
+            "member": wrote(RESOURCES + "custody.in", "member"),
+            "other": 403,
+            "leaver": 403,
+        },
+        stage="resources",
+    ),
+    RESOURCES + "custody.dispute": Rule(  # the borrower (other) only
+        lambda s: {"booking": s.returned, "reason": "it was scratched before"},
+        {
+            "outsider": 403,
+            "member": 403,
+            "other": wrote(RESOURCES + "custody.dispute", "other"),
+            "leaver": 403,
+        },
+        stage="resources",
+    ),
     STANCE: Rule(  # any member of the electorate
         lambda s: {"proposal": s.proposal_voting, "version": 1, "ballot": "for"},
         {
@@ -846,6 +1070,9 @@ def fill(template: str, stage: Stage, body: dict[str, Any] | None = None, **more
         "case_id": body.get("case", stage.case),
         "artifact_id": body.get("artifact", body.get("derived", stage.contribution)),
         "code": stage.code,
+        "resource_id": body.get("resource", stage.resource),
+        "booking_id": body.get("booking", body.get("offer", "")),
+        "wait_id": body.get("wait", ""),
         **more,
     }
     return template.format(**names)
@@ -928,8 +1155,21 @@ def _artifact_form(body: dict[str, Any]) -> dict[str, str]:
     return {**fields, "sha256": body["version"]["sha256"]}
 
 
+def _interval_form(body: dict[str, Any]) -> dict[str, str]:
+    """A booking's time as the resource page's form takes it: local dates and times (UTC)."""
+    start, end = body["start"], body["end"]
+    return {
+        "start_date": start[:10],
+        "start_time": start[11:16],
+        "end_date": end[:10],
+        "end_time": end[11:16],
+    }
+
+
 PAGE_PROPOSAL = PAGE + "/proposals/{proposal_id}"
 PAGE_ARTIFACT = PAGE + "/artifacts/{artifact_id}"
+PAGE_RESOURCE = PAGE + "/resources/{resource_id}"
+PAGE_BOOKING = PAGE + "/bookings/{booking_id}"
 PAGE_ACTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], dict[str, str]], str], ...] = (
     ("/found", FOUND, lambda body: FOUND_FORM, ""),
     (
@@ -996,6 +1236,37 @@ PAGE_ACTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], dict[str, str]], 
         PAGE_ARTIFACT + "/derivations",
         "property.derivation.record",
         lambda body: {"source_artifact": body["source"]["artifact"], "kind": body["kind"]},
+        "",
+    ),
+    # The resources pages' forms (times typed in the resource's zone: the stage's are UTC).
+    (PAGE + "/resources", REGISTER, lambda body: {"name": body["name"], "kind": body["kind"]}, ""),
+    (PAGE_RESOURCE + "/bookings", BOOK, _interval_form, ""),
+    (PAGE_RESOURCE + "/waits", RESOURCES + "wait.join", _interval_form, ""),
+    (PAGE + "/waits/{wait_id}/leave", RESOURCES + "wait.leave", lambda body: {}, ""),
+    (PAGE_BOOKING + "/accept", RESOURCES + "offer.accept", lambda body: {}, ""),
+    (PAGE_BOOKING + "/decline", RESOURCES + "offer.decline", lambda body: {}, ""),
+    (
+        PAGE_BOOKING + "/check-out",
+        RESOURCES + "custody.out",
+        lambda body: {"condition": body["condition"]},
+        "",
+    ),
+    (
+        PAGE_BOOKING + "/check-in",
+        RESOURCES + "custody.in",
+        lambda body: {"condition": body["condition"]},
+        "",
+    ),
+    (
+        PAGE_BOOKING + "/dispute",
+        RESOURCES + "custody.dispute",
+        lambda body: {"reason": body["reason"]},
+        "",
+    ),
+    (
+        PAGE_BOOKING + "/cancel",
+        RESOURCES + "booking.cancel",
+        lambda body: {"reason": body["reason"]},
         "",
     ),
 )
@@ -1585,6 +1856,73 @@ def test_authorisation(world: World, case: Case) -> None:
         assert head == (0 if write.type == FOUND else 1), said
         action = world.entry(commons, head)
         assert (action["type"], action["author"]) == (write.type, world.did(write.author)), said
+
+
+# --- the resources' reads are public: anyone, signed in or not, reads the same and writes nothing -
+
+
+RESOURCE_READS = {
+    COMMONS + "/resources": "",
+    COMMONS + "/resources/{resource_id}": "",
+    COMMONS + "/resources/{resource_id}/calendar": "?from={start}",
+    COMMONS + "/resources/{resource_id}/calendar.ics": "",
+    COMMONS + "/bookings/{booking_id}": "",
+    COMMONS + "/members/{did}/bookings": "?from={start}",
+    COMMONS + "/members/{did}/bookings.ics": "",
+}
+#: Who reads: nobody in particular, someone signed in by token, and a member's browser sending
+#: its session cookie from another site (a read needs no protection from that).
+READERS: dict[str, Callable[[World], dict[str, str]]] = {
+    "anonymous": lambda world: {},
+    "outsider": lambda world: {"authorization": f"Bearer {world.people['outsider'].token}"},
+    "member": lambda world: {"authorization": f"Bearer {world.people['member'].token}"},
+    "other, cross-site": lambda world: {
+        "cookie": f"{SESSION_COOKIE}={world.people['other'].token}",
+        "origin": EVIL,
+        "sec-fetch-site": "cross-site",
+    },
+}
+
+
+@pytest.mark.parametrize("template", sorted(RESOURCE_READS))
+def test_the_resources_reads_answer_everyone_alike_and_write_nothing(
+    world: World, template: str
+) -> None:
+    stage = resources_stage(world)
+    path = fill(
+        template + RESOURCE_READS[template],
+        stage,
+        {"booking": stage.booking},
+        did=world.did("other"),
+        start=stage.taken[0][:10],
+    )
+    before = world.heads()
+    answers = {}
+    for reader, headers in READERS.items():
+        answer = world.http.get(path, headers=headers(world))
+        world.http.cookies.clear()
+        assert answer.status_code == 200, f"{reader}: {answer.status_code} {answer.text[:300]}"
+        answers[reader] = answer
+    assert world.heads() == before
+    bodies = {reader: answer.content for reader, answer in answers.items()}
+    assert len(set(bodies.values())) == 1, bodies
+    media = answers["anonymous"].headers["content-type"]
+    if template.endswith(".ics"):
+        assert media == "text/calendar; charset=utf-8"
+        events = Calendar.from_ical(bodies["anonymous"]).walk("VEVENT")
+        assert f"booking-{stage.booking}@127.0.0.1" in {str(event["uid"]) for event in events}
+    else:
+        assert media == "application/json"
+        assert stage.resource in answers["anonymous"].text
+
+
+def test_every_read_of_the_resources_is_in_the_matrix() -> None:
+    served = {
+        getattr(route, "path", "")
+        for route in api_resources.router.routes
+        if "GET" in (getattr(route, "methods", None) or set())
+    }
+    assert served == set(RESOURCE_READS)
 
 
 # --- the matrix covers every mutating route the app has -----------------------------------------

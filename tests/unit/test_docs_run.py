@@ -26,6 +26,7 @@ FILES = [
     "docs/governance.md",
     "docs/economy.md",
     "docs/property.md",
+    "docs/resources.md",
 ]
 
 

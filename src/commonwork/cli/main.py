@@ -27,6 +27,7 @@ from commonwork.cli.inbox import inbox
 from commonwork.cli.invitations import invite
 from commonwork.cli.orgs import org_group
 from commonwork.cli.proposals import proposal_group
+from commonwork.cli.resources import resources_group
 from commonwork.cli.standing import standing_group
 from commonwork.cli.tasks import task_group
 from commonwork.services.nodes import SETTINGS_HELP
@@ -114,6 +115,7 @@ for command in (
     agreements_group,
     credit_group,
     artifacts_group,
+    resources_group,
     charter_group,
     inbox,
     journal.export,

@@ -112,25 +112,36 @@ def _lendable(state: State, commons_id: str, resource_id: str) -> Row:
     return row
 
 
-def check_conflicts(state: State, commons_id: str, resource_id: str, lo: int, hi: int) -> None:
-    """SlotTaken naming the active row that holds part of [lo, hi), if one does."""
-    found = spans.overlapping(state, commons_id, resource_id, lo, hi)
+def check_conflicts(
+    state: State, commons_id: str, resource_id: str, start: int, end: int, buffer: int
+) -> None:
+    """SlotTaken naming the active row that holds part of [start, end + buffer), if one does:
+    whose it is (by the name they joined with) and its times."""
+    found = spans.overlapping(state, commons_id, resource_id, start, end + buffer)
     if not found:
         return
     first = booking_row(state, commons_id, found[0][2])
-    what = {"block": "a maintenance block", "offer": "a slot offered from the waiting list"}
-    holder = what.get(first["kind"], f"a booking by {first['member']}")
+    person = state.get(members, (commons_id, first["member"]))
+    name = str(first["member"]) if person is None else str(person["name"])
+    what = {
+        "block": "a maintenance block",
+        "offer": f"a slot offered to {name} from the waiting list",
+    }
+    holder = what.get(first["kind"], f"a booking by {name}")
+    after = f" and the {buffer} minutes kept free after it" if buffer else ""
     raise SlotTaken(
-        f"{minutes_text(lo)} to {minutes_text(hi)} overlaps {holder} "
-        f"({minutes_text(first['start_min'])} to {minutes_text(first['end_min'])}, with the buffer "
-        f"until {minutes_text(first['hi'])}): booking {first['booking_id']}. Choose another "
-        "time, or join the waiting list for this one",
+        f"{minutes_text(start)} to {minutes_text(end)}{after} overlaps {holder} "
+        f"({minutes_text(first['start_min'])} to {minutes_text(first['end_min'])}, kept until "
+        f"{minutes_text(first['hi'])}): booking {first['booking_id']}. Choose another time, or "
+        "join the waiting list for this one",
         reason="overlap",
         booking=first["booking_id"],
         holder=first["member"],
+        holder_name=name,
         kind=first["kind"],
         start=minutes_text(first["start_min"]),
         end=minutes_text(first["end_min"]),
+        held_until=minutes_text(first["hi"]),
     )
 
 
@@ -248,7 +259,7 @@ def check_make(state: State, ctx: Context) -> None:
     rules = rules_of(row)
     start, end = _check_interval(body, rules, ctx.entry.recorded_at, rules.max_hours * 60)
     check_may_book(state, ctx, rules, ctx.author, body.training)
-    check_conflicts(state, ctx.commons_id, body.resource, start, end + rules.buffer_minutes)
+    check_conflicts(state, ctx.commons_id, body.resource, start, end, rules.buffer_minutes)
     check_quota(state, ctx.commons_id, rules, body.resource, ctx.author, start, end)
 
 
@@ -629,7 +640,7 @@ def offer_due(state: State, commons_id: str, wait_id: str, at: str) -> None:
     release(state, commons_id, row, "expired", at)
 
 
-class OfferBody(BaseModel):
+class OfferTarget(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     offer: EntryId
 
@@ -658,7 +669,7 @@ def check_accept(state: State, ctx: Context) -> None:
     )
 
 
-class AcceptBody(OfferBody):
+class AcceptBody(OfferTarget):
     training: EntryId | None = None
 
 
@@ -774,7 +785,7 @@ ACTIONS = (
     ActionSpec(
         type="resources.offer.decline",
         summary="Decline a slot offered from the waiting list (it goes to the next in line)",
-        body=OfferBody,
+        body=OfferTarget,
         check=check_decline,
         apply=apply_decline,
     ),

@@ -176,9 +176,10 @@ def check_out(state: State, ctx: Context) -> None:
     booking = booking_row(state, ctx.commons_id, body.booking)
     resource = resource_row(state, ctx.commons_id, booking["resource"])
     if booking["kind"] != "booking" or booking["status"] != "booked":
+        what = {"offer": "a slot offered, not yet taken", "block": "a maintenance block"}
         raise InvalidAction(
-            f"this is {'a' if booking['kind'] != 'booking' else 'a booking'} "
-            f"{booking['status']}: only a booking not yet checked out is",
+            f"this is {what.get(booking['kind'], 'a booking ' + booking['status'])}: only a "
+            "booking not yet checked out is checked out",
             reason=f"booking_{booking['status']}",
         )
     keeper = may_manage(state, ctx.commons_id, resource, ctx.author)

@@ -77,7 +77,7 @@ class CaseItem(BaseModel):
         description="The id of the entry that opened it: a dispute, or the derivation's record."
     )
     seq: int
-    subject_kind: Literal["contribution", "derivation"]
+    subject_kind: Literal["contribution", "derivation", "custody"]
     subject: str = Field(description="The disputed contribution's id, or the derivation's.")
     work: DisputedWork | None = Field(
         default=None, description="The disputed work (a case about a contribution)."
@@ -179,7 +179,9 @@ class CaseAnswer(BaseModel):
     description=(
         "A case opens with the first weighted dispute of pending work (`case_id` is that "
         "dispute's entry id), or with a derivation recorded `needs_review` (`case_id` is the "
-        "derivation's id; `subject_kind` is `derivation`). `status` is `open` (its panel "
+        "derivation's id; `subject_kind` is `derivation`), or with a borrower's dispute of a "
+        "custodian's report on a return (`subject_kind` `custody`, the subject the booking's "
+        "id). `status` is `open` (its panel "
         "rules until `due_at`), `no_panel` (nobody may sit: the members decide it by a "
         "proposal), `decided` (by the panel's majority) or `appealed` (decided by the "
         "members' appeal)."

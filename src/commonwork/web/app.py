@@ -176,6 +176,7 @@ def create_app(node: Node) -> FastAPI:
         api_inbox,
         api_invitations,
         api_property,
+        api_resources,
         api_standing,
         feeds,
         pages,
@@ -189,6 +190,7 @@ def create_app(node: Node) -> FastAPI:
         pages_governance,
         pages_invitations,
         pages_property,
+        pages_resources,
         pages_standing,
     )
 
@@ -224,6 +226,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(api_economy_boards.router)
     app.include_router(api_bank_details.router)
     app.include_router(api_property.router)
+    app.include_router(api_resources.router)
     signs = [Depends(read_signed_field)]  # a page's form may carry what its browser signed
     app.include_router(pages.router, dependencies=signs)
     app.include_router(pages_standing.router)
@@ -240,6 +243,7 @@ def create_app(node: Node) -> FastAPI:
     app.include_router(pages_economy.router)
     app.include_router(pages_economy_boards.router)
     app.include_router(pages_property.router, dependencies=signs)
+    app.include_router(pages_resources.router, dependencies=signs)
     app.include_router(feeds.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
