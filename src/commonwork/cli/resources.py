@@ -16,7 +16,7 @@ import click
 from commonwork.cli import resources_acting
 from commonwork.cli.context import CliState, as_option, commons_argument, json_option, pass_state
 from commonwork.cli.output import emit, emit_json, fields, note
-from commonwork.cli.resources_acting import TIME_HELP, local_time, minutes_in
+from commonwork.cli.resources_input import TIME_HELP, local_time, minutes_in
 from commonwork.services import resources_read
 from commonwork.services.books_models import Money
 from commonwork.services.models import as_json as json_of
