@@ -49,6 +49,13 @@ class Model:
     def free(self, lo: int, hi: int) -> bool:
         return all(not (s < hi and h > lo) for _, s, _, h in self.held.values())
 
+    def may_wait(self, who: str, start: int, end: int) -> bool:
+        holders = {w for w, s, _, h in self.held.values() if s < end + self.buffer and h > start}
+        offered = [(w, s, e) for i, (w, s, e, _) in self.held.items() if i not in self.counted]
+        waits = [(w, s, e) for _, w, s, e in self.waiting] + offered
+        already = any(w == who and s < end and e > start for w, s, e in waits)
+        return bool(holders) and holders != {who} and not already
+
     def within_quota(self, who: str, start: int, end: int) -> bool:
         if self.quota is None:
             return True
@@ -108,7 +115,8 @@ def test_random_bookings_never_overlap_nor_break_a_quota_and_freed_slots_go_to_t
         free = model.free(start, end + buffer)
         if kind == "wait":
             made = _attempt(any_node, commons_id, who, "resources.wait.join", interval)
-            assert (made is not None) == (not free)  # refused only because the time is free
+            # refused when the time is free, all of it is the person's own, or they wait already
+            assert (made is not None) == model.may_wait(who.did, start, end)
             if made is None:
                 continue
             model.waiting.append((str(made.entry.id), who.did, start, end))

@@ -263,23 +263,14 @@ def check_make(state: State, ctx: Context) -> None:
     check_quota(state, ctx.commons_id, rules, body.resource, ctx.author, start, end)
 
 
-def _new_row(
-    ctx: Context, resource: str, member: str, kind: str, start: int, end: int, hi: int, status: str
-) -> Row:
-    at = ctx.entry.recorded_at
+def _fresh(commons_id: str, booking_id: str, seq: int, at: str) -> Row:
+    """A row of ``bookings`` made at ``at``: active, nothing paid or reported yet (the caller
+    says what it holds)."""
     return {
-        "commons_id": ctx.commons_id,
-        "booking_id": ctx.entry.id,
-        "resource": resource,
-        "member": member,
-        "kind": kind,
-        "start_min": start,
-        "end_min": end,
-        "lo": start,
-        "hi": hi,
+        "commons_id": commons_id,
+        "booking_id": booking_id,
         "active": 1,
-        "status": status,
-        "seq": ctx.entry.seq,
+        "seq": seq,
         "made_at": at,
         "changed_at": at,
         "note": "",
@@ -299,6 +290,14 @@ def _new_row(
         "block": None,
         "contribution": None,
     }
+
+
+def _new_row(
+    ctx: Context, resource: str, member: str, kind: str, start: int, end: int, hi: int, status: str
+) -> Row:
+    made = _fresh(ctx.commons_id, ctx.entry.id, ctx.entry.seq, ctx.entry.recorded_at)
+    held = {"resource": resource, "member": member, "kind": kind, "status": status}
+    return {**made, **held, "start_min": start, "end_min": end, "lo": start, "hi": hi}
 
 
 def _charges(row: Row, rules: Rules) -> Row:
@@ -589,36 +588,16 @@ def _offer(state: State, commons_id: str, wait: Row, rules: Rules, at: str, expi
     start, end = int(wait["start_min"]), int(wait["end_min"])
     hi = end + rules.buffer_minutes
     row = {
-        "commons_id": commons_id,
-        "booking_id": wait["wait_id"],
+        **_fresh(commons_id, wait["wait_id"], int(wait["seq"]), at),
         "resource": wait["resource"],
         "member": wait["member"],
         "kind": "offer",
+        "status": "offered",
         "start_min": start,
         "end_min": end,
         "lo": start,
         "hi": hi,
-        "active": 1,
-        "status": "offered",
-        "seq": wait["seq"],
-        "made_at": at,
-        "changed_at": at,
-        "note": "",
         "offer_expires": expires,
-        "currency": None,
-        "fee_minor": 0,
-        "deposit_minor": 0,
-        "out_at": None,
-        "out_report": None,
-        "in_at": None,
-        "in_report": None,
-        "late": 0,
-        "kept_minor": 0,
-        "deposit_state": "none",
-        "release_at": None,
-        "case_id": None,
-        "block": None,
-        "contribution": None,
     }
     state.put(bookings, row)
     spans.hold(state, commons_id, wait["resource"], (start, hi, wait["wait_id"]))
