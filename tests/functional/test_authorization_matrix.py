@@ -1269,6 +1269,19 @@ PAGE_ACTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], dict[str, str]], 
         lambda body: {"reason": body["reason"]},
         "",
     ),
+    (
+        PAGE_RESOURCE + "/changes",
+        RESOURCES + "resource.update",
+        lambda body: {"condition": body["condition"]},
+        "",
+    ),
+    (
+        PAGE_RESOURCE + "/blocks",
+        RESOURCES + "block.make",
+        lambda body: {**_interval_form(body), "reason": body["reason"]},
+        "",
+    ),
+    (PAGE_BOOKING + "/lift", RESOURCES + "block.lift", lambda body: {}, ""),
 )
 PAGE_DOOR = PAGE + "/act/{action_type}"
 

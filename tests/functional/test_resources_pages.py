@@ -7,23 +7,34 @@ in words and its calendar in Europe/Berlin. Ben books a Saturday morning by loca
 time (signed as UTC); Cy asks for part of it and is told, by name, that Ben holds it, and joins
 the waiting list for the same time; Ben cancels and Cy takes the slot offered on "my
 bookings". Ben checks a booking out, Ada (the keeper) checks it in with damage and keeps part
-of the deposit, and Ben disputes her report. Every refusal — of a form or of a rule — shows the
-page again with the rule's words, keeps what was typed, and writes nothing.
+of the deposit, and Ben disputes her report. Ada, who keeps the drill, changes it (only what
+she changed is signed), retires it and lends it again, blocks a day for maintenance and lifts
+the block; the rules of a workbench the commons owns change by decision, and its change form
+shows the proposal's effect instead. Nobody else is offered the keeper's forms. Every refusal —
+of a form or of a rule — shows the page again with the rule's words, keeps what was typed, and
+writes nothing.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, replace
 from datetime import date
+from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import orjson
 import pytest
 
 from commonwork.node.node import Node
-from commonwork.services import resources_read
-from commonwork.web.pages_resources import (
+from commonwork.resources.decisions import RulesEffect
+from commonwork.services import journals, resources_read
+from commonwork.services.dry_run import dry_run
+from commonwork.services.models import JsonObject
+from commonwork.web.resources_calendar import (
     Frame,
     calendar_range,
     day_segments,
@@ -521,6 +532,312 @@ def test_my_bookings_needs_an_account_and_unknown_things_are_refused(
     )
     assert gone.status_code == 404
     assert "no waiting-list entry" in alert_of(gone.text, "page-error")
+    assert head_seq(space.node, space.commons) == before
+
+
+# --- the keeper's forms -----------------------------------------------------------------------
+
+
+class _FormFields(HTMLParser):
+    """The fields the form ``data-testid=testid`` of a page posts as the page fills it (its
+    token aside): each input's value, each select's chosen option, each textarea's text."""
+
+    def __init__(self, testid: str) -> None:
+        super().__init__()
+        self.testid, self.inside = testid, False
+        self.fields: dict[str, str] = {}
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        given = dict(attrs)
+        if tag == "form" and given.get("data-testid") == self.testid:
+            self.inside = True
+        name = given.get("name") or ""
+        if not self.inside:
+            return
+        if tag == "input" and name and name != "csrf":
+            self.fields[name] = given.get("value") or ""
+        elif tag == "select":
+            self.select = name
+        elif tag == "option" and self.select is not None:
+            if self.select not in self.fields or "selected" in given:
+                self.fields[self.select] = given.get("value") or ""
+        elif tag == "textarea":
+            self.textarea = name
+            self.fields[name] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self.inside and self.textarea is not None:
+            self.fields[self.textarea] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+
+def form_fields(page: str, testid: str) -> dict[str, str]:
+    parser = _FormFields(testid)
+    parser.feed(page)
+    assert parser.fields, f"no {testid} on the page"
+    return dict(parser.fields)
+
+
+def change(
+    client: httpx.Client, space: Space, resource: str | None = None, **typed: str
+) -> httpx.Response:
+    """Post the change form as the keeper's page fills it, with ``typed`` over it."""
+    page = f"{space.base}/resources/{resource or space.drill}"
+    fields = form_fields(client.get(page).text, "change-form")
+    return post_form(client, page, f"{page}/changes", {**fields, **typed})
+
+
+def last_body(space: Space) -> dict[str, Any]:
+    """The body of the action the commons' journal holds last."""
+    entry = journals.journal_entry(space.node, space.commons, head_seq(space.node, space.commons))
+    body: dict[str, Any] = entry.as_json()["action"]["body"]
+    return body
+
+
+def did_of(client: httpx.Client) -> str:
+    return str(client.get("/api/v1/me").json()["did"])
+
+
+def test_the_keeper_changes_the_drill_and_nobody_else_is_offered_the_forms(
+    space: Space, site: str
+) -> None:
+    keeper = space.ada.get(space.drill_page).text
+    for testid in ("change-form", "block-form", "rules-fields"):
+        assert f'data-testid="{testid}"' in keeper, testid
+    assert 'data-testid="rules-by-decision"' not in keeper  # her own drill: she sets its rules
+    shown = form_fields(keeper, "change-form")
+    assert {k: shown[k] for k in ("name", "zone", "status", "custodian")} == {
+        "name": "Cordless drill", "zone": "Europe/Berlin", "status": "lendable",
+        "custodian": did_of(space.ada),
+    }  # fmt: skip
+    assert (shown["deposit_amount"], shown["fee_amount"], shown["fee_currency"]) == (
+        "50.00", "3.00", "EUR",
+    )  # fmt: skip
+    assert (shown["quota_days"], shown["quota_per_days"], shown["damage_block_days"]) == (
+        "6", "30", "7",
+    )  # fmt: skip
+    assert shown["description"] == "18 V, two batteries"
+    with httpx.Client(base_url=site, headers=HTML) as anyone:
+        strangers = [anyone.get(space.drill_page).text, space.ben.get(space.drill_page).text]
+    for page in strangers:  # a member who keeps nothing of it, and anyone: no form
+        assert 'data-testid="change-form"' not in page
+        assert 'data-testid="block-form"' not in page
+
+    ben = did_of(space.ben)
+    before = head_seq(space.node, space.commons)
+    changed = change(
+        space.ada, space, name="Cordless drill (new chuck)", condition="chuck replaced",
+        custodian=ben, max_hours="48",
+    )  # fmt: skip
+    assert changed.status_code == 303, changed.text
+    assert changed.headers["location"] == space.drill_page
+    assert head_seq(space.node, space.commons) == before + 1
+    body = last_body(space)  # only what changed is signed
+    assert set(body) == {"resource", "name", "condition", "custodian", "rules"}
+    assert body["rules"] == {
+        "who": {"who": "any"}, "max_hours": 48, "buffer_minutes": 120, "damage_block_days": 7,
+        "quota": {"days": 6, "per_days": 30},
+        "deposit": {"amount": 5000, "currency": "EUR"}, "fee": {"amount": 300, "currency": "EUR"},
+    }  # fmt: skip
+    detail = resources_read.resource_detail(space.node, space.commons, space.drill)
+    assert (detail.item.name, detail.item.condition, detail.item.custodian_name) == (
+        "Cordless drill (new chuck)", "chuck replaced", "Ben",
+    )  # fmt: skip
+    assert (detail.rules.max_hours, detail.rules.buffer_minutes) == (48, 120)
+    page = space.cy.get(space.drill_page).text
+    assert "A booking lasts at most 48 hours." in page
+    assert 'data-testid="resource-condition">chuck replaced' in page
+    assert 'data-testid="change-form"' in space.ben.get(space.drill_page).text  # he keeps it now
+    # a form that posts one field changes that field alone
+    one = post_form(space.ada, space.drill_page, f"{space.drill_page}/changes", {"location": "4"})
+    assert one.status_code == 303, one.text
+    assert last_body(space) == {"resource": space.drill, "location": "4"}
+    # retired, nobody books it; lent again, members do
+    retired = change(space.ada, space, status="retired")
+    assert retired.status_code == 303, retired.text
+    assert last_body(space) == {"resource": space.drill, "status": "retired"}
+    page = space.cy.get(space.drill_page).text
+    assert 'data-testid="resource-retired"' in page
+    assert 'data-testid="book-form"' not in page
+    assert "is retired" in alert_of(book(space.cy, space, "2031-03-08", "10:00", "11:00").text)
+    assert change(space.ada, space, status="lendable").status_code == 303
+    assert 'data-testid="book-form"' in space.cy.get(space.drill_page).text
+
+
+def test_change_refusals_show_the_rules_words_keep_what_was_typed_and_write_nothing(
+    space: Space,
+) -> None:
+    before = head_seq(space.node, space.commons)
+    nothing = change(space.ada, space)
+    assert nothing.status_code == 400
+    assert alert_of(nothing.text, "change-error") == (
+        "Nothing to change: every field is as the resource stands"
+    )
+    outsider = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    cases = [
+        ({"name": "  "}, 422, "Resource name:"),
+        ({"other_zone": "Mars/Olympus_Mons"}, 422, "is not an IANA time zone"),
+        ({"fee_currency": "USD"}, 422, "Rules: a deposit and a fee are in one currency"),
+        ({"max_hours": "three"}, 400, "Longest booking (hours): a whole number, such as 3"),
+        ({"quota_days": "40"}, 422, "Quota: a quota's days are at most its window (per_days)"),
+        ({"custodian": outsider}, 403, "not a member"),
+    ]
+    for typed, status, says in cases:
+        refused = change(space.ada, space, description="kept as typed", **typed)
+        assert refused.status_code == status, (typed, refused.text)
+        assert says in alert_of(refused.text, "change-error"), alert_of(
+            refused.text, "change-error"
+        )
+        assert "kept as typed</textarea>" in refused.text
+        assert 'data-testid="change-panel" open' in refused.text  # the form shown open again
+    # who keeps nothing of it is refused by the rule, in its words
+    theirs = post_form(
+        space.ben, space.drill_page, f"{space.drill_page}/changes", {"condition": "oiled"}
+    )
+    assert theirs.status_code == 403
+    assert alert_of(theirs.text, "change-error") == (
+        "the resource's owner or custodian (for the commons' own, the treasurer) changes it"
+    )
+    assert 'value="oiled"' in theirs.text
+    forged = space.ada.post(f"{space.drill_page}/changes", data={"condition": "oiled"})
+    assert forged.status_code == 403  # no form token
+    assert head_seq(space.node, space.commons) == before
+
+
+def test_the_rules_of_what_the_commons_owns_change_by_decision(space: Space) -> None:
+    no_charges = {
+        "deposit_amount": "",
+        "deposit_currency": "",
+        "fee_amount": "",
+        "fee_currency": "",
+    }
+    bench = lent(lend(space.ada, space.commons, name="Workbench", owner="commons", **no_charges))
+    page = f"{space.base}/resources/{bench}"
+    shown = space.ada.get(page).text  # the founder: the treasurer until one is named
+    assert 'data-testid="change-form"' in shown
+    assert 'data-testid="rules-by-decision"' in shown
+    assert 'data-testid="rules-fields"' not in shown
+    assert 'data-testid="change-form"' not in space.ben.get(page).text
+    code = re.search(r'data-testid="rules-effect"><code>([^<]*)</code>', shown, re.S)
+    assert code is not None
+    effect = orjson.loads(html.unescape(code.group(1)))
+    assert (effect["kind"], effect["resource"]) == ("resource_rules", bench)
+    assert effect["rules"]["max_hours"] == 72
+    assert effect["rules"]["quota"] == {"days": 6, "per_days": 30}
+    RulesEffect.model_validate(effect)  # the effect as the area reads it
+    # the effect shown, its rules edited, is one a member may propose
+    edited = {**effect, "rules": {**effect["rules"], "max_hours": 8}}
+    proposal: JsonObject = {"title": "Shorter bench bookings", "text": "Share it more"}
+    proposal["effect"] = edited
+    [verdict] = dry_run(
+        space.node, space.commons, did_of(space.ben), [("governance.proposal.make", proposal)]
+    )
+    assert verdict.allowed, verdict.reason
+    # rules posted by hand are refused in the rule's words; nothing written
+    before = head_seq(space.node, space.commons)
+    refused = change(space.ada, space, resource=bench, max_hours="8")
+    assert refused.status_code == 403
+    assert "the rules of what the commons owns change by decision" in alert_of(
+        refused.text, "change-error"
+    )
+    assert head_seq(space.node, space.commons) == before
+    # the rest its keeper changes by hand
+    fixed = change(space.ada, space, resource=bench, condition="a new vice")
+    assert fixed.status_code == 303, fixed.text
+    assert last_body(space) == {"resource": bench, "condition": "a new vice"}
+
+
+def test_the_keeper_blocks_a_day_and_lifts_it(space: Space, site: str) -> None:
+    bens = booked(book(space.ben, space, "2031-03-05", "10:00", "12:00"))
+    day = {"start_date": "2031-03-05", "start_time": "00:00", "end_date": "2031-03-06",
+           "end_time": "00:00", "reason": "new brushes"}  # fmt: skip
+    made = post_form(space.ada, space.drill_page, f"{space.drill_page}/blocks", day)
+    block = booked(made)  # on to the block's own page
+    slot = resources_read.booking_detail(space.node, space.commons, block).slot
+    assert (slot.kind, slot.status, slot.start, slot.end, slot.note) == (
+        "block", "blocked", "2031-03-04T23:00Z", "2031-03-05T23:00Z", "new brushes",
+    )  # a day in Berlin  # fmt: skip
+    cancelled = resources_read.booking_detail(space.node, space.commons, bens).slot
+    assert cancelled.status == "cancelled"  # the booking it covers
+    block_page = f"{space.base}/bookings/{block}"
+    shown = space.ada.get(block_page).text
+    assert "Maintenance of Cordless drill" in shown
+    assert "Wed 5 Mar 2031, 00:00" in shown
+    assert 'data-testid="lift-button"' in shown
+    with httpx.Client(base_url=site, headers=HTML) as anyone:
+        strangers = [anyone.get(block_page).text, space.ben.get(block_page).text]
+    for page in strangers:
+        assert 'data-testid="lift-button"' not in page
+    week = space.cy.get(space.drill_page, params={"at": "2031-03-05"}).text
+    wednesday = week.split('data-date="2031-03-05"')[1].split('data-testid="calendar-day"')[0]
+    assert f'data-kind="block" data-booking="{block}"' in wednesday
+    # who keeps nothing of it may not lift it: the rule's words, what was typed, nothing written
+    before = head_seq(space.node, space.commons)
+    theirs = post_form(space.ben, block_page, f"{block_page}/lift", {"reason": "I need it"})
+    assert theirs.status_code == 403
+    assert alert_of(theirs.text) == "the resource's keeper lifts a block"
+    assert 'value="I need it"' in theirs.text
+    assert head_seq(space.node, space.commons) == before
+    lifted = post_form(space.ada, block_page, f"{block_page}/lift", {"reason": "done early"})
+    assert lifted.status_code == 303, lifted.text
+    assert lifted.headers["location"] == block_page
+    slot = resources_read.booking_detail(space.node, space.commons, block).slot
+    assert (slot.status, slot.note) == ("lifted", "done early")
+    shown = space.ada.get(block_page).text
+    assert 'data-status="lifted"' in shown
+    assert 'data-testid="lift-button"' not in shown
+    week = space.cy.get(space.drill_page, params={"at": "2031-03-05"}).text
+    assert block not in week
+    again = post_form(space.ada, block_page, f"{block_page}/lift", {})
+    assert again.status_code == 422
+    assert alert_of(again.text) == "that is not a maintenance block in force"
+    # a booking is no block: its keeper is offered no lift
+    assert 'data-testid="lift-button"' not in space.ada.get(f"{space.base}/bookings/{bens}").text
+
+
+def test_block_refusals_show_the_rules_words_keep_what_was_typed_and_write_nothing(
+    space: Space,
+) -> None:
+    out = booked(book(space.ben, space, "2031-03-04", "10:00", "18:00"))
+    space.node.clock = lambda: "2031-03-04T09:00:00.000Z"  # 10:00 in Berlin: Ben takes it
+    page = f"{space.base}/bookings/{out}"
+    assert post_form(space.ben, page, f"{page}/check-out", {}).status_code == 303
+    before = head_seq(space.node, space.commons)
+    cases = [
+        (("2031-03-01", "10:00", "", "12:00"), 422, "has passed (journal time is"),
+        (("2031-03-10", "12:00", "", "09:00"), 422, "The end comes after the start"),
+        (("2031-03-10", "9 am", "", "12:00"), 400, "Start time: a time such as 09:30"),
+        (("2031-03-30", "02:30", "", "04:00"), 400, "does not exist in Europe/Berlin"),
+        (("2031-03-04", "12:00", "", "14:00"), 409, "start the block after it"),
+        (("2031-03-10", "00:00", "2032-03-20", "00:00"), 403, "lasts at most 8784 hours"),
+    ]
+    for (start_date, start_time, end_date, end_time), status, says in cases:
+        form = {"start_date": start_date, "start_time": start_time, "end_date": end_date,
+                "end_time": end_time, "reason": "kept as typed"}  # fmt: skip
+        refused = post_form(space.ada, space.drill_page, f"{space.drill_page}/blocks", form)
+        assert refused.status_code == status, (form, refused.text)
+        assert says in alert_of(refused.text, "block-error"), alert_of(refused.text, "block-error")
+        assert 'value="kept as typed"' in refused.text
+        assert 'data-testid="block-panel" open' in refused.text
+    theirs = post_form(
+        space.cy,
+        space.drill_page,
+        f"{space.drill_page}/blocks",
+        {"start_date": "2031-03-10", "start_time": "09:00", "end_time": "10:00", "reason": "x"},
+    )
+    assert theirs.status_code == 403
+    assert alert_of(theirs.text, "block-error") == (
+        "the resource's keeper (its owner or custodian) blocks it for maintenance"
+    )
     assert head_seq(space.node, space.commons) == before
 
 
