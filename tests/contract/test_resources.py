@@ -26,7 +26,7 @@ from tests.contract.test_books import balances
 from tests.contract.test_credit import decide
 from tests.contract.test_credit import moment as credit_moment
 from tests.contract.test_economy_races import at_once, verified
-from tests.contract.test_governance import act, at, refused
+from tests.contract.test_governance import act, at, propose, refused, stance
 from tests.contract.test_standing import charter
 from tests.support.builders import found, join, signed
 
@@ -220,7 +220,9 @@ def test_the_drill_comes_back_late_and_damaged_and_the_kept_deposit_is_arbitrate
     lent = book(any_node, commons_id, cy, drill, "2031-03-02T08:00Z", "2031-03-03T08:00Z")
     after = book(any_node, commons_id, dee, drill, "2031-03-04T08:00Z", "2031-03-04T12:00Z")
     at(any_node, "2031-03-02T07:30:00.000Z")
-    act(any_node, commons_id, cy, "resources.custody.out", {"booking": lent, "condition": "as new"})
+    act(
+        any_node, commons_id, ben, "resources.custody.out", {"booking": lent, "condition": "as new"}
+    )
     held = balances(any_node, commons_id)
     assert held[(f"escrow:{lent}", "EUR")] == 5000
     assert held[(f"payable:{ben.did}", "EUR")] == 300
@@ -507,4 +509,134 @@ def test_the_waiting_list_skips_who_left_and_refuses_waiting_twice_or_for_ones_o
         refused(any_node, commons_id, ben, "resources.block.make", block).extra["reason"]
         == "not_keeper"
     )
+    assert_replays(any_node, commons_id)
+
+
+# --- what a review found -----------------------------------------------------------------------
+
+
+def test_a_damaged_return_while_the_next_booking_is_out_blocks_after_it(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    ben, cy, dee = people["ben"], people["cy"], people["dee"]
+    drill = lend(any_node, commons_id, ben, max_hours=72, damage_block_days=1)
+    first = book(any_node, commons_id, cy, drill, "2031-03-02T08:00Z", "2031-03-02T10:00Z")
+    second = book(any_node, commons_id, dee, drill, "2031-03-02T10:00Z", "2031-03-05T10:00Z")
+    at(any_node, "2031-03-02T08:00:00.000Z")
+    act(any_node, commons_id, cy, "resources.custody.out", {"booking": first})
+    at(any_node, "2031-03-02T09:30:00.000Z")
+    act(any_node, commons_id, dee, "resources.custody.out", {"booking": second})
+    at(any_node, "2031-03-02T09:45:00.000Z")
+    act(any_node, commons_id, ben, "resources.custody.in", {"booking": first, "damage": "bent bit"})
+    block = booking(any_node, commons_id, str(booking(any_node, commons_id, first)["block"]))
+    assert block["lo"] == booking(any_node, commons_id, second)["hi"]  # after Dee's, not inside
+    assert booking(any_node, commons_id, second)["status"] == "out"
+    assert_replays(any_node, commons_id)
+
+
+def test_an_early_damaged_return_keeps_the_waiting_person_in_line_and_credits_the_time_held(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    ben, cy, dee = people["ben"], people["cy"], people["dee"]
+    drill = lend(any_node, commons_id, ben, max_hours=72)
+    held = book(any_node, commons_id, cy, drill, "2031-03-02T10:00Z", "2031-03-02T18:00Z")
+    wanted = {"resource": drill, "start": "2031-03-02T14:00Z", "end": "2031-03-02T15:00Z"}
+    waiting = str(act(any_node, commons_id, dee, "resources.wait.join", wanted).entry.id)
+    at(any_node, "2031-03-02T09:00:00.000Z")
+    act(any_node, commons_id, cy, "resources.custody.out", {"booking": held})
+    at(any_node, "2031-03-02T12:00:00.000Z")
+    act(any_node, commons_id, ben, "resources.custody.in", {"booking": held, "damage": "cracked"})
+    assert row_of(any_node, waits, commons_id, "wait_id", waiting)["status"] == "waiting"
+    with any_node.reading() as conn:
+        offered = conn.execute(
+            sa.select(bookings.c.status).where(
+                (bookings.c.commons_id == commons_id) & (bookings.c.booking_id == waiting)
+            )
+        ).scalar_one_or_none()
+    assert offered is None  # the block took the freed time: nothing was offered
+    contribution = str(booking(any_node, commons_id, held)["contribution"])
+    record = row_of(any_node, contributions, commons_id, "contribution_id", contribution)
+    assert record["quantity"] == "3"  # held from 09:00 to 12:00, not the 8 hours booked
+    assert_replays(any_node, commons_id)
+
+
+def test_a_corrected_use_waits_for_approvals_and_the_reporter_sits_on_no_panel(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    ada, ben, cy = people["ada"], people["ben"], people["cy"]
+    van = lend(any_node, commons_id, ben, max_hours=72, deposit={"amount": 100, "currency": "EUR"})
+    act(
+        any_node,
+        commons_id,
+        ben,
+        "resources.resource.update",
+        {"resource": van, "custodian": ada.did},
+    )
+    lent = book(any_node, commons_id, cy, van, "2031-03-02T08:00Z", "2031-03-02T10:00Z")
+    at(any_node, "2031-03-02T08:00:00.000Z")
+    act(any_node, commons_id, ada, "resources.custody.out", {"booking": lent})
+    at(any_node, "2031-03-02T09:00:00.000Z")
+    body = {"booking": lent, "damage": "dent", "keep": 50}
+    act(any_node, commons_id, ada, "resources.custody.in", body)
+    contribution = str(booking(any_node, commons_id, lent)["contribution"])
+    fixed = {"contribution": contribution, "quantity": "5000", "reason": "it was a long day"}
+    act(any_node, commons_id, ben, "production.contribution.correct", fixed)
+    act(any_node, commons_id, cy, "resources.custody.dispute", {"booking": lent, "reason": "old"})
+    at(any_node, "2031-03-03T09:00:00.000Z")
+    act(any_node, commons_id, ben, "resources.resource.update", {"resource": van})
+    status = row_of(any_node, contribution_status, commons_id, "contribution_id", contribution)
+    assert status["status"] == "pending"  # the lender's word, not the check-in's
+    case = row_of(
+        any_node, cases, commons_id, "case_id", str(booking(any_node, commons_id, lent)["case_id"])
+    )
+    assert ada.did not in orjson.loads(case["panel"])  # she reported on the return
+
+
+def test_far_times_and_unknown_zones_are_refused(
+    any_node: Node, commons_id: str, people: dict[str, Keypair]
+) -> None:
+    drill = lend(any_node, commons_id, people["ben"])
+    far = {"resource": drill, "start": "9999-12-31T20:00Z", "end": "9999-12-31T23:00Z"}
+    assert (
+        refused(any_node, commons_id, people["cy"], "resources.booking.make", far).extra["reason"]
+        == "too_far"
+    )
+    for zone in ("localtime", "posixrules", "Mars/Olympus_Mons"):
+        body = {"name": "Saw", "kind": "tool", "zone": zone}
+        assert (
+            "IANA"
+            in refused(
+                any_node, commons_id, people["ben"], "resources.resource.register", body
+            ).detail
+        )
+
+
+def test_a_deposit_goes_back_to_where_it_came_from_when_a_circle_begins_meanwhile(
+    any_node: Node, people: dict[str, Keypair]
+) -> None:
+    ben, cy = people["ben"], people["cy"]
+    at(any_node, credit_moment(0))
+    commons_id = found(any_node, people["ada"], charter(people["ada"]))
+    for name in ("ben", "cy", "dee", "eve"):
+        join(any_node, commons_id, people[name], name.title())
+    currency = {"kind": "currency", "code": "HOURS", "exponent": 2, "name": "Hours"}
+    decide(any_node, commons_id, people, currency, 0)
+    bike = lend(any_node, commons_id, ben, "Bike", deposit={"amount": 4000, "currency": "HOURS"})
+    lent = book(any_node, commons_id, cy, bike, "2031-03-07T12:00Z", "2031-03-09T08:00Z")
+    # the circle is proposed while nothing holds HOURS; the bike goes out during the vote
+    at(any_node, credit_moment(6))
+    policy = {"kind": "credit_policy", "currency": "HOURS", "limit_minor": 10000}
+    pid = propose(any_node, commons_id, people["ada"], effect=policy)
+    at(any_node, "2031-03-07T12:00:00.000Z")
+    act(any_node, commons_id, ben, "resources.custody.out", {"booking": lent})  # cash, to Ben
+    at(any_node, credit_moment(7, 10))
+    for person in people.values():
+        stance(any_node, commons_id, person, pid, "for")
+    at(any_node, credit_moment(10, 12))
+    act(any_node, commons_id, ben, "resources.resource.update", {"resource": bike})
+    at(any_node, "2031-03-12T09:00:00.000Z")
+    act(any_node, commons_id, ben, "resources.custody.in", {"booking": lent})
+    held = {k: v for (k, c), v in balances(any_node, commons_id).items() if c == "HOURS"}
+    assert held.get(f"credit:{cy.did}", 0) == 0
+    assert held.get("outside", 0) == 0
     assert_replays(any_node, commons_id)

@@ -207,7 +207,12 @@ def test_an_overlap_is_refused_naming_the_holder_then_the_waiting_list_offers_it
 def test_checked_out_back_damaged_deposit_kept_and_disputed(run: Cli, space: Space) -> None:
     now = datetime.now(UTC)
     booked = book(run, space, "cy", utc(now + timedelta(minutes=30)), utc(now + timedelta(hours=3)))
-    out = run.json("resources", "out", space.commons, booked, "--condition", "as new", "--as", "cy")
+    run.refused(
+        "resources", "out", space.commons, booked, "--as", "cy", says="the custodian who takes them"
+    )  # the deposit is paid in EUR, in cash: Ben, the custodian, records the check-out
+    out = run.json(
+        "resources", "out", space.commons, booked, "--condition", "as new", "--as", "ben"
+    )
     assert out["seq"] > 0
     run.refused(
         "resources", "in", space.commons, booked, "--keep", "60.00", "--damage", "cracked",

@@ -43,6 +43,8 @@ from commonwork.standing.settle import policies_in_force, standing_at
 When = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$")]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
+#: How far ahead of journal time a booking, a block or a wait may start.
+HORIZON_DAYS = 731
 #: What a clock item of this area is called on governance's clock (``what``).
 OFFER_DUE = "offer"
 
@@ -238,6 +240,11 @@ def _check_interval(
     body: Interval, rules: Rules | None, at: str, most_minutes: int
 ) -> tuple[int, int]:
     start, end = minutes_of(body.start), minutes_of(body.end)
+    if start > now_minutes(at) + HORIZON_DAYS * spans.DAY:
+        raise InvalidAction(
+            f"{body.start} is more than {HORIZON_DAYS} days ahead: book nearer the time",
+            reason="too_far",
+        )
     if start < now_minutes(at):
         raise InvalidAction(
             f"{body.start} has passed (journal time is {at[:16]}Z): book from now on",
@@ -284,6 +291,9 @@ def _fresh(commons_id: str, booking_id: str, seq: int, at: str) -> Row:
         "in_report": None,
         "late": 0,
         "kept_minor": 0,
+        "paid_from": None,
+        "kept_to": None,
+        "in_by": None,
         "deposit_state": "none",
         "release_at": None,
         "case_id": None,
@@ -394,18 +404,33 @@ def check_block(state: State, ctx: Context) -> None:
             )
 
 
+def block_start(state: State, commons_id: str, resource_id: str, start: int, length: int) -> int:
+    """Where a block of ``length`` minutes wanted from ``start`` may begin: after every row that
+    is checked out or back (their time is not the keeper's to take), moving on until none is in
+    the way."""
+    while True:
+        in_use = [
+            hi
+            for _, hi, ident in spans.overlapping(
+                state, commons_id, resource_id, start, start + length
+            )
+            if booking_row(state, commons_id, ident)["status"] not in ("booked", "offered")
+        ]
+        if not in_use:
+            return start
+        start = max(in_use)
+
+
 def place_block(
     state: State, ctx: Context, resource_id: str, start: int, end: int, reason: str
 ) -> str:
-    """Cancel the bookings and offers the block covers (their people are told), then hold its
-    time: the block's id (the entry's)."""
+    """Cancel the bookings and offers the block covers (their people are told; a waiting
+    person's entry goes back on the waiting list), then hold its time: the block's id (the
+    entry's). Nothing checked out or back may be in its way (``block_start``)."""
     at = ctx.entry.recorded_at
     for _, _, ident in spans.overlapping(state, ctx.commons_id, resource_id, start, end):
         held = booking_row(state, ctx.commons_id, ident)
-        if held["status"] in ("booked", "offered"):
-            _unhold(state, ctx.commons_id, held, "cancelled", at, f"maintenance: {reason}")
-        elif held["hi"] > start:  # checked out or back early: the block starts after it
-            start = min(end - 1, int(held["hi"]))
+        _unhold(state, ctx.commons_id, held, "cancelled", at, f"maintenance: {reason}")
     row = _new_row(ctx, resource_id, ctx.author, "block", start, end, end, "blocked")
     state.insert(bookings, {**row, "note": reason})
     spans.hold(state, ctx.commons_id, resource_id, (start, end, ctx.entry.id))
@@ -431,8 +456,11 @@ def _unhold(state: State, commons_id: str, row: Row, status: str, at: str, note:
     if row["kind"] == "booking":
         span = (row["start_min"], row["end_min"], row["booking_id"])
         spans.count_use(state, commons_id, row["resource"], row["member"], span, False)
-    if row["kind"] == "offer":
-        _end_wait(state, commons_id, row["booking_id"], "expired", at)
+    if row["kind"] == "offer":  # back on the waiting list, for when the block is lifted
+        tell(state, row["member"], "resources.block.make", row["booking_id"])
+        wait = wait_row(state, commons_id, row["booking_id"])
+        state.put(waits, {**wait, "status": "waiting", "changed_at": at})
+        reschedule(state, commons_id, row["booking_id"], [])
 
 
 def apply_block(state: State, ctx: Context) -> None:

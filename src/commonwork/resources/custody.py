@@ -32,7 +32,7 @@ from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 from commonwork.production.contributions import new_status
 from commonwork.production.tables import contribution_status, contributions, settle_agenda
 from commonwork.resources import spans
-from commonwork.resources.bookings import booking_row, offer_freed, place_block
+from commonwork.resources.bookings import block_start, booking_row, offer_freed, place_block
 from commonwork.resources.inventory import (
     EntryId,
     Photo,
@@ -92,12 +92,16 @@ def borrower_account(state: State, commons_id: str, currency: str, member: str) 
 
 
 def owner_account(state: State, commons_id: str, currency: str, resource: Row) -> str:
-    circle = _in_circle(state, commons_id, currency)
-    if resource["owner_kind"] == "member":
-        return f"{'credit' if circle else 'payable'}:{resource['owner']}"
-    if resource["owner_kind"] == "organisation":
-        return "circle" if circle else f"payable:{resource['owner']}"
-    return "circle" if circle else "treasury"
+    """Where a fee and a kept deposit go: in a circle the owner's credit account if they are
+    in it (else the circle's own), else what the commons owes them (the treasury for its own)."""
+    if _in_circle(state, commons_id, currency):
+        owner = resource["owner"]
+        joined = None if owner is None else state.get(credit_members, (commons_id, currency, owner))
+        in_it = joined is not None and joined["status"] == "active"
+        return f"credit:{owner}" if in_it else "circle"
+    if resource["owner_kind"] == "commons":
+        return "treasury"
+    return f"payable:{resource['owner']}"
 
 
 def escrow_account(booking_id: str) -> str:
@@ -202,6 +206,12 @@ def check_out(state: State, ctx: Context) -> None:
             "the check-out",
             reason="borrower_signs",
         )
+    if lines and lines[0].account == "outside" and not keeper:
+        raise NotAllowed(
+            f"the fee and deposit are paid in {lines[0].currency}, to the resource's custodian: "
+            "the custodian who takes them signs the check-out",
+            reason="custodian_signs",
+        )
     _check_borrower(state, ctx, booking, lines)
     if lines:
         check_lines(state, ctx.commons_id, lines)
@@ -230,6 +240,10 @@ def apply_out(state: State, ctx: Context) -> None:
             "changed_at": ctx.entry.recorded_at,
             "out_at": ctx.entry.recorded_at,
             "out_report": text_of(report),
+            "paid_from": lines[0].account if lines else None,
+            "kept_to": None
+            if not lines
+            else owner_account(state, ctx.commons_id, lines[0].currency, resource),
             "deposit_state": "held"
             if any(line.account.startswith("escrow:") for line in lines)
             else "none",
@@ -296,37 +310,31 @@ def apply_in(state: State, ctx: Context) -> None:
         kept_minor=body.keep,
         release_at=later(at, 24 * charter.dispute_days),
     )
+    booking["in_by"] = ctx.author
     _settle_deposit(state, ctx, booking, resource, body.keep, charter.dispute_days)
-    back_early = max(int(booking["lo"]) + 1, now + rules.buffer_minutes)
     booking["contribution"] = _credit_use(state, ctx, booking, resource, charter.credit_to)
-    if back_early < int(booking["hi"]):  # back early: the rest of its time is free again
-        freed = (back_early, int(booking["hi"]))
-        spans.free(
-            state,
-            commons_id,
-            booking["resource"],
-            (booking["lo"], booking["hi"], booking["booking_id"]),
-        )
+    held = (int(booking["lo"]), int(booking["hi"]), str(booking["booking_id"]))
+    # the buffer after a return gives way to a damage block, which starts at the return
+    back_early = max(held[0] + 1, now + (0 if body.damage else rules.buffer_minutes))
+    if back_early < held[1]:  # back early: the rest of its time is free again
+        spans.free(state, commons_id, booking["resource"], held)
         booking["hi"] = back_early
-        spans.hold(
-            state,
-            commons_id,
-            booking["resource"],
-            (booking["lo"], back_early, booking["booking_id"]),
+        spans.hold(state, commons_id, booking["resource"], (held[0], back_early, held[2]))
+    state.put(bookings, booking)
+    if body.damage:  # blocked first: the waiting list is offered only what the block leaves
+        length = rules.damage_block_days * spans.DAY
+        wanted = max(now, min(back_early, held[1]))
+        start = block_start(state, commons_id, booking["resource"], wanted, length)
+        booking["block"] = place_block(
+            state, ctx, booking["resource"], start, start + length, f"damage: {body.damage}"
         )
         state.put(bookings, booking)
-        offer_freed(state, commons_id, booking["resource"], freed[0], freed[1], at)
+    if back_early < held[1]:
+        offer_freed(state, commons_id, booking["resource"], back_early, held[1], at)
     resource.update(completed=int(resource["completed"]) + 1, updated_at=at)
     if body.condition:
         resource["condition"] = body.condition
     state.put(resources, resource)
-    if body.damage:
-        start = max(now, int(booking["hi"]))
-        end = start + rules.damage_block_days * spans.DAY
-        booking["block"] = place_block(
-            state, ctx, booking["resource"], start, end, f"damage: {body.damage}"
-        )
-    state.put(bookings, booking)
 
 
 def _settle_deposit(
@@ -338,7 +346,7 @@ def _settle_deposit(
         return
     currency, deposit = str(booking["currency"]), int(booking["deposit_minor"])
     escrow = escrow_account(booking["booking_id"])
-    back = borrower_account(state, ctx.commons_id, currency, booking["member"])
+    back = str(booking["paid_from"])
     why = {
         "booking": booking["booking_id"],
         "resource": booking["resource"],
@@ -387,10 +395,7 @@ def _move_kept(
     """Move the kept part of the deposit out of escrow, to the owner or back to the borrower."""
     currency, kept = str(booking["currency"]), int(booking["kept_minor"])
     escrow = escrow_account(booking["booking_id"])
-    if to == "owner":
-        target = owner_account(state, commons_id, currency, resource)
-    else:
-        target = borrower_account(state, commons_id, currency, booking["member"])
+    target = str(booking["kept_to"] if to == "owner" else booking["paid_from"])
     lines = [Line(escrow, currency, -kept), Line(target, currency, kept)]
     why = {
         "booking": booking["booking_id"],
@@ -455,7 +460,12 @@ def _credit_use(
         return None
     if policies_in_force(state, ctx.commons_id) is None:
         return None
-    minutes = int(booking["end_min"]) - int(booking["start_min"])
+    # the time it was held — from the check-out to the return, at most the time booked — and
+    # not the time booked: an early return earns what it used
+    booked = int(booking["end_min"]) - int(booking["start_min"])
+    minutes = min(booked, now_minutes(ctx.entry.recorded_at) - now_minutes(str(booking["out_at"])))
+    if minutes <= 0:
+        return None
     record = {
         "commons_id": ctx.commons_id,
         "contribution_id": ctx.entry.id,
@@ -534,7 +544,7 @@ def _excluded(state: State, commons_id: str, case: Row) -> set[str]:
     if booking is None:
         return set()
     resource = state.get(resources, (commons_id, booking["resource"]))
-    out = {str(booking["member"])}
+    out = {str(booking["member"])} | ({str(booking["in_by"])} if booking["in_by"] else set())
     if resource is not None:
         out |= {str(resource["custodian"])} | (
             {str(resource["owner"])} if resource["owner"] else set()
@@ -561,8 +571,7 @@ def _apply_verdict(state: State, commons_id: str, case: Row, verdict: str, at: s
     if booking["note"] == f"kept part to the {to}":
         return
     currency, kept = str(booking["currency"]), int(booking["kept_minor"])
-    owner = owner_account(state, commons_id, currency, resource)
-    borrower = borrower_account(state, commons_id, currency, booking["member"])
+    owner, borrower = str(booking["kept_to"]), str(booking["paid_from"])
     source, target = (borrower, owner) if to == "owner" else (owner, borrower)
     lines = [Line(source, currency, -kept), Line(target, currency, kept)]
     try:

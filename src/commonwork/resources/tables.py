@@ -78,6 +78,11 @@ bookings = sa.Table(
     sa.Column("in_report", sa.Text, nullable=True),  # canonical JSON {condition, photos, damage}
     sa.Column("late", sa.Integer, nullable=False),  # 1: checked in after end + buffer
     sa.Column("kept_minor", sa.BigInteger, nullable=False),  # of the deposit, by the report
+    # the accounts fixed at check-out: what the deposit came from (and goes back to), and where
+    # a fee and a kept deposit go (so a circle declared meanwhile changes nothing of it)
+    sa.Column("paid_from", sa.String(120), nullable=True),
+    sa.Column("kept_to", sa.String(120), nullable=True),
+    sa.Column("in_by", sa.String(100), nullable=True),  # who reported on the return
     # none | held (until the dispute window ends) | disputed | settled
     sa.Column("deposit_state", sa.String(10), nullable=False),
     sa.Column("release_at", sa.String(24), nullable=True),

@@ -63,8 +63,13 @@ KINDS = inventory_rules.KINDS
 CALENDAR_DAYS = 62
 FEED_PAST_DAYS = 31
 FEED_MAX = 1000
-#: What a row of the longest kind may span (a maintenance block), in minutes.
-_LONGEST = inventory_rules.MAX_BLOCK_DAYS * 1440
+#: What a person's booking may span, in minutes (their bookings of several resources may
+#: overlap: their list reads back this far).
+_LONGEST_BOOKING = inventory_rules.MAX_BOOKING_HOURS * 60
+#: Beyond any time a row may reach (bookings start within two years of journal time), and the
+#: last time a calendar may show (a year of four digits, with room to spare).
+_FAR = 2**53
+_LAST = 3_786_834_240  # 9170-01-01T00:00Z in minutes
 
 __all__ = [
     "ACCEPT",
@@ -272,26 +277,33 @@ def _slot(row: Row, names: dict[str, str], where: dict[str, tuple[str, str]]) ->
 def _active_between(
     conn: sa.Connection, commons_id: str, resource_id: str, lo: int, hi: int, most: int
 ) -> list[Row]:
-    query = (
+    """The resource's active rows that hold part of [lo, hi), by start: those starting in it
+    (the partial index ``ix_bookings_active``), and the one starting last before it if it
+    reaches in — active rows of one resource never overlap, so no other can."""
+    mine = (
+        bookings.c.commons_id == commons_id,
+        bookings.c.resource == resource_id,
+        bookings.c.active == 1,
+    )
+    before = (
+        sa.select(bookings).where(*mine, bookings.c.lo < lo).order_by(bookings.c.lo.desc()).limit(1)
+    )
+    within = (
         sa.select(bookings)
-        .where(
-            bookings.c.commons_id == commons_id,
-            bookings.c.resource == resource_id,
-            bookings.c.lo < hi,
-            bookings.c.lo >= lo - _LONGEST,
-            bookings.c.hi > lo,
-            bookings.c.active == 1,
-        )
+        .where(*mine, bookings.c.lo >= lo, bookings.c.lo < hi)
         .order_by(bookings.c.lo)
         .limit(most)
     )
-    return [plain_row(row) for row in conn.execute(query).mappings()]
+    first = [plain_row(row) for row in conn.execute(before).mappings() if int(row["hi"]) > lo]
+    return first + [plain_row(row) for row in conn.execute(within).mappings()]
 
 
 def calendar(node: Node, commons_id: str, resource_id: str, from_min: int, to_min: int) -> Calendar:
     """What holds the resource's time within [from, to) — at most CALENDAR_DAYS days — by start."""
     if to_min <= from_min:
         raise BadInput("a calendar's range ends after it starts")
+    if from_min < 0 or to_min > _LAST:
+        raise BadInput("a calendar shows times from 1970 to the year 9169")
     if to_min - from_min > CALENDAR_DAYS * 1440:
         raise BadInput(f"a calendar shows at most {CALENDAR_DAYS} days at a time")
     with node.reading() as conn:
@@ -374,7 +386,7 @@ def my_bookings(
         .where(
             bookings.c.commons_id == commons_id,
             bookings.c.member == member,
-            bookings.c.lo >= from_min - _LONGEST,
+            bookings.c.lo >= from_min - _LONGEST_BOOKING,
             bookings.c.hi > from_min,
         )
         .order_by(bookings.c.lo)
@@ -478,14 +490,8 @@ def resource_feed(node: Node, commons_id: str, resource_id: str, host: str) -> b
     since = _since(node)
     with node.reading() as conn:
         row = _resource_row(conn, commons_id, resource_id)
-        query = sa.select(bookings).where(
-            bookings.c.commons_id == commons_id,
-            bookings.c.resource == resource_id,
-            bookings.c.lo >= since - _LONGEST,
-            bookings.c.hi > since,
-            bookings.c.active == 1,
-        )
-        events = _events(conn, commons_id, _feed_rows(conn, query))
+        rows = _active_between(conn, commons_id, resource_id, since, _FAR, FEED_MAX)
+        events = _events(conn, commons_id, rows)
     return feed(str(row["name"]), host, events)
 
 
@@ -498,7 +504,7 @@ def member_feed(node: Node, commons_id: str, member: str, host: str) -> bytes:
         query = sa.select(bookings).where(
             bookings.c.commons_id == commons_id,
             bookings.c.member == member,
-            bookings.c.lo >= since - _LONGEST,
+            bookings.c.lo >= since - _LONGEST_BOOKING,
             bookings.c.hi > since,
             bookings.c.active == 1,
             bookings.c.kind != "block",

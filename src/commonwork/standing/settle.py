@@ -335,8 +335,8 @@ class Day:
         """Accepted on the evidence of the entry that recorded it, without approvals: the use of
         a lent resource, recorded by its check-in (commonwork.resources.custody), which puts it
         on its day's agenda as ``evidence``."""
-        if row["kind"] != "resource_use":
-            return False
+        if row["kind"] != "resource_use" or row["corrections"]:
+            return False  # a corrected quantity is the lender's word, not the check-in's
         agenda = self.state.get(settle_agenda, (self.commons_id, self.day, row["seq"]))
         return agenda is not None and agenda["why"] == "evidence"
 

@@ -49,8 +49,9 @@ STATUS_CHOICES = {
 KEEPERS_LISTED = 100
 #: The rules' defaults, for telling typed rules from those that stand.
 RULE_DEFAULTS: Fields = {"max_hours": 72, "buffer_minutes": 0, "damage_block_days": 7}
-#: A minute no row holds, to ask the block rule whether the reader keeps the resource at all.
-DRY_RUN_BLOCK = ("9999-12-31T23:58Z", "9999-12-31T23:59Z")
+#: How far ahead the minute lies that asks the block rule whether the reader keeps the
+#: resource at all (within the two years a block may start ahead; no booking is ever out then).
+DRY_RUN_DAYS = 700
 _RULES_FIELDS = tuple(item.name for item in fields(RulesFields))
 _PLAIN = ("name", "description", "location", "custodian", "condition")
 
@@ -194,7 +195,8 @@ class KeeperMay:
 def keeper_may(node: Node, commons_id: str, member: str, detail: ResourceDetail) -> KeeperMay:
     """Ask the rules whether ``member`` may change the resource, its rules, and block it."""
     resource = detail.item.resource_id
-    far_start, far_end = DRY_RUN_BLOCK
+    day = resources_read.minutes_of(node.clock()[:10] + "T00:00Z") + DRY_RUN_DAYS * 1440
+    far_start, far_end = resources_read.minutes_text(day), resources_read.minutes_text(day + 1)
     block = {"resource": resource, "start": far_start, "end": far_end, "reason": "maintenance"}
     candidates: list[tuple[str, JsonMapping]] = [
         (resources_read.UPDATE, {"resource": resource}),
