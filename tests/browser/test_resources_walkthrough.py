@@ -127,8 +127,8 @@ def book_a_saturday_morning(page: Page, drill_url: str) -> str:
     form.get_by_test_id("book-button").click()
     page.wait_for_url(BOOKING_URL)
     expect(page.get_by_test_id("booking-status")).to_have_text("booked")
-    expect(page.get_by_test_id("booking-start")).to_have_text("Sat 8 Mar 2031, 10:00")
-    expect(page.get_by_test_id("booking-end")).to_have_text("Sat 8 Mar 2031, 13:00")
+    expect(page.get_by_test_id("booking-start")).to_have_text("Sat 8 Mar 2031, 10:00 CET")
+    expect(page.get_by_test_id("booking-end")).to_have_text("Sat 8 Mar 2031, 13:00 CET")
     expect(page.get_by_test_id("booking-fee")).to_have_text("3.00 EUR")
     fits(page)
     page.get_by_test_id("booking-resource").click()
@@ -137,7 +137,8 @@ def book_a_saturday_morning(page: Page, drill_url: str) -> str:
     )
     expect(held).to_have_count(1)
     expect(held.get_by_test_id("slot-holder")).to_have_text("Ben")
-    expect(held).to_contain_text("10:00\u201315:00")  # the booking and its buffer
+    expect(held).to_contain_text("10:00\u201313:00")  # the booking itself
+    expect(held).to_contain_text("buffer to 15:00")  # and, apart, its buffer
     matched = BOOKING_URL.search(str(held.get_by_test_id("slot-holder").get_attribute("href")))
     assert matched is not None
     return matched.group(1)
@@ -182,7 +183,7 @@ def take_the_offer(page: Page, shots: Path) -> None:
     offer = page.get_by_test_id("offer")
     expect(offer).to_have_count(1)
     expect(offer.get_by_test_id("offer-link")).to_have_text("Cordless drill")
-    expect(offer.get_by_test_id("offer-expires")).to_contain_text("2031-03-04 08:00 UTC")
+    expect(offer.get_by_test_id("offer-expires")).to_contain_text("Tue 4 Mar 2031, 09:00 CET")
     expect(page.get_by_test_id("wait").get_by_test_id("wait-status")).to_contain_text("offered")
     fits(page)
     page.screenshot(path=str(shots / "offer.png"), full_page=True)
@@ -250,8 +251,8 @@ def block_a_day_and_lift_it(page: Page, drill_url: str, shots: Path, screen: str
     page.wait_for_url(BOOKING_URL)
     expect(page.get_by_test_id("booking-title")).to_have_text("Maintenance of Cordless drill")
     expect(page.get_by_test_id("booking-status")).to_have_text("maintenance")
-    expect(page.get_by_test_id("booking-start")).to_have_text("Wed 12 Mar 2031, 00:00")
-    expect(page.get_by_test_id("booking-end")).to_have_text("Thu 13 Mar 2031, 00:00")
+    expect(page.get_by_test_id("booking-start")).to_have_text("Wed 12 Mar 2031, 00:00 CET")
+    expect(page.get_by_test_id("booking-end")).to_have_text("Thu 13 Mar 2031, 00:00 CET")
     expect(page.get_by_test_id("booking-note")).to_contain_text("New carbon brushes")
     block_url = page.url
     fits(page)

@@ -39,7 +39,10 @@ from commonwork.web.resources_calendar import (
     calendar_range,
     day_segments,
     minutes_at,
+    span_text,
     utc_text,
+    zoned_of,
+    zoned_text,
 )
 from tests.functional.server import HTML, People
 from tests.functional.test_pages import found, head_seq, sign_up, token_on
@@ -277,8 +280,8 @@ def test_a_booking_typed_in_local_time_is_signed_in_utc_and_drawn_with_its_holde
     assert slot is not None
     assert slot.group(1) == booking
     assert ">Ben</a>" in saturday
-    assert '<span class="res-time">10:00\u201315:00</span>' in saturday  # held with its buffer
-    assert "until 13:00, buffer to 15:00" in saturday
+    assert '<span class="res-time">10:00\u201313:00</span>' in saturday  # the booking itself
+    assert '<small class="res-buffer">buffer to 15:00</small>' in saturday  # held to then
     assert 'data-start="00:00" data-end="10:00"' in saturday
     assert 'data-start="15:00" data-end="24:00"' in saturday
     # a free stretch's link fills the booking form, ending before the next booking's buffer
@@ -457,7 +460,18 @@ def test_check_out_check_in_with_damage_and_a_dispute_by_their_buttons(space: Sp
     held = resources_read.booking_detail(space.node, space.commons, booking)
     assert (held.slot.status, held.deposit_state) == ("out", "held")
     space.node.clock = lambda: "2031-03-04T16:00:00.000Z"
-    assert 'data-testid="check-in-button"' not in space.ben.get(page).text  # the keeper's
+    borrower = space.ben.get(page).text
+    assert 'data-testid="check-in-button"' not in borrower  # the keeper's
+    # the borrower is told whom to bring it back to, where, by when (in Berlin's time)
+    told = borrower.split('data-testid="return-to">')[1].split("</p>")[0]
+    assert told.startswith("Bring it back to")
+    assert "Tue 4 Mar 2031, 18:00 CET" in told
+    # every time of the booking is Berlin's: checked out at 10:00 there (09:00 UTC)
+    assert "Tue 4 Mar 2031, 10:00 CET" in borrower.split('data-testid="report-out"')[1]
+    # the resource's page says who has it, and its calendar marks the slot as out
+    drill = space.cy.get(space.drill_page, params={"at": "2031-03-04"}).text
+    assert 'data-testid="resource-state">Out with Ben until Tue 4 Mar 2031, 18:00 CET' in drill
+    assert 'data-testid="slot-out"' in drill
     keeper = space.ada.get(page).text
     assert 'data-testid="check-in-button"' in keeper
     assert "charged, both bits" in keeper
@@ -487,6 +501,11 @@ def test_check_out_check_in_with_damage_and_a_dispute_by_their_buttons(space: Sp
     assert returned.block is not None  # the damage blocks the drill for maintenance
     shown = space.ben.get(page).text
     assert 'data-testid="report-damage">Damage: the chuck is loose' in shown
+    said = shown.split('data-testid="deposit-state">')[1].split("</small>")[0]
+    assert said.startswith("30.00 EUR went back to you; 20.00 EUR kept, held until")
+    assert "you may dispute it until" in said
+    assert "went back to the borrower" in space.cy.get(page).text
+    assert 'data-testid="return-to"' not in shown
     assert 'data-testid="dispute-button"' in shown
     assert 'data-testid="dispute-button"' not in space.ada.get(page).text
     before = head_seq(space.node, space.commons)
@@ -872,3 +891,15 @@ def test_local_times_convert_across_daylight_saving_and_days_are_cut_in_the_zone
     assert (first.isoformat(), count, previous.isoformat(), following.isoformat()) == (
         "2031-01-27", 35, "2031-01-01", "2031-03-01",
     )  # fmt: skip
+
+
+def test_a_booking_past_midnight_shows_its_true_start_and_end_and_its_buffer_apart() -> None:
+    zone = "Europe/Berlin"
+    saturday = minutes_at(date.fromisoformat("2031-03-08"), zone)
+    sunday = saturday + 24 * 60
+    assert span_text(saturday + 9 * 60, saturday + 13 * 60, zone) == "09:00\u201313:00"
+    assert span_text(saturday + 9 * 60, sunday + 18 * 60, zone) == "Sat 09:00 \u2192 Sun 18:00"
+    assert span_text(saturday, sunday, zone) == "00:00\u201324:00"  # a whole day
+    assert zoned_text(saturday + 9 * 60, zone) == "Sat 8 Mar 2031, 09:00 CET"
+    assert zoned_of("2031-03-08T08:00:00.000Z", zone) == "Sat 8 Mar 2031, 09:00 CET"
+    assert zoned_of(None, zone) == ""

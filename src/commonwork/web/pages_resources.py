@@ -52,7 +52,7 @@ from commonwork.web.pages_resources_forms import (
     resource_path,
     resources_path,
 )
-from commonwork.web.resources_calendar import local_text
+from commonwork.web.resources_calendar import local_text, zoned_of
 from commonwork.web.schemas import MAX_SEQ
 
 router = APIRouter(include_in_schema=False)
@@ -166,6 +166,7 @@ class MineRow:
     zone: str
     start: str
     end: str
+    offer_expires: str = ""
 
 
 def _resource_names(request: Request, commons_id: str, ids: set[str]) -> dict[str, tuple[str, str]]:
@@ -196,12 +197,14 @@ def _mine(request: Request, commons_id: str, *, error: str = "", status: int = 2
     for slot in mine.slots:
         name, zone = titles.get(slot.resource, (slot.resource[:12], "UTC"))
         start, end = local_text(slot.start_min, zone), local_text(slot.end_min, zone)
-        rows.append(MineRow(slot, name, zone, start, end))
+        expires = zoned_of(slot.offer_expires, zone)
+        rows.append(MineRow(slot, name, zone, start, end, expires))
     waits = []
     for wait in mine.waits:
         zone = titles.get(wait.resource, ("", "UTC"))[1]
         start = local_text(resources_read.minutes_of(wait.start), zone)
-        waits.append((wait, start, local_text(resources_read.minutes_of(wait.end), zone), zone))
+        end = local_text(resources_read.minutes_of(wait.end), zone)
+        waits.append((wait, start, end, zone, zoned_of(wait.joined_at, zone)))
     context = common(request, commons_id)
     context.update(
         offers=[row for row in rows if row.slot.kind == "offer" and row.slot.status == "offered"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -19,7 +20,7 @@ from commonwork.errors import BadInput, CommonworkError, NotFound
 from commonwork.services import resources_read
 from commonwork.services.books_acting import minor_units
 from commonwork.services.dry_run import dry_run
-from commonwork.services.resources_read import BookingDetail
+from commonwork.services.resources_read import BookingDetail, ResourceItem
 from commonwork.web.auth import current_account, node_of
 from commonwork.web.page_acting import posted
 from commonwork.web.page_forms import Fields, FormText, Labels, form_message
@@ -36,7 +37,7 @@ from commonwork.web.pages_resources_forms import (
     mine_path,
     resource_path,
 )
-from commonwork.web.resources_calendar import local_of, local_text
+from commonwork.web.resources_calendar import local_of, zoned_of, zoned_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -92,6 +93,45 @@ def may_do(request: Request, commons_id: str, booking_id: str) -> dict[str, bool
     }
 
 
+def deposit_said(detail: BookingDetail, item: ResourceItem | None, reader: str | None) -> str:
+    """The deposit's state in words, to the reader: what went back to the borrower after the
+    return, what was kept and where it goes, and until when the borrower may dispute it."""
+    slot, deposit, kept = detail.slot, detail.deposit, detail.kept
+    if deposit is None:
+        return ""
+    if detail.deposit_state == "none":
+        return "taken at check-out" if slot.status == "booked" else DEPOSIT_WORDS["none"]
+    if detail.back is None:
+        return DEPOSIT_WORDS.get(detail.deposit_state, detail.deposit_state)
+    yours = reader is not None and reader == slot.member
+    borrower = "you" if yours else "the borrower"
+    if kept is None or not kept.amount_minor:
+        return f"all of it went back to {borrower}"
+    returned = Decimal(deposit.amount) - Decimal(kept.amount)
+    said = (
+        f"{returned} {deposit.currency} went back to {borrower}; {kept.amount} {kept.currency} kept"
+    )
+    owner = item.owner_name if item is not None else "the lender"
+    if detail.deposit_state == "held":
+        release = zoned_of(detail.release_at, detail.zone)
+        said += f", held until {release} then paid to {owner} unless disputed"
+        if yours:
+            said += f": you may dispute it until {release}"
+    elif detail.deposit_state == "disputed":
+        said += ": disputed, an arbitration panel decides"
+    else:
+        said += f" and paid to {owner}"
+    return said
+
+
+def _item(request: Request, commons_id: str, resource_id: str) -> ResourceItem | None:
+    """The booked resource (its lender, keeper and place), if it is still to be read."""
+    try:
+        return resources_read.resource_detail(node_of(request), commons_id, resource_id).item
+    except NotFound:
+        return None
+
+
 @dataclass(frozen=True)
 class BookingShown:
     name: str = ""
@@ -109,22 +149,32 @@ def _booking(
 ) -> Response:
     detail = resources_read.booking_detail(node_of(request), commons_id, booking_id)
     zone, slot = detail.zone, detail.slot
+    item = _item(request, commons_id, slot.resource)
+    account = current_account(request)
+    reader = account.did if account is not None else None
     context = common(request, commons_id)
     context.update(
         b=detail,
         s=slot,
+        item=item,
+        yours=reader is not None and reader == slot.member,
         when={
-            "start": local_text(slot.start_min, zone),
-            "end": local_text(slot.end_min, zone),
-            "held_until": local_text(slot.held_until_min, zone),
+            "start": zoned_text(slot.start_min, zone),
+            "end": zoned_text(slot.end_min, zone),
+            "held_until": zoned_text(slot.held_until_min, zone),
+            "made": zoned_of(detail.made_at, zone),
+            "out": zoned_of(detail.out.at if detail.out else None, zone),
+            "back": zoned_of(detail.back.at if detail.back else None, zone),
+            "release": zoned_of(detail.release_at, zone),
+            "offer_expires": zoned_of(slot.offer_expires, zone),
         },
+        deposit_said=deposit_said(detail, item, reader),
         week=f"{resource_path(commons_id, slot.resource)}"
         f"?{urlencode({'at': local_of(slot.start_min, zone).date().isoformat()})}",
-        deposit_words=DEPOSIT_WORDS,
         may=may_do(request, commons_id, booking_id),
         shown=shown_ or BookingShown(),
         here=booking_path(commons_id, booking_id),
-        mine=current_account(request) is not None,
+        mine=account is not None,
     )
     return render(request, "resources_booking.html", context, status=status)
 

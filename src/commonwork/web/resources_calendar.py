@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from commonwork.errors import BadInput
-from commonwork.services.resources_read import Slot
+from commonwork.services.resources_read import Slot, minutes_of
 
 #: Where a free slot's booking link starts it: the next quarter hour from now.
 ROUND_MINUTES = 15
@@ -69,6 +69,44 @@ def local_text(minutes: int, zone: str) -> str:
     return f"{moment:%a} {moment.day} {moment:%b %Y}, {moment:%H:%M}"
 
 
+def zoned_text(minutes: int, zone: str) -> str:
+    """``local_text`` with the zone's abbreviation then: ``Sat 8 Mar 2031, 09:00 CET``."""
+    return f"{local_text(minutes, zone)} {local_of(minutes, zone):%Z}"
+
+
+def zoned_of(text: str | None, zone: str) -> str:
+    """A journal time (UTC text) as ``zoned_text`` shows it; empty for none."""
+    return zoned_text(minutes_of(text), zone) if text else ""
+
+
+def span_text(start: int, end: int, zone: str) -> str:
+    """A stretch as its clock times, naming the day of an end on another day than its start:
+    ``09:00 to 13:00`` (an en dash between; ``24:00`` for an end at the next midnight), or
+    ``Sat 09:00 → Sun 18:00``."""
+    first, last = local_of(start, zone), local_of(end, zone)
+    if first.date() == last.date():
+        return f"{first:%H:%M}\u2013{last:%H:%M}"
+    if last.date() == first.date() + timedelta(days=1) and last.time() == time(0):
+        return f"{first:%H:%M}\u201324:00"
+    return f"{first:%a %H:%M} \u2192 {last:%a %H:%M}"
+
+
+def state_now(slots: tuple[Slot, ...], now: int, zone: str) -> str:
+    """What holds the resource now, of the rows read: out with someone (until the end of their
+    booking), or in maintenance; empty when neither."""
+    for slot in slots:
+        if slot.status == "out" and slot.start_min <= now:
+            return f"Out with {slot.member_name} until {zoned_text(slot.end_min, zone)}"
+    for slot in slots:
+        if (
+            slot.kind == "block"
+            and slot.status == "blocked"
+            and slot.start_min <= now < slot.end_min
+        ):
+            return f"In maintenance until {zoned_text(slot.end_min, zone)}"
+    return ""
+
+
 def day_label(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b}"
 
@@ -88,8 +126,10 @@ def shown_day(text: str) -> str | None:
 class Segment:
     """A stretch of one day: free, or held by a booking, a maintenance block or an offer.
     ``start``/``end`` are the local times it covers (``24:00`` at the day's end); a held one
-    names its ``slot``, the booked time's own end within the day (``until``) and where its
-    buffer ends (``buffer``); a free one not yet past fills the booking form (``fill``)."""
+    names its ``slot``, the booked time's own end within the day (``until``), where its
+    buffer truly ends (``buffer``, with the day when another) and the booked time itself
+    (``span``, as ``span_text`` says it: with the days when it crosses midnight); a free one
+    not yet past fills the booking form (``fill``)."""
 
     kind: str
     start: str
@@ -100,6 +140,7 @@ class Segment:
     buffer: str | None = None
     past: bool = False
     fill: str | None = None
+    span: str = ""
 
 
 @dataclass(frozen=True)
@@ -162,7 +203,9 @@ def _held(slot: Slot, lo: int, hi: int, frame: Frame) -> Segment:
     until = _clock_text(slot.end_min, hi, frame.zone) if lo < slot.end_min else None
     buffer = None
     if slot.held_until_min > slot.end_min and slot.held_until_min > lo:
-        buffer = _clock_text(slot.held_until_min, hi, frame.zone)
+        end_day = local_of(slot.end_min, frame.zone).date()
+        freed = local_of(slot.held_until_min, frame.zone)
+        buffer = f"{freed:%H:%M}" if freed.date() == end_day else f"{freed:%a %H:%M}"
     return Segment(
         kind=slot.kind,
         start=_clock_text(start, hi, frame.zone),
@@ -172,6 +215,7 @@ def _held(slot: Slot, lo: int, hi: int, frame: Frame) -> Segment:
         until=until,
         buffer=buffer,
         past=end <= frame.now,
+        span=span_text(slot.start_min, slot.end_min, frame.zone),
     )
 
 
@@ -270,4 +314,5 @@ def calendar_of(slots: tuple[Slot, ...], frame: Frame, at: date, here: str) -> d
         "following": page(view, following),
         "today_link": page(view, today),
         "other_view": page("week" if view == "month" else "month", at),
+        "state": state_now(slots, frame.now, zone),
     }
