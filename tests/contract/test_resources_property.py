@@ -19,8 +19,7 @@ from hypothesis import strategies as st
 from commonwork.errors import CommonworkError
 from commonwork.journal.keys import Keypair
 from commonwork.node.node import Node
-from commonwork.resources.bookings import minutes_of
-from commonwork.resources.inventory import minutes_text
+from commonwork.resources.inventory import minutes_of, minutes_text
 from commonwork.resources.tables import bookings
 from tests.contract.test_governance import act, at
 from tests.support.builders import CHARTER, found, join

@@ -124,7 +124,7 @@ def test_a_local_time_is_read_in_the_resource_zone_and_shown_in_both(
     assert detail["slot"]["start"] == utc(first)
     assert detail["slot"]["end"] == utc(first + timedelta(hours=2))
     assert detail["slot"]["held_until"] == utc(first + timedelta(hours=4))  # the buffer
-    assert detail["zone"] == "Europe/Berlin"
+    assert detail["resource"]["zone"] == "Europe/Berlin"
     calendar = run(
         "resources", "calendar", space.commons, space.drill,
         "--from", str(day), "--to", str(day + timedelta(days=1)),

@@ -233,14 +233,17 @@ def booking(state: CliState, commons_id: str, booking: str, as_json: bool) -> No
     if as_json:
         emit_json(json_of(detail))
         return
-    slot = detail.slot
+    slot, zone = detail.slot, detail.resource.zone
     pairs = [
-        ("resource", f"{detail.resource_name} ({slot.resource})"),
+        ("resource", f"{detail.resource.name} ({slot.resource})"),
         ("kind", slot.kind),
         ("status", slot.status + (" (late)" if detail.late else "")),
         ("who", slot.member_name),
-        ("when", when(slot.start_min, slot.end_min, detail.zone)),
-        ("held until", f"{local_time(slot.held_until_min, detail.zone):%Y-%m-%d %H:%M %Z}"),
+        ("when", when(slot.start_min, slot.end_min, zone)),
+        (
+            "held until",
+            f"{local_time(slot.held_until_min, detail.resource.zone):%Y-%m-%d %H:%M %Z}",
+        ),
         ("fee", _money(detail.fee)),
         ("deposit", f"{_money(detail.deposit)} ({detail.deposit_state})"),
         ("kept", _money(detail.kept)),
@@ -285,21 +288,13 @@ def mine(
     if as_json:
         emit_json(json_of(found))
         return
-    shown: dict[str, ResourceItem] = {}
-
-    def item_of(resource: str) -> ResourceItem:
-        if resource not in shown:
-            shown[resource] = resources_read.resource_detail(node, commons_id, resource).item
-        return shown[resource]
-
-    for slot in found.slots:
-        item = item_of(slot.resource)
-        emit(f"{item.name}: {_slot_line(slot, item.zone)}")
+    for slot in found.slots:  # each carries its resource's name and zone
+        emit(f"{slot.resource_name}: {_slot_line(slot, slot.zone)}")
     for entry in found.waits:
         span = when(
             resources_read.minutes_of(entry.start),
             resources_read.minutes_of(entry.end),
-            item_of(entry.resource).zone,
+            entry.zone,
         )
         emit(f"{entry.resource_name}: {span}  waiting list: {entry.status}  {entry.wait_id}")
 

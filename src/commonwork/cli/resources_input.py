@@ -10,7 +10,6 @@ import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 
@@ -38,20 +37,19 @@ def minutes_in(text: str, zone: str | Callable[[], str]) -> int:
         moment = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise BadInput(f"{text!r} is not a time: write {TIME_HELP}") from exc
-    if moment.tzinfo is None:
-        name = zone if isinstance(zone, str) else zone()
-        local = moment.replace(tzinfo=ZoneInfo(name))
-        if local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) != moment:
-            raise BadInput(f"{text} is not a time in {name}: the clocks skip it (summer time)")
-        moment = local
     if moment.second or moment.microsecond:
         raise BadInput(f"{text}: times are whole minutes")
-    return (moment - EPOCH) // timedelta(minutes=1)
+    if moment.tzinfo is not None:
+        return (moment - EPOCH) // timedelta(minutes=1)
+    name = zone if isinstance(zone, str) else zone()
+    found = resources_read.from_wall_clock(moment, name)
+    if found is None:
+        raise BadInput(f"{text} is not a time in {name}: the clocks skip it (summer time)")
+    return found
 
 
-def local_time(minutes: int, zone: str) -> datetime:
-    """Minutes since the epoch as the wall-clock time of ``zone``."""
-    return (EPOCH + timedelta(minutes=minutes)).astimezone(ZoneInfo(zone))
+#: Minutes since the epoch as the wall-clock time of a zone.
+local_time = resources_read.wall_clock
 
 
 def interval(

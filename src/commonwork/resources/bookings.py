@@ -10,7 +10,6 @@ charging, the walk back), so two bookings need ``buffer`` minutes between them.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
@@ -32,6 +31,7 @@ from commonwork.resources.inventory import (
     EntryId,
     Rules,
     may_manage,
+    minutes_of,
     minutes_text,
     now_minutes,
     resource_row,
@@ -47,15 +47,6 @@ Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 HORIZON_DAYS = 731
 #: What a clock item of this area is called on governance's clock (``what``).
 OFFER_DUE = "offer"
-
-
-def minutes_of(text: str) -> int:
-    """``2026-12-05T09:30Z`` as minutes since the epoch (a calendar date and time, UTC)."""
-    try:
-        moment = datetime.fromisoformat(text[:-1] + "+00:00")
-    except ValueError as exc:
-        raise InvalidAction(f"{text} is not a date and time") from exc
-    return int(moment.timestamp()) // 60
 
 
 class Interval(BaseModel):

@@ -30,7 +30,7 @@ from commonwork.commons.tables import members
 from commonwork.economy.books import exponent_of, is_treasurer
 from commonwork.economy.currencies import MAX_MINOR
 from commonwork.economy.organisations import acts_for, org_row
-from commonwork.errors import NotAllowed, NotFound
+from commonwork.errors import InvalidAction, NotAllowed, NotFound
 from commonwork.governance.clock import text_of
 from commonwork.journal.projection import ActionSpec, Context, Key, Row, State
 from commonwork.resources.tables import resources
@@ -327,10 +327,18 @@ def _reads_update(commons_id: str, author: str, body: Any) -> list[tuple[sa.Tabl
     return [(resources, (commons_id, body.resource))]
 
 
-def now_minutes(at: str) -> int:
-    """Journal time (``recorded_at``) in whole minutes since the epoch, rounded down."""
-    moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+def minutes_of(text: str) -> int:
+    """A UTC time — a body's ``2026-12-05T09:30Z`` or a journal time (``recorded_at``) — in
+    whole minutes since the epoch, rounded down."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidAction(f"{text} is not a date and time") from exc
     return int(moment.timestamp()) // 60
+
+
+#: Journal time in whole minutes: what "now" is to a rule.
+now_minutes = minutes_of
 
 
 def minutes_text(minutes: int) -> str:

@@ -124,8 +124,7 @@ class Report:
 @dataclass(frozen=True)
 class BookingDetail:
     slot: Slot
-    resource_name: str
-    zone: str
+    resource: ResourceItem  # its owner, keeper, place and zone
     made_at: str
     changed_at: str
     fee: Money | None

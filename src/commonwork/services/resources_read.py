@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import orjson
 import sqlalchemy as sa
@@ -103,6 +104,7 @@ __all__ = [
     "WaitItem",
     "booking_detail",
     "calendar",
+    "from_wall_clock",
     "list_resources",
     "member_feed",
     "minutes_of",
@@ -110,6 +112,7 @@ __all__ = [
     "my_bookings",
     "resource_detail",
     "resource_feed",
+    "wall_clock",
 ]  # fmt: skip
 
 
@@ -119,13 +122,30 @@ def minutes_text(minutes: int) -> str:
 
 
 def minutes_of(text: str) -> int:
-    """``2026-12-05T09:30Z`` (or a journal time) as minutes since the epoch, UTC."""
+    """``2026-12-05T09:30Z`` (or a journal time; without a zone: UTC) as minutes since the
+    epoch."""
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise BadInput(f"{text!r} is not a time such as 2026-12-05T09:30Z") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp()) // 60
+
+
+def wall_clock(minutes: int, zone: str) -> datetime:
+    """Minutes since the epoch as the wall-clock time in ``zone`` (a resource's)."""
+    return datetime.fromtimestamp(minutes * 60, UTC).astimezone(ZoneInfo(zone))
+
+
+def from_wall_clock(local: datetime, zone: str) -> int | None:
+    """A wall-clock time in ``zone`` (without a zone of its own) as minutes since the epoch;
+    None for a time the clocks skip there (summer time begins). A time they show twice is the
+    first of them."""
+    placed = local.replace(tzinfo=ZoneInfo(zone))
+    moment = placed.astimezone(UTC)
+    if moment.astimezone(placed.tzinfo).replace(tzinfo=None) != local.replace(tzinfo=None):
+        return None
     return int(moment.timestamp()) // 60
 
 
@@ -344,7 +364,7 @@ def booking_detail(node: Node, commons_id: str, booking_id: str) -> BookingDetai
             raise NotFound(f"this commons has no booking {booking_id}")
         row = plain_row(found)
         resource = _resource_row(conn, commons_id, str(row["resource"]))
-        names = names_of(conn, commons_id, [str(row["member"])])
+        names = names_of(conn, commons_id, [str(row["member"]), *_people(resource)])
         known = exponents(conn, commons_id)
     currency = row["currency"]
 
@@ -357,8 +377,7 @@ def booking_detail(node: Node, commons_id: str, booking_id: str) -> BookingDetai
             names,
             {str(resource["resource_id"]): (str(resource["name"]), str(resource["zone"]))},
         ),
-        resource_name=str(resource["name"]),
-        zone=str(resource["zone"]),
+        resource=_item(resource, names, known),
         made_at=str(row["made_at"]),
         changed_at=str(row["changed_at"]),
         fee=charge(int(row["fee_minor"])),

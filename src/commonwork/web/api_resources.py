@@ -194,8 +194,9 @@ class ReportOut(BaseModel):
 
 class BookingDetailOut(BaseModel):
     slot: SlotOut
-    resource_name: str
-    zone: str
+    resource: ResourceItemOut = Field(
+        description="The resource: its owner, keeper, place and zone."
+    )
     made_at: str
     changed_at: str
     fee: MoneyOut | None

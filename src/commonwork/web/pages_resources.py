@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from commonwork.errors import CommonworkError, NotFound
+from commonwork.errors import CommonworkError
 from commonwork.services import resources_read
 from commonwork.services.acting import Appended
 from commonwork.services.resources_read import Slot
@@ -169,18 +169,6 @@ class MineRow:
     offer_expires: str = ""
 
 
-def _resource_names(request: Request, commons_id: str, ids: set[str]) -> dict[str, tuple[str, str]]:
-    """The name and zone of each resource named (one read each: a person's page lists few)."""
-    found = {}
-    for resource_id in sorted(ids):
-        try:
-            detail = resources_read.resource_detail(node_of(request), commons_id, resource_id)
-        except NotFound:
-            continue
-        found[resource_id] = (detail.item.name, detail.item.zone)
-    return found
-
-
 def _mine(request: Request, commons_id: str, *, error: str = "", status: int = 200) -> Response:
     account = current_account(request)
     if account is None:
@@ -190,18 +178,15 @@ def _mine(request: Request, commons_id: str, *, error: str = "", status: int = 2
     mine = resources_read.my_bookings(
         node, commons_id, account.did, from_min=now - MINE_PAST_DAYS * 1440
     )
-    titles = _resource_names(
-        request, commons_id, {s.resource for s in mine.slots} | {w.resource for w in mine.waits}
-    )
     rows = []
-    for slot in mine.slots:
-        name, zone = titles.get(slot.resource, (slot.resource[:12], "UTC"))
+    for slot in mine.slots:  # each carries its resource's name and zone
+        name, zone = slot.resource_name or slot.resource[:12], slot.zone
         start, end = local_text(slot.start_min, zone), local_text(slot.end_min, zone)
         expires = zoned_of(slot.offer_expires, zone)
         rows.append(MineRow(slot, name, zone, start, end, expires))
     waits = []
     for wait in mine.waits:
-        zone = titles.get(wait.resource, ("", "UTC"))[1]
+        zone = wait.zone
         start = local_text(resources_read.minutes_of(wait.start), zone)
         end = local_text(resources_read.minutes_of(wait.end), zone)
         waits.append((wait, start, end, zone, zoned_of(wait.joined_at, zone)))

@@ -20,7 +20,7 @@ from commonwork.errors import BadInput, CommonworkError, NotFound
 from commonwork.services import resources_read
 from commonwork.services.books_acting import minor_units
 from commonwork.services.dry_run import dry_run
-from commonwork.services.resources_read import BookingDetail, ResourceItem
+from commonwork.services.resources_read import BookingDetail
 from commonwork.web.auth import current_account, node_of
 from commonwork.web.page_acting import posted
 from commonwork.web.page_forms import Fields, FormText, Labels, form_message
@@ -93,7 +93,7 @@ def may_do(request: Request, commons_id: str, booking_id: str) -> dict[str, bool
     }
 
 
-def deposit_said(detail: BookingDetail, item: ResourceItem | None, reader: str | None) -> str:
+def deposit_said(detail: BookingDetail, reader: str | None) -> str:
     """The deposit's state in words, to the reader: what went back to the borrower after the
     return, what was kept and where it goes, and until when the borrower may dispute it."""
     slot, deposit, kept = detail.slot, detail.deposit, detail.kept
@@ -111,9 +111,9 @@ def deposit_said(detail: BookingDetail, item: ResourceItem | None, reader: str |
     said = (
         f"{returned} {deposit.currency} went back to {borrower}; {kept.amount} {kept.currency} kept"
     )
-    owner = item.owner_name if item is not None else "the lender"
+    owner = detail.resource.owner_name
     if detail.deposit_state == "held":
-        release = zoned_of(detail.release_at, detail.zone)
+        release = zoned_of(detail.release_at, detail.resource.zone)
         said += f", held until {release} then paid to {owner} unless disputed"
         if yours:
             said += f": you may dispute it until {release}"
@@ -122,14 +122,6 @@ def deposit_said(detail: BookingDetail, item: ResourceItem | None, reader: str |
     else:
         said += f" and paid to {owner}"
     return said
-
-
-def _item(request: Request, commons_id: str, resource_id: str) -> ResourceItem | None:
-    """The booked resource (its lender, keeper and place), if it is still to be read."""
-    try:
-        return resources_read.resource_detail(node_of(request), commons_id, resource_id).item
-    except NotFound:
-        return None
 
 
 @dataclass(frozen=True)
@@ -148,8 +140,7 @@ def _booking(
     status: int = 200,
 ) -> Response:
     detail = resources_read.booking_detail(node_of(request), commons_id, booking_id)
-    zone, slot = detail.zone, detail.slot
-    item = _item(request, commons_id, slot.resource)
+    zone, slot, item = detail.resource.zone, detail.slot, detail.resource
     account = current_account(request)
     reader = account.did if account is not None else None
     context = common(request, commons_id)
@@ -168,7 +159,7 @@ def _booking(
             "release": zoned_of(detail.release_at, zone),
             "offer_expires": zoned_of(slot.offer_expires, zone),
         },
-        deposit_said=deposit_said(detail, item, reader),
+        deposit_said=deposit_said(detail, reader),
         week=f"{resource_path(commons_id, slot.resource)}"
         f"?{urlencode({'at': local_of(slot.start_min, zone).date().isoformat()})}",
         may=may_do(request, commons_id, booking_id),

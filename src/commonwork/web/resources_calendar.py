@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from commonwork.errors import BadInput
+from commonwork.services import resources_read
 from commonwork.services.resources_read import Slot, minutes_of
 
 #: Where a free slot's booking link starts it: the next quarter hour from now.
@@ -31,9 +32,8 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def local_of(minutes: int, zone: str) -> datetime:
-    """Minutes since the epoch (UTC) as the wall-clock time in ``zone``."""
-    return datetime.fromtimestamp(minutes * 60, UTC).astimezone(_zone(zone))
+#: Minutes since the epoch (UTC) as the wall-clock time in a zone.
+local_of = resources_read.wall_clock
 
 
 def minutes_at(day: date, zone: str, clock: time = time(0)) -> int:
@@ -53,14 +53,13 @@ def utc_text(day_text: str, clock_text: str, zone: str, label: str) -> str:
         clock = time.fromisoformat(clock_text.strip()).replace(second=0, microsecond=0)
     except ValueError:
         raise BadInput(f"{label} time: a time such as 09:30, not {clock_text!r}") from None
-    local = datetime.combine(day, clock, tzinfo=_zone(zone))
-    moment = local.astimezone(UTC)
-    if moment.astimezone(_zone(zone)).replace(tzinfo=None) != local.replace(tzinfo=None):
+    found = resources_read.from_wall_clock(datetime.combine(day, clock), zone)
+    if found is None:
         raise BadInput(
             f"{label}: {day.isoformat()} {clock:%H:%M} does not exist in {zone} (the clocks "
             "go forward then): choose a later time"
         )
-    return moment.strftime("%Y-%m-%dT%H:%MZ")
+    return resources_read.minutes_text(found)
 
 
 def local_text(minutes: int, zone: str) -> str:
